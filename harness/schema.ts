@@ -1,0 +1,72 @@
+/**
+ * The result format: one record per cell, schema-versioned and provenance-stamped.
+ * `collapse-bench schema` prints it as JSON Schema (results/result-record.schema.json).
+ */
+import { z } from 'zod';
+
+export const SCHEMA_VERSION = 1;
+
+const params = z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]));
+
+/** The unit of work, caching and sharding. Its hash seeds the cell's random streams. */
+export const CellKey = z.object({
+  task: z.string().describe('task id (benchmarks/<id>)'),
+  taskParams: params.describe('fully resolved task parameters'),
+  method: z.string().describe('baseline or method id'),
+  methodParams: params.describe('fully resolved method parameters'),
+  seed: z.number().int().nonnegative(),
+});
+export type CellKey = z.infer<typeof CellKey>;
+
+/** One metric's curve, columnar and aligned with `steps`: mean, standard error and count over replicates. */
+export const MetricSeries = z.object({
+  mean: z.array(z.number()),
+  se: z.array(z.number()),
+  n: z.array(z.number().int()),
+});
+export type MetricSeries = z.infer<typeof MetricSeries>;
+
+export const Provenance = z.object({
+  harnessVersion: z.string(),
+  /** sha256 of the task folder's source files. */
+  taskHash: z.string(),
+  /** sha256 of the method or baseline folder's source files. */
+  methodHash: z.string(),
+  /** sha256 of harness/ source: a change to the loop or RNG makes every record stale. */
+  harnessHash: z.string(),
+  gitCommit: z.string().nullable(),
+  lockfileHash: z.string().nullable(),
+  node: z.string(),
+  backend: z.string(),
+  cpu: z.string(),
+  date: z.string(),
+});
+export type Provenance = z.infer<typeof Provenance>;
+
+export const CellStatus = z.enum(['ok', 'failed', 'skipped', 'timeout']);
+export type CellStatus = z.infer<typeof CellStatus>;
+
+export const ResultRecord = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  /** Short hash of the canonical cell key; the cache file name. */
+  id: z.string(),
+  key: CellKey,
+  status: CellStatus,
+  /** Why a cell failed, timed out or was skipped. */
+  reason: z.string().optional(),
+  stepAxis: z.enum(['generation', 'epoch']),
+  steps: z.array(z.number()),
+  metrics: z.record(z.string(), MetricSeries),
+  budget: z.object({
+    /** Fresh real samples consumed beyond generation 0, per chain (replicate). */
+    realSamplesPerChain: z.number(),
+  }),
+  timing: z.object({ wallMs: z.number(), startedAt: z.string() }),
+  provenance: Provenance,
+});
+export type ResultRecord = z.infer<typeof ResultRecord>;
+
+/** JSON Schema of a result record, for consumers outside TypeScript. */
+export function resultRecordJsonSchema(): unknown {
+  return z.toJSONSchema(ResultRecord, { target: 'draft-2020-12' });
+}

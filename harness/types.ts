@@ -1,0 +1,198 @@
+/**
+ * The contracts every task, baseline and method builds on. Read this file first.
+ *
+ * A **task** is a standardized protocol (benchmarks/<id>/task.ts). A **method** or
+ * **baseline** (methods/<id>/method.ts, baselines/<id>/method.ts) implements some of the
+ * **hooks** a task exposes. A **cell** is one (task, params, method, params, seed) run.
+ */
+import type { z } from 'zod';
+import type { Rng } from './rng.ts';
+
+/** The profiles every task defines; `quick` is the default and runs in seconds. */
+export type Profile = 'quick' | 'standard' | 'full';
+export const PROFILES: readonly Profile[] = ['quick', 'standard', 'full'];
+
+/**
+ * Extension points. A method applies to a task when the task exposes every hook the
+ * method implements.
+ * - `pool`: build generation t's training pool (which batches, with which per-sample weights).
+ * - `filter`: select among synthetic candidates, given task-provided features.
+ * - `fit`: regularization or loss terms at fit time (task-specific fit options).
+ * - `estimate`: correct a fitted parametric estimate.
+ * - `credit`: per-timestep weights in policy-gradient fine-tuning.
+ */
+export type HookName = 'pool' | 'filter' | 'fit' | 'estimate' | 'credit';
+export const HOOK_NAMES: readonly HookName[] = ['pool', 'filter', 'fit', 'estimate', 'credit'];
+
+export interface Paper {
+  title: string;
+  authors: string;
+  year: number;
+  url?: string;
+}
+
+export interface MetricSpec {
+  name: string;
+  description: string;
+  /** Which way is better. */
+  direction: 'lower' | 'higher';
+  /** Exactly one metric per task is primary: it drives the scores. */
+  primary?: boolean;
+  /**
+   * Steps-to-collapse is the first step whose (mean) value is past this threshold
+   * (above it when lower is better, below it when higher is better).
+   */
+  collapseThreshold?: number;
+}
+
+/** A closed-form reference curve, aligned with the task's steps. */
+export interface TheoryCurve {
+  metric: string;
+  steps: number[];
+  values: number[];
+  /** Where the formula comes from, e.g. "MLE: E[σ²_t] = σ²(1−1/M)^(t+1)". */
+  label: string;
+}
+
+// ---------------------------------------------------------------------------------------
+// Data flowing through the generational loop. Every array holds all replicates at once
+// (vectorized chains): a batch of `size` samples per replicate.
+
+/** Samples for all replicates, produced at one generation from one source. */
+export interface Batch<D> {
+  origin: 'real' | 'synthetic';
+  /** Generation whose model produced it (synthetic), or at which it was drawn (real). */
+  generation: number;
+  /** Samples per replicate. */
+  size: number;
+  data: D;
+}
+
+/** One part of a training pool: a batch and optional per-sample weights. */
+export interface PoolPart<D> {
+  batch: Batch<D>;
+  /**
+   * Per-sample weights, replicate-major (`weights[r * size + i]`); 0 excludes a sample.
+   * Omitted means weight 1 for every sample.
+   */
+  weights?: Float64Array;
+}
+
+export interface Pool<D> {
+  parts: PoolPart<D>[];
+}
+
+/** What a `pool` hook sees when building generation t's training pool (t ≥ 1). */
+export interface PoolContext<D> {
+  /** The generation being fit. */
+  t: number;
+  /** The task's per-generation sample size n_t. */
+  size: number;
+  replicates: number;
+  /** The pool generation t−1 was fit on. */
+  previous: Pool<D>;
+  /** Every batch drawn so far (real generation-0 data first), in order. */
+  history: Batch<D>[];
+  /** Draws n fresh samples per replicate from the model of generation t−1. */
+  synthetic(n: number): Batch<D>;
+  /** Draws n fresh real samples per replicate; counted in the cell's real-data budget. */
+  real(n: number): Batch<D>;
+  /** The method's own random stream (derived from the cell key). */
+  rng: Rng;
+}
+
+/** What a `fit` hook returns: task-specific fit options (e.g. `{ ridge: 0.1 }`). */
+export type FitOptions = Record<string, number>;
+
+export interface FitContext {
+  t: number;
+  size: number;
+  replicates: number;
+  task: string;
+}
+
+export interface EstimateContext {
+  t: number;
+  task: string;
+  /** Per-replicate training-pool size (sum of weights), for sample-size corrections. */
+  poolSize: Float64Array;
+}
+
+/** Hook implementations. Each is optional; a method applies where its hooks are exposed. */
+export interface Hooks<P> {
+  pool?: (ctx: PoolContext<unknown>, params: P) => Pool<unknown>;
+  fit?: (ctx: FitContext, params: P) => FitOptions;
+  estimate?: (model: unknown, ctx: EstimateContext, params: P) => unknown;
+}
+
+// ---------------------------------------------------------------------------------------
+// Tasks
+
+/**
+ * A generational task: generation 0 is fit on real data; each later generation on the pool
+ * a baseline's or method's `pool` hook builds. The harness runs the loop (harness/loop.ts).
+ */
+export interface GenerationalSimulation<D, M> {
+  replicates: number;
+  generations: number;
+  /** Per-generation sample size n_t, t = 0 … generations. */
+  sampleSize(t: number): number;
+  /** n fresh real samples per replicate. */
+  real(n: number, rng: Rng, generation: number): Batch<D>;
+  /** Fits one model per replicate on the weighted pool. */
+  fit(pool: Pool<D>, options: FitOptions): M;
+  /** n samples per replicate from the fitted model. */
+  sample(model: M, n: number, rng: Rng, generation: number): Batch<D>;
+  /** Per-replicate metric values (length `replicates` each) for the fitted model. */
+  evaluate(model: M): Record<string, Float64Array>;
+  /** Per-replicate training-pool size (sum of weights). */
+  poolSize(pool: Pool<D>): Float64Array;
+}
+
+export interface TaskDefinition<P extends Record<string, unknown> = Record<string, unknown>> {
+  id: string;
+  title: string;
+  /** One paragraph: the protocol in plain words. */
+  summary: string;
+  papers: Paper[];
+  stepAxis: 'generation' | 'epoch';
+  /** Parameter schema; every field has a default and a description. */
+  params: z.ZodType<P>;
+  /** Overrides of the defaults per profile (quick = the defaults unless given). */
+  profiles: Record<Profile, Partial<P>>;
+  metrics: MetricSpec[];
+  /** Hooks this task lets methods implement. */
+  hooks: HookName[];
+  /** Closed-form reference curves for these parameters (empty when none apply). */
+  theory?: (params: P) => TheoryCurve[];
+  /** Builds the simulation for one cell. */
+  simulation: (params: P, rng: Rng) => GenerationalSimulation<any, any>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Methods and baselines
+
+export interface MethodDefinition<P extends Record<string, unknown> = Record<string, unknown>> {
+  id: string;
+  title: string;
+  /** `baseline`: a retraining regime without mitigation; `method`: a mitigation. */
+  kind: 'baseline' | 'method';
+  summary: string;
+  papers: Paper[];
+  /** Parameter schema; every field has a default and a description. */
+  params: z.ZodType<P>;
+  hooks: Hooks<P>;
+  /**
+   * Optional finer applicability check, benchopt-style: return a reason to skip this task
+   * (e.g. "estimate hook only knows gaussian-chain"), or undefined to run.
+   */
+  skip?: (task: TaskDefinition<any>) => string | undefined;
+}
+
+/** Identity helpers that keep each definition's parameter type. */
+export function defineTask<P extends Record<string, unknown>>(task: TaskDefinition<P>): TaskDefinition<P> {
+  return task;
+}
+export function defineMethod<P extends Record<string, unknown>>(method: MethodDefinition<P>): MethodDefinition<P> {
+  return method;
+}
