@@ -1,0 +1,260 @@
+/**
+ * Gaussian refitting chain (Shumailov et al., Nature 2024; Xu, He & Cheng 2025).
+ *
+ * Real data ~ N(0, Σ) in `dim` dimensions, Σ = σ²[(1−ρ)I + ρ11ᵀ]. Generation t fits a mean
+ * and covariance to its pool (weighted; `mle` or `unbiased`) and the next generation samples
+ * from that fit. Without fresh data the variance drifts to zero and the mean random-walks.
+ */
+import { z } from 'zod';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { defineTask, type GenerationalSimulation, type Pool } from '../../harness/types.ts';
+import type { Rng } from '../../harness/rng.ts';
+import { gaussianTheory } from './theory.ts';
+
+const Params = z.object({
+  dim: z.number().int().min(1).max(64).default(1).describe('dimension d of the data'),
+  samples: z.number().int().min(2).default(20).describe('samples per generation M (n_0 = M)'),
+  samples_growth: z.number().min(0).max(4).default(0).describe('sample-size growth g: n_t = round(M·(t+1)^g)'),
+  estimator: z.enum(['mle', 'unbiased']).default('unbiased').describe('covariance estimator: divide by Σw (mle) or Σw − Σw²/Σw (unbiased)'),
+  generations: z.number().int().min(1).max(10_000).default(20).describe('generations after generation 0'),
+  replicates: z.number().int().min(2).max(1_000_000).default(2000).describe('independent chains per cell (vectorized)'),
+  variance: z.number().positive().default(1).describe('true per-coordinate variance σ²'),
+  rho: z.number().min(0).lt(1).default(0).describe('true equicorrelation ρ between coordinates'),
+});
+export type GaussianChainParams = z.infer<typeof Params>;
+
+/** Per-replicate fitted Gaussians: means R×d, covariances and their PSD square-root factors R×d×d. */
+export interface GaussianModel {
+  mean: Float64Array;
+  cov: Float64Array;
+  factor: Float64Array;
+}
+
+export default defineTask({
+  id: 'gaussian-chain',
+  title: 'Gaussian refitting chain',
+  summary:
+    'Each generation fits a Gaussian (mean and covariance) to samples of the previous generation’s fit. ' +
+    'Without fresh data the fitted variance collapses towards zero and the mean drifts; the expected ' +
+    'curves are known in closed form.',
+  papers: [
+    { title: 'AI models collapse when trained on recursively generated data', authors: 'Shumailov, Shumaylov, Zhao, Papernot, Anderson, Gal', year: 2024, url: 'https://doi.org/10.1038/s41586-024-07566-y' },
+    { title: 'Probabilistic analysis of model collapse with increasing sample size', authors: 'Xu, He, Cheng', year: 2025 },
+  ],
+  stepAxis: 'generation',
+  params: Params,
+  profiles: {
+    quick: {},
+    standard: { generations: 50, replicates: 10_000 },
+    full: { generations: 100, replicates: 20_000, dim: 4, rho: 0.5 },
+  },
+  metrics: [
+    { name: 'w2', description: 'squared 2-Wasserstein distance between the fit and the true Gaussian', direction: 'lower', primary: true, collapseThreshold: 0.5 },
+    { name: 'var_ratio', description: 'tr Σ̂ / tr Σ: fitted over true total variance', direction: 'higher' },
+    { name: 'log_var_ratio', description: 'log(tr Σ̂ / tr Σ)', direction: 'higher' },
+    { name: 'mean_sq_err', description: '‖μ̂ − μ‖²', direction: 'lower' },
+  ],
+  hooks: ['pool', 'estimate'],
+  theory: gaussianTheory,
+  simulation: (params) => gaussianChain(Params.parse(params)),
+});
+
+function gaussianChain(p: GaussianChainParams): GenerationalSimulation<Float64Array, GaussianModel> {
+  const d = p.dim;
+  const R = p.replicates;
+  const trueCov = equicorrelated(d, p.variance, p.rho);
+  const trueFactor = psdSqrt(trueCov, d);
+  const trueTrace = d * p.variance;
+
+  return {
+    replicates: R,
+    generations: p.generations,
+    sampleSize: (t) => Math.round(p.samples * Math.pow(t + 1, p.samples_growth)),
+    real(n, rng, generation) {
+      // Real data: the same affine map of normals as sampling, with the true parameters.
+      const data = drawGaussian(R, n, d, rng, trueFactor, 0);
+      return { origin: 'real', generation, size: n, data };
+    },
+    sample(model, n, rng, generation) {
+      const data = drawGaussian(R, n, d, rng, model.factor, d * d, model.mean);
+      return { origin: 'synthetic', generation, size: n, data };
+    },
+    fit: (pool) => fitGaussian(pool, R, d, p.estimator),
+    poolSize: (pool) => poolWeightSums(pool, R),
+    evaluate(model) {
+      const w2 = new Float64Array(R);
+      const varRatio = new Float64Array(R);
+      const logVarRatio = new Float64Array(R);
+      const meanSqErr = new Float64Array(R);
+      for (let r = 0; r < R; r++) {
+        let mse = 0;
+        let trace = 0;
+        for (let k = 0; k < d; k++) {
+          const m = model.mean[r * d + k];
+          mse += m * m;
+          trace += model.cov[r * d * d + k * d + k];
+        }
+        meanSqErr[r] = mse;
+        varRatio[r] = trace / trueTrace;
+        logVarRatio[r] = Math.log(trace / trueTrace);
+        w2[r] = mse + bures(model.cov, r, trueCov, trueFactor, d);
+      }
+      return { w2, var_ratio: varRatio, log_var_ratio: logVarRatio, mean_sq_err: meanSqErr };
+    },
+  };
+}
+
+/** σ²[(1−ρ)I + ρ11ᵀ], row-major d×d. */
+function equicorrelated(d: number, variance: number, rho: number): Float64Array {
+  const cov = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) cov[i * d + j] = variance * (i === j ? 1 : rho);
+  return cov;
+}
+
+/**
+ * Draws R×n×d samples x = μ_r + F_r z, z standard normal. `factorStride` is d×d for
+ * per-replicate factors and 0 for one shared factor (the truth); `means` omitted is μ = 0.
+ */
+function drawGaussian(R: number, n: number, d: number, rng: Rng, factors: Float64Array, factorStride: number, means?: Float64Array): Float64Array {
+  const out = new Float64Array(R * n * d);
+  rng.fillNormal(out);
+  if (d === 1) {
+    // Fast path: x = μ + σ z in place.
+    for (let r = 0; r < R; r++) {
+      const sd = factors[r * factorStride];
+      const mu = means ? means[r] : 0;
+      for (let i = r * n, end = i + n; i < end; i++) out[i] = mu + sd * out[i];
+    }
+    return out;
+  }
+  const z = new Float64Array(d);
+  for (let r = 0; r < R; r++) {
+    const f = r * factorStride;
+    for (let i = 0; i < n; i++) {
+      const at = (r * n + i) * d;
+      for (let k = 0; k < d; k++) z[k] = out[at + k];
+      for (let k = 0; k < d; k++) {
+        let x = means ? means[r * d + k] : 0;
+        for (let j = 0; j < d; j++) x += factors[f + k * d + j] * z[j];
+        out[at + k] = x;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Weighted mean and covariance per replicate. Unbiased uses reliability weights,
+ * Σw(x−μ)(x−μ)ᵀ / (V₁ − V₂/V₁) with V₁ = Σw, V₂ = Σw²; for unit weights that is n − 1.
+ */
+function fitGaussian(pool: Pool<Float64Array>, R: number, d: number, estimator: 'mle' | 'unbiased'): GaussianModel {
+  const mean = new Float64Array(R * d);
+  const cov = new Float64Array(R * d * d);
+  const v1 = new Float64Array(R);
+  const v2 = new Float64Array(R);
+  for (const { batch, weights } of pool.parts) {
+    const n = batch.size;
+    for (let r = 0; r < R; r++) {
+      for (let i = 0; i < n; i++) {
+        const w = weights ? weights[r * n + i] : 1;
+        if (w === 0) continue;
+        v1[r] += w;
+        v2[r] += w * w;
+        const at = (r * n + i) * d;
+        for (let k = 0; k < d; k++) mean[r * d + k] += w * batch.data[at + k];
+      }
+    }
+  }
+  for (let r = 0; r < R; r++) for (let k = 0; k < d; k++) mean[r * d + k] /= v1[r];
+  for (const { batch, weights } of pool.parts) {
+    const n = batch.size;
+    for (let r = 0; r < R; r++) {
+      for (let i = 0; i < n; i++) {
+        const w = weights ? weights[r * n + i] : 1;
+        if (w === 0) continue;
+        const at = (r * n + i) * d;
+        for (let k = 0; k < d; k++) {
+          const dk = batch.data[at + k] - mean[r * d + k];
+          for (let j = 0; j <= k; j++) cov[r * d * d + k * d + j] += w * dk * (batch.data[at + j] - mean[r * d + j]);
+        }
+      }
+    }
+  }
+  const factor = new Float64Array(R * d * d);
+  for (let r = 0; r < R; r++) {
+    const denom = estimator === 'mle' ? v1[r] : v1[r] - v2[r] / v1[r];
+    const c = r * d * d;
+    for (let k = 0; k < d; k++) {
+      for (let j = 0; j <= k; j++) {
+        const v = cov[c + k * d + j] / denom;
+        cov[c + k * d + j] = v;
+        cov[c + j * d + k] = v;
+      }
+    }
+    if (d === 1) factor[r] = Math.sqrt(cov[r]);
+    else factor.set(psdSqrt(cov.subarray(c, c + d * d), d), c);
+  }
+  return { mean, cov, factor };
+}
+
+function poolWeightSums(pool: Pool<Float64Array>, R: number): Float64Array {
+  const sums = new Float64Array(R);
+  for (const { batch, weights } of pool.parts) {
+    for (let r = 0; r < R; r++) {
+      if (!weights) sums[r] += batch.size;
+      else for (let i = 0; i < batch.size; i++) sums[r] += weights[r * batch.size + i];
+    }
+  }
+  return sums;
+}
+
+/** Symmetric PSD square root via eigendecomposition (negative round-off eigenvalues clipped to 0). */
+function psdSqrt(cov: Float64Array, d: number): Float64Array {
+  const { V, values } = eigenSym(cov, d);
+  const out = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += V.get(i, k) * Math.sqrt(Math.max(values[k], 0)) * V.get(j, k);
+      out[i * d + j] = s;
+    }
+  }
+  return out;
+}
+
+function eigenSym(a: ArrayLike<number>, d: number): { V: Matrix; values: number[] } {
+  const m = new Matrix(d, d);
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) m.set(i, j, a[i * d + j]);
+  const eig = new EigenvalueDecomposition(m, { assumeSymmetric: true });
+  return { V: eig.eigenvectorMatrix, values: eig.realEigenvalues };
+}
+
+/**
+ * Squared Bures distance tr Σ̂ + tr Σ − 2 tr (Σ^{1/2} Σ̂ Σ^{1/2})^{1/2}, the covariance part
+ * of W₂² between Gaussians; for d = 1 it is (σ̂ − σ)².
+ */
+function bures(covs: Float64Array, r: number, trueCov: Float64Array, trueFactor: Float64Array, d: number): number {
+  if (d === 1) {
+    const diff = Math.sqrt(covs[r]) - trueFactor[0];
+    return diff * diff;
+  }
+  const c = r * d * d;
+  let trSum = 0;
+  for (let k = 0; k < d; k++) trSum += covs[c + k * d + k] + trueCov[k * d + k];
+  // C = S Σ̂ S with S = Σ^{1/2} (symmetric), whose eigenvalues are those of Σ̂Σ.
+  const tmp = new Float64Array(d * d);
+  const inner = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += covs[c + i * d + k] * trueFactor[k * d + j];
+    tmp[i * d + j] = s;
+  }
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += trueFactor[i * d + k] * tmp[k * d + j];
+    inner[i * d + j] = s;
+  }
+  let rootTrace = 0;
+  for (const v of eigenSym(inner, d).values) rootTrace += Math.sqrt(Math.max(v, 0));
+  return Math.max(trSum - 2 * rootTrace, 0);
+}

@@ -1,0 +1,52 @@
+/** Runs one cell in this process and turns its outcome (numbers or failure) into a record. */
+import { SCHEMA_VERSION, type CellKey, type CellStatus, type ResultRecord } from './schema.ts';
+import type { MethodDefinition, TaskDefinition } from './types.ts';
+import type { RunProvenance } from './provenance.ts';
+import { runGenerational, type CellOutput } from './loop.ts';
+
+/** Statistical tasks are float64 JavaScript on typed arrays; neural tasks will name their TF.js backend. */
+export const STATISTICAL_BACKEND = 'js-float64';
+
+export interface CellJob {
+  id: string;
+  key: CellKey;
+  taskHash: string;
+  methodHash: string;
+  provenance: RunProvenance;
+}
+
+export function executeCell(job: CellJob, task: TaskDefinition<any>, method: MethodDefinition<any>): ResultRecord {
+  const startedAt = new Date().toISOString();
+  const start = performance.now();
+  try {
+    const output = runGenerational(task, method, job.key);
+    return makeRecord(job, task, 'ok', output, performance.now() - start, startedAt);
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.name === 'Error' || error.name === 'CellError' ? '' : `${error.name}: `}${error.message}` : String(error);
+    return makeRecord(job, task, 'failed', undefined, performance.now() - start, startedAt, reason);
+  }
+}
+
+export function makeRecord(
+  job: CellJob,
+  task: TaskDefinition<any>,
+  status: CellStatus,
+  output: CellOutput | undefined,
+  wallMs: number,
+  startedAt: string,
+  reason?: string,
+): ResultRecord {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    id: job.id,
+    key: job.key,
+    status,
+    ...(reason !== undefined && { reason }),
+    stepAxis: task.stepAxis,
+    steps: output?.steps ?? [],
+    metrics: output?.metrics ?? {},
+    budget: { realSamplesPerChain: output?.realSamplesPerChain ?? 0 },
+    timing: { wallMs: Math.round(wallMs * 1000) / 1000, startedAt },
+    provenance: { ...job.provenance, taskHash: job.taskHash, methodHash: job.methodHash, backend: STATISTICAL_BACKEND },
+  };
+}

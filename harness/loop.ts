@@ -1,0 +1,113 @@
+/**
+ * The generational loop: generation 0 is fit on real data; generation t ≥ 1 is fit on the
+ * pool the method's `pool` hook builds from the model of generation t−1 (and, where the
+ * method asks, fresh real data). All replicates advance together (vectorized chains).
+ */
+import type { Batch, EstimateContext, FitContext, MethodDefinition, Pool, PoolContext, TaskDefinition } from './types.ts';
+import type { CellKey, MetricSeries } from './schema.ts';
+import { rngFromKey } from './rng.ts';
+import { summarize } from './stats.ts';
+
+export interface CellOutput {
+  steps: number[];
+  metrics: Record<string, MetricSeries>;
+  realSamplesPerChain: number;
+}
+
+/** Raised for a cell-level failure whose message is the reason stored in the record. */
+export class CellError extends Error {}
+
+/** The pool of the no-mitigation regime: n_t fresh samples of the previous model only. */
+export function replacePool<D>(ctx: PoolContext<D>): Pool<D> {
+  return { parts: [{ batch: ctx.synthetic(ctx.size) }] };
+}
+
+export function runGenerational(
+  task: TaskDefinition<any>,
+  method: MethodDefinition<any>,
+  key: CellKey,
+): CellOutput {
+  // Independent streams per role, all derived from the cell key: adding a draw in one role
+  // never shifts another's numbers.
+  const sim = task.simulation(key.taskParams, rngFromKey(key, 'setup'));
+  const realRng = rngFromKey(key, 'real');
+  const sampleRng = rngFromKey(key, 'sample');
+  const methodRng = rngFromKey(key, 'method');
+  const { pool: poolHook = replacePool, fit: fitHook, estimate: estimateHook } = method.hooks;
+  const params = key.methodParams;
+
+  const steps: number[] = [];
+  const perMetric = new Map<string, Float64Array[]>();
+  let realSamplesPerChain = 0;
+
+  const first = sim.real(sim.sampleSize(0), realRng, 0);
+  const history: Batch<unknown>[] = [first];
+  let pool: Pool<unknown> = { parts: [{ batch: first }] };
+  let model: unknown;
+
+  for (let t = 0; t <= sim.generations; t++) {
+    const size = sim.sampleSize(t);
+    if (t > 0) {
+      const previousModel = model;
+      const ctx: PoolContext<unknown> = {
+        t,
+        size,
+        replicates: sim.replicates,
+        previous: pool,
+        history,
+        rng: methodRng,
+        synthetic: (n) => remember(sim.sample(previousModel, checkCount(n, 'synthetic'), sampleRng, t - 1)),
+        real: (n) => {
+          realSamplesPerChain += checkCount(n, 'real');
+          return remember(sim.real(n, realRng, t));
+        },
+      };
+      pool = poolHook(ctx, params);
+      checkPool(pool, sim.replicates, t);
+    }
+    const fitCtx: FitContext = { t, size, replicates: sim.replicates, task: task.id };
+    model = sim.fit(pool, fitHook ? fitHook(fitCtx, params) : {});
+    if (estimateHook) {
+      const estimateCtx: EstimateContext = { t, task: task.id, poolSize: sim.poolSize(pool) };
+      model = estimateHook(model, estimateCtx, params);
+    }
+    steps.push(t);
+    for (const [name, values] of Object.entries(sim.evaluate(model))) {
+      const bad = values.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new CellError(`metric ${name} is ${values[bad]} at ${task.stepAxis} ${t} (replicate ${bad})`);
+      if (!perMetric.has(name)) perMetric.set(name, []);
+      perMetric.get(name)!.push(values);
+    }
+  }
+
+  const metrics: Record<string, MetricSeries> = {};
+  for (const [name, series] of perMetric) metrics[name] = summarize(series);
+  return { steps, metrics, realSamplesPerChain };
+
+  function remember<D>(batch: Batch<D>): Batch<D> {
+    history.push(batch as Batch<unknown>);
+    return batch;
+  }
+  function checkCount(n: number, what: string): number {
+    if (!Number.isInteger(n) || n < 1) throw new CellError(`pool hook asked for ${n} ${what} samples; expected a positive integer`);
+    return n;
+  }
+}
+
+function checkPool(pool: Pool<unknown>, replicates: number, t: number): void {
+  if (!pool || !Array.isArray(pool.parts) || pool.parts.length === 0) {
+    throw new CellError(`pool hook returned an empty pool at generation ${t}`);
+  }
+  for (const [i, part] of pool.parts.entries()) {
+    const { weights, batch } = part;
+    if (weights === undefined) continue;
+    if (weights.length !== replicates * batch.size) {
+      throw new CellError(`pool part ${i} at generation ${t} has ${weights.length} weights; expected replicates × size = ${replicates * batch.size}`);
+    }
+    for (let j = 0; j < weights.length; j++) {
+      if (!(weights[j] >= 0) || !Number.isFinite(weights[j])) {
+        throw new CellError(`pool part ${i} at generation ${t} has weight ${weights[j]}; weights must be finite and ≥ 0`);
+      }
+    }
+  }
+}

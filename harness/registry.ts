@@ -1,0 +1,101 @@
+/**
+ * Discovery by path: benchmarks/<id>/task.ts, baselines/<id>/method.ts and
+ * methods/<id>/method.ts, each default-exporting a definition whose id is its folder name.
+ * Folders starting with `_` (methods/_template) are not discovered. The applicability matrix
+ * is derived from the hooks, never written by hand.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { MethodDefinition, TaskDefinition } from './types.ts';
+import { sha256Hex } from './hash.ts';
+
+/** The repository root (the folder holding harness/). */
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface Entry<T> {
+  definition: T;
+  /** Folder of the definition, relative to the repository root. */
+  folder: string;
+  /** sha256 over the folder's files (paths and contents): changes make old records stale. */
+  hash: string;
+}
+
+export interface Registry {
+  tasks: Entry<TaskDefinition<any>>[];
+  /** Baselines first, then methods, each sorted by id. */
+  methods: Entry<MethodDefinition<any>>[];
+  /** sha256 over harness/ sources. */
+  harnessHash: string;
+}
+
+export async function loadRegistry(root = ROOT): Promise<Registry> {
+  const tasks = await discover<TaskDefinition<any>>(root, 'benchmarks', 'task.ts');
+  const baselines = await discover<MethodDefinition<any>>(root, 'baselines', 'method.ts');
+  const methods = await discover<MethodDefinition<any>>(root, 'methods', 'method.ts');
+  for (const { definition, folder } of baselines) {
+    if (definition.kind !== 'baseline') throw new Error(`${folder}/method.ts: kind must be "baseline" under baselines/`);
+  }
+  for (const { definition, folder } of methods) {
+    if (definition.kind !== 'method') throw new Error(`${folder}/method.ts: kind must be "method" under methods/`);
+  }
+  const all = [...baselines, ...methods];
+  const seen = new Set<string>();
+  for (const { definition, folder } of all) {
+    if (seen.has(definition.id)) throw new Error(`${folder}: id "${definition.id}" is used twice among baselines and methods`);
+    seen.add(definition.id);
+  }
+  return { tasks, methods: all, harnessHash: await hashFolder(join(root, 'harness')) };
+}
+
+async function discover<T extends { id: string }>(root: string, dir: string, file: string): Promise<Entry<T>[]> {
+  const base = join(root, dir);
+  if (!existsSync(base)) return [];
+  const folders = (await readdir(base, { withFileTypes: true }))
+    .filter((d) => d.isDirectory() && !d.name.startsWith('_') && !d.name.startsWith('.'))
+    .map((d) => d.name)
+    .sort();
+  const entries: Entry<T>[] = [];
+  for (const name of folders) {
+    const path = join(base, name, file);
+    if (!existsSync(path)) continue;
+    const module = (await import(pathToFileURL(path).href)) as { default?: T };
+    const definition = module.default;
+    const where = relative(root, path);
+    if (!definition || typeof definition !== 'object') throw new Error(`${where}: no default export (export default defineTask/defineMethod(...))`);
+    if (definition.id !== name) throw new Error(`${where}: id "${definition.id}" must equal its folder name "${name}"`);
+    entries.push({ definition, folder: relative(root, join(base, name)), hash: await hashFolder(join(base, name)) });
+  }
+  return entries;
+}
+
+/** sha256 over a folder's files in path order, excluding tests and prose (README.md): only code and data make results stale. */
+export async function hashFolder(folder: string): Promise<string> {
+  const files = (await readdir(folder, { recursive: true, withFileTypes: true }))
+    .filter((d) => d.isFile() && !d.name.endsWith('.test.ts') && !d.name.endsWith('.md'))
+    .map((d) => join(d.parentPath, d.name))
+    .sort();
+  const parts: string[] = [];
+  for (const file of files) parts.push(relative(folder, file), sha256Hex(await readFile(file)));
+  return sha256Hex(parts.join('\n'));
+}
+
+/** Why a method does not apply to a task, or undefined when it does. */
+export function inapplicableReason(task: TaskDefinition<any>, method: MethodDefinition<any>): string | undefined {
+  const missing = (Object.keys(method.hooks) as (keyof typeof method.hooks)[]).filter(
+    (hook) => method.hooks[hook] !== undefined && !task.hooks.includes(hook),
+  );
+  if (missing.length > 0) return `task ${task.id} does not expose hook${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
+  return method.skip?.(task);
+}
+
+/** Applicability matrix: for each task id, each method id → reason it does not apply, or null. */
+export function applicability(registry: Registry): Record<string, Record<string, string | null>> {
+  const matrix: Record<string, Record<string, string | null>> = {};
+  for (const { definition: task } of registry.tasks) {
+    matrix[task.id] = {};
+    for (const { definition: method } of registry.methods) matrix[task.id][method.id] = inapplicableReason(task, method) ?? null;
+  }
+  return matrix;
+}

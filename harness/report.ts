@@ -1,0 +1,530 @@
+/**
+ * The local report: one self-contained HTML file for a researcher's run — leaderboard,
+ * per-setting tables and curves, failures, provenance. No scripts, no external styles, fonts or
+ * requests: the charts are Vega-Lite specs rendered to inline SVG at build time.
+ *
+ * Everything that comes from records, method params, reasons or task text is untrusted: the
+ * `html` template escapes every interpolation unless it is wrapped in `raw()`, and the page's
+ * Content-Security-Policy forbids scripts and network access as a second line of defence.
+ */
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { canonicalJson } from './hash.ts';
+import type { ResultRecord } from './schema.ts';
+import type { EntryScore, Interval, Scores, SettingScore } from './scoring.ts';
+import type { MetricSpec, TheoryCurve } from './types.ts';
+
+// ---------------------------------------------------------------------------------------
+// Public types
+
+/** What the report needs to know about a task. */
+export interface ReportTask {
+  id: string;
+  title: string;
+  /** One paragraph: the protocol in plain words. */
+  summary: string;
+  stepAxis: 'generation' | 'epoch';
+  metrics: MetricSpec[];
+}
+
+export interface ReportInput {
+  /**
+   * Page title.
+   * @default 'CollapseBench local report'
+   */
+  title?: string;
+  /** ISO date of the report, shown as given. */
+  generatedAt: string;
+  /** The command that produced the results, shown verbatim. */
+  command?: string;
+  tasks: ReportTask[];
+  /** All records of the run, whatever their status. */
+  records: ResultRecord[];
+  scores: Scores;
+  /** Closed-form curves per setting key ({@link SettingScore.setting}). */
+  theory: { setting: string; curves: TheoryCurve[] }[];
+}
+
+// ---------------------------------------------------------------------------------------
+// Escaping: one helper, and a template tag that applies it to every interpolation.
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(value: unknown): string {
+  return String(value)
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
+
+/** Markup that is already safe; only `html` and `raw` make one. */
+class Html {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+/** Trusted markup, inserted unescaped. Only for output of `html` or Vega's (escaped) SVG. */
+function raw(markup: string): Html {
+  return new Html(markup);
+}
+
+/** Template tag: escapes interpolations, except `Html` values; arrays are joined; null, undefined and false render nothing. */
+function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+  let out = strings[0];
+  values.forEach((value, i) => {
+    out += render(value) + strings[i + 1];
+  });
+  return new Html(out);
+}
+
+function render(value: unknown): string {
+  if (value instanceof Html) return value.value;
+  if (Array.isArray(value)) return value.map(render).join('');
+  if (value === null || value === undefined || value === false) return '';
+  return escapeHtml(value);
+}
+
+// ---------------------------------------------------------------------------------------
+// Formatting
+
+const NA = 'n/a';
+
+/** Three significant digits; exponent form for very large or small magnitudes; null or non-finite: "n/a". */
+export function formatNumber(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return NA;
+  if (x === 0) return '0';
+  const abs = Math.abs(x);
+  if (abs >= 1e5 || abs < 1e-3) return x.toExponential(2);
+  return String(Number(x.toPrecision(3)));
+}
+
+function formatInterval(ci: Interval | null): string {
+  return ci ? `[${formatNumber(ci.low)}, ${formatNumber(ci.high)}]` : '';
+}
+
+/** Wall time in ms → "850 ms", "12.3 s", "4 min 05 s", "2 h 03 min". */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return NA;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const totalS = Math.round(s);
+  if (totalS < 3600) return `${Math.floor(totalS / 60)} min ${String(totalS % 60).padStart(2, '0')} s`;
+  const totalMin = Math.round(totalS / 60);
+  return `${Math.floor(totalMin / 60)} h ${String(totalMin % 60).padStart(2, '0')} min`;
+}
+
+/** `k=v, k=v`, keys sorted. */
+function formatParams(params: Record<string, unknown>): string {
+  return Object.keys(params)
+    .sort()
+    .map((k) => `${k}=${String(params[k])}`)
+    .join(', ');
+}
+
+function percent(confidence: number): string {
+  return `${Number((confidence * 100).toPrecision(3))}%`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Colours: Okabe & Ito (2008), "Color Universal Design", without yellow (too light for a thin
+// line on white) and black (reserved for theory). Fixed per entry across the whole page, in
+// leaderboard order; beyond seven entries the colours repeat.
+
+const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#999999'];
+const THEORY_COLOR = '#000000';
+
+function entryColors(scores: Scores): Map<string, string> {
+  const colors = new Map<string, string>();
+  const names = [...scores.entries.map((e) => e.entry), ...scores.settings.map((s) => s.entry)];
+  for (const name of names) {
+    if (!colors.has(name)) colors.set(name, OKABE_ITO[colors.size % OKABE_ITO.length]);
+  }
+  return colors;
+}
+
+// ---------------------------------------------------------------------------------------
+// Chart data
+
+/** One point of an entry's curve: mean over seeds and a 95% band (null where no SE is known). */
+export interface BandPoint {
+  step: number;
+  mean: number;
+  low: number | null;
+  high: number | null;
+}
+
+/**
+ * Per step, the mean over `records` (ok seeds of one entry) of `metrics[metric].mean`, with
+ * mean ± 1.96·SE.
+ *
+ * SE choice: with ≥ 2 seeds, the standard error across the seed means (sd / √k). Each seed mean
+ * already averages its replicates, so the spread of seed means contains the within-seed noise;
+ * adding the records' own SEs would count it twice. With one seed, the record's own SE over
+ * replicates is the only uncertainty there is.
+ */
+export function metricBand(records: readonly ResultRecord[], metric: string): BandPoint[] {
+  const byStep = new Map<number, { means: number[]; ses: number[] }>();
+  for (const record of records) {
+    const series = record.metrics[metric];
+    if (!series) continue;
+    record.steps.forEach((step, i) => {
+      const mean = series.mean[i];
+      if (!Number.isFinite(mean)) return;
+      let cell = byStep.get(step);
+      if (!cell) byStep.set(step, (cell = { means: [], ses: [] }));
+      cell.means.push(mean);
+      cell.ses.push(series.se[i]);
+    });
+  }
+  return [...byStep.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([step, { means, ses }]) => {
+      const k = means.length;
+      const mean = means.reduce((a, b) => a + b, 0) / k;
+      const se = k >= 2 ? Math.sqrt(means.reduce((a, m) => a + (m - mean) ** 2, 0) / (k - 1) / k) : ses[0];
+      const band = Number.isFinite(se);
+      return { step, mean, low: band ? mean - 1.96 * se : null, high: band ? mean + 1.96 * se : null };
+    });
+}
+
+/** Everything one metric chart shows. */
+export interface ChartOptions {
+  metric: MetricSpec;
+  stepAxis: 'generation' | 'epoch';
+  /** Curves per entry label, in legend order. */
+  series: { entry: string; points: BandPoint[] }[];
+  theory?: TheoryCurve;
+  colors: Map<string, string>;
+  /** Plot width in px (the SVG scales down with the page). @default 420 */
+  width?: number;
+  /** @default 240 */
+  height?: number;
+}
+
+/** The Vega-Lite spec of one metric chart: bands, mean lines, and the theory curve dashed in black. */
+export function chartSpec(options: ChartOptions): TopLevelSpec {
+  const { metric, stepAxis, series, theory, colors } = options;
+  const entries = series.map((s) => s.entry);
+  // An entry that happens to be called "theory" keeps its name; the closed form yields.
+  const theoryName = entries.includes('theory') ? 'theory (closed form)' : 'theory';
+  const domain = theory ? [...entries, theoryName] : entries;
+  const range = [...entries.map((e) => colors.get(e) ?? OKABE_ITO[0]), ...(theory ? [THEORY_COLOR] : [])];
+  const rows = series.flatMap(({ entry, points }) => points.map((p) => ({ entry, ...p })));
+  const x = { field: 'step', type: 'quantitative', title: stepAxis, axis: { tickMinStep: 1 } } as const;
+  const y = { field: 'mean', type: 'quantitative', title: `${metric.name} (${metric.direction} is better)`, scale: { zero: false } } as const;
+  const color = { field: 'entry', type: 'nominal', title: null, scale: { domain, range } } as const;
+
+  const layers: TopLevelSpec[] = [];
+  layers.push({
+    data: { values: rows.filter((r) => r.low !== null && r.high !== null).map((r) => ({ ...r, band: r.entry })) },
+    mark: { type: 'area', opacity: 0.15 },
+    // Its own channel and field: Vega-Lite would otherwise merge it into the lines' legend and
+    // drop that legend (legend: null wins) or draw faint area symbols.
+    encoding: { x, y: { ...y, field: 'low' }, y2: { field: 'high' }, fill: { ...color, field: 'band', legend: null } },
+  } as TopLevelSpec);
+  layers.push({ data: { values: rows }, mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color } } as TopLevelSpec);
+  if (theory) {
+    const values = theory.steps
+      .map((step, i) => ({ entry: theoryName, step, mean: theory.values[i] }))
+      .filter((r) => Number.isFinite(r.mean));
+    layers.push({ data: { values }, mark: { type: 'line', strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { x, y, color } } as TopLevelSpec);
+  }
+  return {
+    width: options.width ?? 420,
+    height: options.height ?? 240,
+    layer: layers,
+    config: {
+      // The figure around the SVG carries the accessible description (role="img").
+      aria: false,
+      font: 'system-ui, sans-serif',
+      legend: { orient: 'bottom', direction: 'horizontal', columns: 2, labelLimit: 260, symbolType: 'stroke' },
+    },
+  } as TopLevelSpec;
+}
+
+/** Renders a Vega-Lite spec to an SVG string for inline use in HTML. */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    const svg = await view.toSVG();
+    // Vega escapes text and attribute values; this guards the assumption the page relies on.
+    if (/<script|<foreignObject/i.test(svg)) throw new Error('renderSvg: Vega produced markup that is not allowed in the report');
+    // Inline SVG in HTML needs no namespace declarations; dropping them keeps the page free of URLs.
+    return svg.replace(' xmlns="http://www.w3.org/2000/svg"', '').replace(' xmlns:xlink="http://www.w3.org/1999/xlink"', '');
+  } finally {
+    view.finalize();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Page model: settings with their records, tasks and theory.
+
+interface SettingView {
+  key: string;
+  /** HTML id of its section. */
+  anchor: string;
+  task: ReportTask;
+  taskParams: Record<string, unknown>;
+  rows: SettingScore[];
+  /** Records per entry label (every status). */
+  records: Map<string, ResultRecord[]>;
+  theory: TheoryCurve[];
+}
+
+function sameCell(record: ResultRecord, row: SettingScore): boolean {
+  return (
+    record.key.task === row.task &&
+    record.key.method === row.method &&
+    canonicalJson(record.key.taskParams) === canonicalJson(row.taskParams) &&
+    canonicalJson(record.key.methodParams) === canonicalJson(row.methodParams)
+  );
+}
+
+/** A task the caller did not describe: its id as title, the metric names seen in its records. */
+function fallbackTask(id: string, records: readonly ResultRecord[]): ReportTask {
+  const mine = records.filter((r) => r.key.task === id);
+  const names = [...new Set(mine.flatMap((r) => Object.keys(r.metrics)))];
+  return {
+    id,
+    title: id,
+    summary: '',
+    stepAxis: mine[0]?.stepAxis ?? 'generation',
+    metrics: names.map((name) => ({ name, description: '', direction: 'lower' })),
+  };
+}
+
+function settingViews(input: ReportInput): SettingView[] {
+  const tasks = new Map(input.tasks.map((t) => [t.id, t]));
+  const views = new Map<string, SettingView>();
+  for (const row of input.scores.settings) {
+    let view = views.get(row.setting);
+    if (!view) {
+      const task = tasks.get(row.task) ?? fallbackTask(row.task, input.records);
+      const theory = input.theory.find((t) => t.setting === row.setting)?.curves ?? [];
+      view = { key: row.setting, anchor: `setting-${views.size + 1}`, task, taskParams: row.taskParams, rows: [], records: new Map(), theory };
+      views.set(row.setting, view);
+    }
+    view.rows.push(row);
+    view.records.set(row.entry, input.records.filter((r) => sameCell(r, row)));
+  }
+  return [...views.values()];
+}
+
+// ---------------------------------------------------------------------------------------
+// Sections
+
+const CSS = `
+:root{color-scheme:light;--muted:#555;--line:#d8d8d8;--soft:#f4f4f4}
+body{margin:0 auto;max-width:75rem;padding:1rem 1.25rem 3rem;font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1b1b1b;background:#fff}
+h1,h2,h3{line-height:1.25;margin:1.6em 0 .5em}h1{margin-top:.5em}
+p,li{max-width:70ch}
+.muted,small,figcaption{color:var(--muted)}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
+table{border-collapse:collapse;font-variant-numeric:tabular-nums;margin:.5rem 0}
+caption{text-align:left;font-weight:600;padding:.25rem 0;caption-side:top}
+th,td{padding:.35rem .7rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
+thead th{border-bottom:2px solid #999;white-space:nowrap}
+.num{text-align:right;white-space:nowrap}
+code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}
+pre{background:var(--soft);padding:.6rem .8rem;overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere}
+.reason{white-space:pre-wrap;overflow-wrap:anywhere}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,30rem),1fr));gap:1.5rem 2rem}
+figure{margin:0}figure svg{display:block;max-width:100%;height:auto}
+figcaption{font-size:.9rem;margin-top:.25rem}
+.tag{display:inline-block;font-size:.75rem;font-weight:600;padding:0 .4rem;border:1px solid currentColor;border-radius:.3rem;vertical-align:middle}
+footer{margin-top:3rem;border-top:1px solid var(--line);padding-top:1rem;font-size:.9rem}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:0}dd{margin:0;overflow-wrap:anywhere}
+`;
+
+function header(input: ReportInput): Html {
+  return html`<header>
+<h1>${input.title ?? 'CollapseBench local report'}</h1>
+<p class="muted">Generated <time datetime="${input.generatedAt}">${input.generatedAt}</time> from ${input.records.length} result record(s).</p>
+${input.command !== undefined ? html`<p>Command:</p><pre><code>${input.command}</code></pre>` : ''}
+</header>`;
+}
+
+function noResults(): Html {
+  return html`<section id="no-results"><h2>No results</h2>
+<p>This run produced no result records, so there is nothing to score or plot. Check the command's selection of tasks and methods, then run it again.</p></section>`;
+}
+
+function leaderboard(input: ReportInput, views: SettingView[]): Html {
+  const { scores } = input;
+  const level = percent(scores.confidence);
+  const titles = new Map(views.map((v) => [v.key, v]));
+  const rows = [...scores.entries].sort((a, b) => a.rank - b.rank).map((e) => leaderboardRow(e, titles));
+  return html`<section id="leaderboard" aria-labelledby="leaderboard-title">
+<h2 id="leaderboard-title">Leaderboard</h2>
+<p>Score: the interquartile mean (IQM), over task settings, of the normalized collapse area — the area under the primary metric's degradation curve scaled so that 0 = the real-only oracle and 1 = <code>replace</code> (lower is better). Intervals are ${level} stratified bootstrap intervals (${scores.resamples} resamples); entries whose intervals overlap the tier's leader share a tier.</p>
+${
+  rows.length
+    ? html`<div class="scroll"><table>
+<caption>Entries ranked by IQM of normalized collapse area (lower is better)</caption>
+<thead><tr><th scope="col" class="num">Rank</th><th scope="col" class="num">Tier</th><th scope="col">Entry</th><th scope="col" class="num">IQM</th><th scope="col">${level} interval</th><th scope="col">Coverage</th><th scope="col" class="num">Real samples / chain</th><th scope="col" class="num">Wall time</th></tr></thead>
+<tbody>${rows}</tbody></table></div>`
+    : html`<p>No entries were scored.</p>`
+}
+</section>`;
+}
+
+function leaderboardRow(e: EntryScore, views: Map<string, SettingView>): Html {
+  const params = formatParams(e.methodParams);
+  const missing = e.missing.map((key, i) => {
+    const view = views.get(key);
+    return html`${i ? ', ' : ''}${view ? html`<a href="#${view.anchor}">${view.task.title}</a>` : key}`;
+  });
+  return html`<tr><td class="num">${e.rank}</td><td class="num">${e.tier ?? NA}</td>
+<th scope="row">${e.entry}${params && e.entry.indexOf('(') < 0 ? html`<br><small>${params}</small>` : ''}</th>
+<td class="num">${formatNumber(e.iqm)}</td><td>${e.ci ? formatInterval(e.ci) : NA}</td>
+<td>${e.coverage.applicable}/${e.coverage.total} tasks${missing.length ? html`<br><small>no score on: ${missing}</small>` : ''}</td>
+<td class="num">${formatNumber(e.realSamplesPerChain)}</td><td class="num">${formatDuration(e.wallMs)}</td></tr>`;
+}
+
+async function settingSection(view: SettingView, colors: Map<string, string>, confidence: number): Promise<Html> {
+  const { task } = view;
+  const params = formatParams(view.taskParams);
+  const charts = await Promise.all(task.metrics.map((m) => metricChart(view, m, colors)));
+  return html`<section class="setting" id="${view.anchor}" aria-labelledby="${view.anchor}-title">
+<h3 id="${view.anchor}-title">${task.title}${params ? html` <small>${params}</small>` : ''}</h3>
+${task.summary ? html`<p>${task.summary}</p>` : ''}
+${settingTable(view, confidence)}
+${settingNotes(view)}
+<div class="charts">${charts}</div>
+</section>`;
+}
+
+function settingTable(view: SettingView, confidence: number): Html {
+  const primary = view.task.metrics.find((m) => m.primary);
+  const level = percent(confidence);
+  const rows = view.rows.map((r) => {
+    const collapse = r.stepsToCollapse !== null ? `${view.task.stepAxis} ${r.stepsToCollapse}` : r.censored ? 'never (censored)' : NA;
+    return html`<tr><th scope="row">${r.entry}</th>
+<td class="num">${formatNumber(r.normalized)}</td><td>${formatInterval(r.normalizedCi)}</td>
+<td class="num">${formatNumber(r.final)}</td><td>${formatInterval(r.finalCi)}</td>
+<td>${collapse}</td><td class="num">${r.seeds}</td><td class="num">${r.failed}</td><td class="num">${r.timeout}</td><td class="num">${r.skipped}</td></tr>`;
+  });
+  return html`<div class="scroll"><table>
+<caption>${view.task.title}: scores per entry (primary metric ${primary?.name ?? NA}; ${level} bootstrap intervals over seeds)</caption>
+<thead><tr><th scope="col">Entry</th><th scope="col" class="num">Normalized area</th><th scope="col">${level} interval</th><th scope="col" class="num">Final ${primary?.name ?? 'value'}</th><th scope="col">${level} interval</th><th scope="col">Steps to collapse</th><th scope="col" class="num">Seeds</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Timeout</th><th scope="col" class="num">Skipped</th></tr></thead>
+<tbody>${rows}</tbody></table></div>`;
+}
+
+/** Notes on undefined scores, and the reasons of non-ok cells grouped by entry, status and reason. */
+function settingNotes(view: SettingView): Html {
+  const notes = view.rows.filter((r) => r.normalizedNote).map((r) => html`<li><strong>${r.entry}</strong>: ${r.normalizedNote}</li>`);
+  const groups = new Map<string, { entry: string; status: string; reason: string; seeds: number[] }>();
+  for (const [entry, records] of view.records) {
+    for (const r of records) {
+      if (r.status === 'ok') continue;
+      const reason = r.reason ?? 'no reason given';
+      const key = JSON.stringify([entry, r.status, reason]);
+      const group = groups.get(key) ?? { entry, status: r.status, reason, seeds: [] };
+      group.seeds.push(r.key.seed);
+      groups.set(key, group);
+    }
+  }
+  const reasons = [...groups.values()].map(
+    (g) => html`<li><strong>${g.entry}</strong>, seed${g.seeds.length > 1 ? 's' : ''} ${g.seeds.sort((a, b) => a - b).join(', ')} — ${g.status}: <span class="reason">${g.reason}</span></li>`,
+  );
+  return html`${notes.length ? html`<p>Notes on the scores:</p><ul>${notes}</ul>` : ''}${reasons.length ? html`<p>Cells that did not complete:</p><ul>${reasons}</ul>` : ''}`;
+}
+
+async function metricChart(view: SettingView, metric: MetricSpec, colors: Map<string, string>): Promise<Html> {
+  const series = view.rows
+    .map((row) => ({ entry: row.entry, points: metricBand((view.records.get(row.entry) ?? []).filter((r) => r.status === 'ok'), metric.name) }))
+    .filter((s) => s.points.length > 0);
+  const theory = view.theory.find((t) => t.metric === metric.name);
+  const name = html`${metric.name}${metric.primary ? html` <span class="tag">primary</span>` : ''}`;
+  if (series.length === 0 && !theory) {
+    return html`<figure><p class="muted">No ok records report <code>${metric.name}</code>.</p><figcaption>${name}</figcaption></figure>`;
+  }
+  const svg = await renderSvg(chartSpec({ metric, stepAxis: view.task.stepAxis, series, theory, colors }));
+  const description =
+    `Line chart of ${metric.name}${metric.primary ? ' (primary metric)' : ''} versus ${view.task.stepAxis} for ${view.task.title}` +
+    (series.length ? `: mean over seeds with 95% bands for ${series.map((s) => s.entry).join(', ')}` : '') +
+    (theory ? `; dashed black line: theory, ${theory.label}` : '') +
+    '.';
+  return html`<figure>
+<div role="img" aria-label="${description}">${raw(svg)}</div>
+<figcaption>${name} — ${metric.description ? `${metric.description}; ` : ''}${metric.direction} is better. Mean over ok seeds with a 95% band (SE across seeds, or the replicate SE for a single seed).${theory ? html` Dashed black: theory, <span>${theory.label}</span>.` : ''}</figcaption>
+</figure>`;
+}
+
+function failures(records: readonly ResultRecord[]): Html {
+  const bad = records
+    .filter((r) => r.status !== 'ok')
+    .sort((a, b) => a.status.localeCompare(b.status) || a.key.task.localeCompare(b.key.task) || a.key.method.localeCompare(b.key.method) || a.key.seed - b.key.seed);
+  const body = bad.length
+    ? html`<div class="scroll"><table>
+<caption>${bad.length} cell(s) that did not complete</caption>
+<thead><tr><th scope="col">Status</th><th scope="col">Task</th><th scope="col">Method</th><th scope="col" class="num">Seed</th><th scope="col">Reason</th></tr></thead>
+<tbody>${bad.map(failureRow)}</tbody></table></div>`
+    : html`<p>All ${records.length} cell(s) completed ok.</p>`;
+  return html`<section id="failures" aria-labelledby="failures-title"><h2 id="failures-title">Failures, timeouts and skips</h2>${body}</section>`;
+}
+
+function failureRow(r: ResultRecord): Html {
+  const taskParams = formatParams(r.key.taskParams);
+  const methodParams = formatParams(r.key.methodParams);
+  return html`<tr><td>${r.status}</td><td>${r.key.task}${taskParams ? html`<br><small>${taskParams}</small>` : ''}</td>
+<td>${r.key.method}${methodParams ? html`<br><small>${methodParams}</small>` : ''}</td><td class="num">${r.key.seed}</td>
+<td class="reason">${r.reason ?? 'no reason given'}</td></tr>`;
+}
+
+function footer(input: ReportInput): Html {
+  const first = input.records[0];
+  if (!first) return html`<footer><p>CollapseBench report generated ${input.generatedAt}.</p></footer>`;
+  const p = first.provenance;
+  const commits = new Set(input.records.map((r) => r.provenance.gitCommit ?? NA));
+  const versions = new Set(input.records.map((r) => r.provenance.harnessVersion));
+  const mixed = commits.size > 1 || versions.size > 1;
+  return html`<footer><h2>Provenance</h2>
+<p class="muted">From the first record${mixed ? html`; <strong>the records come from ${commits.size} git commit(s) and ${versions.size} harness version(s)</strong>` : ''}.</p>
+<dl><dt>Harness version</dt><dd>${p.harnessVersion}</dd><dt>Git commit</dt><dd><code>${p.gitCommit ?? NA}</code></dd>
+<dt>Node</dt><dd>${p.node}</dd><dt>CPU</dt><dd>${p.cpu}</dd><dt>Backend</dt><dd>${p.backend}</dd><dt>Date</dt><dd>${p.date}</dd></dl>
+<p class="muted">Chart colours: Okabe–Ito palette (colour-blind safe); black is reserved for theory curves.</p>
+</footer>`;
+}
+
+// ---------------------------------------------------------------------------------------
+// The page
+
+/** Renders the whole report: one self-contained HTML document. */
+export async function renderReport(input: ReportInput): Promise<string> {
+  const title = input.title ?? 'CollapseBench local report';
+  let main: Html;
+  if (input.records.length === 0) {
+    main = noResults();
+  } else {
+    const views = settingViews(input);
+    const colors = entryColors(input.scores);
+    const sections = await Promise.all(views.map((v) => settingSection(v, colors, input.scores.confidence)));
+    main = html`${leaderboard(input, views)}
+<section id="settings" aria-labelledby="settings-title"><h2 id="settings-title">Results per task setting</h2>
+${sections.length ? sections : html`<p>No task settings were scored.</p>`}</section>
+${failures(input.records)}`;
+  }
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${title}</title>
+<style>${raw(CSS)}</style>
+</head>
+<body>
+${header(input)}
+<main>
+${main}
+</main>
+${footer(input)}
+</body>
+</html>
+`.value;
+}

@@ -1,0 +1,60 @@
+/**
+ * Glue between stored records and what commands show: current vs stale records, scores
+ * over current records, and theory curves per scored setting.
+ */
+import type { ResultRecord } from './schema.ts';
+import type { Registry } from './registry.ts';
+import type { TheoryCurve } from './types.ts';
+import { staleReason } from './cache.ts';
+import { score, type Scores, type TaskInfo } from './scoring.ts';
+import { hashValue } from './hash.ts';
+
+export function taskInfos(registry: Registry): TaskInfo[] {
+  return registry.tasks.map(({ definition: t }) => {
+    const primary = t.metrics.find((m) => m.primary) ?? t.metrics[0];
+    return {
+      id: t.id,
+      stepAxis: t.stepAxis,
+      primary: { name: primary.name, direction: primary.direction, ...(primary.collapseThreshold !== undefined && { collapseThreshold: primary.collapseThreshold }) },
+    };
+  });
+}
+
+export interface SplitRecords {
+  current: ResultRecord[];
+  stale: { record: ResultRecord; reason: string }[];
+}
+
+/** Stale records (code changed since they were computed) are never scored as current. */
+export function splitStale(records: ResultRecord[], registry: Registry): SplitRecords {
+  const split: SplitRecords = { current: [], stale: [] };
+  for (const record of records) {
+    const reason = staleReason(record, registry);
+    if (reason) split.stale.push({ record, reason });
+    else split.current.push(record);
+  }
+  return split;
+}
+
+/** Records in a deterministic order (task, task params, method, method params, seed), as any run or merge of shards yields. */
+export function sortRecords(records: ResultRecord[]): ResultRecord[] {
+  const order = (r: ResultRecord) => [r.key.task, hashValue(r.key.taskParams), r.key.method, hashValue(r.key.methodParams), String(r.key.seed).padStart(8, '0')].join('\u0000');
+  return [...records].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+}
+
+export function scoreRecords(records: ResultRecord[], registry: Registry): Scores {
+  return score(records, taskInfos(registry));
+}
+
+/** Closed-form curves for each distinct task setting among the records, keyed like scores' settings. */
+export function theoryBySetting(registry: Registry, scores: Scores): { setting: string; curves: TheoryCurve[] }[] {
+  const out: { setting: string; curves: TheoryCurve[] }[] = [];
+  const seen = new Set<string>();
+  for (const row of scores.settings) {
+    if (seen.has(row.setting)) continue;
+    seen.add(row.setting);
+    const task = registry.tasks.find((t) => t.definition.id === row.task)?.definition;
+    if (task?.theory) out.push({ setting: row.setting, curves: task.theory(task.params.parse(row.taskParams)) });
+  }
+  return out;
+}

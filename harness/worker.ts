@@ -1,0 +1,18 @@
+/**
+ * A child process that runs cells sent by the engine (harness/engine.ts). Cells run in
+ * children, not in the parent, so that a method that hangs can be killed at its time limit
+ * and one that crashes the process (or runs out of memory) fails only its own cell.
+ */
+import { loadRegistry } from './registry.ts';
+import { executeCell, type CellJob } from './cell.ts';
+
+const registry = await loadRegistry();
+
+process.on('message', (job: CellJob) => {
+  const task = registry.tasks.find((t) => t.definition.id === job.key.task)!.definition;
+  const method = registry.methods.find((m) => m.definition.id === job.key.method)!.definition;
+  process.send!(executeCell(job, task, method));
+});
+// The engine is gone (finished, or killed with -9): stop instead of lingering.
+process.on('disconnect', () => process.exit(0));
+process.send!({ ready: true });
