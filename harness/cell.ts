@@ -8,6 +8,8 @@ import { runGenerational, type CellOutput } from './loop.ts';
 export const STATISTICAL_BACKEND = 'js-float64';
 
 export interface CellJob {
+  /** Registry root the worker discovers definitions from. */
+  root: string;
   id: string;
   key: CellKey;
   taskHash: string;

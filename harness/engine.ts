@@ -51,7 +51,7 @@ export async function runCells(
   };
 
   for (const cell of cells) {
-    const job: CellJob = { id: cell.id, key: cell.key, taskHash: cell.task.hash, methodHash: cell.method.hash, provenance };
+    const job: CellJob = { root: registry.root, id: cell.id, key: cell.key, taskHash: cell.task.hash, methodHash: cell.method.hash, provenance };
     const stored = force ? undefined : store.read(cell.id);
     if (reusable(stored, cell, registry)) finish(stored, true);
     else if (cell.skipReason) finish(makeRecord(job, cell.task.definition, 'skipped', undefined, 0, new Date().toISOString(), cell.skipReason), false);

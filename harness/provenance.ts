@@ -4,13 +4,13 @@ import { readFileSync, existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Provenance } from './schema.ts';
-import { ROOT, type Registry } from './registry.ts';
+import type { Registry } from './registry.ts';
 import { sha256Hex } from './hash.ts';
 
 /** The run-wide part of provenance; cells add their task and method hashes and backend. */
 export type RunProvenance = Omit<Provenance, 'taskHash' | 'methodHash' | 'backend'>;
 
-export function runProvenance(registry: Registry, root = ROOT): RunProvenance {
+export function runProvenance(registry: Registry, root = registry.root): RunProvenance {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   const lockfile = join(root, 'package-lock.json');
   return {

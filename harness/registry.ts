@@ -23,6 +23,8 @@ export interface Entry<T> {
 }
 
 export interface Registry {
+  /** The folder discovered (the repository root, or a test fixture's). */
+  root: string;
   tasks: Entry<TaskDefinition<any>>[];
   /** Baselines first, then methods, each sorted by id. */
   methods: Entry<MethodDefinition<any>>[];
@@ -46,7 +48,7 @@ export async function loadRegistry(root = ROOT): Promise<Registry> {
     if (seen.has(definition.id)) throw new Error(`${folder}: id "${definition.id}" is used twice among baselines and methods`);
     seen.add(definition.id);
   }
-  return { tasks, methods: all, harnessHash: await hashFolder(join(root, 'harness')) };
+  return { root, tasks, methods: all, harnessHash: await hashFolder(join(root, 'harness')) };
 }
 
 async function discover<T extends { id: string }>(root: string, dir: string, file: string): Promise<Entry<T>[]> {

@@ -241,7 +241,8 @@ export function chartSpec(options: ChartOptions): TopLevelSpec {
       // The figure around the SVG carries the accessible description (role="img").
       aria: false,
       font: 'system-ui, sans-serif',
-      legend: { orient: 'bottom', direction: 'horizontal', columns: 2, labelLimit: 260, symbolType: 'stroke' },
+      axis: { labelFontSize: 11, titleFontSize: 12 },
+      legend: { orient: 'bottom', direction: 'horizontal', columns: 2, labelLimit: 260, labelFontSize: 11, symbolType: 'stroke' },
     },
   } as TopLevelSpec;
 }
@@ -275,13 +276,20 @@ interface SettingView {
   theory: TheoryCurve[];
 }
 
-function sameCell(record: ResultRecord, row: SettingScore): boolean {
-  return (
-    record.key.task === row.task &&
-    record.key.method === row.method &&
-    canonicalJson(record.key.taskParams) === canonicalJson(row.taskParams) &&
-    canonicalJson(record.key.methodParams) === canonicalJson(row.methodParams)
-  );
+/** Identity of a setting × entry, shared by its records and its score row. */
+function groupKey(task: string, taskParams: Record<string, unknown>, method: string, methodParams: Record<string, unknown>): string {
+  return canonicalJson([task, taskParams, method, methodParams]);
+}
+
+function recordsByGroup(records: readonly ResultRecord[]): Map<string, ResultRecord[]> {
+  const groups = new Map<string, ResultRecord[]>();
+  for (const r of records) {
+    const key = groupKey(r.key.task, r.key.taskParams, r.key.method, r.key.methodParams);
+    const group = groups.get(key);
+    if (group) group.push(r);
+    else groups.set(key, [r]);
+  }
+  return groups;
 }
 
 /** A task the caller did not describe: its id as title, the metric names seen in its records. */
@@ -299,6 +307,9 @@ function fallbackTask(id: string, records: readonly ResultRecord[]): ReportTask 
 
 function settingViews(input: ReportInput): SettingView[] {
   const tasks = new Map(input.tasks.map((t) => [t.id, t]));
+  const rank = new Map(input.scores.entries.map((e) => [e.entry, e.rank]));
+  const byRank = (row: SettingScore) => rank.get(row.entry) ?? Number.POSITIVE_INFINITY;
+  const records = recordsByGroup(input.records);
   const views = new Map<string, SettingView>();
   for (const row of input.scores.settings) {
     let view = views.get(row.setting);
@@ -309,8 +320,10 @@ function settingViews(input: ReportInput): SettingView[] {
       views.set(row.setting, view);
     }
     view.rows.push(row);
-    view.records.set(row.entry, input.records.filter((r) => sameCell(r, row)));
+    view.records.set(row.entry, records.get(groupKey(row.task, row.taskParams, row.method, row.methodParams)) ?? []);
   }
+  // Rows in leaderboard order (stable sort), so tables and legends list entries as the leaderboard does.
+  for (const view of views.values()) view.rows.sort((a, b) => byRank(a) - byRank(b));
   return [...views.values()];
 }
 
@@ -404,14 +417,17 @@ function settingTable(view: SettingView, confidence: number): Html {
   const rows = view.rows.map((r) => {
     const collapse = r.stepsToCollapse !== null ? `${view.task.stepAxis} ${r.stepsToCollapse}` : r.censored ? 'never (censored)' : NA;
     return html`<tr><th scope="row">${r.entry}</th>
-<td class="num">${formatNumber(r.normalized)}</td><td>${formatInterval(r.normalizedCi)}</td>
-<td class="num">${formatNumber(r.final)}</td><td>${formatInterval(r.finalCi)}</td>
-<td>${collapse}</td><td class="num">${r.seeds}</td><td class="num">${r.failed}</td><td class="num">${r.timeout}</td><td class="num">${r.skipped}</td></tr>`;
+<td class="num">${withInterval(r.normalized, r.normalizedCi)}</td><td class="num">${withInterval(r.final, r.finalCi)}</td><td>${collapse}</td><td class="num">${r.seeds}</td><td class="num">${r.failed}</td><td class="num">${r.timeout}</td><td class="num">${r.skipped}</td></tr>`;
   });
   return html`<div class="scroll"><table>
 <caption>${view.task.title}: scores per entry (primary metric ${primary?.name ?? NA}; ${level} bootstrap intervals over seeds)</caption>
-<thead><tr><th scope="col">Entry</th><th scope="col" class="num">Normalized area</th><th scope="col">${level} interval</th><th scope="col" class="num">Final ${primary?.name ?? 'value'}</th><th scope="col">${level} interval</th><th scope="col">Steps to collapse</th><th scope="col" class="num">Seeds</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Timeout</th><th scope="col" class="num">Skipped</th></tr></thead>
+<thead><tr><th scope="col">Entry</th><th scope="col" class="num">Normalized area</th><th scope="col" class="num">Final ${primary?.name ?? 'value'}</th><th scope="col">Steps to collapse</th><th scope="col" class="num">Seeds</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Timeout</th><th scope="col" class="num">Skipped</th></tr></thead>
 <tbody>${rows}</tbody></table></div>`;
+}
+
+/** A value with its interval below it in small print. */
+function withInterval(value: number | null, ci: Interval | null): Html {
+  return html`${formatNumber(value)}${ci ? html`<br><small>${formatInterval(ci)}</small>` : ''}`;
 }
 
 /** Notes on undefined scores, and the reasons of non-ok cells grouped by entry, status and reason. */

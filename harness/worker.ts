@@ -6,9 +6,13 @@
 import { loadRegistry } from './registry.ts';
 import { executeCell, type CellJob } from './cell.ts';
 
-const registry = await loadRegistry();
+import type { Registry } from './registry.ts';
 
-process.on('message', (job: CellJob) => {
+const registries = new Map<string, Promise<Registry>>();
+
+process.on('message', async (job: CellJob) => {
+  if (!registries.has(job.root)) registries.set(job.root, loadRegistry(job.root));
+  const registry = await registries.get(job.root)!;
   const task = registry.tasks.find((t) => t.definition.id === job.key.task)!.definition;
   const method = registry.methods.find((m) => m.definition.id === job.key.method)!.definition;
   process.send!(executeCell(job, task, method));

@@ -156,7 +156,7 @@ program
       }
       const task = registry.tasks.find((t) => t.definition.id === record.key.task)!;
       const method = registry.methods.find((m) => m.definition.id === record.key.method)!;
-      const job: CellJob = { id: record.id, key: record.key, taskHash: task.hash, methodHash: method.hash, provenance };
+      const job: CellJob = { root: registry.root, id: record.id, key: record.key, taskHash: task.hash, methodHash: method.hash, provenance };
       const fresh = executeCell(job, task.definition, method.definition);
       const what = (['status', 'reason', 'steps', 'metrics', 'budget'] as const).filter((field) => canonicalJson(fresh[field]) !== canonicalJson(record[field]));
       if (what.length) outcome.differing.push({ id: record.id, what: what.join(', ') });

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import task from './task.ts';
+import replace from '../../baselines/replace/method.ts';
+import { runGenerational } from '../../harness/loop.ts';
+import type { CellKey } from '../../harness/schema.ts';
+import { rngFromKey } from '../../harness/rng.ts';
+
+/** Runs `replace` on the Gaussian chain and returns the simulation with its closed forms. */
+function simulate(overrides: Record<string, number | string>) {
+  const taskParams = task.params.parse(overrides);
+  const key: CellKey = { task: task.id, taskParams, method: 'replace', methodParams: {}, seed: 0 };
+  return { output: runGenerational(task, replace, key), theory: task.theory!(taskParams) };
+}
+
+/**
+ * |simulated − predicted| ≤ 3 SE at the chosen steps. Steps of one chain are correlated,
+ * so we check a few well-separated steps rather than every step.
+ */
+function expectMatches(overrides: Record<string, number | string>, metrics: string[], steps: number[]) {
+  const { output, theory } = simulate(overrides);
+  for (const metric of metrics) {
+    const curve = theory.find((c) => c.metric === metric);
+    expect(curve, `theory for ${metric}`).toBeDefined();
+    for (const t of steps) {
+      const { mean, se } = output.metrics[metric];
+      const z = (mean[t] - curve!.values[t]) / se[t];
+      expect(Math.abs(z), `${metric} at generation ${t}: simulated ${mean[t]} vs theory ${curve!.values[t]} (SE ${se[t]})`).toBeLessThan(3);
+    }
+  }
+}
+
+const all = ['var_ratio', 'mean_sq_err', 'log_var_ratio', 'w2'];
+
+describe('gaussian-chain reproduces its closed forms (d = 1, replace)', () => {
+  it('MLE, M = 10: E[σ²_n] = σ²(1−1/M)^n and E[(μ_n−μ)²] = σ²(1−(1−1/M)^n)', () => {
+    expectMatches({ dim: 1, samples: 10, estimator: 'mle', generations: 10, replicates: 20_000 }, all, [0, 4, 9]);
+  });
+
+  it('MLE, M = 4, long chain (n = 30 fits): variance has shrunk to (3/4)^30 ≈ 2e-4', () => {
+    const { theory } = simulate({ dim: 1, samples: 4, estimator: 'mle', generations: 29, replicates: 100 });
+    expect(theory.find((c) => c.metric === 'var_ratio')!.values[29]).toBeCloseTo(0.75 ** 30, 12);
+    // σ²_t is a product of t+1 independent χ² ratios: far into the chain its mean is carried by
+    // rare large values, so the Monte-Carlo mean of σ²_t (and of W₂², ‖μ_t−μ‖², which contain it)
+    // is unreliable there; its log is a sum of i.i.d. terms and is checked at every depth.
+    expectMatches({ dim: 1, samples: 4, estimator: 'mle', generations: 29, replicates: 20_000 }, ['log_var_ratio'], [14, 29]);
+    expectMatches({ dim: 1, samples: 4, estimator: 'mle', generations: 29, replicates: 20_000 }, all, [2]);
+  });
+
+  it('unbiased, M = 5 and M = 50: E[σ²_n] = σ², E[log σ²_n/σ²] = n[ψ((M−1)/2) + ln(2/(M−1))], E[(μ_n−μ)²] = nσ²/M', () => {
+    expectMatches({ dim: 1, samples: 5, estimator: 'unbiased', generations: 12, replicates: 20_000 }, ['mean_sq_err', 'log_var_ratio', 'w2'], [3, 12]);
+    expectMatches({ dim: 1, samples: 50, estimator: 'unbiased', generations: 20, replicates: 20_000, variance: 2.5 }, all, [5, 20]);
+  });
+
+  it('sample-size growth n_t = M(t+1)^g: E[(μ_T−μ)²] = σ² Σ_t 1/n_t', () => {
+    const overrides = { dim: 1, samples: 6, estimator: 'unbiased', samples_growth: 1, generations: 15, replicates: 20_000 };
+    const { theory } = simulate({ ...overrides, replicates: 100 });
+    const expected = Array.from({ length: 16 }, (_, t) => 1 / (6 * (t + 1))).reduce((a, b) => a + b);
+    expect(theory.find((c) => c.metric === 'mean_sq_err')!.values[15]).toBeCloseTo(expected, 12);
+    expectMatches(overrides, all, [5, 15]);
+  });
+
+  it('d = 3 with correlation: trace forms of E[tr Σ_t] and E‖μ_t − μ‖² (MLE)', () => {
+    expectMatches({ dim: 3, rho: 0.6, samples: 8, estimator: 'mle', generations: 8, replicates: 20_000 }, ['var_ratio', 'mean_sq_err'], [0, 8]);
+  });
+});
+
+describe('gaussian-chain metrics', () => {
+  it('w2 in d = 2 equals ‖μ̂‖² + Σ(√λᵢ − 1)² against the identity (λ eigenvalues of Σ̂)', () => {
+    const sim = task.simulation(task.params.parse({ dim: 2, replicates: 2, estimator: 'mle' }), rngFromKey('w2', 'test'));
+    // Four points per replicate; replicate 1 is replicate 0 stretched along (1, 1).
+    const data = Float64Array.from([1, 2, -1, 0, 3, 1, 0, -2, 2, 3, -1, 1, 4, 2, 1, -3]);
+    const model = sim.fit({ parts: [{ batch: { origin: 'real', generation: 0, size: 4, data } }] }, {});
+    const w2 = sim.evaluate(model).w2;
+    for (let r = 0; r < 2; r++) {
+      const x = Array.from(data.subarray(r * 8, r * 8 + 8));
+      const mx = (x[0] + x[2] + x[4] + x[6]) / 4;
+      const my = (x[1] + x[3] + x[5] + x[7]) / 4;
+      let sxx = 0, syy = 0, sxy = 0;
+      for (let i = 0; i < 4; i++) {
+        sxx += (x[2 * i] - mx) ** 2 / 4;
+        syy += (x[2 * i + 1] - my) ** 2 / 4;
+        sxy += ((x[2 * i] - mx) * (x[2 * i + 1] - my)) / 4;
+      }
+      const half = Math.sqrt(((sxx - syy) / 2) ** 2 + sxy ** 2);
+      const lambdas = [(sxx + syy) / 2 + half, (sxx + syy) / 2 - half];
+      const expected = mx ** 2 + my ** 2 + lambdas.reduce((s, l) => s + (Math.sqrt(l) - 1) ** 2, 0);
+      expect(w2[r]).toBeCloseTo(expected, 12);
+    }
+  });
+
+  it('the same cell key gives bit-identical metrics', () => {
+    const a = simulate({ dim: 2, rho: 0.3, samples: 10, generations: 5, replicates: 300 }).output;
+    const b = simulate({ dim: 2, rho: 0.3, samples: 10, generations: 5, replicates: 300 }).output;
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+  });
+});
