@@ -167,7 +167,12 @@ function checkCount(name: string, value: number, max: number): void {
 export class Rng {
   /** The 64-hex-digit seed digest; forks are derived from it. */
   readonly seed: string;
-  /** Generator state (four 32-bit words), read into locals by the bulk fills. */
+  /**
+   * Generator state (four 32-bit words), read into locals by the bulk fills. An Int32Array
+   * measured fastest for per-call draws (≈2.9 ms per 1e6 `nextUint32`, vs ≈3.1 ms for a
+   * Uint32Array, whose values above 2^31 become doubles, and ≈3–11 ms for four number
+   * fields, which V8 may box as heap numbers).
+   */
   private readonly s: Int32Array;
 
   /** @param seed a sha256 hex digest (64 lowercase hex digits), e.g. from `hashValue`. */
@@ -301,7 +306,10 @@ export class Rng {
     let s3 = s[3];
     const n = out.length;
     for (let j = 0; j < n; j++) {
-      // Two xoshiro128** steps, inlined with the state in locals.
+      // Two xoshiro128** steps, inlined with the state in locals: ≈6 ns per normal here vs
+      // ≈11 ns for a loop of normal() calls (state loads/stores through the typed array).
+      // Layer index (8 bits) and sign (1 bit) come from b's low bits, the 53-bit mantissa
+      // from a and b's top 21 bits (bits 9–10 unused); one 512-entry table folds in the sign.
       let m = Math.imul(s1, 5);
       const b = Math.imul((m << 7) | (m >>> 25), 9);
       let t = s1 << 9;
@@ -384,7 +392,11 @@ export class Rng {
     }
   }
 
-  /** Draws an index with probability proportional to probs[i] (≥ 0, finite, positive sum). */
+  /**
+   * Draws an index with probability proportional to probs[i] (≥ 0, finite, positive sum;
+   * otherwise throws `invalid probs: …`). O(k) per draw (validation plus a linear scan): for
+   * many draws from the same probs, `multinomial` gives the counts directly.
+   */
   categorical(probs: ArrayLike<number>): number {
     const total = checkedProbSum(probs);
     const u = this.uniform() * total;

@@ -26,6 +26,7 @@ import { renderReport } from '../harness/report.ts';
 import { resultRecordJsonSchema } from '../harness/schema.ts';
 
 const DEFAULT_OUT = 'runs/latest';
+const TABLE_STYLE = { head: ['cyan'] };
 
 const program = new Command('collapse-bench')
   .description('Benchmark suite for model collapse and its mitigations')
@@ -66,7 +67,7 @@ program
       console.log(`${pc.bold(m.id)} (${m.kind}) — ${m.title}  [hooks: ${m.hooks.join(', ') || 'none'}]`);
       if (m.params.length) console.log(paramTable(m.params).toString());
     }
-    const table = new Table({ head: ['method', ...doc.tasks.map((t) => t.id)] });
+    const table = new Table({ head: ['method', ...doc.tasks.map((t) => t.id)], style: TABLE_STYLE });
     for (const m of doc.methods) table.push([m.id, ...doc.tasks.map((t) => (matrix[t.id][m.id] === null ? 'yes' : 'n/a'))]);
     console.log(pc.bold('applicability'));
     console.log(table.toString());
@@ -241,7 +242,7 @@ function formatParams(params: Record<string, unknown>): string {
 }
 
 function paramTable(params: ReturnType<typeof paramInfo>): Table.Table {
-  const table = new Table({ head: ['parameter', 'type', 'default', 'description'], colWidths: [18, 10, 10, 70], wordWrap: true });
+  const table = new Table({ head: ['parameter', 'type', 'default', 'description'], colWidths: [18, 10, 10, 70], wordWrap: true, style: TABLE_STYLE });
   for (const p of params) table.push([p.name, p.enum ? p.enum.join('|') : p.type, String(p.default), p.description]);
   return table;
 }
@@ -261,7 +262,7 @@ function printFailures(records: ResultRecord[]): void {
 const fmt = (x: number | null | undefined, digits = 3) => (x === null || x === undefined ? 'n/a' : x.toFixed(digits));
 
 function printLeaderboard(scores: Scores): void {
-  const table = new Table({ head: ['rank', 'tier', 'entry', 'collapse area (IQM)', '95% CI', 'coverage', 'real/chain', 'time (s)'] });
+  const table = new Table({ head: ['rank', 'tier', 'entry', 'collapse area (IQM)', '95% CI', 'coverage', 'real/chain', 'time (s)'], style: TABLE_STYLE });
   for (const e of scores.entries) {
     table.push([e.rank, e.tier ?? '—', e.entry, fmt(e.iqm), e.ci ? `[${fmt(e.ci.low)}, ${fmt(e.ci.high)}]` : 'n/a', `${e.coverage.applicable}/${e.coverage.total}`, Math.round(e.realSamplesPerChain), (e.wallMs / 1000).toFixed(2)]);
   }
