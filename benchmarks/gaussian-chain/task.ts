@@ -23,11 +23,13 @@ const Params = z.object({
 });
 export type GaussianChainParams = z.infer<typeof Params>;
 
-/** Per-replicate fitted Gaussians: means R×d, covariances and their PSD square-root factors R×d×d. */
+/**
+ * Per-replicate fitted Gaussians, row-major: means R×d and covariances R×d×d. This is what an
+ * `estimate` hook receives and returns (sampling derives its square-root factors afresh).
+ */
 export interface GaussianModel {
   mean: Float64Array;
   cov: Float64Array;
-  factor: Float64Array;
 }
 
 export default defineTask({
@@ -76,7 +78,7 @@ function gaussianChain(p: GaussianChainParams): GenerationalSimulation<Float64Ar
       return { origin: 'real', generation, size: n, data };
     },
     sample(model, n, rng, generation) {
-      const data = drawGaussian(R, n, d, rng, model.factor, d * d, model.mean);
+      const data = drawGaussian(R, n, d, rng, sqrtFactors(model.cov, R, d), d * d, model.mean);
       return { origin: 'synthetic', generation, size: n, data };
     },
     fit: (pool) => fitGaussian(pool, R, d, p.estimator),
@@ -180,7 +182,6 @@ function fitGaussian(pool: Pool<Float64Array>, R: number, d: number, estimator: 
       }
     }
   }
-  const factor = new Float64Array(R * d * d);
   for (let r = 0; r < R; r++) {
     const denom = estimator === 'mle' ? v1[r] : v1[r] - v2[r] / v1[r];
     const c = r * d * d;
@@ -191,10 +192,19 @@ function fitGaussian(pool: Pool<Float64Array>, R: number, d: number, estimator: 
         cov[c + j * d + k] = v;
       }
     }
-    if (d === 1) factor[r] = Math.sqrt(cov[r]);
-    else factor.set(psdSqrt(cov.subarray(c, c + d * d), d), c);
   }
-  return { mean, cov, factor };
+  return { mean, cov };
+}
+
+/** PSD square roots of each replicate's covariance (standard deviations when d = 1). */
+function sqrtFactors(cov: Float64Array, R: number, d: number): Float64Array {
+  const factors = new Float64Array(R * d * d);
+  for (let r = 0; r < R; r++) {
+    const c = r * d * d;
+    if (d === 1) factors[r] = Math.sqrt(Math.max(cov[r], 0));
+    else factors.set(psdSqrt(cov.subarray(c, c + d * d), d), c);
+  }
+  return factors;
 }
 
 function poolWeightSums(pool: Pool<Float64Array>, R: number): Float64Array {
