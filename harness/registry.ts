@@ -34,6 +34,11 @@ export interface Registry {
 
 export async function loadRegistry(root = ROOT): Promise<Registry> {
   const tasks = await discover<TaskDefinition<any>>(root, 'benchmarks', 'task.ts');
+  for (const { definition, folder } of tasks) {
+    const primary = definition.metrics.filter((m) => m.primary);
+    if (primary.length !== 1) throw new Error(`${folder}/task.ts: exactly one metric must be primary (found ${primary.length})`);
+    if (primary[0].direction === 'target') throw new Error(`${folder}/task.ts: the primary metric ${primary[0].name} must have direction lower or higher`);
+  }
   const baselines = await discover<MethodDefinition<any>>(root, 'baselines', 'method.ts');
   const methods = await discover<MethodDefinition<any>>(root, 'methods', 'method.ts');
   for (const { definition, folder } of baselines) {

@@ -12,7 +12,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { canonicalJson } from './hash.ts';
 import type { ResultRecord } from './schema.ts';
 import type { EntryScore, Interval, Scores, SettingScore } from './scoring.ts';
-import type { MetricSpec, TheoryCurve } from './types.ts';
+import { directionLabel, type MetricSpec, type TheoryCurve } from './types.ts';
 
 // ---------------------------------------------------------------------------------------
 // Public types
@@ -215,7 +215,7 @@ export function chartSpec(options: ChartOptions): TopLevelSpec {
   const range = [...entries.map((e) => colors.get(e) ?? OKABE_ITO[0]), ...(theory ? [THEORY_COLOR] : [])];
   const rows = series.flatMap(({ entry, points }) => points.map((p) => ({ entry, ...p })));
   const x = { field: 'step', type: 'quantitative', title: stepAxis, axis: { tickMinStep: 1 } } as const;
-  const y = { field: 'mean', type: 'quantitative', title: `${metric.name} (${metric.direction} is better)`, scale: { zero: false } } as const;
+  const y = { field: 'mean', type: 'quantitative', title: `${metric.name} (${directionLabel(metric)})`, scale: { zero: false } } as const;
   const color = { field: 'entry', type: 'nominal', title: null, scale: { domain, range } } as const;
 
   const layers: TopLevelSpec[] = [];
@@ -467,7 +467,7 @@ async function metricChart(view: SettingView, metric: MetricSpec, colors: Map<st
     '.';
   return html`<figure>
 <div role="img" aria-label="${description}">${raw(svg)}</div>
-<figcaption>${name} — ${metric.description ? `${metric.description}; ` : ''}${metric.direction} is better. Mean over ok seeds with a 95% band (SE across seeds, or the replicate SE for a single seed).${theory ? html` Dashed black: theory, <span>${theory.label}</span>.` : ''}</figcaption>
+<figcaption>${name} — ${metric.description ? `${metric.description}; ` : ''}${directionLabel(metric)}. Mean over ok seeds with a 95% band (SE across seeds, or the replicate SE for a single seed).${theory ? html` Dashed black: theory, <span>${theory.label}</span>.` : ''}</figcaption>
 </figure>`;
 }
 

@@ -4,20 +4,27 @@
  */
 import type { ResultRecord } from './schema.ts';
 import type { Registry } from './registry.ts';
-import type { TheoryCurve } from './types.ts';
+import type { MetricSpec, TaskDefinition, TheoryCurve } from './types.ts';
 import { staleReason } from './cache.ts';
 import { score, type Scores, type TaskInfo } from './scoring.ts';
 import { hashValue } from './hash.ts';
 
 export function taskInfos(registry: Registry): TaskInfo[] {
   return registry.tasks.map(({ definition: t }) => {
-    const primary = t.metrics.find((m) => m.primary) ?? t.metrics[0];
+    const primary = primaryMetric(t);
     return {
       id: t.id,
       stepAxis: t.stepAxis,
       primary: { name: primary.name, direction: primary.direction, ...(primary.collapseThreshold !== undefined && { collapseThreshold: primary.collapseThreshold }) },
     };
   });
+}
+
+/** The task's primary metric (the registry guarantees exactly one, with direction lower or higher). */
+export function primaryMetric(task: TaskDefinition<any>): MetricSpec & { direction: 'lower' | 'higher' } {
+  const primary = task.metrics.find((m) => m.primary);
+  if (!primary || primary.direction === 'target') throw new Error(`task ${task.id}: no primary metric with direction lower or higher`);
+  return primary as MetricSpec & { direction: 'lower' | 'higher' };
 }
 
 export interface SplitRecords {

@@ -34,15 +34,22 @@ export interface Paper {
 export interface MetricSpec {
   name: string;
   description: string;
-  /** Which way is better. */
-  direction: 'lower' | 'higher';
-  /** Exactly one metric per task is primary: it drives the scores. */
+  /** Which way is better; `target`: closest to `target` is best (e.g. a variance ratio of 1). */
+  direction: 'lower' | 'higher' | 'target';
+  /** The ideal value when `direction` is `target`. */
+  target?: number;
+  /** Exactly one metric per task is primary (with direction lower or higher): it drives the scores. */
   primary?: boolean;
   /**
    * Steps-to-collapse is the first step whose (mean) value is past this threshold
    * (above it when lower is better, below it when higher is better).
    */
   collapseThreshold?: number;
+}
+
+/** "lower is better", "higher is better" or "best at 1", for labels. */
+export function directionLabel(metric: Pick<MetricSpec, 'direction' | 'target'>): string {
+  return metric.direction === 'target' ? `best at ${metric.target}` : `${metric.direction} is better`;
 }
 
 /** A closed-form reference curve, aligned with the task's steps. */

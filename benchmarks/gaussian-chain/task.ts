@@ -52,8 +52,8 @@ export default defineTask({
   },
   metrics: [
     { name: 'w2', description: 'squared 2-Wasserstein distance between the fit and the true Gaussian', direction: 'lower', primary: true, collapseThreshold: 0.5 },
-    { name: 'var_ratio', description: 'tr Σ̂ / tr Σ: fitted over true total variance', direction: 'higher' },
-    { name: 'log_var_ratio', description: 'log(tr Σ̂ / tr Σ)', direction: 'higher' },
+    { name: 'var_ratio', description: 'tr Σ̂ / tr Σ: fitted over true total variance', direction: 'target', target: 1 },
+    { name: 'log_var_ratio', description: 'log(tr Σ̂ / tr Σ)', direction: 'target', target: 0 },
     { name: 'mean_sq_err', description: '‖μ̂ − μ‖²', direction: 'lower' },
   ],
   hooks: ['pool', 'estimate'],
