@@ -38,7 +38,9 @@ export function runGenerational(
 
   const steps: number[] = [];
   const perMetric = new Map<string, Float64Array[]>();
-  let realSamplesPerChain = 0;
+  // Fresh real samples (drawn at t ≥ 1) that entered some pool with positive weight, per
+  // replicate: a method may draw real candidates and keep only some of them.
+  const used = new Map<Batch<unknown>, Uint8Array>();
 
   const first = sim.real(sim.sampleSize(0), realRng, 0);
   const history: Batch<unknown>[] = [first];
@@ -58,12 +60,14 @@ export function runGenerational(
         rng: methodRng,
         synthetic: (n) => remember(sim.sample(previousModel, checkCount(n, 'synthetic'), sampleRng, t - 1)),
         real: (n) => {
-          realSamplesPerChain += checkCount(n, 'real');
-          return remember(sim.real(n, realRng, t));
+          const batch = remember(sim.real(checkCount(n, 'real'), realRng, t));
+          used.set(batch, new Uint8Array(sim.replicates * n));
+          return batch;
         },
       };
       pool = poolHook(ctx, params);
       checkPool(pool, sim.replicates, t);
+      markUsed(pool, used);
     }
     const fitCtx: FitContext = { t, size, replicates: sim.replicates, task: task.id };
     model = sim.fit(pool, fitHook ? fitHook(fitCtx, params) : {});
@@ -82,7 +86,9 @@ export function runGenerational(
 
   const metrics: Record<string, MetricSeries> = {};
   for (const [name, series] of perMetric) metrics[name] = summarize(series);
-  return { steps, metrics, realSamplesPerChain };
+  let realSamples = 0;
+  for (const mask of used.values()) for (let i = 0; i < mask.length; i++) realSamples += mask[i];
+  return { steps, metrics, realSamplesPerChain: realSamples / sim.replicates };
 
   function remember<D>(batch: Batch<D>): Batch<D> {
     history.push(batch as Batch<unknown>);
@@ -91,6 +97,15 @@ export function runGenerational(
   function checkCount(n: number, what: string): number {
     if (!Number.isInteger(n) || n < 1) throw new CellError(`pool hook asked for ${n} ${what} samples; expected a positive integer`);
     return n;
+  }
+}
+
+function markUsed(pool: Pool<unknown>, used: Map<Batch<unknown>, Uint8Array>): void {
+  for (const { batch, weights } of pool.parts) {
+    const mask = used.get(batch);
+    if (!mask) continue;
+    if (!weights) mask.fill(1);
+    else for (let i = 0; i < mask.length; i++) if (weights[i] > 0) mask[i] = 1;
   }
 }
 

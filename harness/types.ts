@@ -102,7 +102,10 @@ export interface PoolContext<D> {
   history: Batch<D>[];
   /** Draws n fresh samples per replicate from the model of generation t−1. */
   synthetic(n: number): Batch<D>;
-  /** Draws n fresh real samples per replicate; counted in the cell's real-data budget. */
+  /**
+   * Draws n fresh real samples per replicate. The cell's real-data budget counts those that
+   * enter a pool with positive weight (once each), so drawing candidates and keeping some is fair.
+   */
   real(n: number): Batch<D>;
   /** The method's own random stream (derived from the cell key). */
   rng: Rng;

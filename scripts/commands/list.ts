@@ -1,0 +1,42 @@
+/** `list`: tasks, baselines and methods with their parameters, and the derived applicability matrix. */
+import type { Command } from 'commander';
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import { join } from 'node:path';
+import { loadRegistry, applicability } from '../../harness/registry.ts';
+import { paramInfo } from '../../harness/params.ts';
+import { printJson, paramTable, TABLE_STYLE } from '../output.ts';
+
+export function register(program: Command): void {
+  program
+    .command('list')
+    .description('tasks, baselines and methods, their parameters with defaults, and where each method applies')
+    .option('--json', 'print JSON on stdout')
+    .action(async (opts: { json?: boolean }) => {
+      const registry = await loadRegistry();
+      const matrix = applicability(registry);
+      const doc = {
+        tasks: registry.tasks.map(({ definition: t, folder }) => ({
+          id: t.id, title: t.title, folder, stepAxis: t.stepAxis, hooks: t.hooks, metrics: t.metrics,
+          params: paramInfo(t.params), profiles: t.profiles, papers: t.papers,
+        })),
+        methods: registry.methods.map(({ definition: m, folder }) => ({
+          id: m.id, kind: m.kind, title: m.title, folder, hooks: Object.keys(m.hooks), params: paramInfo(m.params), papers: m.papers,
+        })),
+        applicability: matrix,
+      };
+      if (opts.json) return printJson(doc);
+      for (const t of doc.tasks) {
+        console.log(`${pc.bold(t.id)} — ${t.title}  [${t.stepAxis}; hooks: ${t.hooks.join(', ')}]`);
+        console.log(paramTable(t.params).toString());
+      }
+      for (const m of doc.methods) {
+        console.log(`${pc.bold(m.id)} (${m.kind}) — ${m.title}  [hooks: ${m.hooks.join(', ') || 'none'}]`);
+        if (m.params.length) console.log(paramTable(m.params).toString());
+      }
+      const table = new Table({ head: ['method', ...doc.tasks.map((t) => t.id)], style: TABLE_STYLE });
+      for (const m of doc.methods) table.push([m.id, ...doc.tasks.map((t) => (matrix[t.id][m.id] === null ? 'yes' : 'n/a'))]);
+      console.log(pc.bold('applicability'));
+      console.log(table.toString());
+    });
+}
