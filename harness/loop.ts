@@ -46,6 +46,7 @@ export function runGenerational(
   const history: Batch<unknown>[] = [first];
   let pool: Pool<unknown> = { parts: [{ batch: first }] };
   let model: unknown;
+  let anchor: unknown;
 
   for (let t = 0; t <= sim.generations; t++) {
     const size = sim.sampleSize(t);
@@ -71,8 +72,9 @@ export function runGenerational(
     }
     const fitCtx: FitContext = { t, size, replicates: sim.replicates, task: task.id };
     model = sim.fit(pool, fitHook ? fitHook(fitCtx, params) : {});
+    if (t === 0) anchor = model;
     if (estimateHook) {
-      const estimateCtx: EstimateContext = { t, task: task.id, poolSize: sim.poolSize(pool) };
+      const estimateCtx: EstimateContext = { t, task: task.id, anchor, poolSize: sim.poolSize(pool) };
       model = estimateHook(model, estimateCtx, params);
     }
     steps.push(t);

@@ -65,7 +65,11 @@ export interface TheoryCurve {
 // Data flowing through the generational loop. Every array holds all replicates at once
 // (vectorized chains): a batch of `size` samples per replicate.
 
-/** Samples for all replicates, produced at one generation from one source. */
+/**
+ * Samples for all replicates, produced at one generation from one source. Samples within a
+ * replicate are i.i.d. in storage order, so any fixed subset (e.g. the first k) is a valid
+ * random subsample: tasks must not sort or group them.
+ */
 export interface Batch<D> {
   origin: 'real' | 'synthetic';
   /** Generation whose model produced it (synthetic), or at which it was drawn (real). */
@@ -111,7 +115,10 @@ export interface PoolContext<D> {
   rng: Rng;
 }
 
-/** What a `fit` hook returns: task-specific fit options (e.g. `{ ridge: 0.1 }`). */
+/**
+ * What a `fit` hook returns: task-specific fit options, documented in each task's README
+ * (e.g. `{ ridge: 0.1 }` for regression, `{ shrinkage: 0.2 }` for gaussian-chain).
+ */
 export type FitOptions = Record<string, number>;
 
 export interface FitContext {
@@ -124,6 +131,8 @@ export interface FitContext {
 export interface EstimateContext {
   t: number;
   task: string;
+  /** The raw generation-0 fit (on real data only): the anchor some corrections pull towards. */
+  anchor: unknown;
   /** Per-replicate training-pool size (sum of weights), for sample-size corrections. */
   poolSize: Float64Array;
 }

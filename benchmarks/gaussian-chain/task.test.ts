@@ -6,7 +6,7 @@ import type { CellKey } from '../../harness/schema.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 
 /** Runs `replace` on the Gaussian chain and returns the simulation with its closed forms. */
-function simulate(overrides: Record<string, number | string>) {
+function simulate(overrides: Record<string, number | string | boolean>) {
   const taskParams = task.params.parse(overrides);
   const key: CellKey = { task: task.id, taskParams, method: 'replace', methodParams: {}, seed: 0 };
   return { output: runGenerational(task, replace, key), theory: task.theory!(taskParams) };
@@ -16,7 +16,7 @@ function simulate(overrides: Record<string, number | string>) {
  * |simulated − predicted| ≤ 3 SE at the chosen steps. Steps of one chain are correlated,
  * so we check a few well-separated steps rather than every step.
  */
-function expectMatches(overrides: Record<string, number | string>, metrics: string[], steps: number[]) {
+function expectMatches(overrides: Record<string, number | string | boolean>, metrics: string[], steps: number[]) {
   const { output, theory } = simulate(overrides);
   for (const metric of metrics) {
     const curve = theory.find((c) => c.metric === metric);
@@ -92,5 +92,27 @@ describe('gaussian-chain metrics', () => {
     const a = simulate({ dim: 2, rho: 0.3, samples: 10, generations: 5, replicates: 300 }).output;
     const b = simulate({ dim: 2, rho: 0.3, samples: 10, generations: 5, replicates: 300 }).output;
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+  });
+});
+
+describe('gaussian-chain options', () => {
+  it('known_variance refits only the mean: E‖μ_t − μ‖² = (t+1)σ²/M, variance exact', () => {
+    const { output, theory } = simulate({ dim: 1, samples: 8, known_variance: true, generations: 9, replicates: 20_000 });
+    expect(output.metrics.var_ratio.mean.every((v) => v === 1)).toBe(true);
+    const mse = theory.find((c) => c.metric === 'mean_sq_err')!.values;
+    expect(mse[9]).toBeCloseTo(10 / 8, 12);
+    const { mean, se } = output.metrics.mean_sq_err;
+    expect(Math.abs(mean[9] - mse[9]) / se[9]).toBeLessThan(3);
+  });
+
+  it('fit option shrinkage pulls the covariance towards the generation-0 fit', () => {
+    const sim = task.simulation(task.params.parse({ replicates: 2 }), rngFromKey('shrink', 'test'));
+    // The same samples in both replicates.
+    const batch = (data: number[]) => ({ parts: [{ batch: { origin: 'real' as const, generation: 0, size: data.length, data: Float64Array.from([...data, ...data]) } }] });
+    const anchor = sim.fit(batch([-2, 0, 2]), {}); // unbiased variance 4
+    const half = sim.fit(batch([-1, 0, 1]), { shrinkage: 0.5 }); // variance 1 → (1 + 4) / 2
+    expect(anchor.cov[0]).toBe(4);
+    expect(half.cov[0]).toBe(2.5);
+    expect(() => sim.fit(batch([0, 1]), { shrinkage: 2 })).toThrow('fit option shrinkage must be in [0, 1], got 2');
   });
 });

@@ -20,6 +20,7 @@ const Params = z.object({
   replicates: z.number().int().min(2).max(1_000_000).default(2000).describe('independent chains per cell (vectorized)'),
   variance: z.number().positive().default(1).describe('true per-coordinate variance σ²'),
   rho: z.number().min(0).lt(1).default(0).describe('true equicorrelation ρ between coordinates'),
+  known_variance: z.boolean().default(false).describe('fit only the mean; the covariance stays at the truth (the known-variance setting of Amin et al.)'),
 });
 export type GaussianChainParams = z.infer<typeof Params>;
 
@@ -56,7 +57,7 @@ export default defineTask({
     { name: 'log_var_ratio', description: 'log(tr Σ̂ / tr Σ)', direction: 'target', target: 0 },
     { name: 'mean_sq_err', description: '‖μ̂ − μ‖²', direction: 'lower' },
   ],
-  hooks: ['pool', 'estimate'],
+  hooks: ['pool', 'fit', 'estimate'],
   theory: gaussianTheory,
   simulation: (params) => gaussianChain(Params.parse(params)),
 });
@@ -67,6 +68,7 @@ function gaussianChain(p: GaussianChainParams): GenerationalSimulation<Float64Ar
   const trueCov = equicorrelated(d, p.variance, p.rho);
   const trueFactor = psdSqrt(trueCov, d);
   const trueTrace = d * p.variance;
+  let anchor: GaussianModel | undefined; // the generation-0 fit, target of `shrinkage`
 
   return {
     replicates: R,
@@ -81,7 +83,16 @@ function gaussianChain(p: GaussianChainParams): GenerationalSimulation<Float64Ar
       const data = drawGaussian(R, n, d, rng, sqrtFactors(model.cov, R, d), d * d, model.mean);
       return { origin: 'synthetic', generation, size: n, data };
     },
-    fit: (pool) => fitGaussian(pool, R, d, p.estimator),
+    fit(pool, options) {
+      const model = fitGaussian(pool, R, d, p.estimator);
+      if (p.known_variance) for (let r = 0; r < R; r++) model.cov.set(trueCov, r * d * d);
+      // Fit option `shrinkage` s ∈ [0, 1]: Σ̂ ← (1−s)Σ̂ + s·Σ̂₀, towards the generation-0 fit.
+      const s = options.shrinkage ?? 0;
+      if (!(s >= 0 && s <= 1)) throw new Error(`fit option shrinkage must be in [0, 1], got ${s}`);
+      if (anchor === undefined) anchor = model;
+      else if (s > 0) for (let i = 0; i < model.cov.length; i++) model.cov[i] = (1 - s) * model.cov[i] + s * anchor.cov[i];
+      return model;
+    },
     poolSize: (pool) => poolWeightSums(pool, R),
     evaluate(model) {
       const w2 = new Float64Array(R);

@@ -20,10 +20,11 @@ import type { TheoryCurve } from '../../harness/types.ts';
 import type { GaussianChainParams } from './task.ts';
 
 export function gaussianTheory(params: GaussianChainParams): TheoryCurve[] {
-  const { dim: d, samples: M, samples_growth: g, estimator, generations, variance: s2 } = params;
+  const { dim: d, samples: M, samples_growth: g, estimator, generations, variance: s2, known_variance: known } = params;
   const steps = Array.from({ length: generations + 1 }, (_, t) => t);
   const n = steps.map((t) => Math.round(M * Math.pow(t + 1, g)));
-  const k = n.map((ns) => (estimator === 'mle' ? ns : ns - 1));
+  // With a known variance only the mean is refit: every variance factor is exactly 1.
+  const k = n.map((ns) => (known ? ns - 1 : estimator === 'mle' ? ns : ns - 1));
   const trace = d * s2;
 
   const varRatio: number[] = [];
@@ -37,8 +38,10 @@ export function gaussianTheory(params: GaussianChainParams): TheoryCurve[] {
   for (let t = 0; t <= generations; t++) {
     mse += (trace * v) / n[t];
     v *= (n[t] - 1) / k[t];
-    lg += digamma((n[t] - 1) / 2) + Math.log(2 / k[t]);
-    sd *= Math.sqrt(2 / k[t]) * Math.exp(gammaln(n[t] / 2) - gammaln((n[t] - 1) / 2));
+    if (!known) {
+      lg += digamma((n[t] - 1) / 2) + Math.log(2 / k[t]);
+      sd *= Math.sqrt(2 / k[t]) * Math.exp(gammaln(n[t] / 2) - gammaln((n[t] - 1) / 2));
+    }
     varRatio.push(v);
     meanSqErr.push(mse);
     logVar.push(lg);
