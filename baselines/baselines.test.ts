@@ -59,9 +59,13 @@ describe('known behaviour', () => {
     }
   });
 
-  it('accumulate keeps ‖μ_t − μ‖² bounded: below σ²π²/(6M) (Gerstgrasser et al. 2024) while replace grows as (t+1)σ²/M', () => {
-    const acc = run(accumulate).metrics.mean_sq_err;
-    expect(acc.mean[last] + 3 * acc.se[last]).toBeLessThan(Math.PI ** 2 / 6 / 10);
+  it('accumulate keeps ‖μ_t − μ‖² bounded (Gerstgrasser et al. 2024) while replace grows as (t+1)σ²/M', () => {
+    // Known variance: μ_t = μ_{t−1} + ε_t/(t+1) with Var ε_t = σ²/M, so
+    // E‖μ_t − μ‖² = (σ²/M)·Σ_{k=1}^{t+1} 1/k² < π²σ²/(6M), exactly.
+    const acc = run(accumulate, { known_variance: true }).metrics.mean_sq_err;
+    const expected = Array.from({ length: last + 1 }, (_, k) => 1 / (k + 1) ** 2).reduce((a, b) => a + b) / 10;
+    expect(expected).toBeLessThan(Math.PI ** 2 / 6 / 10);
+    expect(Math.abs(acc.mean[last] - expected) / acc.se[last]).toBeLessThan(3);
     const rep = run(replace).metrics.mean_sq_err;
     expect(Math.abs(rep.mean[last] - 13 / 10) / rep.se[last]).toBeLessThan(3);
   });

@@ -3,8 +3,9 @@ import { SCHEMA_VERSION, type CellKey, type CellStatus, type ResultRecord } from
 import type { MethodDefinition, TaskDefinition } from './types.ts';
 import type { RunProvenance } from './provenance.ts';
 import { runGenerational, type CellOutput } from './loop.ts';
+import { activeBackend, backendLabel, usesTfjs, type BackendName } from './backend.ts';
 
-/** Statistical tasks are float64 JavaScript on typed arrays; neural tasks will name their TF.js backend. */
+/** Statistical cells are float64 JavaScript on typed arrays; TF.js cells name their backend (e.g. `tfjs-wasm`). */
 export const STATISTICAL_BACKEND = 'js-float64';
 
 export interface CellJob {
@@ -15,12 +16,17 @@ export interface CellJob {
   taskHash: string;
   methodHash: string;
   provenance: RunProvenance;
+  /** The TensorFlow.js backend, for cells whose task or method uses it (harness/backend.ts). */
+  backend?: BackendName;
 }
 
 export function executeCell(job: CellJob, task: TaskDefinition<any>, method: MethodDefinition<any>): ResultRecord {
   const startedAt = new Date().toISOString();
   const start = performance.now();
   try {
+    if (usesTfjs(task, method) && (job.backend === undefined || activeBackend() !== job.backend)) {
+      throw new Error(`TensorFlow.js backend ${job.backend ?? '(none chosen)'} is not started in this process: set CellJob.backend and await loadBackend() before executeCell`);
+    }
     const output = runGenerational(task, method, job.key);
     return makeRecord(job, task, 'ok', output, performance.now() - start, startedAt);
   } catch (error) {
@@ -49,6 +55,6 @@ export function makeRecord(
     metrics: output?.metrics ?? {},
     budget: { realSamplesPerChain: output?.realSamplesPerChain ?? 0 },
     timing: { wallMs: Math.round(wallMs * 1000) / 1000, startedAt },
-    provenance: { ...job.provenance, taskHash: job.taskHash, methodHash: job.methodHash, backend: STATISTICAL_BACKEND },
+    provenance: { ...job.provenance, taskHash: job.taskHash, methodHash: job.methodHash, backend: job.backend ? backendLabel(job.backend) : STATISTICAL_BACKEND },
   };
 }

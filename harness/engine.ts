@@ -13,6 +13,7 @@ import type { Registry } from './registry.ts';
 import type { RunProvenance } from './provenance.ts';
 import { ResultStore, reusable } from './cache.ts';
 import { makeRecord, type CellJob } from './cell.ts';
+import { backendLabel, pickBackend, usesTfjs, type BackendName } from './backend.ts';
 
 export interface EngineOptions {
   /** Parallel child processes. @default 1 */
@@ -25,6 +26,12 @@ export interface EngineOptions {
   failFast?: boolean;
   /** Called once per cell as its record becomes available (reused ones included). */
   onRecord?: (record: ResultRecord, reused: boolean) => void;
+  /**
+   * TensorFlow.js backend for cells whose task or method uses it (`--backend`): a name of
+   * BACKEND_NAMES forces it; omitted, the first that loads (harness/backend.ts). Started only
+   * when such a cell is planned; a stored record from another backend is recomputed.
+   */
+  backend?: string;
 }
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -40,6 +47,8 @@ export async function runCells(
   const { jobs = 1, timeoutMs = 600_000, force = false, failFast = false, onRecord } = options;
   const records = new Map<string, ResultRecord>();
   const todo: CellJob[] = [];
+  const neural = cells.some((c) => !c.skipReason && usesTfjs(c.task.definition, c.method.definition));
+  const backend: BackendName | undefined = neural ? (await pickBackend({ backend: options.backend })).name : undefined;
 
   const finish = (record: ResultRecord, reused: boolean) => {
     if (!reused) store.write(record);
@@ -52,8 +61,9 @@ export async function runCells(
 
   for (const cell of cells) {
     const job: CellJob = { root: registry.root, id: cell.id, key: cell.key, taskHash: cell.task.hash, methodHash: cell.method.hash, provenance };
+    if (backend && !cell.skipReason && usesTfjs(cell.task.definition, cell.method.definition)) job.backend = backend;
     const stored = force ? undefined : store.read(cell.id);
-    if (reusable(stored, cell, registry)) finish(stored, true);
+    if (reusable(stored, cell, registry) && (!job.backend || stored.provenance.backend === backendLabel(job.backend))) finish(stored, true);
     else if (cell.skipReason) finish(makeRecord(job, cell.task.definition, 'skipped', undefined, 0, new Date().toISOString(), cell.skipReason), false);
     else todo.push(job);
   }

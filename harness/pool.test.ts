@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { subsample, wholePool } from './pool.ts';
+import { bernoulliSplit, reweightShares, scaleWeights, subsample, wholePool } from './pool.ts';
 import { rngFromKey } from './rng.ts';
 import type { Batch } from './types.ts';
 
@@ -41,5 +41,79 @@ describe('subsample', () => {
 
   it('refuses to subsample more than a replicate holds', () => {
     expect(() => subsample(wholePool([batch(3, 0)]), 2, 4, rngFromKey('pool', 'x'))).toThrow('cannot subsample 4 samples from a pool of 3 in replicate 0');
+  });
+});
+
+describe('bernoulliSplit', () => {
+  const R = 4000;
+  const [a, b] = bernoulliSplit(batch(10, 1), batch(10, 2), 0.3, R, rngFromKey('pool', 'split'));
+
+  it('gives every slot to exactly one batch (complementary 0/1 weights)', () => {
+    for (let i = 0; i < R * 10; i++) {
+      expect([0, 1]).toContain(a.weights![i]);
+      expect(a.weights![i] + b.weights![i]).toBe(1);
+    }
+  });
+
+  it('takes the first batch with probability p in every slot (within 4 SE)', () => {
+    const se = Math.sqrt((0.3 * 0.7) / R);
+    for (let i = 0; i < 10; i++) {
+      let hits = 0;
+      for (let r = 0; r < R; r++) hits += a.weights![r * 10 + i];
+      expect(Math.abs(hits / R - 0.3)).toBeLessThan(4 * se);
+    }
+  });
+
+  it('gives all slots to one batch at p = 0 and p = 1', () => {
+    const rng = rngFromKey('pool', 'edge');
+    expect(Array.from(bernoulliSplit(batch(3, 1), batch(3, 2), 1, 2, rng)[0].weights!)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(Array.from(bernoulliSplit(batch(3, 1), batch(3, 2), 0, 2, rng)[1].weights!)).toEqual([1, 1, 1, 1, 1, 1]);
+  });
+
+  it('refuses batches of different sizes and p outside [0, 1]', () => {
+    const rng = rngFromKey('pool', 'bad');
+    expect(() => bernoulliSplit(batch(3, 1), batch(4, 2), 0.5, 2, rng)).toThrow('bernoulliSplit needs batches of the same size, got 3 and 4');
+    expect(() => bernoulliSplit(batch(3, 1), batch(3, 2), 1.5, 2, rng)).toThrow('invalid p: 1.5 (bernoulliSplit needs a probability in [0, 1])');
+  });
+});
+
+describe('scaleWeights', () => {
+  it('multiplies given weights and fills omitted ones with the factor', () => {
+    expect(Array.from(scaleWeights({ batch: batch(2, 1) }, 4, 2).weights!)).toEqual([4, 4, 4, 4]);
+    expect(Array.from(scaleWeights({ batch: batch(2, 1), weights: Float64Array.from([0, 1, 2, 3]) }, 0.5, 2).weights!)).toEqual([0, 0.5, 1, 1.5]);
+    expect(() => scaleWeights({ batch: batch(2, 1) }, -1, 2)).toThrow('invalid factor: -1 (scaleWeights needs a finite factor ≥ 0)');
+  });
+});
+
+describe('reweightShares', () => {
+  const sumOf = (parts: { batch: Batch<null>; weights?: Float64Array }[], r: number) =>
+    parts.reduce((s, p) => s + Array.from(p.weights!.subarray(r * p.batch.size, (r + 1) * p.batch.size)).reduce((x, y) => x + y, 0), 0);
+
+  it('gives each group its share of the unchanged total, keeping relative weights within a group', () => {
+    // Replicate 0: group 0 holds 2 samples (weights 1, 3), group 1 holds 3 (weight 1 each): total 7.
+    const g0 = [{ batch: batch(2, 0), weights: Float64Array.from([1, 3, 1, 1]) }];
+    const g1 = [{ batch: batch(3, 1), weights: Float64Array.from([1, 1, 1, 0, 1, 0]) }];
+    const [h0, h1] = reweightShares([g0, g1], [0.25, 0.75], 2);
+    expect(sumOf(h0, 0)).toBeCloseTo(7 * 0.25, 12);
+    expect(sumOf(h1, 0)).toBeCloseTo(7 * 0.75, 12);
+    expect(h0[0].weights![1] / h0[0].weights![0]).toBeCloseTo(3, 12);
+    // Replicate 1: totals 2 and 1.
+    expect(sumOf(h0, 1)).toBeCloseTo(0.75, 12);
+    expect(sumOf(h1, 1)).toBeCloseTo(2.25, 12);
+    expect(h1[0].weights![3]).toBe(0);
+    expect(h1[0].weights![5]).toBe(0);
+  });
+
+  it('hands an empty group’s share to the others, and keeps weights when only zero-share groups are present', () => {
+    const g0 = [{ batch: batch(2, 0), weights: Float64Array.from([0, 0, 0, 0]) }];
+    const g1 = [{ batch: batch(2, 1), weights: Float64Array.from([1, 2, 1, 1]) }];
+    const [, h1] = reweightShares([g0, g1], [0.6, 0.4], 2);
+    expect(Array.from(h1[0].weights!)).toEqual([1, 2, 1, 1]);
+    const [, k1] = reweightShares([g0, g1], [1, 0], 2);
+    expect(Array.from(k1[0].weights!)).toEqual([1, 2, 1, 1]);
+  });
+
+  it('refuses a share count that does not match the groups', () => {
+    expect(() => reweightShares([[{ batch: batch(2, 0) }]], [0.5, 0.5], 1)).toThrow('reweightShares needs one share per group: 1 groups, 2 shares');
   });
 });

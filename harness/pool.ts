@@ -41,3 +41,78 @@ export function subsample<D>(pool: Pool<D>, replicates: number, n: number, rng: 
   }
   return { parts: out };
 }
+
+/**
+ * Mixes two candidate batches of the same size slot by slot: independently in each replicate,
+ * slot i holds `first`'s sample i with probability p, otherwise `second`'s sample i (weights
+ * 1/0 and 0/1, so every slot holds exactly one sample). When the two batches are i.i.d. draws
+ * from P₁ and P₂, the pool is then n i.i.d. draws from the mixture p·P₁ + (1−p)·P₂, and the
+ * number of `first` samples in a replicate is Binomial(n, p).
+ */
+export function bernoulliSplit<D>(first: Batch<D>, second: Batch<D>, p: number, replicates: number, rng: Rng): [PoolPart<D>, PoolPart<D>] {
+  if (first.size !== second.size) throw new Error(`bernoulliSplit needs batches of the same size, got ${first.size} and ${second.size}`);
+  if (!(p >= 0 && p <= 1)) throw new Error(`invalid p: ${p} (bernoulliSplit needs a probability in [0, 1])`);
+  const u = rng.fillUniform(new Float64Array(replicates * first.size));
+  const a = new Float64Array(u.length);
+  const b = new Float64Array(u.length);
+  for (let i = 0; i < u.length; i++) {
+    const take = u[i] < p ? 1 : 0;
+    a[i] = take;
+    b[i] = 1 - take;
+  }
+  return [
+    { batch: first, weights: a },
+    { batch: second, weights: b },
+  ];
+}
+
+/** A copy of `part` with every weight multiplied by `factor` (omitted weights count as 1). */
+export function scaleWeights<D>(part: PoolPart<D>, factor: number, replicates: number): PoolPart<D> {
+  if (!(factor >= 0) || !Number.isFinite(factor)) throw new Error(`invalid factor: ${factor} (scaleWeights needs a finite factor ≥ 0)`);
+  const weights = new Float64Array(replicates * part.batch.size);
+  for (let i = 0; i < weights.length; i++) weights[i] = (part.weights ? part.weights[i] : 1) * factor;
+  return { batch: part.batch, weights };
+}
+
+/**
+ * Rescales the weights of groups of pool parts so that, in every replicate, group g carries the
+ * fraction `shares[g]` of that replicate's total weight; the total itself is unchanged, so the
+ * pool keeps its size (Σw) and relative weights within a group are preserved. A group with no
+ * positive weight in a replicate stays empty there and the others share its part in proportion
+ * to their shares; when every non-empty group has share 0, the replicate keeps its weights.
+ * Returns the groups in the same shape, with fresh weight arrays.
+ */
+export function reweightShares<D>(groups: PoolPart<D>[][], shares: readonly number[], replicates: number): PoolPart<D>[][] {
+  if (shares.length !== groups.length) throw new Error(`reweightShares needs one share per group: ${groups.length} groups, ${shares.length} shares`);
+  for (const s of shares) if (!(s >= 0) || !Number.isFinite(s)) throw new Error(`invalid share: ${s} (shares must be finite and ≥ 0)`);
+  const weightOf = (part: PoolPart<D>, at: number) => (part.weights ? part.weights[at] : 1);
+  const sums = groups.map(() => new Float64Array(replicates));
+  groups.forEach((group, g) => {
+    for (const part of group) {
+      const n = part.batch.size;
+      for (let r = 0; r < replicates; r++) for (let i = 0; i < n; i++) sums[g][r] += weightOf(part, r * n + i);
+    }
+  });
+  // factor[g][r]: multiplier of group g's weights in replicate r.
+  const factors = groups.map(() => new Float64Array(replicates).fill(1));
+  for (let r = 0; r < replicates; r++) {
+    let total = 0;
+    let shareSum = 0;
+    for (let g = 0; g < groups.length; g++) {
+      total += sums[g][r];
+      if (sums[g][r] > 0) shareSum += shares[g];
+    }
+    if (shareSum === 0) continue;
+    for (let g = 0; g < groups.length; g++) {
+      if (sums[g][r] > 0) factors[g][r] = (total * shares[g]) / (shareSum * sums[g][r]);
+    }
+  }
+  return groups.map((group, g) =>
+    group.map((part) => {
+      const n = part.batch.size;
+      const weights = new Float64Array(replicates * n);
+      for (let r = 0; r < replicates; r++) for (let i = 0; i < n; i++) weights[r * n + i] = weightOf(part, r * n + i) * factors[g][r];
+      return { batch: part.batch, weights };
+    }),
+  );
+}

@@ -35,6 +35,10 @@ export const RunManifest = z.object({
   cells: z.number().int().nonnegative(),
   /** Changes against the previous published run (empty for the first). */
   changes: z.array(RunChange),
+  /** Id of the run the changes are computed against; null for the first published run. */
+  previous: z.string().nullable().optional(),
+  /** Cells per status (ok, failed, skipped, timeout). */
+  statuses: z.record(z.string(), z.number().int().nonnegative()).optional(),
 });
 export type RunManifest = z.infer<typeof RunManifest>;
 

@@ -7,12 +7,14 @@
  * `html` template escapes every interpolation unless it is wrapped in `raw()`, and the page's
  * Content-Security-Policy forbids scripts and network access as a second line of defence.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
 import { canonicalJson } from './hash.ts';
+import { chartSpec, entryColors, entryDashes, metricBand, renderSvg } from './charts.ts';
 import type { ResultRecord } from './schema.ts';
 import type { EntryScore, Interval, Scores, SettingScore } from './scoring.ts';
 import { directionLabel, type MetricSpec, type TheoryCurve } from './types.ts';
+
+// The chart builders moved to charts.ts (shared with the website); re-exported for callers of this module.
+export { chartSpec, metricBand, renderSvg, type BandPoint, type ChartOptions } from './charts.ts';
 
 // ---------------------------------------------------------------------------------------
 // Public types
@@ -101,7 +103,8 @@ export function formatNumber(x: number | null | undefined): string {
   return String(Number(x.toPrecision(3)));
 }
 
-function formatInterval(ci: Interval | null): string {
+/** `[low, high]` in {@link formatNumber}'s digits; no interval: the empty string. */
+export function formatInterval(ci: Interval | null): string {
   return ci ? `[${formatNumber(ci.low)}, ${formatNumber(ci.high)}]` : '';
 }
 
@@ -118,147 +121,23 @@ export function formatDuration(ms: number): string {
 }
 
 /** `k=v, k=v`, keys sorted. */
-function formatParams(params: Record<string, unknown>): string {
+export function formatParams(params: Record<string, unknown>): string {
   return Object.keys(params)
     .sort()
     .map((k) => `${k}=${String(params[k])}`)
     .join(', ');
 }
 
-function percent(confidence: number): string {
+/** 0.95 → "95%". */
+export function percent(confidence: number): string {
   return `${Number((confidence * 100).toPrecision(3))}%`;
 }
 
-// ---------------------------------------------------------------------------------------
-// Colours: Okabe & Ito (2008), "Color Universal Design", without yellow (too light for a thin
-// line on white) and black (reserved for theory). Fixed per entry across the whole page, in
-// leaderboard order; beyond seven entries the colours repeat.
 
-const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#999999'];
-const THEORY_COLOR = '#000000';
-
-function entryColors(scores: Scores): Map<string, string> {
-  const colors = new Map<string, string>();
-  const names = [...scores.entries.map((e) => e.entry), ...scores.settings.map((s) => s.entry)];
-  for (const name of names) {
-    if (!colors.has(name)) colors.set(name, OKABE_ITO[colors.size % OKABE_ITO.length]);
-  }
-  return colors;
-}
-
-// ---------------------------------------------------------------------------------------
-// Chart data
-
-/** One point of an entry's curve: mean over seeds and a 95% band (null where no SE is known). */
-export interface BandPoint {
-  step: number;
-  mean: number;
-  low: number | null;
-  high: number | null;
-}
-
-/**
- * Per step, the mean over `records` (ok seeds of one entry) of `metrics[metric].mean`, with
- * mean ± 1.96·SE.
- *
- * SE choice: with ≥ 2 seeds, the standard error across the seed means (sd / √k). Each seed mean
- * already averages its replicates, so the spread of seed means contains the within-seed noise;
- * adding the records' own SEs would count it twice. With one seed, the record's own SE over
- * replicates is the only uncertainty there is.
- */
-export function metricBand(records: readonly ResultRecord[], metric: string): BandPoint[] {
-  const byStep = new Map<number, { means: number[]; ses: number[] }>();
-  for (const record of records) {
-    const series = record.metrics[metric];
-    if (!series) continue;
-    record.steps.forEach((step, i) => {
-      const mean = series.mean[i];
-      if (!Number.isFinite(mean)) return;
-      let cell = byStep.get(step);
-      if (!cell) byStep.set(step, (cell = { means: [], ses: [] }));
-      cell.means.push(mean);
-      cell.ses.push(series.se[i]);
-    });
-  }
-  return [...byStep.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([step, { means, ses }]) => {
-      const k = means.length;
-      const mean = means.reduce((a, b) => a + b, 0) / k;
-      const se = k >= 2 ? Math.sqrt(means.reduce((a, m) => a + (m - mean) ** 2, 0) / (k - 1) / k) : ses[0];
-      const band = Number.isFinite(se);
-      return { step, mean, low: band ? mean - 1.96 * se : null, high: band ? mean + 1.96 * se : null };
-    });
-}
-
-/** Everything one metric chart shows. */
-export interface ChartOptions {
-  metric: MetricSpec;
-  stepAxis: 'generation' | 'epoch';
-  /** Curves per entry label, in legend order. */
-  series: { entry: string; points: BandPoint[] }[];
-  theory?: TheoryCurve;
+/** Line colour and dash pattern per entry label, fixed across the page. */
+interface EntryStyles {
   colors: Map<string, string>;
-  /** Plot width in px (the SVG scales down with the page). @default 420 */
-  width?: number;
-  /** @default 240 */
-  height?: number;
-}
-
-/** The Vega-Lite spec of one metric chart: bands, mean lines, and the theory curve dashed in black. */
-export function chartSpec(options: ChartOptions): TopLevelSpec {
-  const { metric, stepAxis, series, theory, colors } = options;
-  const entries = series.map((s) => s.entry);
-  // An entry that happens to be called "theory" keeps its name; the closed form yields.
-  const theoryName = entries.includes('theory') ? 'theory (closed form)' : 'theory';
-  const domain = theory ? [...entries, theoryName] : entries;
-  const range = [...entries.map((e) => colors.get(e) ?? OKABE_ITO[0]), ...(theory ? [THEORY_COLOR] : [])];
-  const rows = series.flatMap(({ entry, points }) => points.map((p) => ({ entry, ...p })));
-  const x = { field: 'step', type: 'quantitative', title: stepAxis, axis: { tickMinStep: 1 } } as const;
-  const y = { field: 'mean', type: 'quantitative', title: `${metric.name} (${directionLabel(metric)})`, scale: { zero: false } } as const;
-  const color = { field: 'entry', type: 'nominal', title: null, scale: { domain, range } } as const;
-
-  const layers: TopLevelSpec[] = [];
-  layers.push({
-    data: { values: rows.filter((r) => r.low !== null && r.high !== null).map((r) => ({ ...r, band: r.entry })) },
-    mark: { type: 'area', opacity: 0.15 },
-    // Its own channel and field: Vega-Lite would otherwise merge it into the lines' legend and
-    // drop that legend (legend: null wins) or draw faint area symbols.
-    encoding: { x, y: { ...y, field: 'low' }, y2: { field: 'high' }, fill: { ...color, field: 'band', legend: null } },
-  } as TopLevelSpec);
-  layers.push({ data: { values: rows }, mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color } } as TopLevelSpec);
-  if (theory) {
-    const values = theory.steps
-      .map((step, i) => ({ entry: theoryName, step, mean: theory.values[i] }))
-      .filter((r) => Number.isFinite(r.mean));
-    layers.push({ data: { values }, mark: { type: 'line', strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { x, y, color } } as TopLevelSpec);
-  }
-  return {
-    width: options.width ?? 420,
-    height: options.height ?? 240,
-    layer: layers,
-    config: {
-      // The figure around the SVG carries the accessible description (role="img").
-      aria: false,
-      font: 'system-ui, sans-serif',
-      axis: { labelFontSize: 11, titleFontSize: 12 },
-      legend: { orient: 'bottom', direction: 'horizontal', columns: 2, labelLimit: 260, labelFontSize: 11, symbolType: 'stroke' },
-    },
-  } as TopLevelSpec;
-}
-
-/** Renders a Vega-Lite spec to an SVG string for inline use in HTML. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    const svg = await view.toSVG();
-    // Vega escapes text and attribute values; this guards the assumption the page relies on.
-    if (/<script|<foreignObject/i.test(svg)) throw new Error('renderSvg: Vega produced markup that is not allowed in the report');
-    // Inline SVG in HTML needs no namespace declarations; dropping them keeps the page free of URLs.
-    return svg.replace(' xmlns="http://www.w3.org/2000/svg"', '').replace(' xmlns:xlink="http://www.w3.org/1999/xlink"', '');
-  } finally {
-    view.finalize();
-  }
+  dashes: Map<string, number[]>;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -398,10 +277,10 @@ function leaderboardRow(e: EntryScore, views: Map<string, SettingView>): Html {
 <td class="num">${formatNumber(e.realSamplesPerChain)}</td><td class="num">${formatDuration(e.wallMs)}</td></tr>`;
 }
 
-async function settingSection(view: SettingView, colors: Map<string, string>, confidence: number): Promise<Html> {
+async function settingSection(view: SettingView, styles: EntryStyles, confidence: number): Promise<Html> {
   const { task } = view;
   const params = formatParams(view.taskParams);
-  const charts = await Promise.all(task.metrics.map((m) => metricChart(view, m, colors)));
+  const charts = await Promise.all(task.metrics.map((m) => metricChart(view, m, styles)));
   return html`<section class="setting" id="${view.anchor}" aria-labelledby="${view.anchor}-title">
 <h3 id="${view.anchor}-title">${task.title}${params ? html` <small>${params}</small>` : ''}</h3>
 ${task.summary ? html`<p>${task.summary}</p>` : ''}
@@ -450,7 +329,7 @@ function settingNotes(view: SettingView): Html {
   return html`${notes.length ? html`<p>Notes on the scores:</p><ul>${notes}</ul>` : ''}${reasons.length ? html`<p>Cells that did not complete:</p><ul>${reasons}</ul>` : ''}`;
 }
 
-async function metricChart(view: SettingView, metric: MetricSpec, colors: Map<string, string>): Promise<Html> {
+async function metricChart(view: SettingView, metric: MetricSpec, styles: EntryStyles): Promise<Html> {
   const series = view.rows
     .map((row) => ({ entry: row.entry, points: metricBand((view.records.get(row.entry) ?? []).filter((r) => r.status === 'ok'), metric.name) }))
     .filter((s) => s.points.length > 0);
@@ -459,7 +338,7 @@ async function metricChart(view: SettingView, metric: MetricSpec, colors: Map<st
   if (series.length === 0 && !theory) {
     return html`<figure><p class="muted">No ok records report <code>${metric.name}</code>.</p><figcaption>${name}</figcaption></figure>`;
   }
-  const svg = await renderSvg(chartSpec({ metric, stepAxis: view.task.stepAxis, series, theory, colors }));
+  const svg = await renderSvg(chartSpec({ metric, stepAxis: view.task.stepAxis, series, theory, ...styles }));
   const description =
     `Line chart of ${metric.name}${metric.primary ? ' (primary metric)' : ''} versus ${view.task.stepAxis} for ${view.task.title}` +
     (series.length ? `: mean over seeds with 95% bands for ${series.map((s) => s.entry).join(', ')}` : '') +
@@ -518,8 +397,8 @@ export async function renderReport(input: ReportInput): Promise<string> {
     main = noResults();
   } else {
     const views = settingViews(input);
-    const colors = entryColors(input.scores);
-    const sections = await Promise.all(views.map((v) => settingSection(v, colors, input.scores.confidence)));
+    const styles: EntryStyles = { colors: entryColors(input.scores), dashes: entryDashes(input.scores) };
+    const sections = await Promise.all(views.map((v) => settingSection(v, styles, input.scores.confidence)));
     main = html`${leaderboard(input, views)}
 <section id="settings" aria-labelledby="settings-title"><h2 id="settings-title">Results per task setting</h2>
 ${sections.length ? sections : html`<p>No task settings were scored.</p>`}</section>

@@ -49,8 +49,10 @@ export function sortRecords(records: ResultRecord[]): ResultRecord[] {
   return [...records].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
 }
 
+/** Scores over the tasks present in the records (a one-task run shows coverage out of 1). */
 export function scoreRecords(records: ResultRecord[], registry: Registry): Scores {
-  return score(records, taskInfos(registry));
+  const present = new Set(records.map((r) => r.key.task));
+  return score(records, taskInfos(registry).filter((t) => present.has(t.id)));
 }
 
 /** Closed-form curves for each distinct task setting among the records, keyed like scores' settings. */

@@ -380,7 +380,8 @@ describe('score: across settings', () => {
     const s = score(records, tasks, OPTS);
     const m = s.entries.find((e) => e.entry === 'm')!;
     const t2 = s.settings.find((r) => r.task === 't2')!.setting;
-    expect(m.coverage).toEqual({ applicable: 2, total: 3 });
+    // m was skipped on t2 (it does not apply there): covered on t1 only.
+    expect(m.coverage).toEqual({ applicable: 1, total: 3 });
     expect(m.missing).toEqual([t2]);
     expect(m.settings).toBe(1);
     expect(m.iqm).toBeCloseTo(0.5, 12);

@@ -143,7 +143,7 @@ export interface EntryScore {
   rank: number;
   /** Significance tier (see {@link assignTiers}); null when `iqm` is null. */
   tier: number | null;
-  /** Distinct task ids with at least one record of this entry (any status), of those in `tasks`. */
+  /** Distinct task ids with at least one non-skipped record of this entry (it applies there), of those in `tasks`. */
   coverage: { applicable: number; total: number };
   /** Setting keys present in the run on which this entry has no normalized score. */
   missing: string[];
@@ -381,7 +381,8 @@ export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo
     else if (record.status === 'skipped') group.skipped++;
     let taskSet = tasksByEntry.get(key);
     if (!taskSet) tasksByEntry.set(key, (taskSet = new Set()));
-    taskSet.add(record.key.task);
+    // A skipped record means the method does not apply there: it is not coverage.
+    if (record.status !== 'skipped') taskSet.add(record.key.task);
   }
 
   const settingKeys = [...groups.keys()].sort(compareStrings);

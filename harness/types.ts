@@ -147,6 +147,9 @@ export interface Hooks<P> {
 // ---------------------------------------------------------------------------------------
 // Tasks
 
+/** What a task or method computes with beyond float64 JavaScript (DESIGN.md "Compute"). */
+export type Engine = 'tfjs';
+
 /**
  * A generational task: generation 0 is fit on real data; each later generation on the pool
  * a baseline's or method's `pool` hook builds. The harness runs the loop (harness/loop.ts).
@@ -186,6 +189,11 @@ export interface TaskDefinition<P extends Record<string, unknown> = Record<strin
   theory?: (params: P) => TheoryCurve[];
   /** Builds the simulation for one cell. */
   simulation: (params: P, rng: Rng) => GenerationalSimulation<any, any>;
+  /**
+   * `tfjs`: the task computes with TensorFlow.js (harness/backend.ts): the harness starts the
+   * backend before its cells run and records it. Omitted: float64 JavaScript only.
+   */
+  engine?: Engine;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -201,6 +209,8 @@ export interface MethodDefinition<P extends Record<string, unknown> = Record<str
   /** Parameter schema; every field has a default and a description. */
   params: z.ZodType<P>;
   hooks: Hooks<P>;
+  /** `tfjs`: the hooks compute with TensorFlow.js (see TaskDefinition.engine). */
+  engine?: Engine;
   /**
    * Optional finer applicability check, benchopt-style: return a reason to skip this task
    * (e.g. "estimate hook only knows gaussian-chain"), or undefined to run.

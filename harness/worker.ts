@@ -4,7 +4,8 @@
  * and one that crashes the process (or runs out of memory) fails only its own cell.
  */
 import { loadRegistry } from './registry.ts';
-import { executeCell, type CellJob } from './cell.ts';
+import { executeCell, makeRecord, type CellJob } from './cell.ts';
+import { loadBackend } from './backend.ts';
 
 import type { Registry } from './registry.ts';
 
@@ -15,6 +16,14 @@ process.on('message', async (job: CellJob) => {
   const registry = await registries.get(job.root)!;
   const task = registry.tasks.find((t) => t.definition.id === job.key.task)!.definition;
   const method = registry.methods.find((m) => m.definition.id === job.key.method)!.definition;
+  if (job.backend !== undefined) {
+    try {
+      await loadBackend(job.backend);
+    } catch (error) {
+      process.send!(makeRecord(job, task, 'failed', undefined, 0, new Date().toISOString(), `TensorFlow.js backend ${job.backend}: ${(error as Error).message}`));
+      return;
+    }
+  }
   process.send!(executeCell(job, task, method));
 });
 // The engine is gone (finished, or killed with -9): stop instead of lingering.

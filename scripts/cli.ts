@@ -12,13 +12,18 @@ import * as verify from './commands/verify.ts';
 import * as report from './commands/report.ts';
 import * as theory from './commands/theory.ts';
 import * as schema from './commands/schema.ts';
+import * as newMethod from './commands/new-method.ts';
+import * as validate from './commands/validate.ts';
+import * as plan from './commands/plan.ts';
+import * as merge from './commands/merge.ts';
+import * as publish from './commands/publish.ts';
 
 const program = new Command('collapse-bench')
   .description('Benchmark suite for model collapse and its mitigations')
   .showHelpAfterError()
   .configureOutput({ outputError: (text, write) => write(pc.red(text)) });
 
-for (const command of [list, run, score, verify, report, theory, schema]) command.register(program);
+for (const command of [list, run, score, verify, report, theory, schema, newMethod, validate, plan, merge, publish]) command.register(program);
 
 try {
   await program.parseAsync();

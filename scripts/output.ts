@@ -11,7 +11,8 @@ import type { ResultRecord } from '../harness/schema.ts';
 import type { Scores } from '../harness/scoring.ts';
 
 export const DEFAULT_OUT = 'runs/latest';
-export const TABLE_STYLE = { head: ['cyan'] };
+// cli-table3 colours its borders and headers itself; plain when piped or NO_COLOR is set.
+export const TABLE_STYLE = pc.isColorSupported && process.stdout.isTTY ? { head: ['cyan'] } : { head: [], border: [] };
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 export const positiveInt = (flag: string) => (value: string) => {

@@ -180,6 +180,21 @@ function fitGaussian(pool: Pool<Float64Array>, R: number, d: number, estimator: 
         v2[r] += n;
         continue;
       }
+      if (d === 1) {
+        let sw = 0;
+        let sww = 0;
+        let swx = 0;
+        for (let i = base, end = base + n; i < end; i++) {
+          const w = weights![i];
+          sw += w;
+          sww += w * w;
+          swx += w * x[i];
+        }
+        mean[r] += swx;
+        v1[r] += sw;
+        v2[r] += sww;
+        continue;
+      }
       for (let i = 0; i < n; i++) {
         const w = weights ? weights[base + i] : 1;
         if (w === 0) continue;
@@ -196,10 +211,11 @@ function fitGaussian(pool: Pool<Float64Array>, R: number, d: number, estimator: 
     const x = batch.data;
     for (let r = 0; r < R; r++) {
       const base = r * n;
-      if (d === 1 && weights === undefined) {
+      if (d === 1) {
         const m = mean[r];
         let ss = 0;
-        for (let i = base, end = base + n; i < end; i++) ss += (x[i] - m) * (x[i] - m);
+        if (weights === undefined) for (let i = base, end = base + n; i < end; i++) ss += (x[i] - m) * (x[i] - m);
+        else for (let i = base, end = base + n; i < end; i++) ss += weights[i] * (x[i] - m) * (x[i] - m);
         cov[r] += ss;
         continue;
       }

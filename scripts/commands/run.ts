@@ -12,6 +12,7 @@ import { runCells } from '../../harness/engine.ts';
 import { runProvenance } from '../../harness/provenance.ts';
 import { scoreRecords } from '../../harness/results.ts';
 import { PROFILES, type Profile } from '../../harness/types.ts';
+import { BACKEND_NAMES } from '../../harness/backend.ts';
 import { printJson, countStatuses, printFailures, printLeaderboard, collect, positiveInt, DEFAULT_OUT } from '../output.ts';
 
 export function register(program: Command): void {
@@ -27,6 +28,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'results folder (one JSON file per cell)', DEFAULT_OUT)
     .option('--jobs <n>', 'parallel cell processes', positiveInt('--jobs'), Math.max(1, availableParallelism()))
     .option('--timeout <seconds>', 'per-cell time limit', positiveInt('--timeout'), 600)
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend for neural cells (default: the first that loads, in this order)').choices(BACKEND_NAMES as string[]))
     .option('--force', 'recompute cells even when current results exist')
     .option('--fail-fast', 'stop at the first failed cell')
     .option('--json', 'print { records, scores } as JSON on stdout')
@@ -41,7 +43,7 @@ export function register(program: Command): void {
       bar?.start(cells.length, 0, { last: '' });
       let reusedCount = 0;
       const records = await runCells(cells, store, registry, runProvenance(registry), {
-        jobs: opts.jobs, timeoutMs: opts.timeout * 1000, force: opts.force, failFast: opts.failFast,
+        jobs: opts.jobs, timeoutMs: opts.timeout * 1000, force: opts.force, failFast: opts.failFast, backend: opts.backend,
         onRecord: (record, reused) => {
           if (reused) reusedCount++;
           bar?.increment({ last: `${record.key.task} × ${record.key.method} #${record.key.seed} ${record.status}` });
@@ -61,5 +63,5 @@ export function register(program: Command): void {
 
 interface RunOptions {
   task?: string[]; method?: string[]; profile: string; seeds?: number; set?: string[]; shard?: string;
-  out: string; jobs: number; timeout: number; force?: boolean; failFast?: boolean; json?: boolean;
+  out: string; jobs: number; timeout: number; force?: boolean; failFast?: boolean; json?: boolean; backend?: string;
 }

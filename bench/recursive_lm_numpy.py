@@ -1,0 +1,95 @@
+"""The recursive-lm markov replace chain in numpy, as the reference for bench/recursive-lm.bench.ts.
+
+Same work per generation as the TypeScript task: sample the next pool from each replicate's
+fitted next-token table p_hat (R x C x V), refit p_hat from its counts, and evaluate l2_err,
+kl (p_hat smoothed by 1e-6), support and entropy_ratio, each as mean and SE over replicates.
+
+Two ways to sample, both timed:
+- counts: rng.multinomial(n, p_hat) over the batched rows gives the counts directly, the
+  idiomatic numpy chain (no tokens exist);
+- tokens: materialize n token ids per (replicate, context) by inverse-CDF (one searchsorted
+  over all rows at once, each row's CDF shifted by its row index), then count them with
+  bincount, as the TypeScript task must (pool hooks see tokens and per-token weights).
+Prints one JSON object with the median wall time per generation over `repeats` whole chains.
+Usage: recursive_lm_numpy.py VOCAB CONTEXTS SAMPLES REPLICATES GENERATIONS REPEATS
+"""
+import json
+import statistics
+import sys
+import time
+
+EPS = 1e-6
+
+
+def truth(np, rng, V, C, s=1.0):
+    zipf = np.arange(1, V + 1, dtype=np.float64) ** -s
+    zipf /= zipf.sum()
+    p = np.empty((C, V))
+    for c in range(C):
+        p[c, rng.permutation(V)] = zipf
+    return p
+
+
+def evaluate(np, p_hat, p_star, log_p_star, h_star):
+    V = p_star.shape[-1]
+    l2 = ((p_hat - p_star) ** 2).sum(-1).mean(-1)
+    kl = (p_star * (log_p_star - np.log((p_hat + EPS) / (1 + V * EPS)))).sum(-1).mean(-1)
+    support = (p_hat > 0).sum(-1).mean(-1) / V
+    logs = np.log(p_hat, out=np.zeros_like(p_hat), where=p_hat > 0)
+    entropy = -(p_hat * logs).sum(-1).mean(-1) / h_star
+    R = p_hat.shape[0]
+    return [(m.mean(), m.std(ddof=1) / np.sqrt(R)) for m in (l2, kl, support, entropy)]
+
+
+def draw_counts(np, rng, p_hat, n, _row_ids):
+    return rng.multinomial(n, p_hat)
+
+
+def draw_tokens(np, rng, p_hat, n, row_ids):
+    R, C, V = p_hat.shape
+    rows = p_hat.reshape(R * C, V)
+    cdf = np.cumsum(rows, axis=1)
+    cdf /= cdf[:, -1:]
+    shifted = (cdf + np.arange(R * C)[:, None]).ravel()
+    u = rng.random((R * C, n)) + np.arange(R * C)[:, None]
+    flat = np.searchsorted(shifted, u.ravel(), side="right")
+    flat = np.minimum(flat, row_ids * V + V - 1)  # rounding at a row's end
+    return np.bincount(flat, minlength=R * C * V).reshape(R, C, V)
+
+
+def chain(np, rng, draw, V, C, n, R, G, p_star, log_p_star, h_star):
+    row_ids = np.repeat(np.arange(R * C), n)
+    p_hat = np.broadcast_to(p_star, (R, C, V))  # generation 0 samples the truth
+    for _t in range(G + 1):
+        counts = draw(np, rng, p_hat, n, row_ids)
+        p_hat = counts / n
+        metrics = evaluate(np, p_hat, p_star, log_p_star, h_star)
+    return metrics
+
+
+def main():
+    V, C, n, R, G, repeats = (int(a) for a in sys.argv[1:7])
+    try:
+        import numpy as np
+    except ImportError as error:
+        print(json.dumps({"error": f"numpy is not importable: {error}"}))
+        return 2
+    rng = np.random.default_rng(0)
+    p_star = truth(np, rng, V, C)
+    log_p_star = np.log(p_star)
+    h_star = -(p_star[0] * log_p_star[0]).sum()
+    out = {"numpy": np.__version__}
+    for name, draw in (("counts", draw_counts), ("tokens", draw_tokens)):
+        chain(np, rng, draw, V, C, n, R, 1, p_star, log_p_star, h_star)  # warm-up
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            chain(np, rng, draw, V, C, n, R, G, p_star, log_p_star, h_star)
+            times.append(time.perf_counter() - start)
+        out[name] = {"medianSeconds": statistics.median(times), "perGenerationSeconds": statistics.median(times) / (G + 1)}
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,428 @@
+/**
+ * The `markov` variant of recursive-lm: a count-based next-token model over `vocab` tokens
+ * in `contexts` contexts (a bigram-style table p̂(token | context)), the statistical language
+ * model of Seddik et al. (2024) and Bakshi & Chakraborty.
+ *
+ * Truth: context c's next-token distribution p*_c is Zipf(s), p_k ∝ k^(−s), under a random
+ * permutation of the vocabulary per context (drawn once per cell from the setup stream and
+ * shared by every replicate). Fit: weighted token counts per (replicate, context) plus an
+ * additive pseudo-count β, p̂_v = (n_v + β)/(N + Vβ). Sampling draws tokens from p̂ with one
+ * alias table per (replicate, context).
+ *
+ * Batch layout (what pool hooks see). `data.tokens` is an Int32Array of R × size token ids,
+ * replicate-major; within a replicate, sample j belongs to context j mod C ("round-robin"):
+ * row i holds token i of context 0, 1, …, C−1. So any prefix of a replicate's samples is a
+ * balanced per-context subsample (counts differ by at most one), `ctx.synthetic(n)` works
+ * for any n (a final partial row covers the first n mod C contexts), and batches of the same
+ * size line up slot by slot: slot j is the same context in every batch. Tokens within a
+ * context are i.i.d. draws in storage order, never sorted.
+ */
+import type { FitOptions, GenerationalSimulation, Pool } from '../../harness/types.ts';
+import type { Rng } from '../../harness/rng.ts';
+import type { RecursiveLmParams } from './task.ts';
+import { zipfPmf } from './theory.ts';
+
+/** A batch's payload: token ids, R × size, replicate-major, sample j of a replicate in context j mod `contexts`. */
+export interface TokenData {
+  tokens: Int32Array;
+  contexts: number;
+}
+
+/**
+ * The fitted model, and what an `estimate` hook receives and returns: p̂ as a Float64Array
+ * R × C × V (replicate, context, token), each row summing to 1. Sampling and metrics treat a
+ * row as proportional to probabilities (entries finite and ≥ 0, positive sum).
+ */
+export type MarkovModel = Float64Array;
+
+/** Fit options this variant accepts (see README.md). */
+export const FIT_OPTIONS = ['smoothing', 'smoothing_cv'] as const;
+
+/**
+ * The β grid searched by `smoothing_cv`: 0 and 10^(k/4) for k = −12 … 8 (10⁻³ … 10²
+ * pseudo-counts, four per decade).
+ */
+export const SMOOTHING_GRID: readonly number[] = [0, ...Array.from({ length: 21 }, (_, i) => 10 ** ((i - 12) / 4))];
+
+/** ε of the KL metric: p̂ is smoothed to (p̂ + ε)/(1 + Vε) so that KL stays finite after tokens die. */
+export const KL_EPSILON = 1e-6;
+
+export function markovSimulation(p: RecursiveLmParams, setup: Rng): GenerationalSimulation<TokenData, MarkovModel> {
+  const R = p.replicates;
+  const C = p.contexts;
+  const V = p.vocab;
+
+  const zipf = zipfPmf(V, p.zipf);
+  const pStar = trueDistributions(p, setup);
+  // Σ_v p*_v ln p*_v = −H(p*), the same for every context (a permutation of one Zipf vector).
+  let hStar = 0;
+  for (let k = 0; k < V; k++) if (zipf[k] > 0) hStar -= zipf[k] * Math.log(zipf[k]);
+  const trueSupport = zipf.reduce((s, x) => s + (x > 0 ? 1 : 0), 0);
+  const realTables = new AliasTables(C, V);
+  for (let c = 0; c < C; c++) realTables.build(pStar, c * V, c, -1);
+
+  return {
+    replicates: R,
+    generations: p.generations,
+    sampleSize: (t) => C * Math.round(p.samples * Math.pow(t + 1, p.samples_growth)),
+    real(n, rng, generation) {
+      const tokens = new Int32Array(R * n);
+      const u = new Float64Array(n);
+      for (let r = 0; r < R; r++) realTables.draw(rng.fillUniform(u), tokens, r * n);
+      return { origin: 'real', generation, size: n, data: { tokens, contexts: C } };
+    },
+    sample(model, n, rng, generation) {
+      checkModel(model, R * C * V);
+      const tokens = new Int32Array(R * n);
+      const u = new Float64Array(n);
+      const tables = new AliasTables(C, V);
+      for (let r = 0; r < R; r++) {
+        for (let c = 0; c < C; c++) tables.build(model, (r * C + c) * V, c, r);
+        tables.draw(rng.fillUniform(u), tokens, r * n);
+      }
+      return { origin: 'synthetic', generation, size: n, data: { tokens, contexts: C } };
+    },
+    fit(pool, options) {
+      const { smoothing, cv } = parseFitOptions(options, p.smoothing);
+      const { counts, totals } = countTokens(pool, R, C, V);
+      const beta = cv ? looSmoothing(counts, totals, R, C, V) : new Float64Array(R).fill(smoothing);
+      const model = new Float64Array(R * C * V);
+      for (let r = 0; r < R; r++) {
+        const b = beta[r];
+        for (let c = 0; c < C; c++) {
+          const row = (r * C + c) * V;
+          const denom = totals[r * C + c] + V * b;
+          // A context with no pool weight (and β = 0) has no information: uniform, the β → ∞ limit.
+          if (!(denom > 0)) {
+            model.fill(1 / V, row, row + V);
+            continue;
+          }
+          for (let v = row; v < row + V; v++) model[v] = (counts[v] + b) / denom;
+        }
+      }
+      return model;
+    },
+    poolSize(pool) {
+      const sums = new Float64Array(R);
+      for (const { batch, weights } of pool.parts) {
+        for (let r = 0; r < R; r++) {
+          if (!weights) sums[r] += batch.size;
+          else for (let i = r * batch.size, end = i + batch.size; i < end; i++) sums[r] += weights[i];
+        }
+      }
+      return sums;
+    },
+    evaluate(model) {
+      checkModel(model, R * C * V);
+      const l2 = new Float64Array(R);
+      const kl = new Float64Array(R);
+      const support = new Float64Array(R);
+      const entropyRatio = new Float64Array(R);
+      // KL(p*‖p̃) = −H(p*) − Σ_v p*_v ln(p̂_v + ε) + ln(1 + Vε) per context, p̃ = (p̂ + ε)/(1 + Vε).
+      const klConst = -hStar + Math.log(1 + V * KL_EPSILON);
+      for (let r = 0; r < R; r++) {
+        let l2Sum = 0;
+        let cross = 0;
+        let alive = 0;
+        let hSum = 0;
+        for (let c = 0; c < C; c++) {
+          const row = (r * C + c) * V;
+          let total = 0;
+          for (let v = row; v < row + V; v++) total += model[v];
+          const inv = 1 / total;
+          const star = c * V - row;
+          // Branch-free: whether a token is alive is a coin flip late in a chain. q + 1e-300
+          // equals q for any q above 1e-284, and gives 0·ln(1e-300) = 0 for q = 0.
+          for (let v = row; v < row + V; v++) {
+            const q = model[v] * inv;
+            const ps = pStar[star + v];
+            const d = q - ps;
+            l2Sum += d * d;
+            cross += ps * Math.log(q + KL_EPSILON);
+            hSum -= q * Math.log(q + 1e-300);
+            alive += ((q > 0) as unknown as number) & ((ps > 0) as unknown as number);
+          }
+        }
+        l2[r] = l2Sum / C;
+        kl[r] = klConst - cross / C;
+        support[r] = alive / (C * trueSupport);
+        entropyRatio[r] = hSum / C / hStar;
+      }
+      return { l2_err: l2, kl, support, entropy_ratio: entropyRatio };
+    },
+  };
+}
+
+/**
+ * The true next-token tables p*, C × V: context c's row is the Zipf pmf with rank k+1 relabelled
+ * as token perm_c[k], one uniform permutation per context drawn in order from `setup` (the
+ * simulation makes exactly these draws first, so a test can rebuild p* from the cell key).
+ */
+export function trueDistributions(p: Pick<RecursiveLmParams, 'vocab' | 'contexts' | 'zipf'>, setup: Rng): Float64Array {
+  const { vocab: V, contexts: C } = p;
+  const zipf = zipfPmf(V, p.zipf);
+  const pStar = new Float64Array(C * V);
+  for (let c = 0; c < C; c++) {
+    const perm = setup.permutation(V);
+    for (let k = 0; k < V; k++) pStar[c * V + perm[k]] = zipf[k];
+  }
+  return pStar;
+}
+
+/** Validates fit options; `smoothing` replaces the task parameter for this fit. */
+function parseFitOptions(options: FitOptions, defaultSmoothing: number): { smoothing: number; cv: boolean } {
+  for (const name of Object.keys(options)) {
+    if (!(FIT_OPTIONS as readonly string[]).includes(name)) {
+      throw new Error(`unknown fit option ${name} for recursive-lm (known: ${FIT_OPTIONS.join(', ')})`);
+    }
+  }
+  const smoothing = options.smoothing ?? defaultSmoothing;
+  if (!(smoothing >= 0) || !Number.isFinite(smoothing)) throw new Error(`fit option smoothing must be a finite number >= 0, got ${smoothing}`);
+  const cv = options.smoothing_cv ?? 0;
+  if (cv !== 0 && cv !== 1) throw new Error(`fit option smoothing_cv must be 0 or 1, got ${cv}`);
+  if (cv === 1 && options.smoothing !== undefined) {
+    throw new Error('fit options smoothing and smoothing_cv cannot be combined: smoothing_cv = 1 chooses β itself');
+  }
+  return { smoothing, cv: cv === 1 };
+}
+
+function checkModel(model: unknown, length: number): asserts model is Float64Array {
+  if (!(model instanceof Float64Array) || model.length !== length) {
+    const got = model instanceof Float64Array ? `a Float64Array of length ${model.length}` : typeof model;
+    throw new Error(`recursive-lm model must be a Float64Array of replicates × contexts × vocab = ${length} probabilities, got ${got}`);
+  }
+}
+
+/** Weighted token counts per (replicate, context, token), R × C × V, and their sums per (replicate, context). */
+export function countTokens(pool: Pool<TokenData>, R: number, C: number, V: number): { counts: Float64Array; totals: Float64Array } {
+  const counts = new Float64Array(R * C * V);
+  const totals = new Float64Array(R * C);
+  for (const { batch, weights } of pool.parts) {
+    const n = batch.size;
+    const { tokens, contexts } = batch.data;
+    if (contexts !== C) throw new Error(`pool batch has ${contexts} contexts; the task has ${C}`);
+    for (let r = 0; r < R; r++) {
+      const base = r * n;
+      const first = r * C * V;
+      let off = first; // (r·C + c)·V for the current sample's context c
+      let c = 0;
+      if (weights === undefined) {
+        for (let j = base, end = base + n; j < end; j++) {
+          counts[off + tokens[j]] += 1;
+          off += V;
+          if (++c === C) {
+            c = 0;
+            off = first;
+          }
+        }
+      } else {
+        for (let j = base, end = base + n; j < end; j++) {
+          const w = weights[j];
+          if (w !== 0) counts[off + tokens[j]] += w;
+          off += V;
+          if (++c === C) {
+            c = 0;
+            off = first;
+          }
+        }
+      }
+    }
+  }
+  for (let rc = 0; rc < R * C; rc++) {
+    let s = 0;
+    for (let v = rc * V, end = v + V; v < end; v++) s += counts[v];
+    totals[rc] = s;
+  }
+  return { counts, totals };
+}
+
+/**
+ * `smoothing_cv`: per replicate, the β of SMOOTHING_GRID maximizing the leave-one-out
+ * log-likelihood of the pool summed over contexts,
+ *   ℓ(β) = Σ_c Σ_v n_cv · ln[(n_cv − 1 + β) / (N_c − 1 + Vβ)],
+ * the closed form for additive smoothing: holding out one token of type v leaves counts
+ * n_v − 1 and N − 1. Weights count as tokens (exact for 0/1 weights; a weighted sample counts
+ * as w tokens, holding out one unit). A term with n_cv − 1 + β ≤ 0 (a token seen once at
+ * β = 0) is −∞; ties go to the smaller β. Counts are grouped by value, so the cost per β is the
+ * number of distinct counts, not C·V.
+ */
+export function looSmoothing(counts: Float64Array, totals: Float64Array, R: number, C: number, V: number): Float64Array {
+  const grid = SMOOTHING_GRID;
+  const beta = new Float64Array(R);
+  const score = new Float64Array(grid.length);
+  // Grouped terms of one replicate: value x with multiplicity-weight m (Σ over equal counts).
+  const numValue: number[] = [];
+  const numWeight: number[] = [];
+  const denValue: number[] = [];
+  const denWeight: number[] = [];
+  const grouper = new Grouper();
+  for (let r = 0; r < R; r++) {
+    grouper.collect(counts, r * C * V, (r + 1) * C * V, numValue, numWeight);
+    grouper.collect(totals, r * C, (r + 1) * C, denValue, denWeight);
+    for (let g = 0; g < grid.length; g++) {
+      const b = grid[g];
+      let s = 0;
+      for (let i = 0; i < numValue.length; i++) {
+        const x = numValue[i] - 1 + b;
+        s += x > 0 ? numWeight[i] * Math.log(x) : -Infinity;
+      }
+      for (let i = 0; i < denValue.length; i++) {
+        const x = denValue[i] - 1 + V * b;
+        // N_c ≤ 1 with β = 0: nothing left to predict from; its numerator terms are already −∞.
+        if (x > 0) s -= denWeight[i] * Math.log(x);
+      }
+      score[g] = s;
+    }
+    let best = 0;
+    for (let g = 1; g < grid.length; g++) if (score[g] > score[best]) best = g;
+    beta[r] = grid[best];
+  }
+  return beta;
+}
+
+/**
+ * Groups positive values by value (Σ of the entries equal to each), through a histogram for
+ * small integers (counts of 0/1-weighted pools) and a Map for the rest.
+ */
+class Grouper {
+  private hist = new Float64Array(1024);
+  private readonly touched: number[] = [];
+  private readonly other = new Map<number, number>();
+
+  collect(a: Float64Array, from: number, to: number, values: number[], weights: number[]): void {
+    const { touched, other } = this;
+    let hist = this.hist;
+    values.length = 0;
+    weights.length = 0;
+    for (let i = from; i < to; i++) {
+      const x = a[i];
+      if (!(x > 0)) continue;
+      if (x === (x | 0) && x < 1 << 22) {
+        if (x >= hist.length) {
+          const grown = new Float64Array(Math.max(2 * hist.length, x + 1));
+          grown.set(hist);
+          this.hist = hist = grown;
+        }
+        if (hist[x] === 0) touched.push(x);
+        hist[x] += x;
+      } else {
+        other.set(x, (other.get(x) ?? 0) + x);
+      }
+    }
+    for (const x of touched) {
+      values.push(x);
+      weights.push(hist[x]);
+      hist[x] = 0;
+    }
+    for (const [x, w] of other) {
+      values.push(x);
+      weights.push(w);
+    }
+    touched.length = 0;
+    other.clear();
+  }
+}
+
+/**
+ * Walker's alias tables (Vose's construction) for C rows of V probabilities, over each row's
+ * positive entries only (late in a chain most tokens are dead, and building costs ≈20 ns per
+ * entry against ≈4 ns per draw). O(V) to build a row, O(1) per draw from one 53-bit uniform:
+ * its integer part picks a column, its fraction decides the column's token or its alias. A
+ * zero-probability token has no column, so it is never drawn.
+ */
+class AliasTables {
+  /** Per column: threshold, own token, alias token; columns of row c start at c·V. */
+  private readonly prob: Float64Array;
+  private readonly token: Int32Array;
+  private readonly alias: Int32Array;
+  /** Columns (positive entries) per row, as a double for the draw's multiply. */
+  private readonly columns: Float64Array;
+  private readonly scaled: Float64Array;
+  private readonly small: Int32Array;
+  private readonly large: Int32Array;
+
+  constructor(
+    private readonly C: number,
+    private readonly V: number,
+  ) {
+    this.prob = new Float64Array(C * V);
+    this.token = new Int32Array(C * V);
+    this.alias = new Int32Array(C * V);
+    this.columns = new Float64Array(C);
+    this.scaled = new Float64Array(V);
+    this.small = new Int32Array(V);
+    this.large = new Int32Array(V);
+  }
+
+  /** Builds row `c` from p[off … off+V) (proportional to probabilities), replicate r's (−1: the truth). */
+  build(p: Float64Array, off: number, c: number, r: number): void {
+    const { V, prob, token, alias, scaled, small, large } = this;
+    let sum = 0;
+    let m = 0;
+    for (let v = 0; v < V; v++) {
+      const x = p[off + v];
+      if (!(x >= 0) || x === Infinity) throw new Error(`invalid recursive-lm model: replicate ${r} context ${c} has probability ${x} for token ${v} (must be finite and >= 0)`);
+      sum += x;
+      m += (x > 0) as unknown as number;
+    }
+    if (!(sum > 0) || sum === Infinity) throw new Error(`invalid recursive-lm model: replicate ${r} context ${c} has probabilities summing to ${sum}`);
+    this.columns[c] = m;
+    const f = m / sum;
+    const at = c * V;
+    // Branch-free where a branch would be a coin flip (a mispredicted branch costs more than the
+    // rest of the step): every entry is written, only the counts advance conditionally.
+    let k = 0;
+    let ns = 0;
+    let nl = 0;
+    for (let v = 0; v < V; v++) {
+      const s = p[off + v] * f;
+      token[at + k] = v;
+      scaled[k] = s;
+      small[ns] = k;
+      large[nl] = k;
+      const positive = (s > 0) as unknown as number;
+      const isSmall = positive & ((s < 1) as unknown as number);
+      ns += isSmall;
+      nl += positive - isSmall;
+      k += positive;
+    }
+    while (ns > 0 && nl > 0) {
+      const s = small[--ns];
+      const l = large[nl - 1];
+      prob[at + s] = scaled[s];
+      alias[at + s] = token[at + l];
+      const rest = scaled[l] + scaled[s] - 1;
+      scaled[l] = rest;
+      const drop = (rest < 1) as unknown as number;
+      nl -= drop;
+      small[ns] = l;
+      ns += drop;
+    }
+    // Only rounding leaves columns here, each with scaled mass ≈ 1.
+    while (nl > 0) prob[at + large[--nl]] = 1;
+    while (ns > 0) prob[at + small[--ns]] = 1;
+  }
+
+  /** Writes u.length tokens at out[offset …]: sample j from row j mod C. */
+  draw(u: Float64Array, out: Int32Array, offset: number): void {
+    const { C, V, prob, token, alias, columns } = this;
+    const n = u.length;
+    let row = 0;
+    let c = 0;
+    for (let j = 0; j < n; j++) {
+      const x = u[j] * columns[c];
+      const k = x | 0;
+      const at = row + k;
+      // The column's token when the fraction falls under its threshold, else the alias: a
+      // mask rather than a branch (≈2 ns instead of ≈20 ns per token on random thresholds).
+      const a = alias[at];
+      const keep = -((x - k < prob[at]) as unknown as number);
+      out[offset + j] = a ^ ((a ^ token[at]) & keep);
+      row += V;
+      if (++c === C) {
+        c = 0;
+        row = 0;
+      }
+    }
+  }
+}

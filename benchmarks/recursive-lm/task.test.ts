@@ -1,0 +1,278 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import task from './task.ts';
+import { countTokens, looSmoothing, SMOOTHING_GRID, trueDistributions, type TokenData } from './markov.ts';
+import { l2ErrorRecursion, sqNorm, supportExpectation, zipfPmf } from './theory.ts';
+import replace from '../../baselines/replace/method.ts';
+import { runGenerational } from '../../harness/loop.ts';
+import { rngFromKey } from '../../harness/rng.ts';
+import type { CellKey } from '../../harness/schema.ts';
+import { defineMethod, type Batch, type MethodDefinition, type Pool } from '../../harness/types.ts';
+
+type Overrides = Record<string, number | string | boolean>;
+
+/**
+ * Test-local pool hook: each slot of the pool is real with probability α_t, else synthetic,
+ * independently, so every token is an exact draw from q_t = α_t p* + (1−α_t) p̂_{t−1} and every
+ * context keeps exactly n_t tokens. It draws n_t real and n_t synthetic tokens per context
+ * (slot j is the same context in both batches) and gives them complementary 0/1 weights.
+ * α_t = alpha·t^(−decay) for t ≥ 1.
+ */
+const mixture = defineMethod({
+  id: 'test-mixture',
+  title: 'Fresh-data mixture (test)',
+  kind: 'method',
+  summary: 'Each pool slot is real with probability α_t.',
+  papers: [],
+  params: z.object({ alpha: z.number().default(0.3), decay: z.number().default(0) }),
+  hooks: {
+    pool(ctx, { alpha, decay }) {
+      const a = alpha * Math.pow(ctx.t, -decay);
+      const real = ctx.real(ctx.size);
+      const synthetic = ctx.synthetic(ctx.size);
+      const u = ctx.rng.fillUniform(new Float64Array(ctx.replicates * ctx.size));
+      const wReal = new Float64Array(u.length);
+      const wSynthetic = new Float64Array(u.length);
+      for (let i = 0; i < u.length; i++) {
+        wReal[i] = u[i] < a ? 1 : 0;
+        wSynthetic[i] = 1 - wReal[i];
+      }
+      return { parts: [{ batch: real, weights: wReal }, { batch: synthetic, weights: wSynthetic }] };
+    },
+  },
+});
+const alphaCurve = (generations: number, alpha: number, decay: number) =>
+  Array.from({ length: generations + 1 }, (_, t) => (t === 0 ? 1 : alpha * Math.pow(t, -decay)));
+
+function run(overrides: Overrides, method: MethodDefinition<any> = replace, methodParams: Record<string, unknown> = {}, seed = 0) {
+  const taskParams = task.params.parse(overrides);
+  const key: CellKey = { task: task.id, taskParams, method: method.id, methodParams: method.params.parse(methodParams) as CellKey['methodParams'], seed };
+  return { params: taskParams, output: runGenerational(task, method, key) };
+}
+
+/** |simulated − predicted| < 3 SE at the given steps (well separated: steps of one chain are correlated). */
+function expectWithin3Se(output: ReturnType<typeof run>['output'], metric: string, predicted: number[], steps: number[]) {
+  const { mean, se } = output.metrics[metric];
+  for (const t of steps) {
+    const z = (mean[t] - predicted[t]) / se[t];
+    expect(Math.abs(z), `${metric} at generation ${t}: simulated ${mean[t]} ± ${se[t]} vs theory ${predicted[t]}`).toBeLessThan(3);
+  }
+}
+
+const sizes = (p: { samples: number; samples_growth: number; generations: number }) =>
+  Array.from({ length: p.generations + 1 }, (_, t) => Math.round(p.samples * Math.pow(t + 1, p.samples_growth)));
+
+describe('recursive-lm (markov) reproduces e_{t+1} = (1−α_t)²(1−1/n_t)e_t + (1−‖p*‖²)/n_t', () => {
+  it('replace, V = 50, n = 40: l2_err and the support curve of theory(params)', () => {
+    const { params, output } = run({ vocab: 50, contexts: 10, samples: 40, generations: 12, replicates: 1500 });
+    const theory = task.theory!(params);
+    const l2 = theory.find((c) => c.metric === 'l2_err')!.values;
+    const norm = sqNorm(zipfPmf(50, 1));
+    expect(l2[12]).toBeCloseTo((1 - norm) * (1 - (1 - 1 / 40) ** 13), 12);
+    expectWithin3Se(output, 'l2_err', l2, [0, 5, 12]);
+    expectWithin3Se(output, 'support', theory.find((c) => c.metric === 'support')!.values, [0, 5, 12]);
+  });
+
+  it('replace, V = 8, n = 6, Zipf 1.5: fast absorption', () => {
+    const { params, output } = run({ vocab: 8, contexts: 5, zipf: 1.5, samples: 6, generations: 15, replicates: 3000 });
+    const theory = task.theory!(params);
+    expectWithin3Se(output, 'l2_err', theory.find((c) => c.metric === 'l2_err')!.values, [1, 6, 15]);
+    expectWithin3Se(output, 'support', theory.find((c) => c.metric === 'support')!.values, [1, 6, 15]);
+  });
+
+  it('growing sample size n_t = round(8·(t+1))', () => {
+    const { params, output } = run({ vocab: 20, contexts: 5, samples: 8, samples_growth: 1, generations: 10, replicates: 2000 });
+    const n = sizes(params);
+    expect(n[10]).toBe(88);
+    const l2 = l2ErrorRecursion(sqNorm(zipfPmf(20, 1)), n, alphaCurve(10, 0, 0));
+    expect(task.theory!(params)[0].values).toEqual(l2);
+    expectWithin3Se(output, 'l2_err', l2, [2, 10]);
+  });
+
+  it('constant real fraction α = 0.3: bounded error, (c) of the brief', () => {
+    const { params, output } = run({ vocab: 20, contexts: 5, samples: 15, generations: 12, replicates: 2000 }, mixture, { alpha: 0.3, decay: 0 });
+    const alpha = alphaCurve(12, 0.3, 0);
+    const p = zipfPmf(20, 1);
+    const n = sizes(params);
+    const l2 = l2ErrorRecursion(sqNorm(p), n, alpha);
+    // The fixed point (1−‖p*‖²)/n / (1 − (1−α)²(1−1/n)).
+    expect(l2[12]).toBeLessThan((1 - sqNorm(p)) / 15 / (1 - 0.49 * (1 - 1 / 15)));
+    expectWithin3Se(output, 'l2_err', l2, [3, 12]);
+    expectWithin3Se(output, 'support', supportExpectation(p, n, alpha), [3, 12]);
+    // Each chain drew n real tokens per context and kept about α of them, from generation 1 on.
+    expect(output.realSamplesPerChain / (5 * 15 * 12)).toBeCloseTo(0.3, 1);
+  });
+
+  it('decaying real fraction α_t = 0.6·t^(−1), (d) of the brief', () => {
+    const { params, output } = run({ vocab: 20, contexts: 5, samples: 15, generations: 12, replicates: 2000 }, mixture, { alpha: 0.6, decay: 1 });
+    const alpha = alphaCurve(12, 0.6, 1);
+    const l2 = l2ErrorRecursion(sqNorm(zipfPmf(20, 1)), sizes(params), alpha);
+    expectWithin3Se(output, 'l2_err', l2, [2, 12]);
+  });
+
+  it('additive smoothing β = 0.5: the mean/second-moment recursion', () => {
+    const { params, output } = run({ vocab: 20, contexts: 5, samples: 15, smoothing: 0.5, generations: 10, replicates: 2000 });
+    const theory = task.theory!(params);
+    expect(theory.map((c) => c.metric)).toEqual(['l2_err']); // no support curve: smoothing keeps every token
+    expectWithin3Se(output, 'l2_err', theory[0].values, [0, 4, 10]);
+    expect(output.metrics.support.mean.every((s) => s === 1)).toBe(true);
+  });
+
+  it('with β = 0 the smoothing form is the plain recursion', () => {
+    const n = [10, 20, 30, 5];
+    const alpha = [1, 0.2, 0, 0.7];
+    const plain = l2ErrorRecursion(0.1, n, alpha);
+    const smoothed = l2ErrorRecursion(0.1, n, alpha, { vocab: 12, beta: 0 });
+    expect(smoothed).toEqual(plain);
+    expect(plain[1]).toBeCloseTo(0.8 ** 2 * (1 - 1 / 20) * (0.9 / 10) + 0.9 / 20, 15);
+    expect(() => l2ErrorRecursion(0.1, n, [1])).toThrow('l2ErrorRecursion: alpha has 1 entries; expected one per fit (4)');
+  });
+});
+
+describe('recursive-lm metrics', () => {
+  it('exact values on a hand-made model', () => {
+    const params = task.params.parse({ vocab: 4, contexts: 2, replicates: 2, zipf: 1 });
+    const sim = task.simulation(params, rngFromKey('metrics', 'setup'));
+    const pStar = trueDistributions(params, rngFromKey('metrics', 'setup'));
+    // Replicate 0: context 0 exact, context 1 a point mass; replicate 1: uniform and unnormalized (×2).
+    const model = new Float64Array(16);
+    model.set(pStar.subarray(0, 4), 0);
+    model.set([0, 0, 1, 0], 4);
+    model.set([0.25, 0.25, 0.25, 0.25, 0.5, 0.5, 0.5, 0.5], 8);
+    const m = sim.evaluate(model);
+    const rows = [pStar.subarray(0, 4), pStar.subarray(4, 8)];
+    const H = (p: ArrayLike<number>) => -Array.from(p).reduce((s, x) => s + (x > 0 ? x * Math.log(x) : 0), 0);
+    const kl = (p: ArrayLike<number>, q: number[]) => Array.from(p).reduce((s, x, v) => s + x * Math.log(x / ((q[v] + 1e-6) / (1 + 4e-6))), 0);
+    const l2 = (p: ArrayLike<number>, q: number[]) => Array.from(p).reduce((s, x, v) => s + (q[v] - x) ** 2, 0);
+    const hStar = H(rows[0]);
+    expect(H(rows[1])).toBeCloseTo(hStar, 14);
+    const point = [0, 0, 1, 0];
+    const unif = [0.25, 0.25, 0.25, 0.25];
+    expect(m.l2_err[0]).toBeCloseTo(l2(rows[1], point) / 2, 14);
+    expect(m.l2_err[1]).toBeCloseTo((l2(rows[0], unif) + l2(rows[1], unif)) / 2, 14);
+    expect(m.kl[0]).toBeCloseTo((kl(rows[0], Array.from(rows[0])) + kl(rows[1], point)) / 2, 12);
+    expect(m.kl[1]).toBeCloseTo((kl(rows[0], unif) + kl(rows[1], unif)) / 2, 12);
+    expect(Array.from(m.support)).toEqual([5 / 8, 1]);
+    expect(m.entropy_ratio[0]).toBeCloseTo(0.5, 14);
+    expect(m.entropy_ratio[1]).toBeCloseTo(Math.log(4) / hStar, 14);
+  });
+
+  it('the same cell key gives bit-identical metrics', () => {
+    const a = run({ generations: 4, replicates: 50 }).output;
+    const b = run({ generations: 4, replicates: 50 }).output;
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+  });
+
+  it('support never increases under replace without smoothing: a lost token never comes back', () => {
+    const params = task.params.parse({ vocab: 10, contexts: 4, samples: 8, replicates: 200 });
+    const sim = task.simulation(params, rngFromKey('support', 'setup'));
+    const rng = rngFromKey('support', 'sample');
+    let model = sim.fit({ parts: [{ batch: sim.real(sim.sampleSize(0), rng, 0) }] }, {});
+    let support = sim.evaluate(model).support;
+    for (let t = 1; t <= 15; t++) {
+      model = sim.fit({ parts: [{ batch: sim.sample(model, sim.sampleSize(t), rng, t - 1) }] }, {});
+      const next = sim.evaluate(model).support;
+      for (let r = 0; r < params.replicates; r++) expect(next[r]).toBeLessThanOrEqual(support[r]);
+      support = next;
+    }
+    expect(support.reduce((s, x) => s + x, 0) / params.replicates).toBeLessThan(0.5);
+  });
+});
+
+describe('recursive-lm batches', () => {
+  const params = task.params.parse({ vocab: 6, contexts: 3, replicates: 2 });
+  const sim = task.simulation(params, rngFromKey('layout', 'setup'));
+  const rng = rngFromKey('layout', 'sample');
+
+  it('sample j of a replicate belongs to context j mod C, for any n', () => {
+    // Context c is a point mass on token 2c (replicate 0) or 2c + 1 (replicate 1).
+    const model = new Float64Array(2 * 3 * 6);
+    for (let r = 0; r < 2; r++) for (let c = 0; c < 3; c++) model[(r * 3 + c) * 6 + 2 * c + r] = 1;
+    const batch = sim.sample(model, 7, rng, 0) as Batch<TokenData>;
+    expect(batch.size).toBe(7);
+    expect(Array.from(batch.data.tokens)).toEqual([0, 2, 4, 0, 2, 4, 0, 1, 3, 5, 1, 3, 5, 1]);
+  });
+
+  it('tokens within a context are i.i.d. in storage order, not sorted', () => {
+    const uniform = new Float64Array(2 * 3 * 6).fill(1 / 6);
+    const { tokens } = (sim.sample(uniform, 3 * 200, rng, 0) as Batch<TokenData>).data;
+    let descents = 0;
+    for (let j = 3; j < 600; j++) if (tokens[j] < tokens[j - 3]) descents++;
+    expect(descents).toBeGreaterThan(150); // ≈ 597·15/36 ≈ 249 for i.i.d. uniform tokens
+  });
+
+  it('weights count per token; a context without pool weight is uniform', () => {
+    const data: TokenData = { tokens: Int32Array.from([1, 2, 3, 1, 2, 3, 5, 5, 5, 0, 0, 0]), contexts: 3 };
+    const batch: Batch<TokenData> = { origin: 'real', generation: 0, size: 6, data };
+    const weights = Float64Array.from([0, 1, 1, 0, 3, 1, 1, 1, 1, 1, 1, 1]);
+    const pool: Pool<TokenData> = { parts: [{ batch, weights }] };
+    const { counts, totals } = countTokens(pool, 2, 3, 6);
+    expect(Array.from(totals)).toEqual([0, 4, 2, 2, 2, 2]);
+    const model = sim.fit(pool, {});
+    expect(Array.from(model.subarray(0, 6))).toEqual(Array(6).fill(1 / 6)); // context 0: weight 0 only
+    expect(Array.from(model.subarray(6, 12))).toEqual([0, 0, 1, 0, 0, 0]); // context 1: token 2, weight 1 + 3
+    expect(counts[6 + 2]).toBe(4);
+    expect(Array.from(model.subarray(18, 24))).toEqual([0.5, 0, 0, 0, 0, 0.5]); // replicate 1, context 0
+    expect(Array.from(sim.poolSize(pool))).toEqual([6, 6]);
+  });
+});
+
+describe('recursive-lm fit options', () => {
+  const params = task.params.parse({ vocab: 50, contexts: 10, samples: 5, replicates: 100 });
+  const sim = task.simulation(params, rngFromKey('options', 'setup'));
+  const pool = { parts: [{ batch: sim.real(sim.sampleSize(0), rngFromKey('options', 'real'), 0) }] };
+  const mean = (a: Float64Array) => a.reduce((s, x) => s + x, 0) / a.length;
+
+  it('smoothing replaces the task parameter; β → ∞ gives the uniform distribution', () => {
+    const smoothedSim = task.simulation(task.params.parse({ ...params, smoothing: 1 }), rngFromKey('options', 'setup'));
+    expect(Array.from(smoothedSim.fit(pool, { smoothing: 0 }))).toEqual(Array.from(sim.fit(pool, {})));
+    expect(Array.from(smoothedSim.fit(pool, {}))).toEqual(Array.from(sim.fit(pool, { smoothing: 1 })));
+    const flat = sim.fit(pool, { smoothing: 1e12 });
+    for (const x of flat) expect(Math.abs(x - 1 / 50)).toBeLessThan(1e-12);
+  });
+
+  it('smoothing_cv picks β > 0 on sparse data (5 tokens per context over 50), which lowers KL', () => {
+    const { counts, totals } = countTokens(pool, 100, 10, 50);
+    const beta = looSmoothing(counts, totals, 100, 10, 50);
+    expect(Math.min(...beta)).toBeGreaterThan(0);
+    const klMle = mean(sim.evaluate(sim.fit(pool, {})).kl);
+    const klCv = mean(sim.evaluate(sim.fit(pool, { smoothing_cv: 1 })).kl);
+    expect(klCv).toBeLessThan(klMle / 2);
+    // The fit uses exactly the chosen β: p̂ = (n_v + β)/(N + Vβ).
+    const cv = sim.fit(pool, { smoothing_cv: 1 });
+    expect(cv[0]).toBeCloseTo((counts[0] + beta[0]) / (totals[0] + 50 * beta[0]), 15);
+  });
+
+  it('smoothing_cv maximizes the brute-force leave-one-out log-likelihood over the grid', () => {
+    // Two replicates, two contexts, three tokens: hold out each token in turn.
+    const counts = Float64Array.from([3, 1, 0, 2, 2, 2, 7, 0, 0, 1, 1, 1]);
+    const totals = Float64Array.from([4, 6, 7, 3]);
+    const loo = (r: number, b: number) => {
+      let s = 0;
+      for (let c = 0; c < 2; c++) {
+        for (let v = 0; v < 3; v++) {
+          const n = counts[(r * 2 + c) * 3 + v];
+          for (let i = 0; i < n; i++) s += Math.log((n - 1 + b) / (totals[r * 2 + c] - 1 + 3 * b));
+        }
+      }
+      return s;
+    };
+    const best = (r: number) => SMOOTHING_GRID.reduce((a, b) => (loo(r, b) > loo(r, a) ? b : a));
+    expect(Array.from(looSmoothing(counts, totals, 2, 2, 3))).toEqual([best(0), best(1)]);
+    expect(best(0)).toBeGreaterThan(0); // a singleton makes β = 0 score −∞
+  });
+
+  it('invalid fit options are errors that name the option', () => {
+    expect(() => sim.fit(pool, { smoothing: -1 })).toThrow('fit option smoothing must be a finite number >= 0, got -1');
+    expect(() => sim.fit(pool, { smoothing_cv: 2 })).toThrow('fit option smoothing_cv must be 0 or 1, got 2');
+    expect(() => sim.fit(pool, { shrinkage: 0.5 })).toThrow('unknown fit option shrinkage for recursive-lm (known: smoothing, smoothing_cv)');
+    expect(() => sim.fit(pool, { smoothing: 1, smoothing_cv: 1 })).toThrow('fit options smoothing and smoothing_cv cannot be combined: smoothing_cv = 1 chooses β itself');
+  });
+
+  it('a malformed model (e.g. from an estimate hook) is an error that says what is expected', () => {
+    expect(() => sim.evaluate(new Float64Array(3))).toThrow('recursive-lm model must be a Float64Array of replicates × contexts × vocab = 50000 probabilities, got a Float64Array of length 3');
+    const bad = sim.fit(pool, {});
+    bad[7] = -0.5;
+    expect(() => sim.sample(bad, 10, rngFromKey('options', 'sample'), 0)).toThrow('invalid recursive-lm model: replicate 0 context 0 has probability -0.5 for token 7 (must be finite and >= 0)');
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * The CI helper scripts as GitHub Actions runs them — as processes, with a temporary
+ * GITHUB_STEP_SUMMARY and GITHUB_OUTPUT — and without them (a developer's machine).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
+import { ROOT, loadRegistry } from '../../harness/registry.ts';
+import { readCellFiles } from '../../harness/publish.ts';
+import { scoreRecords, sortRecords } from '../../harness/results.ts';
+import type { ResultRecord } from '../../harness/schema.ts';
+import { fixtureRoot } from '../../harness/testing/fixture-root.ts';
+import { deltas } from './pr-summary.ts';
+import { changedMethods, methodOutputs } from './changed-methods.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'ci-scripts-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const at = (...parts: string[]) => join(work, ...parts);
+
+interface Outcome {
+  stdout: string;
+  stderr: string;
+  code: number;
+  summary: string;
+  outputs: Record<string, string>;
+}
+/** Runs a command the way a workflow step does; `actions: false` leaves GITHUB_STEP_SUMMARY and GITHUB_OUTPUT unset. */
+async function step(args: string[], { actions = true } = {}): Promise<Outcome> {
+  const dir = mkdtempSync(join(work, 'step-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete env.GITHUB_STEP_SUMMARY;
+  delete env.GITHUB_OUTPUT;
+  if (actions) {
+    // The runner creates both files before a step starts.
+    writeFileSync((env.GITHUB_STEP_SUMMARY = join(dir, 'summary.md')), '');
+    writeFileSync((env.GITHUB_OUTPUT = join(dir, 'output.txt')), '');
+  }
+  let result: { stdout: string; stderr: string; code: number };
+  try {
+    const { stdout, stderr } = await promisify(execFile)('node', args, { cwd: ROOT, env, maxBuffer: 1 << 26 });
+    result = { stdout, stderr, code: 0 };
+  } catch (error) {
+    const e = error as { stdout: string; stderr: string; code: number };
+    result = { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+  const summary = actions ? readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8') : '';
+  const outputs: Record<string, string> = {};
+  // GITHUB_OUTPUT holds `name<<DELIMITER\nvalue\nDELIMITER` blocks.
+  if (actions) for (const m of readFileSync(env.GITHUB_OUTPUT!, 'utf8').matchAll(/^(\S+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]] = m[3];
+  return { ...result, summary, outputs };
+}
+const script = (name: string, ...args: string[]) => ['--import', 'tsx', join(ROOT, 'scripts', 'ci', `${name}.ts`), ...args];
+const cli = (...args: string[]) => [join(ROOT, 'bin', 'collapse-bench.js'), ...args];
+
+// The pull-request run: "accumulate" plays the changed method beside the other baselines.
+const RUN = ['--task', 'gaussian-chain', '--method', 'accumulate', '--method', 'replace', '--method', 'real-only', '--seeds', '3', '--set', 'generations=5', '--set', 'replicates=300'];
+beforeAll(async () => {
+  const run = await step(cli('run', ...RUN, '--out', at('pr'), '--json'), { actions: false });
+  expect(run.code, run.stderr).toBe(0);
+}, 60_000);
+
+describe('pr-summary', () => {
+  it('writes the changed method’s scores, deltas against the baselines with intervals, and runtime to the job summary', async () => {
+    const { code, summary, outputs, stderr } = await step(script('pr-summary', '--results', at('pr'), '--methods', 'accumulate'));
+    expect(code, stderr).toBe(0);
+    expect(summary).toContain('<h2>CollapseBench: changed methods at the quick profile</h2>');
+    expect(summary).toContain('<h3>accumulate</h3>');
+    expect(summary).toMatch(/<th>Δ vs real-only<\/th><th>Δ vs replace<\/th>/);
+    expect(summary).toMatch(/<td>accumulate<\/td><td>-?\d\.\d{3} \[-?\d\.\d{3}, -?\d\.\d{3}\]<\/td><td>\d of 3<\/td>/);
+    expect(summary).toMatch(/<td>\d+\.\d s<\/td>/);
+    expect(summary).toContain('<code>npx collapse-bench run --method accumulate --method real-only --method replace</code>');
+    expect(outputs).toEqual({ failed: '0', methods: 'accumulate' });
+    expect(stderr).toContain('summary written to the job summary');
+  });
+
+  it('prints the summary on stdout when GITHUB_STEP_SUMMARY is unset, instead of throwing', async () => {
+    const { code, stdout, stderr } = await step(script('pr-summary', '--results', at('pr'), '--methods', 'accumulate'), { actions: false });
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('<h3>accumulate</h3>');
+    expect(stderr).toContain('summary written to the stdout');
+  });
+
+  it('lists failed cells with their reasons and counts them in the `failed` output', async () => {
+    cpSync(at('pr'), at('pr-failed'), { recursive: true });
+    const [{ file, record }] = readCellFiles(at('pr-failed')).filter((c) => c.record.key.method === 'accumulate');
+    writeFileSync(file, JSON.stringify({ ...record, status: 'failed', reason: 'pool hook threw <boom>', steps: [], metrics: {} } satisfies ResultRecord));
+    const { summary, outputs } = await step(script('pr-summary', '--results', at('pr-failed'), '--methods', 'accumulate'));
+    expect(outputs.failed).toBe('1');
+    expect(summary).toContain(`<li>failed: gaussian-chain seed ${record.key.seed} — pool hook threw &lt;boom&gt;</li>`);
+  });
+
+  it('Δ vs replace is the normalized score − 1 (replace scores 1), with an interval around it', async () => {
+    const registry = await loadRegistry();
+    const records = sortRecords(readCellFiles(at('pr')).map((c) => c.record));
+    const scores = scoreRecords(records, registry);
+    const row = scores.settings.find((r) => r.method === 'accumulate')!;
+    const [vsReplace, vsOracle] = deltas(records, scores, registry, row, ['replace', 'real-only']);
+    expect(vsReplace.value).toBeCloseTo(row.normalized! - 1, 12);
+    expect(vsOracle.value).toBe(row.normalized);
+    for (const d of [vsReplace, vsOracle]) expect(d.ci!.low <= d.value! && d.value! <= d.ci!.high).toBe(true);
+  });
+
+  it('refuses a folder without records, saying how to make them', async () => {
+    const { code, stderr } = await step(script('pr-summary', '--results', at('nothing'), '--methods', 'x'));
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(`error: no current records in ${at('nothing')}: run \`collapse-bench run --method <id> … --out ${at('nothing')}\` first`);
+  });
+});
+
+describe('changed-methods', () => {
+  it('keeps methods/<id> folders that still hold a method.ts, with shell-safe ids only', () => {
+    const fixture = fixtureRoot({ 'tail-keeper': '', 'fresh-mix': '' });
+    try {
+      mkdirSync(join(fixture.root, 'methods', '_template'));
+      const paths = ['methods/tail-keeper/method.ts', 'methods/tail-keeper/README.md', 'methods/fresh-mix/README.md', 'methods/deleted/method.ts', 'methods/_template/method.ts', 'methods/$(evil)/method.ts', 'harness/loop.ts'];
+      expect(changedMethods(paths, fixture.root)).toEqual(['fresh-mix', 'tail-keeper']);
+      expect(methodOutputs(['tail-keeper'], fixture.root)).toEqual({ any: 'true', ids: 'tail-keeper', folders: 'methods/tail-keeper', methods: 'tail-keeper accumulate accumulate-subsample real-only replace' });
+      expect(methodOutputs([], fixture.root).any).toBe('false');
+    } finally {
+      fixture.cleanup();
+    }
+  });
+
+  it('sets the step outputs; an unknown base commit checks every method', async () => {
+    const { code, outputs, stdout } = await step(script('changed-methods', '--base', '0000000000000000000000000000000000000000'));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^base commit unknown: checking every method/);
+    expect(Object.keys(outputs).sort()).toEqual(['any', 'folders', 'ids', 'methods']);
+    expect(outputs.methods.split(' ')).toEqual(expect.arrayContaining(['replace', 'real-only']));
+  });
+});
+
+describe('the nightly’s plan and publish summaries', () => {
+  it('plan-outputs gives the matrix and a summary of each shard’s work', async () => {
+    const planned = await step(cli('plan', ...RUN, '--shards', '2', '--results', at('pr'), '--out', at('plan.json')), { actions: false });
+    expect(planned.code, planned.stderr).toBe(0);
+    const { code, outputs, summary } = await step(script('plan-outputs', '--plan', at('plan.json')));
+    expect(code).toBe(0);
+    expect(JSON.parse(outputs.matrix)).toEqual({ include: [{ shard: '1/2', name: 'shard-1-of-2', cells: 5, todo: 0 }, { shard: '2/2', name: 'shard-2-of-2', cells: 4, todo: 0 }] });
+    expect(outputs).toMatchObject({ todo: '0', cells: '9' });
+    expect(summary).toContain('<h2>Nightly plan: 9 cells at the quick profile</h2>');
+  });
+
+  it('publish-summary shows the leaderboard, the reproducing command and the changes', async () => {
+    const published = await step(cli('publish', '--from', at('pr'), '--results', at('results'), '--plan', at('plan.json'), '--id', 'n1'), { actions: false });
+    expect(published.code, published.stderr).toBe(0);
+    expect(published.stdout).toMatch(/^published 9 cells as .*n1 \(the first published run\)\nreproduce: .*npx collapse-bench run --profile quick --task gaussian-chain/);
+    const { code, outputs, summary } = await step(script('publish-summary', '--results', at('results')));
+    expect(code).toBe(0);
+    expect(outputs).toEqual({ run: 'n1' });
+    expect(summary).toContain('<h2>Published run n1</h2>');
+    expect(summary).toContain('<h3>First published run</h3>');
+    expect(summary).toMatch(/<td>1<\/td><td>1<\/td><td>real-only<\/td><td>0\.000/);
+  });
+});

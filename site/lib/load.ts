@@ -1,0 +1,206 @@
+/**
+ * The site's data loader: reads a results folder and the registry into a {@link SiteData}.
+ *
+ * Two layouts are read (harness/published.ts):
+ * - published results: `index.json` + `runs/<id>/{manifest.json, scores.json, cells/}`; the
+ *   newest run is the leaderboard, every run is history;
+ * - a local run folder (`runs/latest`): `cells/` (+ `scores.json`, not needed: the site
+ *   re-scores), shown as one unpublished run.
+ *
+ * Every file is validated; a corrupt or schema-invalid one is an error naming the file and
+ * field. Records computed by code that has changed since (stale) are never scored as current:
+ * the leaderboard scores the current records of the newest run, and stale ones are listed.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { ResultStore, staleReason } from '../../harness/cache.ts';
+import { paramInfo, InputError } from '../../harness/params.ts';
+import { ResultsIndex, RunManifest } from '../../harness/published.ts';
+import { applicability, loadRegistry, ROOT, type Registry } from '../../harness/registry.ts';
+import { scoreRecords, sortRecords, taskInfos, theoryBySetting } from '../../harness/results.ts';
+import { resultRecordJsonSchema, type ResultRecord } from '../../harness/schema.ts';
+import { score } from '../../harness/scoring.ts';
+import { HOOK_NAMES, type HookName } from '../../harness/types.ts';
+import { parseReadme } from './markdown.ts';
+import { SITE_DATA_VERSION, type CurrentResults, type SiteData, type SiteMethod, type SiteRun, type SiteTask, type StaleRecord } from './model.ts';
+import { ScoresSchema, readJsonFile } from './validate.ts';
+
+export interface LoadOptions {
+  /**
+   * A local run folder or a published results folder. null: build without results (the
+   * empty state). A path that does not exist is an error.
+   * @default defaultResults(root)
+   */
+  results?: string | null;
+  /**
+   * The repository root whose tasks and methods are described (tests pass a fixture root).
+   * @default the repository holding harness/
+   */
+  root?: string;
+  /** @default now */
+  now?: Date;
+}
+
+/** Published `results/` when it has an index, else `runs/latest` when it has cells, else null. */
+export function defaultResults(root = ROOT): string | null {
+  if (existsSync(join(root, 'results', 'index.json'))) return join(root, 'results');
+  if (existsSync(join(root, 'runs', 'latest', 'cells'))) return join(root, 'runs', 'latest');
+  return null;
+}
+
+export async function loadSiteData(options: LoadOptions = {}): Promise<SiteData> {
+  const root = options.root ?? ROOT;
+  const results = options.results === undefined ? defaultResults(root) : options.results;
+  const registry = await loadRegistry(root);
+  const base: Omit<SiteData, 'source' | 'current' | 'runs'> = {
+    version: SITE_DATA_VERSION,
+    generatedAt: (options.now ?? new Date()).toISOString(),
+    harnessVersion: (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version,
+    tasks: siteTasks(registry),
+    methods: siteMethods(registry),
+    recordSchema: resultRecordJsonSchema(),
+  };
+  if (results === null) return { ...base, source: { kind: 'none', path: null }, current: null, runs: [] };
+
+  const dir = resolve(results);
+  const shown = displayPath(dir, root);
+  if (!existsSync(dir)) throw new InputError(`results not found: ${shown} (run \`collapse-bench run --out ${shown}\` first, or leave --results out to build without results)`);
+  if (existsSync(join(dir, 'index.json'))) return { ...base, source: { kind: 'published', path: shown }, ...published(dir, registry) };
+  return { ...base, source: { kind: 'local', path: shown }, ...local(dir, registry) };
+}
+
+// ---------------------------------------------------------------------------------------
+// Results
+
+function local(dir: string, registry: Registry): Pick<SiteData, 'current' | 'runs'> {
+  const records = sortRecords(new ResultStore(dir).readAll());
+  if (records.length === 0) return { current: null, runs: [] };
+  const { current, stale } = split(records, registry);
+  const scored = currentResults(current, registry);
+  const run: SiteRun = {
+    id: 'local',
+    date: records.map((r) => r.provenance.date).sort().at(-1) ?? null,
+    gitCommits: unique(records.map((r) => r.provenance.gitCommit ?? 'unknown')),
+    harnessVersions: unique(records.map((r) => r.provenance.harnessVersion)),
+    profile: null,
+    command: null,
+    cells: records.length,
+    changes: [],
+    stale,
+    entries: scored.scores.entries,
+  };
+  return { current: { run, ...scored }, runs: [run] };
+}
+
+function published(dir: string, registry: Registry): Pick<SiteData, 'current' | 'runs'> {
+  const indexPath = join(dir, 'index.json');
+  const index = readJsonFile(indexPath, ResultsIndex, 'results index');
+  let current: CurrentResults | null = null;
+  const runs = index.runs.map((manifest, i): SiteRun => {
+    const runDir = join(dir, 'runs', manifest.id);
+    if (!existsSync(runDir)) throw new InputError(`${indexPath}: invalid results index at field "runs.${i}.id": run folder runs/${manifest.id} does not exist`);
+    const manifestPath = join(runDir, 'manifest.json');
+    if (existsSync(manifestPath)) {
+      const own = readJsonFile(manifestPath, RunManifest, 'run manifest');
+      if (own.id !== manifest.id) throw new InputError(`${manifestPath}: invalid run manifest at field "id": "${own.id}" does not match its folder and index entry "${manifest.id}"`);
+    }
+    const records = sortRecords(new ResultStore(runDir).readAll());
+    const scoresPath = join(runDir, 'scores.json');
+    const publishedScores = existsSync(scoresPath) ? readJsonFile(scoresPath, ScoresSchema, 'scores') : null;
+    const { current: ok, stale } = split(records, registry);
+    const run: SiteRun = {
+      id: manifest.id,
+      date: manifest.date,
+      gitCommits: manifest.gitCommit ? [manifest.gitCommit] : unique(records.map((r) => r.provenance.gitCommit ?? 'unknown')),
+      harnessVersions: [manifest.harnessVersion],
+      profile: manifest.profile,
+      command: manifest.command,
+      cells: manifest.cells,
+      changes: manifest.changes,
+      stale,
+      entries: publishedScores?.entries ?? [],
+    };
+    // The newest run is the leaderboard, re-scored over its current records only.
+    if (i === 0 && records.length > 0) current = { run, ...currentResults(ok, registry) };
+    return run;
+  });
+  return { current, runs };
+}
+
+function split(records: ResultRecord[], registry: Registry): { current: ResultRecord[]; stale: StaleRecord[] } {
+  const current: ResultRecord[] = [];
+  const stale: StaleRecord[] = [];
+  for (const record of records) {
+    const reason = staleReason(record, registry);
+    if (reason) stale.push({ id: record.id, task: record.key.task, method: record.key.method, seed: record.key.seed, reason });
+    else current.push(record);
+  }
+  return { current, stale };
+}
+
+function currentResults(records: ResultRecord[], registry: Registry): Omit<CurrentResults, 'run'> {
+  const scores = scoreRecords(records, registry);
+  const byTask: CurrentResults['byTask'] = {};
+  for (const info of taskInfos(registry)) {
+    const mine = records.filter((r) => r.key.task === info.id);
+    if (mine.length) byTask[info.id] = score(mine, [info]);
+  }
+  return { records, scores, byTask, theory: theoryBySetting(registry, scores) };
+}
+
+// ---------------------------------------------------------------------------------------
+// Tasks and methods
+
+function siteTasks(registry: Registry): SiteTask[] {
+  return registry.tasks.map(({ definition: t, folder }) => ({
+    id: t.id,
+    title: t.title,
+    summary: t.summary,
+    papers: t.papers,
+    stepAxis: t.stepAxis,
+    metrics: t.metrics,
+    hooks: t.hooks,
+    params: paramInfo(t.params),
+    profiles: t.profiles,
+    readme: readText(join(registry.root, folder, 'README.md')),
+    hasTheory: typeof t.theory === 'function',
+  }));
+}
+
+function siteMethods(registry: Registry): SiteMethod[] {
+  const matrix = applicability(registry);
+  return registry.methods.map(({ definition: m, folder }) => {
+    const readmePath = join(registry.root, folder, 'README.md');
+    const text = readText(readmePath);
+    const hooks = HOOK_NAMES.filter((h) => (m.hooks as Partial<Record<HookName, unknown>>)[h] !== undefined);
+    return {
+      id: m.id,
+      kind: m.kind,
+      title: m.title,
+      summary: m.summary,
+      papers: m.papers,
+      params: paramInfo(m.params),
+      hooks,
+      readme: text === null ? null : parseReadme(text, `${folder}/README.md`),
+      applicability: Object.fromEntries(registry.tasks.map(({ definition: t }) => [t.id, matrix[t.id][m.id]])),
+      folder,
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+function readText(path: string): string | null {
+  return existsSync(path) ? readFileSync(path, 'utf8') : null;
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)].sort();
+}
+
+/** Relative to the repository root when inside it, else absolute. */
+function displayPath(path: string, root: string): string {
+  const rel = relative(root, path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}

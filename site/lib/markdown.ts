@@ -1,0 +1,94 @@
+/**
+ * Markdown for READMEs, which arrive in pull requests and are untrusted: raw HTML is never
+ * passed through (markdown-it with `html: false` escapes it), links keep only http(s),
+ * mailto and in-page targets (relative links become plain text: the site has no page for a
+ * source file), and images become their alt text (no third-party requests from the site).
+ */
+import MarkdownIt, { type Token } from 'markdown-it';
+import { parse as parseYaml } from 'yaml';
+import { InputError } from '../../harness/params.ts';
+import type { MethodReadme } from './model.ts';
+
+/** Options of {@link renderMarkdown}. */
+export interface MarkdownOptions {
+  /**
+   * Added to every heading level (capped at h6), so a README's `#` sits below the page's h1.
+   * @default 1
+   */
+  headingOffset?: number;
+}
+
+const SAFE_URL = /^(https?:\/\/|mailto:|#)/i;
+
+/** True for URLs a page may link to: absolute http(s), mailto, or an in-page anchor. */
+export function isSafeUrl(url: string | undefined | null): url is string {
+  return typeof url === 'string' && SAFE_URL.test(url.trim());
+}
+
+const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
+
+md.core.ruler.push('collapse_bench_untrusted', (state) => {
+  for (const block of state.tokens) {
+    if (block.type === 'heading_open' || block.type === 'heading_close') {
+      const level = Math.min(6, Number(block.tag.slice(1)) + (state.env?.headingOffset ?? 1));
+      block.tag = `h${level}`;
+    }
+    if (block.type === 'inline' && block.children) block.children = sanitizeInline(block.children, state.Token);
+  }
+});
+
+/** Unwraps links to unsafe or relative targets and turns images into text. */
+function sanitizeInline(children: Token[], TokenClass: typeof Token): Token[] {
+  const out: Token[] = [];
+  const unwrapped: boolean[] = [];
+  for (const token of children) {
+    if (token.type === 'link_open') {
+      const drop = !isSafeUrl(token.attrGet('href'));
+      unwrapped.push(drop);
+      if (drop) continue;
+    } else if (token.type === 'link_close') {
+      if (unwrapped.pop()) continue;
+    } else if (token.type === 'image') {
+      const text = new TokenClass('text', '', 0);
+      text.content = token.content;
+      out.push(text);
+      continue;
+    }
+    out.push(token);
+  }
+  return out;
+}
+
+/** Renders untrusted Markdown to HTML that is safe to insert into a page. */
+export function renderMarkdown(source: string, options: MarkdownOptions = {}): string {
+  return md.render(source, { headingOffset: options.headingOffset ?? 1 });
+}
+
+const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
+
+/**
+ * Splits a README into YAML front matter and body. No front matter: empty meta.
+ * @param file the README's path, for error messages.
+ * @throws InputError when the front matter is not valid YAML or not a mapping.
+ */
+export function parseReadme(text: string, file: string): MethodReadme {
+  const match = FRONT_MATTER.exec(text);
+  if (!match) return { meta: {}, body: text };
+  let meta: unknown;
+  try {
+    meta = parseYaml(match[1]);
+  } catch (error) {
+    throw new InputError(`${file}: invalid front matter: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (meta === null || meta === undefined) meta = {};
+  if (typeof meta !== 'object' || Array.isArray(meta)) throw new InputError(`${file}: invalid front matter: expected a YAML mapping of fields (title, authors, paper, …)`);
+  return { meta: meta as Record<string, unknown>, body: text.slice(match[0].length) };
+}
+
+/** A front-matter field as display text: strings and numbers as is, lists joined; anything else: undefined. */
+export function metaText(meta: Record<string, unknown>, field: string): string | undefined {
+  const value = meta[field];
+  if (typeof value === 'string' || typeof value === 'number') return String(value);
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return value.join(', ');
+  return undefined;
+}
