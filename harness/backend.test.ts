@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type * as TF from '@tensorflow/tfjs';
-import { BACKEND_PACKAGES, activeBackend, loadBackend, pickBackend, tfjs, type ModuleLoader } from './backend.ts';
+import { BACKEND_PACKAGES, activeBackend, backendFromLabel, loadBackend, pickBackend, tfjs, type ModuleLoader } from './backend.ts';
 import { InputError } from './params.ts';
 import { ROOT, loadRegistry } from './registry.ts';
 import { planCells } from './cells.ts';
@@ -107,6 +107,7 @@ describe('neural cells', () => {
     expect([replace.status, filter.status]).toEqual(['ok', 'ok']);
     expect(replace.provenance.backend).toBe('js-float64');
     expect(filter.provenance.backend).toBe('tfjs-wasm');
+    expect([backendFromLabel(filter.provenance.backend), backendFromLabel(replace.provenance.backend)]).toEqual(['wasm', undefined]);
     const [, again] = await run('b'); // a fresh child process trains the filter again
     expect(again.metrics).toEqual(filter.metrics);
     expect(JSON.stringify(again.metrics)).toBe(JSON.stringify(filter.metrics));

@@ -46,6 +46,11 @@ export function backendLabel(name: BackendName): string {
   return `tfjs-${name}`;
 }
 
+/** The backend a record's `provenance.backend` names (`tfjs-wasm` → `wasm`); undefined for a statistical record. */
+export function backendFromLabel(label: string): BackendName | undefined {
+  return BACKEND_NAMES.find((name) => backendLabel(name) === label);
+}
+
 /** Whether a cell of this task and method runs TensorFlow.js (and so needs a backend). */
 export function usesTfjs(task: Pick<TaskDefinition<any>, 'engine'>, method: Pick<MethodDefinition<any>, 'engine'>): boolean {
   return task.engine === 'tfjs' || method.engine === 'tfjs';

@@ -70,11 +70,11 @@ export function runGenerational(
       checkPool(pool, sim.replicates, t);
       markUsed(pool, used);
     }
-    const fitCtx: FitContext = { t, size, replicates: sim.replicates, task: task.id };
+    const fitCtx: FitContext = { t, size, replicates: sim.replicates, task: task.id, taskParams: key.taskParams };
     model = sim.fit(pool, fitHook ? fitHook(fitCtx, params) : {});
     if (t === 0) anchor = model;
     if (estimateHook) {
-      const estimateCtx: EstimateContext = { t, task: task.id, anchor, poolSize: sim.poolSize(pool) };
+      const estimateCtx: EstimateContext = { t, task: task.id, taskParams: key.taskParams, anchor, poolSize: sim.poolSize(pool) };
       model = estimateHook(model, estimateCtx, params);
     }
     steps.push(t);

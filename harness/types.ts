@@ -126,11 +126,15 @@ export interface FitContext {
   size: number;
   replicates: number;
   task: string;
+  /** The task's fully resolved parameters (dimension, noise, vocabulary, …). */
+  taskParams: Record<string, unknown>;
 }
 
 export interface EstimateContext {
   t: number;
   task: string;
+  /** The task's fully resolved parameters. */
+  taskParams: Record<string, unknown>;
   /** The raw generation-0 fit (on real data only): the anchor some corrections pull towards. */
   anchor: unknown;
   /** Per-replicate training-pool size (sum of weights), for sample-size corrections. */

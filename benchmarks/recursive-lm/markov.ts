@@ -86,7 +86,8 @@ export function markovSimulation(p: RecursiveLmParams, setup: Rng): Generational
       const { smoothing, cv } = parseFitOptions(options, p.smoothing);
       const { counts, totals } = countTokens(pool, R, C, V);
       const beta = cv ? looSmoothing(counts, totals, R, C, V) : new Float64Array(R).fill(smoothing);
-      const model = new Float64Array(R * C * V);
+      // p̂ = (n_v + β)/(N + Vβ), in place: the counts array becomes the model.
+      const model = counts;
       for (let r = 0; r < R; r++) {
         const b = beta[r];
         for (let c = 0; c < C; c++) {
@@ -97,7 +98,7 @@ export function markovSimulation(p: RecursiveLmParams, setup: Rng): Generational
             model.fill(1 / V, row, row + V);
             continue;
           }
-          for (let v = row; v < row + V; v++) model[v] = (counts[v] + b) / denom;
+          for (let v = row; v < row + V; v++) model[v] = (model[v] + b) / denom;
         }
       }
       return model;
@@ -131,16 +132,19 @@ export function markovSimulation(p: RecursiveLmParams, setup: Rng): Generational
           for (let v = row; v < row + V; v++) total += model[v];
           const inv = 1 / total;
           const star = c * V - row;
-          // Branch-free: whether a token is alive is a coin flip late in a chain. q + 1e-300
-          // equals q for any q above 1e-284, and gives 0·ln(1e-300) = 0 for q = 0.
           for (let v = row; v < row + V; v++) {
             const q = model[v] * inv;
             const ps = pStar[star + v];
             const d = q - ps;
             l2Sum += d * d;
-            cross += ps * Math.log(q + KL_EPSILON);
-            hSum -= q * Math.log(q + 1e-300);
-            alive += ((q > 0) as unknown as number) & ((ps > 0) as unknown as number);
+            if (q > 0) {
+              const logSmoothed = Math.log(q + KL_EPSILON);
+              cross += ps * logSmoothed;
+              hSum -= q * logFromSmoothed(q, logSmoothed);
+              alive += (ps > 0) as unknown as number;
+            } else {
+              cross += ps * LOG_EPSILON;
+            }
           }
         }
         l2[r] = l2Sum / C;
@@ -167,6 +171,19 @@ export function trueDistributions(p: Pick<RecursiveLmParams, 'vocab' | 'contexts
     for (let k = 0; k < V; k++) pStar[c * V + perm[k]] = zipf[k];
   }
   return pStar;
+}
+
+const LOG_EPSILON = Math.log(KL_EPSILON);
+
+/**
+ * ln q given ln(q + ε), without a second logarithm where q ≥ 10⁻³: ln q = ln(q + ε) − ln(1 + t)
+ * with t = ε/q ≤ 10⁻³, and the series t − t²/2 + t³/3 − t⁴/4 + t⁵/5 is off by < t⁶/6 ≈ 2·10⁻¹⁹.
+ * Halves the logarithms of `evaluate`, its main cost.
+ */
+function logFromSmoothed(q: number, logSmoothed: number): number {
+  if (q < 1e-3) return Math.log(q);
+  const t = KL_EPSILON / q;
+  return logSmoothed - t * (1 - t * (1 / 2 - t * (1 / 3 - t * (1 / 4 - t / 5))));
 }
 
 /** Validates fit options; `smoothing` replaces the task parameter for this fit. */
@@ -357,34 +374,34 @@ class AliasTables {
   /** Builds row `c` from p[off … off+V) (proportional to probabilities), replicate r's (−1: the truth). */
   build(p: Float64Array, off: number, c: number, r: number): void {
     const { V, prob, token, alias, scaled, small, large } = this;
+    const at = c * V;
+    // Pass 1: validate, sum, and compact the positive entries (token ids and raw masses) to
+    // the front. Branch-free where a branch would be a coin flip (a mispredicted branch costs
+    // more than the rest of the step): every entry is written, only the count advances.
     let sum = 0;
     let m = 0;
     for (let v = 0; v < V; v++) {
       const x = p[off + v];
       if (!(x >= 0) || x === Infinity) throw new Error(`invalid recursive-lm model: replicate ${r} context ${c} has probability ${x} for token ${v} (must be finite and >= 0)`);
       sum += x;
+      token[at + m] = v;
+      scaled[m] = x;
       m += (x > 0) as unknown as number;
     }
     if (!(sum > 0) || sum === Infinity) throw new Error(`invalid recursive-lm model: replicate ${r} context ${c} has probabilities summing to ${sum}`);
     this.columns[c] = m;
+    // Pass 2, over the m columns: scale to mean 1 and split into small (< 1) and large.
     const f = m / sum;
-    const at = c * V;
-    // Branch-free where a branch would be a coin flip (a mispredicted branch costs more than the
-    // rest of the step): every entry is written, only the counts advance conditionally.
-    let k = 0;
     let ns = 0;
     let nl = 0;
-    for (let v = 0; v < V; v++) {
-      const s = p[off + v] * f;
-      token[at + k] = v;
+    for (let k = 0; k < m; k++) {
+      const s = scaled[k] * f;
       scaled[k] = s;
       small[ns] = k;
       large[nl] = k;
-      const positive = (s > 0) as unknown as number;
-      const isSmall = positive & ((s < 1) as unknown as number);
+      const isSmall = (s < 1) as unknown as number;
       ns += isSmall;
-      nl += positive - isSmall;
-      k += positive;
+      nl += 1 - isSmall;
     }
     while (ns > 0 && nl > 0) {
       const s = small[--ns];

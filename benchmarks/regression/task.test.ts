@@ -303,6 +303,20 @@ describe('regression fit: weights', () => {
     }
   });
 
+  it('a weighted part carried into later pools gives the same fit, and weights changed in place are seen', () => {
+    const weights = new Float64Array(R * n).fill(1);
+    for (let r = 0; r < R; r++) weights[r * n + 2] = 0.5;
+    const parts = [{ batch, weights }, { batch: twice() }];
+    // First sight adds directly, the second computes and caches, the third reuses the cache.
+    const fits = [0, 1, 2].map(() => fit(sim, parts, { ridge: 0.1 }).w);
+    expect(maxAbsDiff(fits[1], fits[0])).toBeLessThan(1e-12);
+    expect(maxAbsDiff(fits[2], fits[0])).toBeLessThan(1e-12);
+    weights.fill(1);
+    const changed = fit(sim, parts, { ridge: 0.1 }).w;
+    expect(maxAbsDiff(changed, fit(sim, [{ batch }, { batch: twice() }], { ridge: 0.1 }).w)).toBeLessThan(1e-12);
+    expect(maxAbsDiff(changed, fits[0])).toBeGreaterThan(1e-6);
+  });
+
   it('a pool of two parts is the fit on their union', () => {
     const parts = fit(sim, [{ batch }, { batch }], { ridge: 0.1 });
     expect(maxAbsDiff(parts.w, fit(sim, [{ batch: twice() }], { ridge: 0.1 }).w)).toBeLessThan(1e-12);

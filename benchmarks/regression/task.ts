@@ -10,13 +10,13 @@
  * refit adds an independent least-squares error, so the excess risk grows linearly in t.
  */
 import { z } from 'zod';
-import { defineTask, type FitOptions, type GenerationalSimulation, type Pool } from '../../harness/types.ts';
+import { defineTask, type FitOptions, type GenerationalSimulation, type Pool, type PoolPart } from '../../harness/types.ts';
 import type { Rng } from '../../harness/rng.ts';
 import { regressionTheory } from './theory.ts';
 
 const Params = z.object({
   dim: z.number().int().min(1).max(256).default(10).describe('covariate dimension d'),
-  samples: z.number().int().min(2).default(50).describe('samples per generation T (n_0 = T); OLS needs T ≥ d, finite expected risk T ≥ d + 2'),
+  samples: z.number().int().min(2).default(50).describe('samples per generation T (n_0 = T); below d, least squares takes the minimum-norm solution; the closed forms need T ≥ d + 2'),
   samples_growth: z.number().min(0).max(4).default(0).describe('sample-size growth g: n_t = round(T·(t+1)^g)'),
   generations: z.number().int().min(1).max(10_000).default(20).describe('generations after generation 0'),
   replicates: z.number().int().min(2).max(1_000_000).default(1000).describe('independent chains per cell (vectorized)'),
@@ -164,11 +164,28 @@ function labels(X: Float64Array, R: number, n: number, d: number, w: Float64Arra
   const y = rng.fillNormal(new Float64Array(R * n), 0, sd);
   for (let r = 0; r < R; r++) {
     const o = r * stride;
-    for (let i = r * n, end = i + n; i < end; i++) {
-      const at = i * d;
-      let s = 0;
-      for (let j = 0; j < d; j++) s += X[at + j] * w[o + j];
-      y[i] += s;
+    const end = r * n + n;
+    let i = r * n;
+    // Four rows at a time share each load of w (≈2× faster than row by row at d = 10).
+    for (; i + 4 <= end; i += 4) {
+      const a = i * d;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let j = 0; j < d; j++) {
+        const wj = w[o + j];
+        s0 += X[a + j] * wj;
+        s1 += X[a + d + j] * wj;
+        s2 += X[a + 2 * d + j] * wj;
+        s3 += X[a + 3 * d + j] * wj;
+      }
+      y[i] += s0;
+      y[i + 1] += s1;
+      y[i + 2] += s2;
+      y[i + 3] += s3;
+    }
+    for (; i < end; i++) {
+      let s0 = 0;
+      for (let j = 0; j < d; j++) s0 += X[i * d + j] * w[o + j];
+      y[i] += s0;
     }
   }
   return y;
@@ -221,10 +238,7 @@ interface Moments {
  *   shares one X between all batches of a size), each X's added once, times its count;
  * - a weighted part: added directly the first time its weights array is seen; from its second
  *   appearance on (methods carry earlier parts forward with the same arrays) its moments are
- *   cached, and reused while the weights equal the copy taken then. A replicate whose weights
- *   in the part are one constant c counts as c × the batch's unweighted moments; otherwise
- *   its positive-weight rows, scaled by √w, are gathered into scratch and run through the
- *   same Gram kernel.
+ *   cached, and reused while the weights equal the copy taken then (see addWeighted).
  */
 class MomentCache {
   private readonly gram = new WeakMap<Float64Array, Float64Array>();
@@ -239,9 +253,16 @@ class MomentCache {
     private readonly d: number,
   ) {}
 
+  /** The pool's moments; those of a single unweighted part are the cached arrays themselves (read-only). */
   pool(pool: Pool<RegressionData>): Moments {
+    if (pool.parts.length === 1 && pool.parts[0].weights === undefined) {
+      const { batch } = pool.parts[0];
+      const cross = this.crossOf(batch.data, batch.size);
+      return { S: new Float64Array(this.R).fill(batch.size), G: this.gramOf(batch.data.X, batch.size), b: cross.b, yy: cross.yy };
+    }
     const out = this.zeros();
     const counts = new Map<Float64Array, { n: number; count: number }>();
+    const fresh: PoolPart<RegressionData>[] = [];
     for (const { batch, weights } of pool.parts) {
       const n = batch.size;
       if (weights) {
@@ -250,12 +271,12 @@ class MomentCache {
           addMoments(out, cached.moments);
         } else if (this.seen.has(weights)) {
           const moments = this.zeros();
-          this.addWeighted(batch.data, n, weights, moments);
+          this.addWeighted([{ batch, weights }], moments);
           this.parts.set(weights, { data: batch.data, weights: weights.slice(), moments });
           addMoments(out, moments);
         } else {
           this.seen.add(weights);
-          this.addWeighted(batch.data, n, weights, out);
+          fresh.push({ batch, weights });
         }
         continue;
       }
@@ -272,6 +293,7 @@ class MomentCache {
       if (count === 1) addInto(out.G, gram);
       else for (let k = 0; k < gram.length; k++) out.G[k] += count * gram[k];
     }
+    if (fresh.length > 0) this.addWeighted(fresh, out);
     return out;
   }
 
@@ -280,43 +302,53 @@ class MomentCache {
     return { S: new Float64Array(R), G: new Float64Array(R * d * d), b: new Float64Array(R * d), yy: new Float64Array(R) };
   }
 
-  /** Adds a weighted part's moments into `m`. */
-  private addWeighted(data: RegressionData, n: number, weights: Float64Array, m: Moments): void {
+  /**
+   * Adds weighted parts' moments into `m`, replicate by replicate: the rows of all parts that
+   * are not constant within the replicate are gathered first, so the Gram kernel runs once per
+   * replicate on all of them (a subsampled pool spreads few rows over many parts).
+   */
+  private addWeighted(parts: PoolPart<RegressionData>[], m: Moments): void {
     const { R, d } = this;
     const dd = d * d;
-    if (this.scratchY.length < n) {
-      this.scratchX = new Float64Array(n * d);
-      this.scratchY = new Float64Array(n);
+    const rows = parts.reduce((sum, p) => sum + p.batch.size, 0);
+    if (this.scratchY.length < rows) {
+      this.scratchX = new Float64Array(rows * d);
+      this.scratchY = new Float64Array(rows);
     }
     const sx = this.scratchX;
     const sy = this.scratchY;
-    const { X, y } = data;
     for (let r = 0; r < R; r++) {
-      const first = weights[r * n];
-      let constant = true;
-      for (let i = r * n + 1, end = r * n + n; i < end && constant; i++) constant = weights[i] === first;
-      if (constant) {
-        if (first === 0) continue;
-        const gram = this.gramOf(X, n);
-        const cross = this.crossOf(data, n);
-        for (let k = r * dd; k < r * dd + dd; k++) m.G[k] += first * gram[k];
-        for (let j = r * d; j < r * d + d; j++) m.b[j] += first * cross.b[j];
-        m.yy[r] += first * cross.yy[r];
-        m.S[r] += first * n;
-        continue;
+      let count = 0;
+      for (const { batch, weights } of parts) {
+        const n = batch.size;
+        const w = weights!;
+        const { X, y } = batch.data;
+        const first = w[r * n];
+        let constant = true;
+        for (let i = r * n + 1, end = r * n + n; i < end && constant; i++) constant = w[i] === first;
+        if (constant) {
+          if (first === 0) continue;
+          const gram = this.gramOf(X, n);
+          const cross = this.crossOf(batch.data, n);
+          for (let k = r * dd; k < r * dd + dd; k++) m.G[k] += first * gram[k];
+          for (let j = r * d; j < r * d + d; j++) m.b[j] += first * cross.b[j];
+          m.yy[r] += first * cross.yy[r];
+          m.S[r] += first * n;
+          continue;
+        }
+        for (let i = r * n, end = i + n; i < end; i++) {
+          const wi = w[i];
+          if (wi === 0) continue;
+          m.S[r] += wi;
+          const root = Math.sqrt(wi);
+          for (let j = 0; j < d; j++) sx[count * d + j] = root * X[i * d + j];
+          sy[count] = root * y[i];
+          count++;
+        }
       }
-      let rows = 0;
-      for (let i = r * n, end = i + n; i < end; i++) {
-        const w = weights[i];
-        if (w === 0) continue;
-        m.S[r] += w;
-        const root = Math.sqrt(w);
-        for (let j = 0; j < d; j++) sx[rows * d + j] = root * X[i * d + j];
-        sy[rows] = root * y[i];
-        rows++;
-      }
-      gramInto(sx, 0, rows, d, m.G, r * dd);
-      for (let i = 0; i < rows; i++) {
+      if (count === 0) continue;
+      gramInto(sx, 0, count, d, m.G, r * dd);
+      for (let i = 0; i < count; i++) {
         const yi = sy[i];
         m.yy[r] += yi * yi;
         for (let j = 0; j < d; j++) m.b[r * d + j] += yi * sx[i * d + j];
@@ -413,12 +445,21 @@ function crossMoments(X: Float64Array, y: Float64Array, n: number, R: number, d:
   const b = new Float64Array(R * d);
   const yy = new Float64Array(R);
   for (let r = 0; r < R; r++) {
+    const end = r * n + n;
+    const o = r * d;
     let ss = 0;
-    for (let i = r * n, end = i + n; i < end; i++) {
+    let i = r * n;
+    // Four rows per pass: one load and store of b_j per four multiply-adds.
+    for (; i + 4 <= end; i += 4) {
+      const y0 = y[i], y1 = y[i + 1], y2 = y[i + 2], y3 = y[i + 3];
+      ss += y0 * y0 + y1 * y1 + y2 * y2 + y3 * y3;
+      const a = i * d;
+      for (let j = 0; j < d; j++) b[o + j] += y0 * X[a + j] + y1 * X[a + d + j] + y2 * X[a + 2 * d + j] + y3 * X[a + 3 * d + j];
+    }
+    for (; i < end; i++) {
       const yi = y[i];
       ss += yi * yi;
-      const at = i * d;
-      for (let j = 0; j < d; j++) b[r * d + j] += yi * X[at + j];
+      for (let j = 0; j < d; j++) b[o + j] += yi * X[i * d + j];
     }
     yy[r] = ss;
   }
@@ -697,21 +738,24 @@ function choleskySolve(A: Float64Array, d: number, rhs: Float64Array, out: Float
   for (let j = 0; j < d; j++) top = Math.max(top, A[j * d + j]);
   const tol = SINGULAR * top;
   for (let j = 0; j < d; j++) {
-    let s = A[j * d + j];
-    for (let k = 0; k < j; k++) s -= A[j * d + k] * A[j * d + k];
+    const jd = j * d;
+    let s = A[jd + j];
+    for (let k = 0; k < j; k++) s -= A[jd + k] * A[jd + k];
     if (!(s > tol)) return false;
     const ljj = Math.sqrt(s);
-    A[j * d + j] = ljj;
+    A[jd + j] = ljj;
     for (let i = j + 1; i < d; i++) {
-      let v = A[i * d + j];
-      for (let k = 0; k < j; k++) v -= A[i * d + k] * A[j * d + k];
-      A[i * d + j] = v / ljj;
+      const id = i * d;
+      let v = A[id + j];
+      for (let k = 0; k < j; k++) v -= A[id + k] * A[jd + k];
+      A[id + j] = v / ljj;
     }
   }
   for (let i = 0; i < d; i++) {
+    const id = i * d;
     let v = rhs[i];
-    for (let k = 0; k < i; k++) v -= A[i * d + k] * out[k];
-    out[i] = v / A[i * d + i];
+    for (let k = 0; k < i; k++) v -= A[id + k] * out[k];
+    out[i] = v / A[id + i];
   }
   for (let i = d - 1; i >= 0; i--) {
     let v = out[i];

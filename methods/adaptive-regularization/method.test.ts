@@ -23,7 +23,7 @@ import type { Scores } from '../../harness/scoring.ts';
 const defaults = method.params.parse({});
 const params = (over: Partial<AdaptiveRegularizationParams> = {}) => ({ ...defaults, ...over });
 const fit = (task: string, t: number, size: number, over: Partial<AdaptiveRegularizationParams> = {}) =>
-  method.hooks.fit!({ task, t, size, replicates: 1 } satisfies FitContext, params(over));
+  method.hooks.fit!({ task, t, size, replicates: 1, taskParams: {} } satisfies FitContext, params(over));
 
 describe('parameters', () => {
   it('every field has a default and a description; the default rule is scaling with ℓ = 1', () => {

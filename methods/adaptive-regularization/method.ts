@@ -33,8 +33,8 @@
  * task's option at `lambda` (the U-shaped sweep that motivates adapting it).
  *
  * Each task turns λ_t into its own fit option (the task-specific branches in `fitOptions`):
- * - regression: ridge λ_t, the paper's estimator (the task's ridge is normalized like the
- *   paper's: (XᵀX/n + λI)ŵ = Xᵀy/n).
+ * - regression: ridge λ_t, the paper's estimator, in the task's per-sample normalization
+ *   (XᵀX/n + λI)ŵ = Xᵀy/n, the one in which λ ≍ T^(−ℓ) is stated.
  * - recursive-lm: add-β smoothing, by analogy. Add-β is the posterior mean under a symmetric
  *   Dirichlet(β) prior and shrinks the empirical frequencies towards uniform with weight
  *   Vβ/(N+Vβ), as ridge shrinks by λ/(1+λ) for Σ = I: λ ↔ Vβ/N. Under replacement the token
@@ -64,9 +64,10 @@ export type AdaptiveRegularizationParams = z.infer<typeof Params>;
 
 /**
  * c_task of the scaling rule, calibrated at each task's quick profile by sweeping `scale`
- * (README.md "Defaults"). Regression: σ²d/‖w₀‖² = 10 there, and the chain wants about a
- * fifth of the single-fit optimum because every fit's shrinkage is passed on to the next
- * generation's labels.
+ * (README.md "Parameters and defaults"). Regression: 0.4 × σ²d/‖w₀‖² (= 10 there), less than
+ * the single-fit optimum because each fit's shrinkage is passed on to the next generation's
+ * labels. recursive-lm: β_t = 0.04(t+1) = 2(t+1)/V at V = 50. gaussian-chain: s_t =
+ * (t+1)/(t+2) at M = 20 (the score improves monotonically towards s = 1).
  */
 export const TASK_CONSTANT: Readonly<Record<string, number>> = Object.freeze({
   regression: 4,

@@ -45,7 +45,7 @@ const Params = z.object({
   c_far: z.number().min(0).lt(1).default(0.9).describe('contraction rate far from the anchor (‖e‖ ≫ radius)'),
   radius: z.number().positive().default(0.5).describe('Fisher distance ‖e‖ at which c(e) is halfway from c to c_far'),
   margin: z.number().min(0).lt(1).default(0.02).describe('slack the loss asks for below 1 − c(e), so the learned A meets the condition exactly'),
-  penalty: z.number().positive().default(100).describe('weight of the contraction hinge against the minimal-intervention term'),
+  penalty: z.number().positive().default(1000).describe('weight of the contraction hinge against the minimal-intervention term'),
   hidden: z.number().int().min(4).max(256).default(32).describe('units in each of the two tanh hidden layers'),
   train_chains: z.number().int().min(8).max(10_000).default(256).describe('simulated chains whose errors train the filter'),
   train_generations: z.number().int().min(1).max(200).default(30).describe('generations per training chain (errors of generations 1…this are kept)'),

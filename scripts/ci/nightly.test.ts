@@ -16,7 +16,9 @@ import { RunManifest } from '../../harness/published.ts';
 import { scoreRecords, sortRecords } from '../../harness/results.ts';
 import type { ResultRecord } from '../../harness/schema.ts';
 import type { Scores } from '../../harness/scoring.ts';
-import type { PlanDocument } from '../commands/plan.ts';
+import { buildPlan, type PlanDocument } from '../commands/plan.ts';
+import { mergeResults } from '../commands/merge.ts';
+import { publishFolder } from '../commands/publish.ts';
 import { restoreCells } from './restore-cells.ts';
 import { assemblePages } from './pages.ts';
 
@@ -96,16 +98,15 @@ describe('merge', () => {
   });
 
   it('refuses a cell whose numbers differ between two shards, naming both files', async () => {
+    const registry = await loadRegistry();
     cpSync(at('shards', 'shard-1-of-3'), at('tampered'), { recursive: true });
     const id = plan.cells[0].id;
     const file = at('tampered', 'cells', `${id}.json`);
     const record = JSON.parse(readFileSync(file, 'utf8')) as ResultRecord;
     record.metrics.w2.mean[2] += 1e-9;
     writeFileSync(file, JSON.stringify(record));
-    const { code, stderr } = await cli(['merge', at('shards', 'shard-1-of-3'), at('tampered'), '--out', at('refused')]);
-    expect(code).toBe(2);
-    expect(stderr.trim()).toBe(
-      `error: cell ${id} (gaussian-chain × replace, seed 0) has different numbers in ${at('shards', 'shard-1-of-3', 'cells', `${id}.json`)} and ${file} (metrics.w2.mean[2]: ${record.metrics.w2.mean[2] - 1e-9} vs ${record.metrics.w2.mean[2]}): refusing to merge — were the shards run from different code, or is the method nondeterministic? (\`collapse-bench validate\` checks)`,
+    expect(() => mergeResults(registry, [at('shards', 'shard-1-of-3'), at('tampered')], at('refused'))).toThrow(
+      `cell ${id} (gaussian-chain × replace, seed 0) has different numbers in ${at('shards', 'shard-1-of-3', 'cells', `${id}.json`)} and ${file} (metrics.w2.mean[2]: ${record.metrics.w2.mean[2] - 1e-9} vs ${record.metrics.w2.mean[2]}): refusing to merge — were the shards run from different code, or is the method nondeterministic? (\`collapse-bench validate\` checks)`,
     );
   });
 
@@ -143,7 +144,7 @@ describe('publish', () => {
       return older;
     });
     writeFileSync(join(dir, 'scores.json'), JSON.stringify(scoreRecords(sortRecords(records), registry)));
-    const second = JSON.parse(await ok(['publish', '--from', at('merged'), '--results', at('results'), '--plan', at('plan.json'), '--id', 'night-2', '--json'])) as RunManifest;
+    const second = await publishFolder({ from: at('merged'), results: at('results'), plan: at('plan.json'), id: 'night-2' });
     expect(second.previous).toBe('night-1');
     const accumulate = second.changes.filter((c) => c.entry === 'accumulate');
     expect(accumulate.map((c) => c.field)).toEqual(expect.arrayContaining(['normalized', 'normalized', 'iqm']));
@@ -155,7 +156,7 @@ describe('publish', () => {
   it('the next night restores the current cells and computes none of them again', async () => {
     const restored = restoreCells(await loadRegistry(), at('results'), at('next'));
     expect(restored).toEqual({ run: 'night-2', restored: 16, stale: 0, timeouts: 0 });
-    const next = JSON.parse(await ok(['plan', ...SELECTION, '--profile', 'quick', '--shards', '3', '--results', at('next'), '--json'])) as PlanDocument;
+    const next = await buildPlan({ tasks: ['gaussian-chain'], methods: ['replace', 'real-only', 'accumulate', 'accumulate-subsample'], profile: 'quick', seeds: 2, sets: ['generations=4', 'replicates=300', 'samples=10,20'], shards: 3, results: at('next') });
     expect(next.counts).toMatchObject({ total: 16, current: 16, new: 0, stale: 0 });
     expect(next.matrix.include.map((s) => s.todo)).toEqual([0, 0, 0]);
   });

@@ -83,7 +83,7 @@ describe('workflows', () => {
   it('nightly: builds the site only when package.json has site:build, and pushes the results branch', () => {
     const nightly = parse(read('nightly.yml')) as Workflow;
     const runs = Object.values(nightly.jobs).flatMap((j) => j.steps ?? []).map((s) => s.run ?? '').join('\n');
-    expect(runs).toMatch(/scripts\?\.\["site:build"\] \? 0 : 1\)'; then\n\s+npm run site:build/);
+    expect(runs).toMatch(/scripts\?\.\["site:build"\] \? 0 : 1\)'; then\n\s+npm run site:build -- --results results --base/);
     expect(runs).toContain('git push origin results');
     expect(runs).toContain('merge runs/shards/* --plan runs/plan.json --out runs/merged');
   });

@@ -29,15 +29,21 @@ import { printJson, positiveInt } from '../output.ts';
 export const DEFAULT_BUDGET_S = 60;
 
 /**
- * The front matter of a method's README.md (YAML between `---` lines at the top). `title` is
- * required; other keys are allowed, and these are checked when present.
+ * The front matter of a method's README.md (YAML between `---` lines at the top), as the site
+ * reads it (site/lib/markdown.ts). `title` is required; other keys are allowed, and these are
+ * checked when present.
  */
 export const MethodFrontMatter = z.looseObject({
+  /** The method's name, as the leaderboard and its page show it. */
   title: z.string().trim().min(1),
+  /** The folder name, when given. */
   id: z.string().optional(),
-  summary: z.string().optional(),
+  /** Who wrote the method (shown on the site). */
   authors: z.union([z.string(), z.array(z.string())]).optional(),
-  papers: z.array(z.looseObject({ title: z.string(), authors: z.string(), year: z.number().int(), url: z.string().optional() })).optional(),
+  /** Link to the paper (https). */
+  paper: z.url({ protocol: /^https?$/ }).optional(),
+  /** Link to the method's own page or code. */
+  url: z.url({ protocol: /^https?$/ }).optional(),
 });
 export type MethodFrontMatter = z.infer<typeof MethodFrontMatter>;
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadRegistry } from '../../harness/registry.ts';
 import { runProvenance } from '../../harness/provenance.ts';
 import { executeCell, type CellJob } from '../../harness/cell.ts';
+import { backendFromLabel, loadBackend } from '../../harness/backend.ts';
 import { splitStale } from '../../harness/results.ts';
 import { canonicalJson } from '../../harness/hash.ts';
 import { printJson, readResults, DEFAULT_OUT } from '../output.ts';
@@ -29,7 +30,10 @@ export function register(program: Command): void {
         }
         const task = registry.tasks.find((t) => t.definition.id === record.key.task)!;
         const method = registry.methods.find((m) => m.definition.id === record.key.method)!;
-        const job: CellJob = { root: registry.root, id: record.id, key: record.key, taskHash: task.hash, methodHash: method.hash, provenance };
+        // A TF.js cell is recomputed on the backend it recorded (numbers differ across backends).
+        const backend = backendFromLabel(record.provenance.backend);
+        if (backend) await loadBackend(backend);
+        const job: CellJob = { root: registry.root, id: record.id, key: record.key, taskHash: task.hash, methodHash: method.hash, provenance, ...(backend && { backend }) };
         const fresh = executeCell(job, task.definition, method.definition);
         const what = (['status', 'reason', 'steps', 'metrics', 'budget'] as const).filter((field) => canonicalJson(fresh[field]) !== canonicalJson(record[field]));
         if (what.length) outcome.differing.push({ id: record.id, what: what.join(', ') });

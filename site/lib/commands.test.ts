@@ -24,7 +24,7 @@ describe('reproduction commands', () => {
   });
 
   it('gives a record its full recipe: version, run, verify', () => {
-    const record = { id: 'abc', key: { ...key, seed: 1 }, provenance: { gitCommit: 'f00', harnessVersion: '0.1.0' } } as Parameters<typeof reproduceCell>[0];
+    const record = { id: 'abc', key: { ...key, seed: 1 }, provenance: { gitCommit: 'f00', harnessVersion: '0.1.0' } } as unknown as Parameters<typeof reproduceCell>[0];
     expect(reproduceCell(record).split('\n')).toEqual([
       '# collapse-bench 0.1.0 at commit f00; seed 1 is cell abc',
       'git checkout f00 && npm ci',

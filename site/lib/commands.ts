@@ -6,7 +6,13 @@
  */
 import type { CellKey, Provenance } from '../../harness/schema.ts';
 
-type Key = Pick<CellKey, 'task' | 'taskParams' | 'method' | 'methodParams'>;
+/** What identifies a setting × entry: task and method ids with their resolved parameters. */
+interface Key {
+  task: string;
+  taskParams: Record<string, unknown>;
+  method: string;
+  methodParams: Record<string, unknown>;
+}
 
 /** Quotes a shell word unless it is made only of characters every POSIX shell takes literally. */
 export function shellWord(word: string): string {

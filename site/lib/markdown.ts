@@ -21,7 +21,7 @@ export interface MarkdownOptions {
 const SAFE_URL = /^(https?:\/\/|mailto:|#)/i;
 
 /** True for URLs a page may link to: absolute http(s), mailto, or an in-page anchor. */
-export function isSafeUrl(url: string | undefined | null): url is string {
+export function isSafeUrl(url: unknown): url is string {
   return typeof url === 'string' && SAFE_URL.test(url.trim());
 }
 
@@ -30,7 +30,8 @@ const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
 md.core.ruler.push('collapse_bench_untrusted', (state) => {
   for (const block of state.tokens) {
     if (block.type === 'heading_open' || block.type === 'heading_close') {
-      const level = Math.min(6, Number(block.tag.slice(1)) + (state.env?.headingOffset ?? 1));
+      const offset = (state.env as { headingOffset?: number } | undefined)?.headingOffset ?? 1;
+      const level = Math.min(6, Number(block.tag.slice(1)) + offset);
       block.tag = `h${level}`;
     }
     if (block.type === 'inline' && block.children) block.children = sanitizeInline(block.children, state.Token);

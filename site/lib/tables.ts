@@ -92,7 +92,7 @@ export function scoresTable(data: SiteData, task?: string): DataTable {
     });
   return {
     name: task === undefined ? 'scores' : `scores-${task}`,
-    title: task === undefined ? 'Scores per task setting' : `Scores per setting: ${task}`,
+    title: task === undefined ? 'Scores per task setting' : `Scores per setting: ${data.tasks.find((t) => t.id === task)?.title ?? task}`,
     description: 'One row per task setting × entry: normalized collapse area and final primary value with 95% bootstrap intervals over seeds, steps to collapse, budget, time, and the command that reproduces the row (run it at the given version).',
     columns: ['task', 'setting', 'task_params', 'entry', 'method', 'method_params', 'seeds', 'failed', 'timeout', 'skipped', 'normalized', 'normalized_low', 'normalized_high', 'normalized_note', 'final', 'final_low', 'final_high', 'steps_to_collapse', 'censored', 'real_samples_per_chain', 'wall_ms', 'version', 'checkout', 'command'],
     rows,
@@ -104,7 +104,7 @@ export function taskLeaderboardTable(data: SiteData, task: string): DataTable {
   const entries = data.current?.byTask[task]?.entries ?? [];
   return {
     name: `leaderboard-${task}`,
-    title: `Leaderboard: ${task}`,
+    title: `Leaderboard: ${data.tasks.find((t) => t.id === task)?.title ?? task}`,
     description: 'Entries ranked on this task alone: IQM over its settings of the normalized collapse area, with a stratified bootstrap interval.',
     columns: ['rank', 'tier', 'entry', 'method', 'iqm', 'ci_low', 'ci_high', 'settings_scored', 'settings_missing', 'real_samples_per_chain', 'wall_ms'],
     rows: entries.map((e) => ({

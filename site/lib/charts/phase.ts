@@ -62,8 +62,8 @@ export function phaseChart(options: PhaseOptions): Chart {
   const cell = options.cell ?? { width: 64, height: 36 };
   const width = Math.max(120, cell.width * xs.length);
   const height = Math.max(120, cell.height * ys.length);
-  // Panels per row: as many as fit (axis and spacing ≈ 90 px each), so short sweeps stay on one row.
-  const columns = Math.max(1, Math.min(panels.length, Math.floor((options.maxWidth ?? 1100) / (width + 90))));
+  // Panels per row: as many as fit (spacing and axis labels ≈ 45 px each), so short sweeps stay on one row.
+  const columns = Math.max(1, Math.min(panels.length, Math.floor((options.maxWidth ?? 1100) / (width + 45))));
   const x = { field: 'x', type: 'ordinal', title: xDim, sort: xs.map(label), axis: { labelAngle: 0 } };
   const y = { field: 'y', type: 'ordinal', title: yDim, sort: ys.map(label).reverse() };
   const spec = {

@@ -1,0 +1,392 @@
+/**
+ * The website in a real browser: a real quick run (reduced budgets, so the file stays well under
+ * a minute and a half on two cores) plus a small sweep, one site build from it, served on
+ * 127.0.0.1 and opened in Debian's Chromium through playwright-core. The registry is a fixture
+ * root: the real tasks, baselines and methods plus one hostile method whose metadata tries to
+ * inject HTML and script everywhere.
+ *
+ * Full-page screenshots of the main pages land in runs/screenshots/ (git-ignored).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ROOT } from '../../harness/registry.ts';
+import { fixtureRoot } from '../../harness/testing/fixture-root.ts';
+import { ResultRecord } from '../../harness/schema.ts';
+import { formatNumber } from '../../harness/report.ts';
+import type { SiteData } from '../lib/model.ts';
+import { serveStatic, type StaticServer } from './static-server.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const SCREENSHOTS = join(ROOT, 'runs', 'screenshots');
+const BIN = join(ROOT, 'bin', 'collapse-bench.js');
+const exec = promisify(execFile);
+
+/** A method whose every piece of metadata carries markup or script; none of it may reach the DOM as markup. */
+const EVIL_METHOD = `
+import { z } from 'zod';
+import { defineMethod } from '../../harness/types.ts';
+
+export default defineMethod({
+  id: 'evil',
+  title: 'Evil <img src=x onerror="window.__pwned=1"> method',
+  kind: 'method',
+  summary: 'Summary <script>window.__pwned=2</script>',
+  papers: [{ title: 'Paper <b>bold</b>', authors: 'A <i>B</i>', year: 2025, url: 'javascript:window.__pwned=3' }],
+  params: z.object({ '<b>name</b>': z.number().default(1).describe('param <script>window.__pwned=4</script>') }),
+  hooks: { pool: (ctx) => ({ parts: [{ batch: ctx.synthetic(ctx.size) }] }) },
+  skip: () => 'not here <img src=x onerror="window.__pwned=5">',
+});
+`;
+const EVIL_README = `---
+title: Evil <script>window.__pwned=6</script> title
+authors: <img src=x onerror="window.__pwned=7">
+paper: javascript:window.__pwned=8
+---
+# Evil README <script>window.__pwned=9</script>
+
+<script>window.__pwned=10</script>
+
+<img src=x onerror="window.__pwned=11"> and [a link](javascript:window.__pwned=12) and [source](method.ts).
+`;
+
+const work = mkdtempSync(join(ROOT, 'runs', 'site-test-'));
+const results = join(work, 'results');
+const dist = join(work, 'dist');
+let fixture: ReturnType<typeof fixtureRoot>;
+let data: SiteData;
+let server: StaticServer;
+let browser: Browser;
+let buildSeconds = 0;
+
+/** Console errors and uncaught exceptions per page path. */
+const problems: string[] = [];
+
+async function open(path: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  page.on('console', (m) => m.type() === 'error' && problems.push(`${path}: console error: ${m.text()}`));
+  page.on('pageerror', (e) => problems.push(`${path}: ${e.message}`));
+  page.on('dialog', (d) => problems.push(`${path}: dialog ${d.message()}`));
+  const response = await page.goto(server.url + path);
+  expect(response?.status(), path).toBe(200);
+  return page;
+}
+
+async function build(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await exec('node', ['--import', 'tsx', join(ROOT, 'site', 'build.ts'), ...args], { cwd: ROOT, maxBuffer: 1 << 26 });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const e = error as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
+
+/** Every HTML page of a build, as URL paths. */
+function pagesOf(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('index.html'))
+    .map((f) => `/${f.replace(/index\.html$/, '')}`.replaceAll('\\', '/'))
+    .sort();
+}
+
+beforeAll(async () => {
+  // The registry: real tasks, baselines (symlinked) and methods (copied), plus the hostile one.
+  fixture = fixtureRoot({ evil: EVIL_METHOD });
+  writeFileSync(join(fixture.root, 'methods', 'evil', 'README.md'), EVIL_README);
+  for (const id of readdirSync(join(ROOT, 'methods'))) {
+    if (id.startsWith('_') || !existsSync(join(ROOT, 'methods', id, 'method.ts'))) continue;
+    cpSync(join(ROOT, 'methods', id), join(fixture.root, 'methods', id), { recursive: true });
+  }
+  // A real quick run of every task × method (replicates and generations cut to keep the file fast),
+  // then a sweep of sample size × growth on the Gaussian chain for the phase diagram.
+  const budget = ['--seeds', '2', '--set', 'replicates=100', '--set', 'generations=8', '--out', results];
+  const t0 = performance.now();
+  await exec('node', [BIN, 'run', '--profile', 'quick', ...budget], { cwd: ROOT, maxBuffer: 1 << 26 });
+  const t1 = performance.now();
+  const sweep = ['--task', 'gaussian-chain', '--method', 'replace', '--method', 'real-only', '--method', 'accumulate', '--set', 'samples=10,20,40', '--set', 'samples_growth=0,1'];
+  await exec('node', [BIN, 'run', '--profile', 'quick', ...sweep, ...budget], { cwd: ROOT, maxBuffer: 1 << 26 });
+  const t2 = performance.now();
+  const built = await build(['--results', results, '--root', fixture.root, '--out', dist, '--data', join(work, 'site.json')]);
+  buildSeconds = (performance.now() - t2) / 1000;
+  expect(built.code, built.stderr).toBe(0);
+  console.log(`quick run ${((t1 - t0) / 1000).toFixed(1)} s, sweep ${((t2 - t1) / 1000).toFixed(1)} s, site build ${buildSeconds.toFixed(1)} s — ${built.stdout.trim()}`);
+  data = JSON.parse(readFileSync(join(work, 'site.json'), 'utf8')) as SiteData;
+
+  server = await serveStatic(dist);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  fixture?.cleanup();
+  // SITE_TEST_KEEP=1 keeps the results and the built site for a look (runs/site-test-*/dist).
+  if (process.env.SITE_TEST_KEEP) console.log(`kept: ${relative(ROOT, work)}`);
+  else rmSync(work, { recursive: true, force: true });
+});
+
+describe('the site built from a real quick run', () => {
+  it('has the results it was built from: every record current, a sweep, the hostile method unscored', () => {
+    expect(data.source.kind).toBe('local');
+    expect(data.current!.run.stale).toEqual([]);
+    expect(data.current!.records.length).toBeGreaterThan(0);
+    expect(data.methods.map((m) => m.id)).toContain('evil');
+    expect(data.current!.scores.entries.map((e) => e.method)).not.toContain('evil');
+  });
+
+  it('opens every page without console errors, and every internal link and anchor resolves', async () => {
+    const pages = pagesOf(dist);
+    expect(pages).toEqual(expect.arrayContaining(['/', '/tasks/', '/methods/', '/runs/', '/data/', '/submit/', ...data.tasks.map((t) => `/tasks/${t.id}/`), ...data.methods.map((m) => `/methods/${m.id}/`)]));
+    const ids = new Map<string, Set<string>>();
+    const links: { from: string; href: string }[] = [];
+    for (const path of pages) {
+      const page = await open(path);
+      expect(await page.locator('main h1').count(), path).toBe(1);
+      ids.set(path, new Set(await page.$$eval('[id]', (els) => els.map((e) => e.id))));
+      for (const href of await page.$$eval('a[href]', (as) => as.map((a) => (a as HTMLAnchorElement).href))) links.push({ from: path, href });
+      await page.close();
+    }
+    const broken: string[] = [];
+    for (const { from, href } of links) {
+      const target = new URL(href);
+      if (target.origin !== server.url) continue;
+      const path = decodeURIComponent(target.pathname);
+      const file = join(dist, path.endsWith('/') ? join(path, 'index.html') : path);
+      if (!existsSync(file) || !statSync(file).isFile()) broken.push(`${from} → ${href}`);
+      else if (target.hash && !ids.get(path)?.has(decodeURIComponent(target.hash.slice(1)))) broken.push(`${from} → ${href} (no such anchor)`);
+    }
+    expect(broken).toEqual([]);
+    expect(links.length).toBeGreaterThan(100);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('leaderboard', () => {
+  it('lists every scored entry in rank order with its IQM, then every method without results', async () => {
+    const page = await open('/');
+    const rows = page.locator('.leaderboard tbody tr');
+    const entries = data.current!.scores.entries;
+    const scored = new Set(entries.map((e) => e.method));
+    const unscored = data.methods.filter((m) => !scored.has(m.id));
+    expect(await rows.count()).toBe(entries.length + unscored.length);
+    const names = await page.$$eval('.leaderboard tbody th[data-col="entry"] a', (as) => as.map((a) => a.textContent!.trim()));
+    expect(names).toEqual([...entries.map((e) => e.entry), ...unscored.map((m) => m.id)]);
+    const iqms = await page.$$eval('.leaderboard tbody td[data-col="iqm"]', (tds) => tds.map((td) => td.textContent!.trim()));
+    expect(iqms).toEqual([...entries.map((e) => formatNumber(e.iqm)), ...unscored.map(() => 'n/a')]);
+    // The entry × task matrix: n/a where a method does not apply, never a silent gap.
+    expect(await page.locator('table.matrix tbody tr').count()).toBe(entries.length);
+    await page.close();
+  });
+
+  it('sorts by a column and filters, and both survive a reload through the URL', async () => {
+    const page = await open('/');
+    const iqm = page.locator('.leaderboard th[data-sort="iqm"] button');
+    await iqm.click();
+    await iqm.click();
+    expect(new URL(page.url()).searchParams.get('sort')).toBe('iqm');
+    expect(new URL(page.url()).searchParams.get('order')).toBe('desc');
+    const values = async () =>
+      page.$$eval('.leaderboard tbody tr:not([hidden]) td[data-col="iqm"]', (tds) => tds.map((td) => (td as HTMLElement).dataset.value!).filter((v) => v !== '').map(Number));
+    const descending = await values();
+    expect(descending).toEqual([...descending].sort((a, b) => b - a));
+    expect(descending.length).toBe(data.current!.scores.entries.filter((e) => e.iqm !== null).length);
+
+    await page.fill('.leaderboard input[data-filter="q"]', 'accum');
+    await page.selectOption('.leaderboard select[data-filter="kind"]', 'baseline');
+    const visible = async () => page.$$eval('.leaderboard tbody tr:not([hidden]) th[data-col="entry"]', (ths) => ths.map((th) => (th as HTMLElement).dataset.value!));
+    const expected = data.current!.scores.entries
+      .filter((e) => e.entry.includes('accum') && data.methods.find((m) => m.id === e.method)?.kind === 'baseline')
+      .sort((a, b) => b.iqm! - a.iqm!)
+      .map((e) => e.entry);
+    expect(await visible()).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(0);
+
+    await page.reload();
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ sort: 'iqm', order: 'desc', q: 'accum', kind: 'baseline' });
+    expect(await page.inputValue('.leaderboard input[data-filter="q"]')).toBe('accum');
+    expect(await page.locator('.leaderboard th[data-sort="iqm"]').getAttribute('aria-sort')).toBe('descending');
+    expect(await visible()).toEqual(expected);
+    expect(await page.locator('.leaderboard output').textContent()).toBe(`Showing ${expected.length} of ${await page.locator('.leaderboard tbody tr').count()}`);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('task pages', () => {
+  it('show the task leaderboard, one table per setting, curves with bands and theory, and a phase diagram of the sweep', async () => {
+    const task = data.tasks.find((t) => t.id === 'gaussian-chain')!;
+    const page = await open('/tasks/gaussian-chain/');
+    const settings = new Set(data.current!.scores.settings.filter((s) => s.task === task.id).map((s) => s.setting));
+    expect(settings.size).toBe(6);
+    expect(await page.locator('section[id^="setting-"]').count()).toBe(6);
+    const board = data.current!.byTask[task.id].entries;
+    expect(await page.$$eval('.leaderboard tbody th[data-col="entry"] a', (as) => as.map((a) => a.textContent!.trim()))).toEqual(
+      expect.arrayContaining(board.map((e) => e.entry)),
+    );
+    // Each setting table has one row per entry scored there.
+    for (const key of settings) {
+      const rows = data.current!.scores.settings.filter((s) => s.setting === key);
+      const anchor = `setting-${key.split('/')[1]}`;
+      expect(await page.locator(`#${anchor} table tbody tr`).count()).toBe(rows.length);
+    }
+    // Charts are build-time SVG with real marks: bands, lines, the dashed theory curve.
+    const primaryCharts = page.locator('section[id^="setting-"] > figure .chart svg');
+    expect(await primaryCharts.count()).toBe(6);
+    const first = primaryCharts.first();
+    expect(await first.locator('.mark-area path').count()).toBeGreaterThan(0);
+    expect(await first.locator('.mark-line path').count()).toBeGreaterThan(1);
+    expect(await first.locator('path[stroke="#000"], path[stroke="#000000"]').count()).toBeGreaterThan(0);
+    expect(await page.locator('section[id^="setting-"] .chart[role="img"]').first().getAttribute('aria-label')).toMatch(/^Line chart of w2 \(primary metric\) versus generation/);
+    // The phase diagram: a heatmap cell per sweep point of each baseline that swept.
+    const phase = page.locator('#phase-title + p + figure .chart svg');
+    expect(await phase.locator('.mark-rect.role-mark path').count()).toBe(3 * 6);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('render the protocol README', async () => {
+    const page = await open('/tasks/gaussian-chain/');
+    expect(await page.locator('.readme .markdown').textContent()).toContain('Gaussian refitting chain');
+    await page.close();
+  });
+});
+
+describe('method pages', () => {
+  it('escape hostile metadata everywhere: title, summary, papers, parameters, skip reasons, README', async () => {
+    const page = await open('/methods/evil/');
+    expect(await page.locator('main h1').textContent()).toContain('Evil <script>window.__pwned=6</script> title');
+    expect(await page.title()).toContain('<script>');
+    expect(await page.locator('main').textContent()).toContain('<b>name</b>');
+    expect(await page.locator('main').textContent()).toContain('not here <img src=x onerror="window.__pwned=5">');
+    expect(await page.locator('.readme').textContent()).toContain('<script>window.__pwned=10</script>');
+    // Nothing became markup: no inline scripts, no images, no bold from metadata, no javascript: links.
+    expect(await page.locator('script:not([src])').count()).toBe(0);
+    expect(await page.locator('main img, main b, main i').count()).toBe(0);
+    expect(await page.locator('a[href^="javascript:"]').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    // The method does not apply anywhere: n/a with the reason, per task.
+    expect(await page.locator('#applicability ~ .scroll tbody .na').count()).toBeGreaterThanOrEqual(data.tasks.length);
+    await page.close();
+    for (const path of ['/', '/methods/', '/tasks/gaussian-chain/', '/data/']) {
+      const other = await open(path);
+      expect(await other.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), path).toBeUndefined();
+      await other.close();
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('show a baseline’s results per task beside the other baselines', async () => {
+    const page = await open('/methods/replace/');
+    const settings = data.current!.scores.settings.filter((s) => s.method === 'replace');
+    expect(await page.locator('#results ~ section table tbody tr.subject').count()).toBe(settings.length);
+    expect(await page.locator('#results ~ section figure .chart svg .mark-line path').count()).toBeGreaterThan(0);
+    await page.close();
+  });
+});
+
+describe('data', () => {
+  it('serves every table as CSV and JSON that parse and agree, the records, and the JSON Schema', async () => {
+    const page = await open('/data/');
+    const hrefs = await page.$$eval('a[download]', (as) => [...new Set(as.map((a) => (a as HTMLAnchorElement).href))]);
+    const csvs = hrefs.filter((h) => h.endsWith('.csv'));
+    expect(csvs.length).toBeGreaterThanOrEqual(8);
+    for (const csvUrl of csvs) {
+      const csv = parseCsv(await (await fetch(csvUrl)).text());
+      const json = (await (await fetch(csvUrl.replace(/\.csv$/, '.json'))).json()) as Record<string, unknown>[];
+      expect(csv.length - 1, csvUrl).toBe(json.length);
+      for (const row of csv) expect(row.length, csvUrl).toBe(csv[0].length);
+      if (json.length) expect(Object.keys(json[0]), csvUrl).toEqual(csv[0]);
+    }
+    const schema = (await (await fetch(`${server.url}/data/result-record.schema.json`)).json()) as { properties: Record<string, unknown> };
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['key', 'metrics', 'provenance']));
+    const records = (await (await fetch(`${server.url}/data/records.json`)).json()) as unknown[];
+    expect(records.length).toBe(data.current!.records.length);
+    const cellLink = page.locator('a[href*="/data/cells/"]').first();
+    const record = ResultRecord.parse(await (await fetch(new URL((await cellLink.getAttribute('href'))!, server.url))).json());
+    expect(data.current!.records.map((r) => r.id)).toContain(record.id);
+    await page.close();
+  });
+
+  it('gives every score row its reproduction command, with seeds and version', async () => {
+    const page = await open('/data/');
+    const rows = data.current!.scores.settings;
+    expect(await page.locator('tr[id^="repro-"]').count()).toBe(rows.length);
+    const command = await page.locator('tr[id^="repro-"] pre').first().textContent();
+    expect(command).toMatch(/^npx collapse-bench run --task \S+ --method \S+ (--set \S+ )+--seeds \d+ --out repro$/);
+    expect(await page.locator('#reproduce ~ section p').first().textContent()).toMatch(/^Every number below comes from collapse-bench \d+\.\d+\.\d+/);
+    await page.close();
+  });
+});
+
+describe('screenshots', () => {
+  it('saves full-page screenshots of the main pages, desktop and phone', async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    const method = data.methods.find((m) => m.kind === 'method' && data.current!.scores.entries.some((e) => e.method === m.id))?.id ?? 'replace';
+    const shots: [string, string][] = [['leaderboard', '/'], ['task-gaussian-chain', '/tasks/gaussian-chain/'], [`method-${method}`, `/methods/${method}/`], ['method-evil', '/methods/evil/'], ['runs', '/runs/'], ['data', '/data/'], ['submit', '/submit/']];
+    for (const [name, path] of shots) {
+      const page = await open(path);
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+      await page.close();
+    }
+    for (const [name, path] of [['leaderboard', '/'], ['task-gaussian-chain', '/tasks/gaussian-chain/']]) {
+      const page = await open(path, { width: 390, height: 844 });
+      // Readable on a phone: nothing but scroll containers is wider than the screen.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
+      await page.close();
+    }
+    console.log(`screenshots: ${relative(ROOT, SCREENSHOTS)}/`);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('building without results, and refusing bad ones', () => {
+  it('builds a clear empty state', async () => {
+    const out = join(work, 'empty');
+    const built = await build(['--empty', '--root', fixture.root, '--out', out, '--data', join(work, 'empty.json')]);
+    expect(built.code, built.stderr).toBe(0);
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(html).toContain('No results yet');
+    expect(html).toContain('This site was built without any result records');
+    expect(existsSync(join(out, 'tasks', 'gaussian-chain', 'index.html'))).toBe(true);
+  });
+
+  it('refuses a schema-invalid record, naming the file and the field', async () => {
+    const bad = join(work, 'bad');
+    cpSync(results, bad, { recursive: true });
+    const file = join(bad, 'cells', readdirSync(join(bad, 'cells')).sort()[0]);
+    const record = JSON.parse(readFileSync(file, 'utf8'));
+    record.status = 'great';
+    writeFileSync(file, JSON.stringify(record));
+    const built = await build(['--results', bad, '--root', fixture.root, '--out', join(work, 'bad-dist'), '--data', join(work, 'bad.json')]);
+    expect(built.code).toBe(2);
+    expect(built.stderr.trim()).toBe(`error: ${file}: invalid result record at field "status": Invalid option: expected one of "ok"|"failed"|"skipped"|"timeout"`);
+  });
+});
+
+/** RFC 4180 CSV → rows of fields. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(field), (field = '');
+    else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(field), rows.push(row), (row = []), (field = ''), i++;
+    } else field += c;
+  }
+  if (field || row.length) row.push(field), rows.push(row);
+  return rows;
+}
