@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: normals per second and the Gaussian chain's time per generation, each beside
- * numpy doing the same work on this machine, as ratios (ours / numpy time; ≤ 1 is as fast).
- * Writes runs/bench/report.json with the machine it ran on.
+ * `npm run bench`: normals per second and each statistical task's time per generation, each
+ * beside numpy doing the same work on this machine, as ratios (ours / numpy time; ≤ 1 is as
+ * fast or faster). Medians over repeats. Writes runs/bench/report.json with the machine it ran on.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -9,13 +9,36 @@ import { join } from 'node:path';
 import { ROOT } from '../harness/registry.ts';
 import { benchNormals } from './normals.bench.ts';
 import { benchChain } from './gaussian-chain.bench.ts';
+import { benchRegression } from './regression.bench.ts';
+import { benchRecursiveLm } from './recursive-lm.bench.ts';
+
+interface Row {
+  oursPerGenerationMs: number;
+  numpyPerGenerationMs: number | null;
+  ratio: number | null;
+}
 
 const normals = await benchNormals();
-const chain = await benchChain();
-const report = { date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, normals, chain };
+const tasks = {
+  'gaussian-chain': await benchChain(),
+  regression: await benchRegression(),
+  'recursive-lm': await benchRecursiveLm(),
+};
+const report = { date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, normals, tasks };
 
+const ms = (x: number | null) => (x === null ? 'n/a' : x.toFixed(2));
 console.log(`normals: ours ${(normals.oursPerSec / 1e6).toFixed(1)} M/s, numpy ${normals.numpyPerSec ? (normals.numpyPerSec / 1e6).toFixed(1) : 'n/a'} M/s, time ratio ${normals.ratio?.toFixed(2) ?? 'n/a'}`);
-console.table(chain.map((c) => ({ dim: c.dim, samples: c.samples, replicates: c.replicates, 'ours ms/gen': c.oursPerGenerationMs.toFixed(2), 'numpy ms/gen': c.numpyPerGenerationMs?.toFixed(2) ?? 'n/a', ratio: c.ratio?.toFixed(2) ?? 'n/a' })));
+console.table(
+  Object.entries(tasks).flatMap(([task, rows]) =>
+    (rows as unknown as (Row & Record<string, unknown>)[]).map(({ oursPerGenerationMs, numpyPerGenerationMs, ratio, ...size }) => ({
+      task,
+      case: Object.entries(size).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k}=${v}`).join(' '),
+      'ours ms/gen': ms(oursPerGenerationMs),
+      'numpy ms/gen': ms(numpyPerGenerationMs),
+      ratio: ratio?.toFixed(2) ?? 'n/a',
+    })),
+  ),
+);
 const dir = join(ROOT, 'runs', 'bench');
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 1) + '\n');

@@ -71,8 +71,9 @@ async function main(): Promise<void> {
     dataOnly: values['data-only'],
   });
   const shown = relative(process.cwd(), result.out) || '.';
+  const open = result.out === join(SITE, 'dist') ? `open it with \`${values.base ? `COLLAPSE_SITE_BASE=${values.base} ` : ''}npm run site:preview\` → http://127.0.0.1:4321${values.base ?? '/'}` : `serve ${shown}/ with any static file server`;
   if (values['data-only']) console.log(`site data: ${relative(process.cwd(), result.data)}`);
-  else console.log(`site: ${shown}/ (${result.pages} pages, ${(result.ms / 1000).toFixed(1)} s) — open it with \`npm run site:preview\` → http://127.0.0.1:4321${values.base ?? '/'}`);
+  else console.log(`site: ${shown}/ (${result.pages} pages, ${(result.ms / 1000).toFixed(1)} s) — ${open}`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -17,7 +17,7 @@
  * size line up slot by slot: slot j is the same context in every batch. Tokens within a
  * context are i.i.d. draws in storage order, never sorted.
  */
-import type { FitOptions, GenerationalSimulation, Pool } from '../../harness/types.ts';
+import type { Batch, FitOptions, GenerationalSimulation, Pool, PoolPart } from '../../harness/types.ts';
 import type { Rng } from '../../harness/rng.ts';
 import type { RecursiveLmParams } from './task.ts';
 import { zipfPmf } from './theory.ts';
@@ -60,6 +60,7 @@ export function markovSimulation(p: RecursiveLmParams, setup: Rng): Generational
   const trueSupport = zipf.reduce((s, x) => s + (x > 0 ? 1 : 0), 0);
   const realTables = new AliasTables(C, V);
   for (let c = 0; c < C; c++) realTables.build(pStar, c * V, c, -1);
+  const counter = new PoolCounter(R, C, V);
 
   return {
     replicates: R,
@@ -84,7 +85,7 @@ export function markovSimulation(p: RecursiveLmParams, setup: Rng): Generational
     },
     fit(pool, options) {
       const { smoothing, cv } = parseFitOptions(options, p.smoothing);
-      const { counts, totals } = countTokens(pool, R, C, V);
+      const { counts, totals } = counter.count(pool);
       const beta = cv ? looSmoothing(counts, totals, R, C, V) : new Float64Array(R).fill(smoothing);
       // p̂ = (n_v + β)/(N + Vβ), in place: the counts array becomes the model.
       const model = counts;
@@ -213,8 +214,13 @@ function checkModel(model: unknown, length: number): asserts model is Float64Arr
 /** Weighted token counts per (replicate, context, token), R × C × V, and their sums per (replicate, context). */
 export function countTokens(pool: Pool<TokenData>, R: number, C: number, V: number): { counts: Float64Array; totals: Float64Array } {
   const counts = new Float64Array(R * C * V);
-  const totals = new Float64Array(R * C);
-  for (const { batch, weights } of pool.parts) {
+  addCounts(counts, pool.parts, R, C, V);
+  return { counts, totals: rowSums(counts, R * C, V) };
+}
+
+/** Adds the weighted token counts of `parts` into counts (R × C × V). */
+function addCounts(counts: Float64Array, parts: readonly PoolPart<TokenData>[], R: number, C: number, V: number): void {
+  for (const { batch, weights } of parts) {
     const n = batch.size;
     const { tokens, contexts } = batch.data;
     if (contexts !== C) throw new Error(`pool batch has ${contexts} contexts; the task has ${C}`);
@@ -245,12 +251,47 @@ export function countTokens(pool: Pool<TokenData>, R: number, C: number, V: numb
       }
     }
   }
-  for (let rc = 0; rc < R * C; rc++) {
+}
+
+function rowSums(a: Float64Array, rows: number, V: number): Float64Array {
+  const sums = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
     let s = 0;
-    for (let v = rc * V, end = v + V; v < end; v++) s += counts[v];
-    totals[rc] = s;
+    for (let v = i * V, end = v + V; v < end; v++) s += a[v];
+    sums[i] = s;
   }
-  return { counts, totals };
+  return sums;
+}
+
+/**
+ * Counts of a pool, reusing the previous pool's: the counts of its leading run of unweighted
+ * parts are kept, and when the next pool starts with the same batches (an `accumulate`-style
+ * pool: all history plus one new batch) only the new parts are counted, so a fit costs
+ * O(new tokens) instead of O(history). Batches are immutable once drawn (pool hooks build
+ * weights, never edit tokens), which is what makes the reuse exact.
+ */
+class PoolCounter {
+  private prefix: { batches: Batch<TokenData>[]; counts: Float64Array } | undefined;
+
+  constructor(
+    private readonly R: number,
+    private readonly C: number,
+    private readonly V: number,
+  ) {}
+
+  count(pool: Pool<TokenData>): { counts: Float64Array; totals: Float64Array } {
+    const { R, C, V } = this;
+    const parts = pool.parts;
+    let k = 0;
+    while (k < parts.length && parts[k].weights === undefined) k++;
+    const prefix = this.prefix;
+    const reuse = prefix !== undefined && prefix.batches.length <= k && prefix.batches.every((b, i) => parts[i].batch === b);
+    const counts = reuse ? prefix.counts.slice() : new Float64Array(R * C * V);
+    addCounts(counts, parts.slice(reuse ? prefix.batches.length : 0, k), R, C, V);
+    this.prefix = k > 0 ? { batches: parts.slice(0, k).map((part) => part.batch), counts: counts.slice() } : undefined;
+    addCounts(counts, parts.slice(k), R, C, V);
+    return { counts, totals: rowSums(counts, R * C, V) };
+  }
 }
 
 /**

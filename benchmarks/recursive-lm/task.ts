@@ -17,7 +17,7 @@ const Params = z.object({
   samples: z.number().int().min(1).default(100).describe('tokens per context at generation 0, n₀'),
   samples_growth: z.number().min(0).max(4).default(0).describe('sample-size growth g: n_t = round(samples·(t+1)^g) tokens per context'),
   generations: z.number().int().min(1).max(10_000).default(20).describe('generations after generation 0'),
-  replicates: z.number().int().min(2).max(1_000_000).default(400).describe('independent chains per cell (vectorized)'),
+  replicates: z.number().int().min(2).max(1_000_000).default(300).describe('independent chains per cell (vectorized)'),
   // markov
   vocab: z.number().int().min(2).max(100_000).default(50).describe('markov: vocabulary size V'),
   contexts: z.number().int().min(1).max(100_000).default(20).describe('markov: number of contexts C, each with its own next-token distribution'),

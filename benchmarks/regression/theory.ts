@@ -43,17 +43,18 @@ export function regressionTheory(params: RegressionParams): TheoryCurve[] {
     sum += (t === 0 ? s2 : s02) * (d / (n[t] - d - 1));
     replace.push(sum);
   }
-  const form = g === 0 ? `n = ${T}` : `n_t = round(${T}·(t+1)^${g})`;
-  const noiseForm = scale === 1 ? 'σ²' : 'σ², then σ₀²';
+  const form = g === 0 ? `T = ${T}` : `n_t = round(${T}·(t+1)^${g})`;
+  const setting = `${form}, d = ${d}, σ = ${noise}${scale === 1 ? '' : `, σ₀ = ${noise * scale}`}`;
+  const formula = g === 0 && scale === 1 ? '(t+1)σ²d/(T−d−1)' : 'd·[σ²/(n₀−d−1) + σ₀² Σ_{s=1}^t 1/(n_s−d−1)]';
   const curves: TheoryCurve[] = [
-    { metric: 'excess_risk', steps, values: replace, label: `replace, OLS: E[excess] = Σ_s ${noiseForm}·d/(n_s−d−1), ${form}, d = ${d}` },
-    { metric: 'test_mse', steps, values: replace.map((v) => v + s2), label: `replace, OLS: E[test MSE] = E[excess] + σ², ${form}, d = ${d}` },
+    { metric: 'excess_risk', steps, values: replace, label: `replace, OLS: E[excess] = ${formula}, ${setting}` },
+    { metric: 'test_mse', steps, values: replace.map((v) => v + s2), label: `replace, OLS: E[test MSE] = E[excess] + σ², ${setting}` },
   ];
   if (design === 'fixed' && n.every((ns) => ns === T)) {
     const accumulate = steps.map((t) => conditionalExcess({ trace: d / (T - d - 1), t, regime: 'accumulate', noise, syntheticNoise: noise * scale }));
     curves.push(
-      { metric: 'excess_risk', steps, values: accumulate, label: `accumulate, fixed design, OLS: E[excess] = d/(T−d−1)·(σ² + σ₀² Σ_{s=1}^t 1/(s+1)²), T = ${T}, d = ${d}` },
-      { metric: 'test_mse', steps, values: accumulate.map((v) => v + s2), label: `accumulate, fixed design, OLS: E[test MSE] = E[excess] + σ², T = ${T}, d = ${d}` },
+      { metric: 'excess_risk', steps, values: accumulate, label: `accumulate, fixed design, OLS: E[excess] = d/(T−d−1)·[σ² + σ₀² Σ_{s=1}^t 1/(s+1)²], ${setting}` },
+      { metric: 'test_mse', steps, values: accumulate.map((v) => v + s2), label: `accumulate, fixed design, OLS: E[test MSE] = E[excess] + σ², ${setting}` },
     );
   }
   return curves;
