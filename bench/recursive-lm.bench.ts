@@ -1,6 +1,7 @@
 /**
  * Time per generation of the recursive-lm markov chain (replace regime, count MLE) beside the
- * same work in numpy (bench/recursive_lm_numpy.py), median over repeated whole chains.
+ * same work in numpy (bench/recursive_lm_numpy.py), median over repeated whole chains, as wall
+ * time and as CPU time of the process (steadier when other work shares the cores).
  * numpy is timed two ways: `counts` (rng.multinomial over the batched rows, no tokens: the
  * idiomatic numpy chain, and the reference of `ratio`) and `tokens` (token ids materialized by
  * inverse CDF and counted with bincount, the work our task must do because pool hooks weight
@@ -11,7 +12,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { Bench } from 'tinybench';
 import task from '../benchmarks/recursive-lm/task.ts';
 import replace from '../baselines/replace/method.ts';
 import { runGenerational } from '../harness/loop.ts';
@@ -36,6 +36,15 @@ export interface RecursiveLmBenchResult extends RecursiveLmCase {
   numpyTokensPerGenerationMs: number | null;
   /** Our time over numpy's counts-only time (≤ 1: as fast or faster). */
   ratio: number | null;
+  /** The same in CPU time of each process. */
+  oursCpuPerGenerationMs: number;
+  numpyCpuPerGenerationMs: number | null;
+  cpuRatio: number | null;
+}
+
+interface Timing {
+  wall: number;
+  cpu: number;
 }
 
 export const RECURSIVE_LM_CASES: RecursiveLmCase[] = [
@@ -44,42 +53,57 @@ export const RECURSIVE_LM_CASES: RecursiveLmCase[] = [
   { vocab: 50, contexts: 20, samples: 2000, replicates: 100, generations: 10 }, // many tokens per row
 ];
 
-async function timeNumpy(c: RecursiveLmCase, repeats: number): Promise<{ counts: number; tokens: number } | null> {
+async function timeNumpy(c: RecursiveLmCase, repeats: number): Promise<{ counts: Timing; tokens: Timing } | null> {
   try {
     const args = [SCRIPT, c.vocab, c.contexts, c.samples, c.replicates, c.generations, repeats].map(String);
     const { stdout } = await promisify(execFile)(PYTHON, args, { timeout: 600_000 });
-    const out = JSON.parse(stdout) as Record<'counts' | 'tokens', { perGenerationSeconds: number }>;
-    return { counts: out.counts.perGenerationSeconds * 1000, tokens: out.tokens.perGenerationSeconds * 1000 };
+    type Out = { perGenerationSeconds: number; perGenerationCpuSeconds: number };
+    const out = JSON.parse(stdout) as Record<'counts' | 'tokens', Out>;
+    const ms = (o: Out): Timing => ({ wall: o.perGenerationSeconds * 1000, cpu: o.perGenerationCpuSeconds * 1000 });
+    return { counts: ms(out.counts), tokens: ms(out.tokens) };
   } catch (error) {
     console.warn(`note: numpy recursive-lm timing unavailable (${(error as Error).message.split('\n')[0]})`);
     return null;
   }
 }
 
-async function timeOurs(c: RecursiveLmCase, repeats: number): Promise<number> {
+function timeOurs(c: RecursiveLmCase, repeats: number): Timing {
   const taskParams = task.params.parse({ ...c, variant: 'markov' });
-  const bench = new Bench({ name: 'recursive-lm', iterations: repeats, time: 0, warmupIterations: 1, warmupTime: 0 });
-  let seed = 0;
-  bench.add('chain', () => {
-    runGenerational(task, replace, { task: task.id, taskParams, method: 'replace', methodParams: {}, seed: seed++ });
-  });
-  await bench.run();
-  const result = bench.tasks[0].result;
-  if (result.state !== 'completed') throw new Error(`recursive-lm benchmark did not complete: ${result.state}`);
-  return result.latency.p50 / (c.generations + 1);
+  const chain = (seed: number) => runGenerational(task, replace, { task: task.id, taskParams, method: 'replace', methodParams: {}, seed });
+  chain(repeats); // warm-up (JIT), on a seed the timed runs do not use
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let seed = 0; seed < repeats; seed++) {
+    const start = performance.now();
+    const startCpu = process.cpuUsage();
+    chain(seed);
+    const used = process.cpuUsage(startCpu);
+    wall.push(performance.now() - start);
+    cpu.push((used.user + used.system) / 1000);
+  }
+  return { wall: median(wall) / (c.generations + 1), cpu: median(cpu) / (c.generations + 1) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 export async function benchRecursiveLm(repeats = 5): Promise<RecursiveLmBenchResult[]> {
   const out: RecursiveLmBenchResult[] = [];
   for (const c of RECURSIVE_LM_CASES) {
     const numpy = await timeNumpy(c, repeats);
-    const oursPerGenerationMs = await timeOurs(c, repeats);
+    const ours = timeOurs(c, repeats);
     out.push({
       ...c,
-      oursPerGenerationMs,
-      numpyPerGenerationMs: numpy?.counts ?? null,
-      numpyTokensPerGenerationMs: numpy?.tokens ?? null,
-      ratio: numpy ? oursPerGenerationMs / numpy.counts : null,
+      oursPerGenerationMs: ours.wall,
+      numpyPerGenerationMs: numpy?.counts.wall ?? null,
+      numpyTokensPerGenerationMs: numpy?.tokens.wall ?? null,
+      ratio: numpy ? ours.wall / numpy.counts.wall : null,
+      oursCpuPerGenerationMs: ours.cpu,
+      numpyCpuPerGenerationMs: numpy?.counts.cpu ?? null,
+      cpuRatio: numpy ? ours.cpu / numpy.counts.cpu : null,
     });
   }
   return out;

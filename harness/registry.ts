@@ -53,7 +53,7 @@ export async function loadRegistry(root = ROOT): Promise<Registry> {
     if (seen.has(definition.id)) throw new Error(`${folder}: id "${definition.id}" is used twice among baselines and methods`);
     seen.add(definition.id);
   }
-  return { root, tasks, methods: all, harnessHash: await hashFolder(join(root, 'harness')) };
+  return { root, tasks, methods: all, harnessHash: await hashFolder(join(root, 'harness'), READ_SIDE) };
 }
 
 async function discover<T extends { id: string }>(root: string, dir: string, file: string): Promise<Entry<T>[]> {
@@ -77,10 +77,16 @@ async function discover<T extends { id: string }>(root: string, dir: string, fil
   return entries;
 }
 
+/**
+ * harness/ modules that only read, score or present records (and test support) and so never change a cell's
+ * numbers: editing them must not make every stored record stale.
+ */
+const READ_SIDE = new Set(['report.ts', 'charts.ts', 'scoring.ts', 'results.ts', 'published.ts', 'publish.ts', 'fixture-root.ts']);
+
 /** sha256 over a folder's files in path order, excluding tests and prose (README.md): only code and data make results stale. */
-export async function hashFolder(folder: string): Promise<string> {
+export async function hashFolder(folder: string, exclude: ReadonlySet<string> = new Set()): Promise<string> {
   const files = (await readdir(folder, { recursive: true, withFileTypes: true }))
-    .filter((d) => d.isFile() && !d.name.endsWith('.test.ts') && !d.name.endsWith('.md'))
+    .filter((d) => d.isFile() && !d.name.endsWith('.test.ts') && !d.name.endsWith('.md') && !exclude.has(d.name))
     .map((d) => join(d.parentPath, d.name))
     .sort();
   const parts: string[] = [];

@@ -444,19 +444,25 @@ class AliasTables {
       ns += isSmall;
       nl += 1 - isSmall;
     }
-    while (ns > 0 && nl > 0) {
+    // Pairing (Vose): the current large column, kept in locals, absorbs small columns until
+    // its own mass drops below 1, then joins the small ones.
+    let l = nl > 0 ? large[--nl] : -1;
+    let lv = l >= 0 ? scaled[l] : 0;
+    while (ns > 0 && l >= 0) {
       const s = small[--ns];
-      const l = large[nl - 1];
-      prob[at + s] = scaled[s];
+      const sv = scaled[s];
+      prob[at + s] = sv;
       alias[at + s] = token[at + l];
-      const rest = scaled[l] + scaled[s] - 1;
-      scaled[l] = rest;
-      const drop = (rest < 1) as unknown as number;
-      nl -= drop;
-      small[ns] = l;
-      ns += drop;
+      lv = lv + sv - 1;
+      if (lv < 1) {
+        scaled[l] = lv;
+        small[ns++] = l;
+        l = nl > 0 ? large[--nl] : -1;
+        lv = l >= 0 ? scaled[l] : 0;
+      }
     }
     // Only rounding leaves columns here, each with scaled mass ≈ 1.
+    if (l >= 0) prob[at + l] = 1;
     while (nl > 0) prob[at + large[--nl]] = 1;
     while (ns > 0) prob[at + small[--ns]] = 1;
   }

@@ -199,6 +199,28 @@ describe('recursive-lm batches', () => {
     expect(Array.from(batch.data.tokens)).toEqual([0, 2, 4, 0, 2, 4, 0, 1, 3, 5, 1, 3, 5, 1]);
   });
 
+  it('sampling follows each row exactly: frequencies within 4 SE, zero-probability tokens never', () => {
+    const rows = [
+      [0, 0.5, 1e-3, 0, 0.299, 0.2],
+      [1, 1, 1, 1, 1, 1], // unnormalized uniform
+      [0, 0, 0, 0, 0, 2], // a point mass
+    ];
+    const model = Float64Array.from([...rows, ...rows].flat());
+    const n = 3 * 200_000;
+    const { tokens } = (sim.sample(model, n, rng, 0) as Batch<TokenData>).data;
+    for (let c = 0; c < 3; c++) {
+      const total = rows[c].reduce((a, b) => a + b);
+      const counts = new Array(6).fill(0);
+      for (let j = c; j < 2 * n; j += 3) counts[tokens[j]]++;
+      for (let v = 0; v < 6; v++) {
+        const p = rows[c][v] / total;
+        const m = 2 * 200_000;
+        if (p === 0) expect(counts[v], `context ${c} token ${v}`).toBe(0);
+        else expect(Math.abs(counts[v] / m - p), `context ${c} token ${v}`).toBeLessThanOrEqual(4 * Math.sqrt((p * (1 - p)) / m));
+      }
+    }
+  });
+
   it('tokens within a context are i.i.d. in storage order, not sorted', () => {
     const uniform = new Float64Array(2 * 3 * 6).fill(1 / 6);
     const { tokens } = (sim.sample(uniform, 3 * 200, rng, 0) as Batch<TokenData>).data;
@@ -220,6 +242,25 @@ describe('recursive-lm batches', () => {
     expect(counts[6 + 2]).toBe(4);
     expect(Array.from(model.subarray(18, 24))).toEqual([0.5, 0, 0, 0, 0, 0.5]); // replicate 1, context 0
     expect(Array.from(sim.poolSize(pool))).toEqual([6, 6]);
+  });
+
+  it('a fit that reuses the counts of the previous pool’s batches equals a fresh count', () => {
+    const p = task.params.parse({ vocab: 7, contexts: 3, replicates: 5 });
+    const reusing = task.simulation(p, rngFromKey('reuse', 'setup'));
+    const draw = rngFromKey('reuse', 'real');
+    const b = [0, 1, 2, 3].map((g) => reusing.real(3 * (g + 2), draw, g));
+    const w = new Float64Array(5 * b[3].size).fill(0.5);
+    const pools: Pool<TokenData>[] = [
+      { parts: [{ batch: b[0] }] },
+      { parts: [{ batch: b[0] }, { batch: b[1] }] }, // accumulate: one new batch
+      { parts: [{ batch: b[0] }, { batch: b[1] }, { batch: b[2] }, { batch: b[3], weights: w }] },
+      { parts: [{ batch: b[0] }, { batch: b[2] }] }, // not a continuation
+      { parts: [{ batch: b[1] }] }, // replace
+    ];
+    for (const pool of pools) {
+      const fresh = task.simulation(p, rngFromKey('reuse', 'setup')).fit(pool, {});
+      expect(Array.from(reusing.fit(pool, {}))).toEqual(Array.from(fresh));
+    }
   });
 });
 
