@@ -32,14 +32,17 @@ export interface RecursiveLmBenchResult extends RecursiveLmCase {
   oursPerGenerationMs: number;
   /** numpy with multinomial counts (no tokens). */
   numpyPerGenerationMs: number | null;
-  /** numpy with materialized tokens and bincount. */
-  numpyTokensPerGenerationMs: number | null;
   /** Our time over numpy's counts-only time (≤ 1: as fast or faster). */
   ratio: number | null;
-  /** The same in CPU time of each process. */
-  oursCpuPerGenerationMs: number;
-  numpyCpuPerGenerationMs: number | null;
-  cpuRatio: number | null;
+  /** Further timings, nested so that the case's own numbers stay the only top-level ones. */
+  detail: {
+    /** numpy with materialized tokens and bincount. */
+    numpyTokensPerGenerationMs: number | null;
+    /** CPU time of each process per generation, and their ratio. */
+    oursCpuPerGenerationMs: number;
+    numpyCpuPerGenerationMs: number | null;
+    cpuRatio: number | null;
+  };
 }
 
 interface Timing {
@@ -99,16 +102,18 @@ export async function benchRecursiveLm(repeats = 5): Promise<RecursiveLmBenchRes
       ...c,
       oursPerGenerationMs: ours.wall,
       numpyPerGenerationMs: numpy?.counts.wall ?? null,
-      numpyTokensPerGenerationMs: numpy?.tokens.wall ?? null,
       ratio: numpy ? ours.wall / numpy.counts.wall : null,
-      oursCpuPerGenerationMs: ours.cpu,
-      numpyCpuPerGenerationMs: numpy?.counts.cpu ?? null,
-      cpuRatio: numpy ? ours.cpu / numpy.counts.cpu : null,
+      detail: {
+        numpyTokensPerGenerationMs: numpy?.tokens.wall ?? null,
+        oursCpuPerGenerationMs: ours.cpu,
+        numpyCpuPerGenerationMs: numpy?.counts.cpu ?? null,
+        cpuRatio: numpy ? ours.cpu / numpy.counts.cpu : null,
+      },
     });
   }
   return out;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.table(await benchRecursiveLm());
+  console.table((await benchRecursiveLm()).map(({ detail, ...row }) => ({ ...row, ...detail })));
 }

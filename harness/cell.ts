@@ -2,7 +2,7 @@
 import { SCHEMA_VERSION, type CellKey, type CellStatus, type ResultRecord } from './schema.ts';
 import type { MethodDefinition, TaskDefinition } from './types.ts';
 import type { RunProvenance } from './provenance.ts';
-import { runGenerational, type CellOutput } from './loop.ts';
+import { runCell, type CellOutput } from './loop.ts';
 import { activeBackend, backendLabel, usesTfjs, type BackendName } from './backend.ts';
 
 /** Statistical cells are float64 JavaScript on typed arrays; TF.js cells name their backend (e.g. `tfjs-wasm`). */
@@ -27,7 +27,7 @@ export function executeCell(job: CellJob, task: TaskDefinition<any>, method: Met
     if (usesTfjs(task, method) && (job.backend === undefined || activeBackend() !== job.backend)) {
       throw new Error(`TensorFlow.js backend ${job.backend ?? '(none chosen)'} is not started in this process: set CellJob.backend and await loadBackend() before executeCell`);
     }
-    const output = runGenerational(task, method, job.key);
+    const output = runCell(task, method, job.key);
     return makeRecord(job, task, 'ok', output, performance.now() - start, startedAt);
   } catch (error) {
     const reason = error instanceof Error ? `${error.name === 'Error' || error.name === 'CellError' ? '' : `${error.name}: `}${error.message}` : String(error);

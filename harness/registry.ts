@@ -38,6 +38,7 @@ export async function loadRegistry(root = ROOT): Promise<Registry> {
     const primary = definition.metrics.filter((m) => m.primary);
     if (primary.length !== 1) throw new Error(`${folder}/task.ts: exactly one metric must be primary (found ${primary.length})`);
     if (primary[0].direction === 'target') throw new Error(`${folder}/task.ts: the primary metric ${primary[0].name} must have direction lower or higher`);
+    if (!definition.simulation === !definition.training) throw new Error(`${folder}/task.ts: give exactly one of simulation (generational) and training (epoch axis)`);
   }
   const baselines = await discover<MethodDefinition<any>>(root, 'baselines', 'method.ts');
   const methods = await discover<MethodDefinition<any>>(root, 'methods', 'method.ts');

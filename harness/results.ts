@@ -16,6 +16,7 @@ export function taskInfos(registry: Registry): TaskInfo[] {
       id: t.id,
       stepAxis: t.stepAxis,
       primary: { name: primary.name, direction: primary.direction, ...(primary.collapseThreshold !== undefined && { collapseThreshold: primary.collapseThreshold }) },
+      ...(t.anchors && { anchors: { ...t.anchors } }),
     };
   });
 }

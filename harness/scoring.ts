@@ -8,7 +8,7 @@
  *
  * Per setting × entry: the primary metric's seed-averaged curve, the seed-averaged trapezoidal
  * area under it, the normalized collapse area (oracle `real-only` = 0, reference `replace` = 1,
- * lower is better), the final value, steps-to-collapse, budget and wall time, with percentile
+ * lower is better; a task may name its own anchors, TaskInfo.anchors), the final value, steps-to-collapse, budget and wall time, with percentile
  * bootstrap intervals over seeds. Across settings per entry: the interquartile mean (IQM) of the
  * normalized scores with a stratified bootstrap interval, a rank and significance tiers.
  *
@@ -34,6 +34,11 @@ export interface TaskInfo {
     /** Steps-to-collapse threshold (see {@link SettingScore.stepsToCollapse}); none: not computed. */
     collapseThreshold?: number;
   };
+  /**
+   * This task's own score anchors (e.g. dcca: oracle `early-stopping`, reference `dcca`); they
+   * override {@link ScoreOptions.oracle} and {@link ScoreOptions.reference} on its settings.
+   */
+  anchors?: { oracle: string; reference: string };
 }
 
 /** Options of {@link score}. */
@@ -418,8 +423,9 @@ export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo
   // Normalized scores per setting.
   for (const setting of settingKeys) {
     const ordered = orderedGroups(setting);
-    const oracle = findAnchor(ordered, oracleName, 'oracle');
-    const reference = findAnchor(ordered, referenceName, 'reference');
+    const anchors = ordered[0]?.task.anchors;
+    const oracle = findAnchor(ordered, anchors?.oracle ?? oracleName, 'oracle');
+    const reference = findAnchor(ordered, anchors?.reference ?? referenceName, 'reference');
     for (const group of ordered) normalize(group, oracle, reference, resamples);
   }
 

@@ -20,9 +20,13 @@ export const PROFILES: readonly Profile[] = ['quick', 'standard', 'full'];
  * - `fit`: regularization or loss terms at fit time (task-specific fit options).
  * - `estimate`: correct a fitted parametric estimate.
  * - `credit`: per-timestep weights in policy-gradient fine-tuning.
+ * - `loss`: the training objective of a trained (epoch-axis) task, e.g. DCCA: the method turns
+ *   the task's objective terms at one training step into the scalar to minimize, and may pick
+ *   training options (encoder kind, which checkpoint is reported). Exposed only by
+ *   `training` tasks, so methods that implement it never apply to generational ones.
  */
-export type HookName = 'pool' | 'filter' | 'fit' | 'estimate' | 'credit';
-export const HOOK_NAMES: readonly HookName[] = ['pool', 'filter', 'fit', 'estimate', 'credit'];
+export type HookName = 'pool' | 'filter' | 'fit' | 'estimate' | 'credit' | 'loss';
+export const HOOK_NAMES: readonly HookName[] = ['pool', 'filter', 'fit', 'estimate', 'credit', 'loss'];
 
 export interface Paper {
   title: string;
@@ -68,7 +72,8 @@ export interface TheoryCurve {
 /**
  * Samples for all replicates, produced at one generation from one source. Samples within a
  * replicate are i.i.d. in storage order, so any fixed subset (e.g. the first k) is a valid
- * random subsample: tasks must not sort or group them.
+ * random subsample: tasks must not sort or group them. A batch is never modified after it is
+ * drawn (pool hooks express selection through weights), so tasks may cache per-batch statistics.
  */
 export interface Batch<D> {
   origin: 'real' | 'synthetic';
@@ -141,11 +146,42 @@ export interface EstimateContext {
   poolSize: Float64Array;
 }
 
+/**
+ * What a `loss` hook sees at one training step of an epoch-axis task. The tensors are
+ * TensorFlow.js tensors (typed `unknown` here so that the contracts never load TF.js; each
+ * task's README and its exported context type, e.g. benchmarks/dcca's `DccaLossContext`,
+ * say what they hold). The hook runs inside the optimizer's closure: whatever it returns
+ * is differentiated with respect to the task's trainable weights.
+ */
+export interface LossContext {
+  task: string;
+  /** The task's fully resolved parameters. */
+  taskParams: Record<string, unknown>;
+  /** The epoch being trained (1-based) and the step within it (0-based). */
+  epoch: number;
+  step: number;
+  /** The method's own random stream (derived from the cell key). */
+  rng: Rng;
+}
+
+/**
+ * Training options a method fixes for a trained task (MethodDefinition.training), documented
+ * in the task's README (for dcca: `encoder`, `checkpoint`, `weight_decay`).
+ */
+export type TrainingOptions = Record<string, string | number>;
+
 /** Hook implementations. Each is optional; a method applies where its hooks are exposed. */
 export interface Hooks<P> {
   pool?: (ctx: PoolContext<unknown>, params: P) => Pool<unknown>;
   fit?: (ctx: FitContext, params: P) => FitOptions;
   estimate?: (model: unknown, ctx: EstimateContext, params: P) => unknown;
+  /**
+   * The training objective at one step of an epoch-axis task: returns the scalar loss to
+   * minimize (a TF.js scalar) built from the task-specific context (for dcca, the DCCA
+   * objective, the encoders and the minibatch: benchmarks/dcca/task.ts `DccaLossContext`).
+   */
+  // Method syntax (bivariant parameters): a hook may declare the task's richer context type.
+  loss?(ctx: LossContext, params: P): unknown;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -175,13 +211,46 @@ export interface GenerationalSimulation<D, M> {
   poolSize(pool: Pool<D>): Float64Array;
 }
 
-export interface TaskDefinition<P extends Record<string, unknown> = Record<string, unknown>> {
+/** What a cell produces: the step axis values and per-metric series (mean, se, n per step). */
+export interface TrainingOutput {
+  steps: number[];
+  /** Per metric, per step: the values over replicates (length ≥ 1 each). */
+  metrics: Record<string, Float64Array[]>;
+}
+
+/**
+ * A trained (non-generational) task, step axis `epoch`: the task trains its own model for a
+ * number of epochs, evaluating every few, and asks the method's `loss` hook for the objective
+ * at each step. No pool and no real-data budget: the data are fixed.
+ */
+export interface TrainingProtocol<P> {
+  (params: P, ctx: TrainingContext): TrainingOutput;
+}
+
+export interface TrainingContext {
+  /** Cell-key-derived streams: `rng(role)` gives an independent stream per role. */
+  rng(role: string): Rng;
+  /**
+   * Streams shared by every method of a setting and seed (derived from the cell key without
+   * the method): data and initial weights, so that methods compare on the same draws
+   * (common random numbers) and an oracle that only selects checkpoints sees the same run.
+   */
+  sharedRng(role: string): Rng;
+  /** The method's `loss` hook bound to its parameters, or undefined (the task's plain objective). */
+  loss?: (ctx: LossContext) => unknown;
+  /** The method's fixed training options (MethodDefinition.training), {} when none. */
+  options: TrainingOptions;
+  /** Method id, for error messages. */
+  method: string;
+}
+
+/** What every task declares; a task is generational (`simulation`) or trained (`training`). */
+export interface TaskBase<P extends Record<string, unknown> = Record<string, unknown>> {
   id: string;
   title: string;
   /** One paragraph: the protocol in plain words. */
   summary: string;
   papers: Paper[];
-  stepAxis: 'generation' | 'epoch';
   /** Parameter schema; every field has a default and a description. */
   params: z.ZodType<P>;
   /** Overrides of the defaults per profile (quick = the defaults unless given). */
@@ -191,14 +260,35 @@ export interface TaskDefinition<P extends Record<string, unknown> = Record<strin
   hooks: HookName[];
   /** Closed-form reference curves for these parameters (empty when none apply). */
   theory?: (params: P) => TheoryCurve[];
-  /** Builds the simulation for one cell. */
-  simulation: (params: P, rng: Rng) => GenerationalSimulation<any, any>;
+  /**
+   * Score anchors of this task's settings: the entry scoring 0 (`oracle`) and 1
+   * (`reference`). Omitted: `real-only` and `replace` (harness/scoring.ts).
+   */
+  anchors?: { oracle: string; reference: string };
   /**
    * `tfjs`: the task computes with TensorFlow.js (harness/backend.ts): the harness starts the
    * backend before its cells run and records it. Omitted: float64 JavaScript only.
    */
   engine?: Engine;
 }
+
+/** A generational task: the harness runs the loop of harness/loop.ts over `simulation`. */
+export interface GenerationalTask<P extends Record<string, unknown> = Record<string, unknown>> extends TaskBase<P> {
+  stepAxis: 'generation';
+  /** Builds the simulation for one cell. */
+  simulation: (params: P, rng: Rng) => GenerationalSimulation<any, any>;
+  training?: undefined;
+}
+
+/** A trained task (step axis `epoch`, e.g. dcca): the task runs its own training protocol. */
+export interface TrainedTask<P extends Record<string, unknown> = Record<string, unknown>> extends TaskBase<P> {
+  stepAxis: 'epoch';
+  /** Runs one cell (see TrainingProtocol). */
+  training: TrainingProtocol<P>;
+  simulation?: undefined;
+}
+
+export type TaskDefinition<P extends Record<string, unknown> = Record<string, unknown>> = GenerationalTask<P> | TrainedTask<P>;
 
 // ---------------------------------------------------------------------------------------
 // Methods and baselines
@@ -216,6 +306,12 @@ export interface MethodDefinition<P extends Record<string, unknown> = Record<str
   /** `tfjs`: the hooks compute with TensorFlow.js (see TaskDefinition.engine). */
   engine?: Engine;
   /**
+   * Fixed training options for trained (epoch-axis) tasks, read once per cell beside the
+   * `loss` hook (e.g. `{ checkpoint: 'best' }`). Not a hook: it never changes applicability,
+   * and generational tasks ignore it.
+   */
+  training?: (params: P) => TrainingOptions;
+  /**
    * Optional finer applicability check, benchopt-style: return a reason to skip this task
    * (e.g. "estimate hook only knows gaussian-chain"), or undefined to run.
    */
@@ -223,6 +319,8 @@ export interface MethodDefinition<P extends Record<string, unknown> = Record<str
 }
 
 /** Identity helpers that keep each definition's parameter type. */
+export function defineTask<P extends Record<string, unknown>>(task: GenerationalTask<P>): GenerationalTask<P>;
+export function defineTask<P extends Record<string, unknown>>(task: TrainedTask<P>): TrainedTask<P>;
 export function defineTask<P extends Record<string, unknown>>(task: TaskDefinition<P>): TaskDefinition<P> {
   return task;
 }

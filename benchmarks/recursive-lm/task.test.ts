@@ -89,7 +89,7 @@ describe('recursive-lm (markov) reproduces e_{t+1} = (1−α_t)²(1−1/n_t)e_t 
     expectWithin3Se(output, 'l2_err', l2, [2, 10]);
   });
 
-  it('constant real fraction α = 0.3: bounded error, (c) of the brief', () => {
+  it('constant real fraction α = 0.3 (fresh-data mixture): the error stays bounded', () => {
     const { params, output } = run({ vocab: 20, contexts: 5, samples: 15, generations: 12, replicates: 2000 }, mixture, { alpha: 0.3, decay: 0 });
     const alpha = alphaCurve(12, 0.3, 0);
     const p = zipfPmf(20, 1);
@@ -103,7 +103,7 @@ describe('recursive-lm (markov) reproduces e_{t+1} = (1−α_t)²(1−1/n_t)e_t 
     expect(output.realSamplesPerChain / (5 * 15 * 12)).toBeCloseTo(0.3, 1);
   });
 
-  it('decaying real fraction α_t = 0.6·t^(−1), (d) of the brief', () => {
+  it('decaying real fraction α_t = 0.6·t^(−1)', () => {
     const { params, output } = run({ vocab: 20, contexts: 5, samples: 15, generations: 12, replicates: 2000 }, mixture, { alpha: 0.6, decay: 1 });
     const alpha = alphaCurve(12, 0.6, 1);
     const l2 = l2ErrorRecursion(sqNorm(zipfPmf(20, 1)), sizes(params), alpha);
@@ -320,6 +320,9 @@ describe('recursive-lm fit options', () => {
     expect(() => sim.evaluate(new Float64Array(3))).toThrow('recursive-lm model must be a Float64Array of replicates × contexts × vocab = 50000 probabilities, got a Float64Array of length 3');
     const bad = sim.fit(pool, {});
     bad[7] = -0.5;
-    expect(() => sim.sample(bad, 10, rngFromKey('options', 'sample'), 0)).toThrow('invalid recursive-lm model: replicate 0 context 0 has probability -0.5 for token 7 (must be finite and >= 0)');
+    const message = 'invalid recursive-lm model: replicate 0 context 0 has probability -0.5 for token 7 (must be finite and >= 0)';
+    expect(() => sim.sample(bad, 10, rngFromKey('options', 'sample'), 0)).toThrow(message);
+    expect(() => sim.evaluate(bad)).toThrow(message);
+    expect(() => sim.evaluate(new Float64Array(50_000))).toThrow('invalid recursive-lm model: replicate 0 context 0 has probabilities summing to 0');
   });
 });

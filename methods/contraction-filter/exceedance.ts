@@ -14,7 +14,7 @@
  * (3 seeds; COLLAPSE_BENCH_BACKEND picks the TF.js backend).
  */
 import { pathToFileURL } from 'node:url';
-import type { GenerationalSimulation, MethodDefinition, TaskDefinition } from '../../harness/types.ts';
+import type { GenerationalSimulation, GenerationalTask, MethodDefinition } from '../../harness/types.ts';
 import type { CellKey } from '../../harness/schema.ts';
 import { runGenerational, type CellOutput } from '../../harness/loop.ts';
 
@@ -28,10 +28,10 @@ export interface ExceedanceCurves {
 }
 
 /** P(‖e_t‖ > δ) per step for one cell, for each δ in `deltas`; ‖e_t‖ = √(primary metric). */
-export function exceedance(task: TaskDefinition<any>, method: MethodDefinition<any>, key: CellKey, deltas: number[]): ExceedanceCurves {
+export function exceedance(task: GenerationalTask<any>, method: MethodDefinition<any>, key: CellKey, deltas: number[]): ExceedanceCurves {
   const metric = task.metrics.find((m) => m.primary)!.name;
   const values: Float64Array[] = [];
-  const recording: TaskDefinition<any> = {
+  const recording: GenerationalTask<any> = {
     ...task,
     simulation(params, rng) {
       const sim: GenerationalSimulation<unknown, unknown> = task.simulation(params, rng);
@@ -59,7 +59,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const registry = await loadRegistry();
   const backend = await pickBackend({ backend: process.env.COLLAPSE_BENCH_BACKEND });
   const [id = 'gaussian-chain', ...sets] = process.argv.slice(2);
-  const task = registry.tasks.find((t) => t.definition.id === id)!.definition;
+  const task = registry.tasks.find((t) => t.definition.id === id)!.definition as GenerationalTask<any>;
   const overrides = Object.fromEntries(sets.map((s) => s.split('=')).map(([k, v]) => [k, Number.isNaN(Number(v)) ? v : Number(v)]));
   const taskParams = task.params.parse({ ...task.profiles.quick, ...overrides });
   const deltas = id === 'gaussian-chain' ? [0.5, 1] : [0.3, 0.5];

@@ -1,8 +1,9 @@
 /**
  * Which methods a push or pull request changed, for the CI job that validates them and runs them
  * beside the baselines. Step outputs: `any` (true/false), `ids` and `folders` (space-separated;
- * ids are restricted to lowercase letters, digits and dashes, so they are safe in a shell), and
- * `methods` (the changed ids followed by every baseline id, for `--method` flags).
+ * ids are restricted to lowercase letters, digits and dashes, so they are safe in a shell),
+ * `methods` (the changed ids followed by every baseline id, for `--method` flags) and `tasks`
+ * (the tasks any changed method applies to, for `--task` flags: baselines run only there).
  *
  *   node --import tsx scripts/ci/changed-methods.ts --base <commit>
  */
@@ -10,7 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT } from '../../harness/registry.ts';
+import { ROOT, inapplicableReason, type Registry } from '../../harness/registry.ts';
+import { loadRegistry } from '../../harness/registry.ts';
 import { main, parseFlags, setOutputs } from './github.ts';
 
 const ID = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -47,12 +49,19 @@ export function changedPaths(base: string, root = ROOT): string[] | undefined {
   }
 }
 
-export function methodOutputs(ids: readonly string[], root = ROOT): Record<string, string> {
+/** Tasks at least one of the methods applies to (a method the registry cannot load counts for none). */
+export function applicableTasks(registry: Registry, ids: readonly string[]): string[] {
+  const methods = registry.methods.filter((m) => ids.includes(m.definition.id));
+  return registry.tasks.filter((t) => methods.some((m) => inapplicableReason(t.definition, m.definition) === undefined)).map((t) => t.definition.id);
+}
+
+export function methodOutputs(ids: readonly string[], tasks: readonly string[], root = ROOT): Record<string, string> {
   return {
     any: String(ids.length > 0),
     ids: ids.join(' '),
     folders: ids.map((id) => `methods/${id}`).join(' '),
     methods: [...ids, ...baselineIds(root)].join(' '),
+    tasks: tasks.join(' '),
   };
 }
 
@@ -61,8 +70,11 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     const { base } = parseFlags(process.argv.slice(2), { base: '' });
     const paths = changedPaths(base);
     const ids = paths ? changedMethods(paths) : allMethods();
-    const outputs = methodOutputs(ids);
+    // A method that does not load is reported by `validate`; here it only applies nowhere.
+    const tasks = ids.length ? await loadRegistry().then((r) => applicableTasks(r, ids), () => []) : [];
+    const outputs = methodOutputs(ids, tasks);
     setOutputs(outputs);
     console.log(paths ? `changed methods since ${base.slice(0, 12)}: ${outputs.ids || 'none'}` : `base commit unknown: checking every method: ${outputs.ids || 'none'}`);
+    if (ids.length) console.log(`they apply to: ${outputs.tasks || 'no task'}`);
   });
 }

@@ -14,7 +14,7 @@ import { scoreRecords, sortRecords } from '../../harness/results.ts';
 import type { ResultRecord } from '../../harness/schema.ts';
 import { fixtureRoot } from '../../harness/testing/fixture-root.ts';
 import { deltas } from './pr-summary.ts';
-import { changedMethods, methodOutputs } from './changed-methods.ts';
+import { applicableTasks, baselineIds, changedMethods, methodOutputs } from './changed-methods.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'ci-scripts-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -71,7 +71,7 @@ describe('pr-summary', () => {
     expect(summary).toMatch(/<th>Δ vs real-only<\/th><th>Δ vs replace<\/th>/);
     expect(summary).toMatch(/<td>accumulate<\/td><td>-?\d\.\d{3} \[-?\d\.\d{3}, -?\d\.\d{3}\]<\/td><td>\d of 3<\/td>/);
     expect(summary).toMatch(/<td>\d+\.\d s<\/td>/);
-    expect(summary).toContain('<code>npx collapse-bench run --method accumulate --method real-only --method replace</code>');
+    expect(summary).toContain('<code>npx collapse-bench run --task gaussian-chain --method accumulate --method real-only --method replace</code>');
     expect(outputs).toEqual({ failed: '0', methods: 'accumulate' });
     expect(stderr).toContain('summary written to the job summary');
   });
@@ -117,8 +117,10 @@ describe('changed-methods', () => {
       mkdirSync(join(fixture.root, 'methods', '_template'));
       const paths = ['methods/tail-keeper/method.ts', 'methods/tail-keeper/README.md', 'methods/fresh-mix/README.md', 'methods/deleted/method.ts', 'methods/_template/method.ts', 'methods/$(evil)/method.ts', 'harness/loop.ts'];
       expect(changedMethods(paths, fixture.root)).toEqual(['fresh-mix', 'tail-keeper']);
-      expect(methodOutputs(['tail-keeper'], fixture.root)).toEqual({ any: 'true', ids: 'tail-keeper', folders: 'methods/tail-keeper', methods: 'tail-keeper accumulate accumulate-subsample real-only replace' });
-      expect(methodOutputs([], fixture.root).any).toBe('false');
+      const outputs = methodOutputs(['tail-keeper'], ['gaussian-chain'], fixture.root);
+      expect(outputs).toEqual({ any: 'true', ids: 'tail-keeper', folders: 'methods/tail-keeper', methods: ['tail-keeper', ...baselineIds(fixture.root)].join(' '), tasks: 'gaussian-chain' });
+      expect(outputs.methods.split(' ')).toEqual(expect.arrayContaining(['real-only', 'replace', 'accumulate']));
+      expect(methodOutputs([], [], fixture.root).any).toBe('false');
     } finally {
       fixture.cleanup();
     }
@@ -128,8 +130,14 @@ describe('changed-methods', () => {
     const { code, outputs, stdout } = await step(script('changed-methods', '--base', '0000000000000000000000000000000000000000'));
     expect(code).toBe(0);
     expect(stdout).toMatch(/^base commit unknown: checking every method/);
-    expect(Object.keys(outputs).sort()).toEqual(['any', 'folders', 'ids', 'methods']);
+    expect(Object.keys(outputs).sort()).toEqual(['any', 'folders', 'ids', 'methods', 'tasks']);
     expect(outputs.methods.split(' ')).toEqual(expect.arrayContaining(['replace', 'real-only']));
+  });
+
+  it('lists the tasks the changed methods apply to, so baselines run only there', async () => {
+    const registry = await loadRegistry();
+    expect(applicableTasks(registry, ['accumulate'])).toContain('gaussian-chain');
+    expect(applicableTasks(registry, [])).toEqual([]);
   });
 });
 

@@ -126,7 +126,9 @@ export async function buildPrSummary(results: string, methods: string[]): Promis
     }
     if (bad.length) summary.addList(bad.map((r) => `${r.status}: ${escapeCell(r.key.task)} seed ${r.key.seed} — ${escapeCell(r.reason ?? '')}`));
   }
-  summary.addRaw(`<p>Reproduce: <code>npx collapse-bench run ${[...new Set([...methods, ...baselines])].map((m) => `--method ${escapeCell(m)}`).join(' ')}</code></p>`, true);
+  const tasks = [...new Set(records.map((r) => r.key.task))];
+  const flags = [...tasks.map((t) => `--task ${t}`), ...[...new Set([...methods, ...baselines])].map((m) => `--method ${m}`)];
+  summary.addRaw(`<p>Reproduce: <code>npx collapse-bench run ${escapeCell(flags.join(' '))}</code></p>`, true);
   return { failed };
 }
 
