@@ -51,9 +51,10 @@ export function backendFromLabel(label: string): BackendName | undefined {
   return BACKEND_NAMES.find((name) => backendLabel(name) === label);
 }
 
-/** Whether a cell of this task and method runs TensorFlow.js (and so needs a backend). */
-export function usesTfjs(task: Pick<TaskDefinition<any>, 'engine'>, method: Pick<MethodDefinition<any>, 'engine'>): boolean {
-  return task.engine === 'tfjs' || method.engine === 'tfjs';
+/** Whether a cell of this task (with these resolved parameters) and method runs TensorFlow.js (and so needs a backend). */
+export function usesTfjs(task: Pick<TaskDefinition<any>, 'engine'>, method: Pick<MethodDefinition<any>, 'engine'>, taskParams: Record<string, unknown> = {}): boolean {
+  const engine = typeof task.engine === 'function' ? task.engine(taskParams) : task.engine;
+  return engine === 'tfjs' || method.engine === 'tfjs';
 }
 
 export class BackendUnavailable extends Error {

@@ -24,7 +24,7 @@ export function executeCell(job: CellJob, task: TaskDefinition<any>, method: Met
   const startedAt = new Date().toISOString();
   const start = performance.now();
   try {
-    if (usesTfjs(task, method) && (job.backend === undefined || activeBackend() !== job.backend)) {
+    if (usesTfjs(task, method, job.key.taskParams) && (job.backend === undefined || activeBackend() !== job.backend)) {
       throw new Error(`TensorFlow.js backend ${job.backend ?? '(none chosen)'} is not started in this process: set CellJob.backend and await loadBackend() before executeCell`);
     }
     const output = runCell(task, method, job.key);

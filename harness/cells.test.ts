@@ -11,7 +11,7 @@ describe('planCells', () => {
   it('plans task × method × seed with fully resolved parameters (profile, then --set)', () => {
     const cells = planCells(registry, { tasks: ['gaussian-chain'], methods: ['replace', 'accumulate'], profile: 'standard', seeds: 2, sets: ['samples=7'] });
     expect(cells.map((c) => `${c.key.method}#${c.key.seed}`)).toEqual(['replace#0', 'replace#1', 'accumulate#0', 'accumulate#1']);
-    expect(cells[0].key.taskParams).toEqual({ dim: 1, samples: 7, samples_growth: 0, estimator: 'unbiased', generations: 50, replicates: 10_000, variance: 1, rho: 0 });
+    expect(cells[0].key.taskParams).toEqual({ dim: 1, samples: 7, samples_growth: 0, estimator: 'unbiased', generations: 50, replicates: 10_000, variance: 1, rho: 0, known_variance: false });
   });
 
   it('expands comma-separated values into a sweep', () => {

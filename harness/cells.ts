@@ -52,7 +52,7 @@ export function planCells(registry: Registry, options: PlanOptions): PlannedCell
     for (const taskParams of expand(base, sets.task, t.params, owner)) {
       for (const method of methods) {
         const m = method.definition;
-        const skipReason = inapplicableReason(t, m);
+        const skipReason = inapplicableReason(t, m, taskParams);
         const methodSets = sets.method.get(m.id) ?? new Map();
         for (const methodParams of expand(defaults(m.params), methodSets, m.params, `method ${m.id}`, `${m.id}.`)) {
           for (let seed = 0; seed < seeds; seed++) {

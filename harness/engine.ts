@@ -47,7 +47,7 @@ export async function runCells(
   const { jobs = 1, timeoutMs = 600_000, force = false, failFast = false, onRecord } = options;
   const records = new Map<string, ResultRecord>();
   const todo: CellJob[] = [];
-  const neural = cells.some((c) => !c.skipReason && usesTfjs(c.task.definition, c.method.definition));
+  const neural = cells.some((c) => !c.skipReason && usesTfjs(c.task.definition, c.method.definition, c.key.taskParams));
   const backend: BackendName | undefined = neural ? (await pickBackend({ backend: options.backend })).name : undefined;
 
   const finish = (record: ResultRecord, reused: boolean) => {
@@ -61,7 +61,7 @@ export async function runCells(
 
   for (const cell of cells) {
     const job: CellJob = { root: registry.root, id: cell.id, key: cell.key, taskHash: cell.task.hash, methodHash: cell.method.hash, provenance };
-    if (backend && !cell.skipReason && usesTfjs(cell.task.definition, cell.method.definition)) job.backend = backend;
+    if (backend && !cell.skipReason && usesTfjs(cell.task.definition, cell.method.definition, cell.key.taskParams)) job.backend = backend;
     const stored = force ? undefined : store.read(cell.id);
     if (reusable(stored, cell, registry) && (!job.backend || stored.provenance.backend === backendLabel(job.backend))) finish(stored, true);
     else if (cell.skipReason) finish(makeRecord(job, cell.task.definition, 'skipped', undefined, 0, new Date().toISOString(), cell.skipReason), false);

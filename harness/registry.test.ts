@@ -15,8 +15,15 @@ const method = (id: string, kind = 'method') =>
 describe('loadRegistry', () => {
   it('discovers by path, baselines before methods, and ignores _template folders', async () => {
     const registry = await loadRegistry(root({ zeta: method('zeta'), alpha: method('alpha'), _template: method('_template') }));
-    expect(registry.tasks.map((t) => t.definition.id)).toEqual(['gaussian-chain']);
-    expect(registry.methods.map((m) => m.definition.id)).toEqual(['accumulate', 'accumulate-subsample', 'real-only', 'replace', 'alpha', 'zeta']);
+    const ids = registry.methods.map((m) => m.definition.id);
+    const kinds = registry.methods.map((m) => m.definition.kind);
+    // Baselines first, then methods; each group sorted by id; `_template` never appears.
+    expect(kinds.indexOf('method')).toBe(kinds.lastIndexOf('baseline') + 1);
+    const baselines = ids.slice(0, kinds.indexOf('method'));
+    expect(baselines).toEqual([...baselines].sort());
+    expect(baselines).toEqual(expect.arrayContaining(['accumulate', 'accumulate-subsample', 'real-only', 'replace']));
+    expect(ids.slice(kinds.indexOf('method'))).toEqual(['alpha', 'zeta']);
+    expect(registry.tasks.map((t) => t.definition.id)).toContain('gaussian-chain');
   });
 
   it('rejects an id that differs from its folder name, naming the file', async () => {

@@ -96,12 +96,12 @@ export async function hashFolder(folder: string, exclude: ReadonlySet<string> = 
 }
 
 /** Why a method does not apply to a task, or undefined when it does. */
-export function inapplicableReason(task: TaskDefinition<any>, method: MethodDefinition<any>): string | undefined {
+export function inapplicableReason(task: TaskDefinition<any>, method: MethodDefinition<any>, taskParams?: Record<string, unknown>): string | undefined {
   const missing = (Object.keys(method.hooks) as (keyof typeof method.hooks)[]).filter(
     (hook) => method.hooks[hook] !== undefined && !task.hooks.includes(hook),
   );
   if (missing.length > 0) return `task ${task.id} does not expose hook${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
-  return method.skip?.(task);
+  return method.skip?.(task, taskParams);
 }
 
 /** Applicability matrix: for each task id, each method id → reason it does not apply, or null. */

@@ -11,20 +11,29 @@ import { hashValue } from './hash.ts';
 
 export function taskInfos(registry: Registry): TaskInfo[] {
   return registry.tasks.map(({ definition: t }) => {
-    const primary = primaryMetric(t);
+    const info = (metric: MetricSpec & { direction: 'lower' | 'higher' }) => ({
+      name: metric.name,
+      direction: metric.direction,
+      ...(metric.collapseThreshold !== undefined && { collapseThreshold: metric.collapseThreshold }),
+    });
     return {
       id: t.id,
       stepAxis: t.stepAxis,
-      primary: { name: primary.name, direction: primary.direction, ...(primary.collapseThreshold !== undefined && { collapseThreshold: primary.collapseThreshold }) },
+      primary: info(primaryMetric(t)),
+      ...(t.primaryFor && { primaryFor: (taskParams: Record<string, unknown>) => info(primaryMetric(t, taskParams)) }),
       ...(t.anchors && { anchors: { ...t.anchors } }),
     };
   });
 }
 
-/** The task's primary metric (the registry guarantees exactly one, with direction lower or higher). */
-export function primaryMetric(task: TaskDefinition<any>): MetricSpec & { direction: 'lower' | 'higher' } {
-  const primary = task.metrics.find((m) => m.primary);
-  if (!primary || primary.direction === 'target') throw new Error(`task ${task.id}: no primary metric with direction lower or higher`);
+/**
+ * The task's primary metric, for given parameters when the task's primary depends on them (the
+ * registry guarantees exactly one flagged metric, with direction lower or higher).
+ */
+export function primaryMetric(task: TaskDefinition<any>, taskParams?: Record<string, unknown>): MetricSpec & { direction: 'lower' | 'higher' } {
+  const name = taskParams && task.primaryFor ? task.primaryFor(task.params.parse(taskParams)) : undefined;
+  const primary = name === undefined ? task.metrics.find((m) => m.primary) : task.metrics.find((m) => m.name === name);
+  if (!primary || primary.direction === 'target') throw new Error(`task ${task.id}: no primary metric${name ? ` "${name}"` : ''} with direction lower or higher`);
   return primary as MetricSpec & { direction: 'lower' | 'higher' };
 }
 

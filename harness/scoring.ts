@@ -39,6 +39,8 @@ export interface TaskInfo {
    * override {@link ScoreOptions.oracle} and {@link ScoreOptions.reference} on its settings.
    */
   anchors?: { oracle: string; reference: string };
+  /** The primary metric for a setting's parameters, when it depends on them (else `primary`). */
+  primaryFor?: (taskParams: Record<string, unknown>) => TaskInfo['primary'];
 }
 
 /** Options of {@link score}. */
@@ -276,6 +278,8 @@ interface Cell {
 interface Group {
   setting: string;
   task: TaskInfo;
+  /** The task's primary metric for this setting's parameters. */
+  primary: TaskInfo['primary'];
   taskParams: Record<string, unknown>;
   entryKey: string;
   label: string;
@@ -362,6 +366,7 @@ export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo
       group = {
         setting,
         task,
+        primary: task.primaryFor?.(record.key.taskParams) ?? task.primary,
         taskParams: record.key.taskParams,
         entryKey: key,
         label: labels.get(key)!,
@@ -588,7 +593,7 @@ function finite(samples: Float64Array): number[] {
 
 /** Ok records → cells (sorted by seed, then id), common steps, curve, area, final. */
 function buildCells(group: Group): void {
-  const metric = group.task.primary.name;
+  const metric = group.primary.name;
   const ok = group.records
     .filter((r) => r.status === 'ok')
     .sort((a, b) => a.key.seed - b.key.seed || compareStrings(a.id, b.id));
@@ -670,7 +675,7 @@ function normalize(group: Group, oracle: Anchor, reference: Anchor, resamples: n
     group.note = reference.reason;
     return;
   }
-  const sign = group.task.primary.direction === 'lower' ? 1 : -1;
+  const sign = group.primary.direction === 'lower' ? 1 : -1;
   const o = oracle.group;
   const r = reference.group;
   const den = sign * r.area! - sign * o.area!;
@@ -692,9 +697,9 @@ function normalize(group: Group, oracle: Anchor, reference: Anchor, resamples: n
 }
 
 function collapseStep(group: Group): { stepsToCollapse: number | null; censored: boolean } {
-  const threshold = group.task.primary.collapseThreshold;
+  const threshold = group.primary.collapseThreshold;
   if (threshold === undefined || group.cells.length === 0) return { stepsToCollapse: null, censored: false };
-  const lower = group.task.primary.direction === 'lower';
+  const lower = group.primary.direction === 'lower';
   for (let j = 0; j < group.steps.length; j++) {
     const v = group.curve[j];
     if (lower ? v > threshold : v < threshold) return { stepsToCollapse: group.steps[j], censored: false };

@@ -256,6 +256,12 @@ export interface TaskBase<P extends Record<string, unknown> = Record<string, unk
   /** Overrides of the defaults per profile (quick = the defaults unless given). */
   profiles: Record<Profile, Partial<P>>;
   metrics: MetricSpec[];
+  /**
+   * The primary metric's name for these parameters, when it depends on them (a variant with
+   * its own metric, e.g. recursive-lm's char variant scores bits_per_char). Default: the
+   * metric flagged `primary`.
+   */
+  primaryFor?: (params: P) => string;
   /** Hooks this task lets methods implement. */
   hooks: HookName[];
   /** Closed-form reference curves for these parameters (empty when none apply). */
@@ -267,9 +273,10 @@ export interface TaskBase<P extends Record<string, unknown> = Record<string, unk
   anchors?: { oracle: string; reference: string };
   /**
    * `tfjs`: the task computes with TensorFlow.js (harness/backend.ts): the harness starts the
-   * backend before its cells run and records it. Omitted: float64 JavaScript only.
+   * backend before its cells run and records it. Omitted: float64 JavaScript only. A function
+   * decides per resolved parameters (e.g. recursive-lm: only its `char` variant uses TF.js).
    */
-  engine?: Engine;
+  engine?: Engine | ((params: P) => Engine | undefined);
 }
 
 /** A generational task: the harness runs the loop of harness/loop.ts over `simulation`. */
@@ -313,9 +320,11 @@ export interface MethodDefinition<P extends Record<string, unknown> = Record<str
   training?: (params: P) => TrainingOptions;
   /**
    * Optional finer applicability check, benchopt-style: return a reason to skip this task
-   * (e.g. "estimate hook only knows gaussian-chain"), or undefined to run.
+   * (e.g. "estimate hook only knows gaussian-chain"), or undefined to run. `taskParams` are
+   * the cell's resolved task parameters (absent when asked about the task in general, e.g.
+   * for the applicability matrix), so a method can skip one variant of a task.
    */
-  skip?: (task: TaskDefinition<any>) => string | undefined;
+  skip?: (task: TaskDefinition<any>, taskParams?: Record<string, unknown>) => string | undefined;
 }
 
 /** Identity helpers that keep each definition's parameter type. */

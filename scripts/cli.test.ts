@@ -71,7 +71,8 @@ describe('sharding', () => {
 describe('resuming', () => {
   it('after kill -9 mid-run, a rerun keeps the saved cells and completes the rest', async () => {
     const out = join(work, 'killed');
-    const args = ['run', '--task', 'gaussian-chain', '--set', 'generations=30', '--set', 'replicates=20000', '--seeds', '2', '--jobs', '1', '--out', out];
+    const baselines = ['replace', 'accumulate', 'accumulate-subsample', 'real-only'].flatMap((m) => ['--method', m]);
+    const args = ['run', '--task', 'gaussian-chain', ...baselines, '--set', 'generations=30', '--set', 'replicates=20000', '--seeds', '2', '--jobs', '1', '--out', out];
     const child = spawn('node', [BIN, ...args], { cwd: ROOT, detached: true, stdio: 'ignore' });
     const cells = join(out, 'cells');
     const count = () => (existsSync(cells) ? readdirSync(cells).filter((f) => f.endsWith('.json')).length : 0);
@@ -94,9 +95,9 @@ describe('input errors name the field and the fix', () => {
     [['--set', 'samples=abc'], 'error: invalid --set samples: "abc" is not a number (task gaussian-chain)'],
     [['--set', 'samples=1'], 'error: invalid --set samples: 1 is too small: must be >=2 (task gaussian-chain)'],
     [['--set', 'estimator=median'], 'error: invalid --set estimator: "median" is not one of mle, unbiased (task gaussian-chain)'],
-    [['--set', 'bogus=1'], 'error: unknown --set bogus (task gaussian-chain accepts: dim, samples, samples_growth, estimator, generations, replicates, variance, rho; method parameters are set as <method-id>.<name>)'],
+    [['--set', 'bogus=1'], 'error: unknown --set bogus (task gaussian-chain accepts: dim, samples, samples_growth, estimator, generations, replicates, variance, rho, known_variance; method parameters are set as <method-id>.<name>)'],
     [['--set', 'replace.alpha=1'], 'error: unknown --set replace.alpha (method replace accepts: no parameters)'],
-    [['--task', 'nope'], 'error: unknown --task "nope" (known: gaussian-chain)'],
+    [['--task', 'nope'], `error: unknown --task "nope" (known: ${readdirSync(join(ROOT, 'benchmarks')).filter((d) => !d.startsWith('_')).sort().join(', ')})`],
     [['--shard', '3/2'], 'error: invalid --shard "3/2": expected k/N with 1 ≤ k ≤ N, e.g. 1/4'],
   ];
   it.each(cases)('%j', async (args, message) => {

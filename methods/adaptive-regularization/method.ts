@@ -126,6 +126,10 @@ export default defineMethod({
   papers: [{ title: 'Model Collapse Demystified: The Case of Regression', authors: 'Dohmatob, Feng, Kempe', year: 2024, url: 'https://arxiv.org/abs/2402.07712' }],
   params: Params,
   hooks: { fit: fitOptions },
-  skip: (task: TaskDefinition<any>) =>
-    task.id in TASK_CONSTANT ? undefined : `adaptive-regularization knows the fit options of ${Object.keys(TASK_CONSTANT).join(', ')} only, not ${task.id}`,
+  skip: (task: TaskDefinition<any>, taskParams?: Record<string, unknown>) => {
+    if (!(task.id in TASK_CONSTANT)) return `adaptive-regularization knows the fit options of ${Object.keys(TASK_CONSTANT).join(', ')} only, not ${task.id}`;
+    // The neural char variant has no smoothing option to regularize.
+    if (task.id === 'recursive-lm' && taskParams?.variant === 'char') return 'recursive-lm variant char has no smoothing fit option';
+    return undefined;
+  },
 });

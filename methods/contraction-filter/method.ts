@@ -336,5 +336,10 @@ export default defineMethod({
       throw new Error(`contraction-filter has no error coordinates for task ${ctx.task}`);
     },
   },
-  skip: (task) => (TASKS.includes(task.id) ? undefined : `contraction-filter knows the parameter coordinates of ${TASKS.join(' and ')} only`),
+  skip: (task, taskParams) => {
+    if (!TASKS.includes(task.id)) return `contraction-filter knows the parameter coordinates of ${TASKS.join(' and ')} only`;
+    // The char variant's model is a neural network, not an exponential-family estimate.
+    if (task.id === 'recursive-lm' && taskParams?.variant === 'char') return 'recursive-lm variant char has no parametric estimate to filter';
+    return undefined;
+  },
 });

@@ -32,6 +32,8 @@ export interface SiteTask {
   readme: string | null;
   /** The task defines closed-form curves (`theory`). */
   hasTheory: boolean;
+  /** The entries scoring 0 and 1 on this task (TaskDefinition.anchors); default real-only and replace. */
+  anchors: { oracle: string; reference: string };
 }
 
 /** A method README: YAML front matter (title, authors, paper, …) and the Markdown body. */
