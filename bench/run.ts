@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: normals per second and each statistical task's time per generation, each
  * beside numpy doing the same work on this machine, as ratios (ours / numpy time; ≤ 1 is as
- * fast or faster). Medians over repeats. Writes runs/bench/report.json with the machine it ran on.
+ * fast or faster); and the neural tasks' training steps per second beside PyTorch on the CPU.
+ * Medians over repeats. Writes runs/bench/report.json with the machine it ran on.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -11,6 +12,8 @@ import { benchNormals } from './normals.bench.ts';
 import { benchChain } from './gaussian-chain.bench.ts';
 import { benchRegression } from './regression.bench.ts';
 import { benchRecursiveLm } from './recursive-lm.bench.ts';
+import { benchDcca } from './dcca.bench.ts';
+import { benchCharLm } from './char-lm.bench.ts';
 
 interface Row {
   oursPerGenerationMs: number;
@@ -24,7 +27,9 @@ const tasks = {
   regression: await benchRegression(),
   'recursive-lm': await benchRecursiveLm(),
 };
-const report = { date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, normals, tasks };
+// Neural tasks: training steps per second beside a PyTorch CPU reference of the same model and batch.
+const neural = { dcca: await benchDcca(), 'recursive-lm char': await benchCharLm() };
+const report = { date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, normals, tasks, neural };
 
 const ms = (x: number | null) => (x === null ? 'n/a' : x.toFixed(2));
 console.log(`normals: ours ${(normals.oursPerSec / 1e6).toFixed(1)} M/s, numpy ${normals.numpyPerSec ? (normals.numpyPerSec / 1e6).toFixed(1) : 'n/a'} M/s, time ratio ${normals.ratio?.toFixed(2) ?? 'n/a'}`);
@@ -39,6 +44,10 @@ console.table(
     })),
   ),
 );
+console.table([
+  ...neural.dcca.map((r) => ({ task: 'dcca', backend: r.backend, 'ours steps/s': r.oursStepsPerSec.toFixed(1), 'torch steps/s': r.torchStepsPerSec?.toFixed(1) ?? 'n/a', 'torch faster by': r.ratio?.toFixed(1) ?? 'n/a' })),
+  ...neural['recursive-lm char'].map((r) => ({ task: 'recursive-lm char', backend: r.backend, 'ours steps/s': r.oursStepsPerSecond.toFixed(1), 'torch steps/s': r.torchStepsPerSecond?.toFixed(1) ?? 'n/a', 'torch faster by': r.ratio?.toFixed(1) ?? 'n/a' })),
+]);
 const dir = join(ROOT, 'runs', 'bench');
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 1) + '\n');

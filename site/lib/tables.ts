@@ -39,7 +39,7 @@ export function leaderboardTable(data: SiteData): DataTable {
       const cov = coverage(method, data);
       return {
         rank: e.rank, tier: e.tier, entry: e.entry, method: e.method, kind: method?.kind ?? 'unknown',
-        iqm: e.iqm, ci_low: e.ci?.low, ci_high: e.ci?.high, settings_scored: e.settings, settings_missing: e.missing.length,
+        iqm: e.iqm, ci_low: e.ci?.low ?? null, ci_high: e.ci?.high ?? null, settings_scored: e.settings, settings_missing: e.missing.length,
         tasks_applicable: cov.applicable, tasks_total: cov.total, real_samples_per_chain: e.realSamplesPerChain, wall_ms: e.wallMs,
       };
     }),
@@ -83,8 +83,9 @@ export function scoresTable(data: SiteData, task?: string): DataTable {
       return {
         task: s.task, setting: s.setting, task_params: formatParams(s.taskParams), entry: s.entry, method: s.method, method_params: formatParams(s.methodParams),
         seeds: s.seeds, failed: s.failed, timeout: s.timeout, skipped: s.skipped,
-        normalized: s.normalized, normalized_low: s.normalizedCi?.low, normalized_high: s.normalizedCi?.high, normalized_note: s.normalizedNote ?? '',
-        final: s.final, final_low: s.finalCi?.low, final_high: s.finalCi?.high,
+        // `?? null`, not undefined: JSON rows must keep every column the CSV has.
+        normalized: s.normalized, normalized_low: s.normalizedCi?.low ?? null, normalized_high: s.normalizedCi?.high ?? null, normalized_note: s.normalizedNote ?? '',
+        final: s.final, final_low: s.finalCi?.low ?? null, final_high: s.finalCi?.high ?? null,
         steps_to_collapse: s.stepsToCollapse, censored: s.censored,
         real_samples_per_chain: s.realSamplesPerChain, wall_ms: s.wallMs,
         version, checkout, command: runCommand(s, (ok.length ? ok : records).map((r) => r.key.seed)),
@@ -108,7 +109,7 @@ export function taskLeaderboardTable(data: SiteData, task: string): DataTable {
     description: 'Entries ranked on this task alone: IQM over its settings of the normalized collapse area, with a stratified bootstrap interval.',
     columns: ['rank', 'tier', 'entry', 'method', 'iqm', 'ci_low', 'ci_high', 'settings_scored', 'settings_missing', 'real_samples_per_chain', 'wall_ms'],
     rows: entries.map((e) => ({
-      rank: e.rank, tier: e.tier, entry: e.entry, method: e.method, iqm: e.iqm, ci_low: e.ci?.low, ci_high: e.ci?.high,
+      rank: e.rank, tier: e.tier, entry: e.entry, method: e.method, iqm: e.iqm, ci_low: e.ci?.low ?? null, ci_high: e.ci?.high ?? null,
       settings_scored: e.settings, settings_missing: e.missing.length, real_samples_per_chain: e.realSamplesPerChain, wall_ms: e.wallMs,
     })),
   };
