@@ -8,6 +8,7 @@ import type { Batch, EstimateContext, FitContext, LossContext, MethodDefinition,
 import type { CellKey, MetricSeries } from './schema.ts';
 import { rngFromKey } from './rng.ts';
 import { summarize } from './stats.ts';
+import { poolWeightSums } from './pool.ts';
 
 export interface CellOutput {
   steps: number[];
@@ -76,7 +77,7 @@ export function runGenerational(
     model = sim.fit(pool, fitHook ? fitHook(fitCtx, params) : {});
     if (t === 0) anchor = model;
     if (estimateHook) {
-      const estimateCtx: EstimateContext = { t, task: task.id, taskParams: key.taskParams, anchor, poolSize: sim.poolSize(pool) };
+      const estimateCtx: EstimateContext = { t, task: task.id, taskParams: key.taskParams, anchor, poolSize: poolWeightSums(pool, sim.replicates) };
       model = estimateHook(model, estimateCtx, params);
     }
     steps.push(t);

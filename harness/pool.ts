@@ -116,3 +116,15 @@ export function reweightShares<D>(groups: PoolPart<D>[][], shares: readonly numb
     }),
   );
 }
+
+/** Per-replicate training-pool size: the sum of weights (samples count 1 where weights are omitted). */
+export function poolWeightSums<D>(pool: Pool<D>, replicates: number): Float64Array {
+  const sums = new Float64Array(replicates);
+  for (const { batch, weights } of pool.parts) {
+    for (let r = 0; r < replicates; r++) {
+      if (!weights) sums[r] += batch.size;
+      else for (let i = r * batch.size, end = i + batch.size; i < end; i++) sums[r] += weights[i];
+    }
+  }
+  return sums;
+}

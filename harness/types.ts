@@ -207,8 +207,6 @@ export interface GenerationalSimulation<D, M> {
   sample(model: M, n: number, rng: Rng, generation: number): Batch<D>;
   /** Per-replicate metric values (length `replicates` each) for the fitted model. */
   evaluate(model: M): Record<string, Float64Array>;
-  /** Per-replicate training-pool size (sum of weights). */
-  poolSize(pool: Pool<D>): Float64Array;
 }
 
 /** What a cell produces: the step axis values and per-metric series (mean, se, n per step). */

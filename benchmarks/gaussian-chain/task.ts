@@ -93,7 +93,6 @@ function gaussianChain(p: GaussianChainParams): GenerationalSimulation<Float64Ar
       else if (s > 0) for (let i = 0; i < model.cov.length; i++) model.cov[i] = (1 - s) * model.cov[i] + s * anchor.cov[i];
       return model;
     },
-    poolSize: (pool) => poolWeightSums(pool, R),
     evaluate(model) {
       const w2 = new Float64Array(R);
       const varRatio = new Float64Array(R);
@@ -253,17 +252,6 @@ function sqrtFactors(cov: Float64Array, R: number, d: number): Float64Array {
     else factors.set(psdSqrt(cov.subarray(c, c + d * d), d), c);
   }
   return factors;
-}
-
-function poolWeightSums(pool: Pool<Float64Array>, R: number): Float64Array {
-  const sums = new Float64Array(R);
-  for (const { batch, weights } of pool.parts) {
-    for (let r = 0; r < R; r++) {
-      if (!weights) sums[r] += batch.size;
-      else for (let i = 0; i < batch.size; i++) sums[r] += weights[r * batch.size + i];
-    }
-  }
-  return sums;
 }
 
 /** Symmetric PSD square root via eigendecomposition (negative round-off eigenvalues clipped to 0). */

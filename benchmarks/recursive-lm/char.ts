@@ -451,16 +451,6 @@ export function charSimulation(p: RecursiveLmParams, setup: Rng): GenerationalSi
       }
       return trainCharLm(pool, { ...shape, steps: p.steps, batch: p.batch, learningRate: p.learning_rate }, fitRng.fork(`fit ${fits++}`));
     },
-    poolSize(pool) {
-      const sums = new Float64Array(R);
-      for (const { batch, weights } of pool.parts) {
-        for (let r = 0; r < R; r++) {
-          if (!weights) sums[r] += batch.size;
-          else for (let i = r * batch.size; i < (r + 1) * batch.size; i++) sums[r] += weights[i];
-        }
-      }
-      return sums;
-    },
     evaluate(model) {
       const bpc = bitsPerChar(model, shape, evalChunks, L);
       // Generated text: as many chunks as the held-out text, at the sampling temperature / top-p.

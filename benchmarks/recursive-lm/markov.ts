@@ -106,16 +106,6 @@ export function markovSimulation(p: RecursiveLmParams, setup: Rng): Generational
       }
       return model;
     },
-    poolSize(pool) {
-      const sums = new Float64Array(R);
-      for (const { batch, weights } of pool.parts) {
-        for (let r = 0; r < R; r++) {
-          if (!weights) sums[r] += batch.size;
-          else for (let i = r * batch.size, end = i + batch.size; i < end; i++) sums[r] += weights[i];
-        }
-      }
-      return sums;
-    },
     evaluate(model) {
       checkModel(model, R * C * V);
       const l2 = new Float64Array(R);

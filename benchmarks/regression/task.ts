@@ -112,16 +112,6 @@ function regression(p: RegressionParams, setup: Rng): GenerationalSimulation<Reg
       return { origin: 'synthetic', generation, size: n, data: { X, y: labels(X, R, n, d, model.w, d, sigma0, rng) } };
     },
     fit: (pool, options) => fitRidge(moments.pool(pool), R, d, parseFitOptions(options)),
-    poolSize(pool) {
-      const sums = new Float64Array(R);
-      for (const { batch, weights } of pool.parts) {
-        for (let r = 0; r < R; r++) {
-          if (!weights) sums[r] += batch.size;
-          else for (let i = r * batch.size, end = i + batch.size; i < end; i++) sums[r] += weights[i];
-        }
-      }
-      return sums;
-    },
     evaluate(model) {
       const excess = new Float64Array(R);
       const testMse = new Float64Array(R);
