@@ -6,15 +6,13 @@
  *
  *   node --import tsx bench/char-lm.bench.ts [--backend wasm|cpu|node|node-gpu]
  */
-import { execFile } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { backendLabel, pickBackend } from '../harness/backend.ts';
 import { rngFromKey } from '../harness/rng.ts';
 import { corpus, trainCharLm, type CharData } from '../benchmarks/recursive-lm/char.ts';
 import type { Batch } from '../harness/types.ts';
+import { runReference } from './reference.ts';
 
-const PYTHON = process.env.CHAR_LM_BENCH_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./char_lm_torch.py', import.meta.url));
 
 export interface CharLmCase {
@@ -45,15 +43,8 @@ export const CHAR_LM_CASES: CharLmCase[] = [
 ];
 
 async function timeTorch(c: CharLmCase, repeats: number): Promise<{ rate: number; threads: number } | null> {
-  try {
-    const args = [SCRIPT, c.chains, c.batch, c.window, c.embedding, c.hidden, c.steps, repeats].map(String);
-    const { stdout } = await promisify(execFile)(PYTHON, args, { timeout: 600_000 });
-    const out = JSON.parse(stdout) as { stepsPerSecond: number; threads: number };
-    return { rate: out.stepsPerSecond, threads: out.threads };
-  } catch (error) {
-    console.warn(`note: PyTorch timing unavailable (${(error as Error).message.split('\n')[0]})`);
-    return null;
-  }
+  const out = await runReference<{ stepsPerSecond: number; threads: number }>(SCRIPT, [c.chains, c.batch, c.window, c.embedding, c.hidden, c.steps, repeats], 'PyTorch', 600_000);
+  return out && { rate: out.stepsPerSecond, threads: out.threads };
 }
 
 function timeOurs(c: CharLmCase, repeats: number): number {

@@ -8,15 +8,13 @@
  *
  *   node --import tsx bench/dcca.bench.ts
  */
-import { execFile } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import task from '../benchmarks/dcca/task.ts';
 import dcca from '../baselines/dcca/method.ts';
 import { runCell } from '../harness/loop.ts';
 import { activeBackend, pickBackend } from '../harness/backend.ts';
+import { runReference } from './reference.ts';
 
-const PYTHON = process.env.NORMALS_BENCH_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./dcca_torch.py', import.meta.url));
 
 export interface DccaCase {
@@ -43,14 +41,8 @@ export const DCCA_CASES: DccaCase[] = [
 ];
 
 async function timeTorch(c: DccaCase, repeats: number): Promise<number | null> {
-  try {
-    const args = [SCRIPT, c.view_dim, c.hidden, c.out_dim, c.batch, c.ns_iterations, c.steps, repeats].map(String);
-    const { stdout } = await promisify(execFile)(PYTHON, args, { timeout: 300_000 });
-    return (JSON.parse(stdout) as { stepsPerSecond: number }).stepsPerSecond;
-  } catch (error) {
-    console.warn(`note: PyTorch dcca timing unavailable (${(error as Error).message.split('\n')[0]})`);
-    return null;
-  }
+  const out = await runReference<{ stepsPerSecond: number }>(SCRIPT, [c.view_dim, c.hidden, c.out_dim, c.batch, c.ns_iterations, c.steps, repeats], 'PyTorch dcca');
+  return out && out.stepsPerSecond;
 }
 
 function timeOurs(c: DccaCase, repeats: number): number {

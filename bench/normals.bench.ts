@@ -14,10 +14,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { Bench } from 'tinybench';
 import { rngFromKey } from '../harness/rng.ts';
+import { PYTHON } from './reference.ts';
 
 const SIZE = 1_000_000;
-/** The interpreter with numpy; NORMALS_BENCH_PYTHON overrides it (e.g. to test the fallback). */
-const PYTHON = process.env.NORMALS_BENCH_PYTHON ?? '/usr/bin/python3';
 const NUMPY_SCRIPT = fileURLToPath(new URL('./normals_numpy.py', import.meta.url));
 
 export interface NormalsBenchResult {

@@ -9,14 +9,12 @@
  *
  *   node --import tsx bench/recursive-lm.bench.ts
  */
-import { execFile } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import task from '../benchmarks/recursive-lm/task.ts';
 import replace from '../baselines/replace/method.ts';
 import { runGenerational } from '../harness/loop.ts';
+import { runReference } from './reference.ts';
 
-const PYTHON = process.env.NORMALS_BENCH_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./recursive_lm_numpy.py', import.meta.url));
 
 export interface RecursiveLmCase {
@@ -57,17 +55,10 @@ export const RECURSIVE_LM_CASES: RecursiveLmCase[] = [
 ];
 
 async function timeNumpy(c: RecursiveLmCase, repeats: number): Promise<{ counts: Timing; tokens: Timing } | null> {
-  try {
-    const args = [SCRIPT, c.vocab, c.contexts, c.samples, c.replicates, c.generations, repeats].map(String);
-    const { stdout } = await promisify(execFile)(PYTHON, args, { timeout: 600_000 });
-    type Out = { perGenerationSeconds: number; perGenerationCpuSeconds: number };
-    const out = JSON.parse(stdout) as Record<'counts' | 'tokens', Out>;
-    const ms = (o: Out): Timing => ({ wall: o.perGenerationSeconds * 1000, cpu: o.perGenerationCpuSeconds * 1000 });
-    return { counts: ms(out.counts), tokens: ms(out.tokens) };
-  } catch (error) {
-    console.warn(`note: numpy recursive-lm timing unavailable (${(error as Error).message.split('\n')[0]})`);
-    return null;
-  }
+  type Out = { perGenerationSeconds: number; perGenerationCpuSeconds: number };
+  const out = await runReference<Record<'counts' | 'tokens', Out>>(SCRIPT, [c.vocab, c.contexts, c.samples, c.replicates, c.generations, repeats], 'numpy recursive-lm', 600_000);
+  const ms = (o: Out): Timing => ({ wall: o.perGenerationSeconds * 1000, cpu: o.perGenerationCpuSeconds * 1000 });
+  return out && { counts: ms(out.counts), tokens: ms(out.tokens) };
 }
 
 function timeOurs(c: RecursiveLmCase, repeats: number): Timing {

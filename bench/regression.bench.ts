@@ -5,15 +5,13 @@
  *
  *   node --import tsx bench/regression.bench.ts
  */
-import { execFile } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { Bench } from 'tinybench';
 import task from '../benchmarks/regression/task.ts';
 import replace from '../baselines/replace/method.ts';
 import { runGenerational } from '../harness/loop.ts';
+import { runReference } from './reference.ts';
 
-const PYTHON = process.env.NORMALS_BENCH_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./regression_numpy.py', import.meta.url));
 
 export interface RegressionCase {
@@ -39,14 +37,8 @@ export const REGRESSION_CASES: RegressionCase[] = [
 ];
 
 async function timeNumpy(c: RegressionCase, repeats: number): Promise<number | null> {
-  try {
-    const args = [SCRIPT, c.dim, c.samples, c.replicates, c.generations, c.test_samples, repeats].map(String);
-    const { stdout } = await promisify(execFile)(PYTHON, args, { timeout: 300_000 });
-    return (JSON.parse(stdout) as { perGenerationSeconds: number }).perGenerationSeconds * 1000;
-  } catch (error) {
-    console.warn(`note: numpy regression timing unavailable (${(error as Error).message.split('\n')[0]})`);
-    return null;
-  }
+  const out = await runReference<{ perGenerationSeconds: number }>(SCRIPT, [c.dim, c.samples, c.replicates, c.generations, c.test_samples, repeats], 'numpy regression');
+  return out && out.perGenerationSeconds * 1000;
 }
 
 async function timeOurs(c: RegressionCase, repeats: number): Promise<number> {
