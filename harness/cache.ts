@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, exists
 import { join } from 'node:path';
 import { ResultRecord } from './schema.ts';
 import type { PlannedCell } from './cells.ts';
-import type { Registry } from './registry.ts';
+import { findMethod, findTask, type Registry } from './registry.ts';
 import { InputError } from './params.ts';
 
 export class ResultStore {
@@ -61,8 +61,8 @@ export function parseRecordFile(path: string): ResultRecord {
 
 /** Why a record no longer describes the current code, or undefined when it is current. */
 export function staleReason(record: ResultRecord, registry: Registry): string | undefined {
-  const task = registry.tasks.find((t) => t.definition.id === record.key.task);
-  const method = registry.methods.find((m) => m.definition.id === record.key.method);
+  const task = findTask(registry, record.key.task);
+  const method = findMethod(registry, record.key.method);
   if (!task) return `task ${record.key.task} no longer exists`;
   if (!method) return `method ${record.key.method} no longer exists`;
   if (record.provenance.taskHash !== task.hash) return `task ${task.definition.id} changed since the record was computed`;

@@ -95,6 +95,16 @@ export async function hashFolder(folder: string, exclude: ReadonlySet<string> = 
   return sha256Hex(parts.join('\n'));
 }
 
+/** The registered task with this id, if any. */
+export function findTask(registry: Registry, id: string): Entry<TaskDefinition<any>> | undefined {
+  return registry.tasks.find((t) => t.definition.id === id);
+}
+
+/** The registered baseline or method with this id, if any. */
+export function findMethod(registry: Registry, id: string): Entry<MethodDefinition<any>> | undefined {
+  return registry.methods.find((m) => m.definition.id === id);
+}
+
 /** Why a method does not apply to a task, or undefined when it does. */
 export function inapplicableReason(task: TaskDefinition<any>, method: MethodDefinition<any>, taskParams?: Record<string, unknown>): string | undefined {
   const missing = (Object.keys(method.hooks) as (keyof typeof method.hooks)[]).filter(

@@ -3,7 +3,7 @@
  * over current records, and theory curves per scored setting.
  */
 import type { ResultRecord } from './schema.ts';
-import type { Registry } from './registry.ts';
+import { findTask, type Registry } from './registry.ts';
 import type { MetricSpec, TaskDefinition, TheoryCurve } from './types.ts';
 import { staleReason } from './cache.ts';
 import { score, type Scores, type TaskInfo } from './scoring.ts';
@@ -72,7 +72,7 @@ export function theoryBySetting(registry: Registry, scores: Scores): { setting: 
   for (const row of scores.settings) {
     if (seen.has(row.setting)) continue;
     seen.add(row.setting);
-    const task = registry.tasks.find((t) => t.definition.id === row.task)?.definition;
+    const task = findTask(registry, row.task)?.definition;
     if (task?.theory) out.push({ setting: row.setting, curves: task.theory(task.params.parse(row.taskParams)) });
   }
   return out;

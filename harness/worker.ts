@@ -3,19 +3,18 @@
  * children, not in the parent, so that a method that hangs can be killed at its time limit
  * and one that crashes the process (or runs out of memory) fails only its own cell.
  */
-import { loadRegistry } from './registry.ts';
+import { findMethod, findTask, loadRegistry, type Registry } from './registry.ts';
 import { executeCell, makeRecord, type CellJob } from './cell.ts';
 import { loadBackend } from './backend.ts';
 
-import type { Registry } from './registry.ts';
 
 const registries = new Map<string, Promise<Registry>>();
 
 process.on('message', async (job: CellJob) => {
   if (!registries.has(job.root)) registries.set(job.root, loadRegistry(job.root));
   const registry = await registries.get(job.root)!;
-  const task = registry.tasks.find((t) => t.definition.id === job.key.task)!.definition;
-  const method = registry.methods.find((m) => m.definition.id === job.key.method)!.definition;
+  const task = findTask(registry, job.key.task)!.definition;
+  const method = findMethod(registry, job.key.method)!.definition;
   if (job.backend !== undefined) {
     try {
       await loadBackend(job.backend);

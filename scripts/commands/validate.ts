@@ -14,7 +14,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { loadRegistry, inapplicableReason, ROOT, type Registry } from '../../harness/registry.ts';
+import { findMethod, loadRegistry, inapplicableReason, ROOT, type Registry } from '../../harness/registry.ts';
 import { planCells, type PlannedCell } from '../../harness/cells.ts';
 import { ResultStore } from '../../harness/cache.ts';
 import { runCells } from '../../harness/engine.ts';
@@ -110,7 +110,7 @@ export async function validateMethods(root: string, folders: string[], options: 
 
   const cells: { report: MethodReport; cell: PlannedCell }[] = [];
   for (const report of runnable) {
-    const entry = registry.methods.find((m) => m.definition.id === report.id);
+    const entry = report.id === null ? undefined : findMethod(registry, report.id);
     if (!entry) continue; // a folder the registry does not discover (methods/_template): static checks only
     const reasons: string[] = [];
     for (const { definition: task } of registry.tasks) {

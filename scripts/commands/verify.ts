@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { join } from 'node:path';
-import { loadRegistry } from '../../harness/registry.ts';
+import { findMethod, findTask, loadRegistry } from '../../harness/registry.ts';
 import { runProvenance } from '../../harness/provenance.ts';
 import { executeCell, type CellJob } from '../../harness/cell.ts';
 import { backendFromLabel, loadBackend } from '../../harness/backend.ts';
@@ -28,8 +28,8 @@ export function register(program: Command): void {
           outcome.skipped++;
           continue;
         }
-        const task = registry.tasks.find((t) => t.definition.id === record.key.task)!;
-        const method = registry.methods.find((m) => m.definition.id === record.key.method)!;
+        const task = findTask(registry, record.key.task)!;
+        const method = findMethod(registry, record.key.method)!;
         // A TF.js cell is recomputed on the backend it recorded (numbers differ across backends).
         const backend = backendFromLabel(record.provenance.backend);
         if (backend) await loadBackend(backend);
