@@ -14,6 +14,7 @@ import { benchRegression } from './regression.bench.ts';
 import { benchRecursiveLm } from './recursive-lm.bench.ts';
 import { benchDcca } from './dcca.bench.ts';
 import { benchCharLm } from './char-lm.bench.ts';
+import { benchDiffusion } from './diffusion.bench.ts';
 
 interface Row {
   oursPerGenerationMs: number;
@@ -28,7 +29,7 @@ const tasks = {
   'recursive-lm': await benchRecursiveLm(),
 };
 // Neural tasks: training steps per second beside a PyTorch CPU reference of the same model and batch.
-const neural = { dcca: await benchDcca(), 'recursive-lm char': await benchCharLm() };
+const neural = { dcca: await benchDcca(), 'recursive-lm char': await benchCharLm(), diffusion: await benchDiffusion() };
 const report = { date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, normals, tasks, neural };
 
 const ms = (x: number | null) => (x === null ? 'n/a' : x.toFixed(2));
@@ -47,7 +48,12 @@ console.table(
 console.table([
   ...neural.dcca.map((r) => ({ task: 'dcca', backend: r.backend, 'ours steps/s': r.oursStepsPerSec.toFixed(1), 'torch steps/s': r.torchStepsPerSec?.toFixed(1) ?? 'n/a', 'torch faster by': r.ratio?.toFixed(1) ?? 'n/a' })),
   ...neural['recursive-lm char'].map((r) => ({ task: 'recursive-lm char', backend: r.backend, 'ours steps/s': r.oursStepsPerSecond.toFixed(1), 'torch steps/s': r.torchStepsPerSecond?.toFixed(1) ?? 'n/a', 'torch faster by': r.ratio?.toFixed(1) ?? 'n/a' })),
+  ...neural.diffusion.map((r) => ({ task: `diffusion hidden=${r.hidden}`, backend: r.backend, 'ours steps/s': r.oursStepsPerSecond.toFixed(1), 'torch steps/s': r.torchStepsPerSecond?.toFixed(1) ?? 'n/a', 'torch faster by': r.ratio?.toFixed(1) ?? 'n/a' })),
 ]);
+// Diffusion sampling (sampleDdpm): time per run, ours / PyTorch.
+console.table(
+  neural.diffusion.map((r) => ({ task: `diffusion sampling hidden=${r.hidden}`, case: `${r.samples} points × T=${r.T}`, backend: r.backend, 'ours ms': ms(r.oursSampleMs), 'torch ms': ms(r.torchSampleMs), ratio: r.sampleRatio?.toFixed(2) ?? 'n/a' })),
+);
 const dir = join(ROOT, 'runs', 'bench');
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 1) + '\n');

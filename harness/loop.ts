@@ -1,10 +1,10 @@
 /**
  * The cell loops. Trained tasks (step axis `epoch`) run their own training protocol
  * (runTraining). The generational loop: generation 0 is fit on real data; generation t ≥ 1 is fit on the
- * pool the method's `pool` hook builds from the model of generation t−1 (and, where the
+ * pool the method's `pool` (or `filter`) hook builds from the model of generation t−1 (and, where the
  * method asks, fresh real data). All replicates advance together (vectorized chains).
  */
-import type { Batch, EstimateContext, FitContext, LossContext, MethodDefinition, Pool, PoolContext, TaskDefinition, TrainedTask, TrainingContext } from './types.ts';
+import type { Batch, CreditContext, EstimateContext, Features, FilterContext, FitContext, LossContext, MethodDefinition, Pool, PoolContext, TaskDefinition, TrainedTask, TrainingContext } from './types.ts';
 import type { CellKey, MetricSeries } from './schema.ts';
 import { rngFromKey } from './rng.ts';
 import { summarize } from './stats.ts';
@@ -30,14 +30,21 @@ export function runGenerational(
   key: CellKey,
 ): CellOutput {
   // Independent streams per role, all derived from the cell key: adding a draw in one role
-  // never shifts another's numbers.
+  // never shifts another's numbers. Setup, real data and sampling streams leave the method out
+  // of the key (common random numbers): every method of a setting and seed starts from the
+  // same generation-0 data and fit, so differences between methods are paired, not noise.
   if (task.stepAxis !== 'generation') throw new CellError(`task ${task.id} is not generational (step axis ${task.stepAxis}): run it with runCell`);
-  const sim = task.simulation(key.taskParams, rngFromKey(key, 'setup'));
-  const realRng = rngFromKey(key, 'real');
-  const sampleRng = rngFromKey(key, 'sample');
+  const shared = { task: key.task, taskParams: key.taskParams, seed: key.seed };
+  const sim = task.simulation(key.taskParams, rngFromKey(shared, 'setup'));
+  const realRng = rngFromKey(shared, 'real');
+  const sampleRng = rngFromKey(shared, 'sample');
   const methodRng = rngFromKey(key, 'method');
-  const { pool: poolHook = replacePool, fit: fitHook, estimate: estimateHook } = method.hooks;
+  const { pool: poolHook = replacePool, filter: filterHook, fit: fitHook, estimate: estimateHook } = method.hooks;
+  if (method.hooks.pool && filterHook) throw new CellError(`method ${method.id} implements both pool and filter; a filter builds the pool itself`);
+  if (filterHook && !sim.features) throw new CellError(`task ${task.id} exposes filter but its simulation has no features()`);
   const params = key.methodParams;
+  // Features are a pure function of (batch, generation-0 model): computed once per batch.
+  const features = new WeakMap<Batch<unknown>, Features>();
 
   const steps: number[] = [];
   const perMetric = new Map<string, Float64Array[]>();
@@ -69,7 +76,19 @@ export function runGenerational(
           return batch;
         },
       };
-      pool = poolHook(ctx, params);
+      if (filterHook) {
+        const filterCtx: FilterContext<unknown> = {
+          ...ctx,
+          features: (batch) => {
+            let f = features.get(batch);
+            if (!f) features.set(batch, (f = sim.features!(batch, anchor)));
+            return f;
+          },
+        };
+        pool = filterHook(filterCtx, params);
+      } else {
+        pool = poolHook(ctx, params);
+      }
       checkPool(pool, sim.replicates, t);
       markUsed(pool, used);
     }
@@ -112,11 +131,12 @@ export function runGenerational(
  */
 export function runTraining(task: TrainedTask<any>, method: MethodDefinition<any>, key: CellKey): CellOutput {
   const params = key.methodParams;
-  const lossHook = method.hooks.loss;
+  const { loss: lossHook, credit: creditHook } = method.hooks;
   const ctx: TrainingContext = {
     rng: (role) => rngFromKey(key, role),
     sharedRng: (role) => rngFromKey({ task: key.task, taskParams: key.taskParams, seed: key.seed }, role),
     ...(lossHook && { loss: (c: LossContext) => lossHook(c, params) }),
+    ...(creditHook && { credit: (c: CreditContext) => creditHook(c, params) }),
     options: method.training ? method.training(params) : {},
     method: method.id,
   };

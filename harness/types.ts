@@ -16,10 +16,11 @@ export const PROFILES: readonly Profile[] = ['quick', 'standard', 'full'];
  * Extension points. A method applies to a task when the task exposes every hook the
  * method implements.
  * - `pool`: build generation t's training pool (which batches, with which per-sample weights).
- * - `filter`: select among synthetic candidates, given task-provided features.
+ * - `filter`: build the pool by selecting among candidates, given task-provided features
+ *   (FilterContext); a method implements `pool` or `filter`, not both.
  * - `fit`: regularization or loss terms at fit time (task-specific fit options).
  * - `estimate`: correct a fitted parametric estimate.
- * - `credit`: per-timestep weights in policy-gradient fine-tuning.
+ * - `credit`: per-timestep weights (and the objective) in policy-gradient fine-tuning.
  * - `loss`: the training objective of a trained (epoch-axis) task, e.g. DCCA: the method turns
  *   the task's objective terms at one training step into the scalar to minimize, and may pick
  *   training options (encoder kind, which checkpoint is reported). Exposed only by
@@ -121,6 +122,65 @@ export interface PoolContext<D> {
 }
 
 /**
+ * Per-sample features a task provides to `filter` hooks (e.g. diffusion: hidden activations
+ * of the generation-0 denoiser, which saw real data only), replicate-major like batches.
+ */
+export interface Features {
+  /** Feature dimension. */
+  dim: number;
+  /** `values[(r * size + i) * dim + j]`: feature j of sample i of replicate r. */
+  values: Float32Array;
+  /** The class each sample was drawn for (class-conditional tasks), `labels[r * size + i]`. */
+  labels: Int32Array;
+  classes: number;
+}
+
+/**
+ * What a `filter` hook sees: everything a pool hook sees, plus the task's features of any
+ * batch (computed once per batch and cached). A filter builds the pool by selection (weights).
+ */
+export interface FilterContext<D> extends PoolContext<D> {
+  features(batch: Batch<D>): Features;
+}
+
+/**
+ * What a `credit` hook sees in policy-gradient fine-tuning of a diffusion sampler
+ * (benchmarks/diffusion-align): the stochastic sampler's steps. Step i moves x from timestep
+ * τ_i to τ_{i−1} as x' = x/√α_i − C_i(σ)·ε̂ + σ·z, so the log-probability ratio of a new policy
+ * to the sampling one at step i is −[w_i·Δε̂·z + ½‖w_i·Δε̂‖²] with w_i(σ) = C_i(σ)/σ: the weight
+ * σ gives that step's credit.
+ */
+export interface CreditContext {
+  task: string;
+  taskParams: Record<string, unknown>;
+  /** Sampler steps. */
+  steps: number;
+  /** The sampler's native noise std per step (DDIM with η = 1). */
+  nativeSigma: Float64Array;
+  /** The largest valid σ per step (σ² ≤ 1 − ᾱ_{τ_{i−1}}). */
+  maxSigma: Float64Array;
+  /** w_i(σ) = C_i(σ)/σ. */
+  weight(step: number, sigma: number): number;
+}
+
+/**
+ * A `credit` hook's answer: the noise std per sampler step (which sets each step's weight), an
+ * optional per-step factor on the log-ratio,
+ * and the policy objective to minimize given the task's per-step terms (TF.js tensors typed
+ * `unknown` here; benchmarks/diffusion-align's `PolicyObjectiveContext` says what they hold).
+ */
+export interface CreditAssignment {
+  sigma: Float64Array;
+  /**
+   * Per-step factor on the log-ratio (default 1): the gradient credit of step i at the
+   * sampling policy is scale_i·w_i(σ_i).
+   */
+  scale?: Float64Array;
+  // Method syntax (bivariant parameters): a hook may declare the task's richer context type.
+  objective(ctx: unknown): unknown;
+}
+
+/**
  * What a `fit` hook returns: task-specific fit options, documented in each task's README
  * (e.g. `{ ridge: 0.1 }` for regression, `{ shrinkage: 0.2 }` for gaussian-chain).
  */
@@ -173,6 +233,8 @@ export type TrainingOptions = Record<string, string | number>;
 /** Hook implementations. Each is optional; a method applies where its hooks are exposed. */
 export interface Hooks<P> {
   pool?: (ctx: PoolContext<unknown>, params: P) => Pool<unknown>;
+  /** Builds the pool by selecting among candidates with the task's features (instead of `pool`). */
+  filter?: (ctx: FilterContext<unknown>, params: P) => Pool<unknown>;
   fit?: (ctx: FitContext, params: P) => FitOptions;
   estimate?: (model: unknown, ctx: EstimateContext, params: P) => unknown;
   /**
@@ -182,6 +244,8 @@ export interface Hooks<P> {
    */
   // Method syntax (bivariant parameters): a hook may declare the task's richer context type.
   loss?(ctx: LossContext, params: P): unknown;
+  /** Per-step credit and objective of policy-gradient fine-tuning (see CreditContext). */
+  credit?: (ctx: CreditContext, params: P) => CreditAssignment;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -207,6 +271,11 @@ export interface GenerationalSimulation<D, M> {
   sample(model: M, n: number, rng: Rng, generation: number): Batch<D>;
   /** Per-replicate metric values (length `replicates` each) for the fitted model. */
   evaluate(model: M): Record<string, Float64Array>;
+  /**
+   * Per-sample features for `filter` hooks, from the generation-0 model `anchor` (required
+   * when the task exposes `filter`).
+   */
+  features?(batch: Batch<D>, anchor: M): Features;
 }
 
 /** What a cell produces: the step axis values and per-metric series (mean, se, n per step). */
@@ -236,6 +305,8 @@ export interface TrainingContext {
   sharedRng(role: string): Rng;
   /** The method's `loss` hook bound to its parameters, or undefined (the task's plain objective). */
   loss?: (ctx: LossContext) => unknown;
+  /** The method's `credit` hook bound to its parameters, or undefined. */
+  credit?: (ctx: CreditContext) => CreditAssignment;
   /** The method's fixed training options (MethodDefinition.training), {} when none. */
   options: TrainingOptions;
   /** Method id, for error messages. */

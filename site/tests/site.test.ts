@@ -117,7 +117,11 @@ beforeAll(async () => {
   const budget = ['--seeds', '2', '--set', 'replicates=100', '--set', 'generations=8', '--out', results];
   const publish = (id: string) => exec('node', [BIN, 'publish', '--from', results, '--results', published, '--id', id, '--profile', 'quick'], { cwd: ROOT });
   const t0 = performance.now();
-  await exec('node', [BIN, 'run', '--profile', 'quick', ...budget], { cwd: ROOT, maxBuffer: 1 << 26 });
+  const statistical = ['gaussian-chain', 'regression', 'recursive-lm', 'dcca'].flatMap((id) => ['--task', id]);
+  await exec('node', [BIN, 'run', '--profile', 'quick', ...statistical, ...budget], { cwd: ROOT, maxBuffer: 1 << 26 });
+  // The diffusion tasks with tiny models (their budgets have their own parameter names).
+  const diffusion = ['--task', 'diffusion', '--task', 'diffusion-align', '--seeds', '2', '--set', 'generations=2', '--set', 'train_steps=60', '--set', 'pretrain_steps=60', '--set', 'epochs=2', '--set', 'eval_every=1', '--set', 'eval_samples=200', '--set', 'hidden=16'];
+  await exec('node', [BIN, 'run', '--profile', 'quick', ...diffusion, '--out', results], { cwd: ROOT, maxBuffer: 1 << 26 });
   await publish(RUN_IDS[1]);
   const t1 = performance.now();
   const sweep = ['--task', 'gaussian-chain', '--method', 'replace', '--method', 'real-only', '--method', 'accumulate', '--set', 'samples=10,20,40', '--set', 'samples_growth=0,1'];
