@@ -27,7 +27,8 @@ async function runJson(args: string[]): Promise<{ records: ResultRecord[]; score
   expect(code, stderr).toBe(0);
   return JSON.parse(stdout);
 }
-const tiny = ['--set', 'generations=3', '--set', 'replicates=40', '--seeds', '2'];
+// The diffusion tasks' budgets have their own names: tiny models, few steps and samples.
+const tiny = ['--set', 'generations=3', '--set', 'replicates=40', '--seeds', '2', '--set', 'train_steps=30', '--set', 'pretrain_steps=30', '--set', 'epochs=2', '--set', 'real=100', '--set', 'eval_samples=100'];
 const numbers = (records: ResultRecord[]) => records.map((r) => JSON.stringify([r.id, r.status, r.steps, r.metrics, r.budget]));
 
 describe('smoke: every task × method through the CLI', () => {

@@ -91,3 +91,13 @@ describe('diffusion-align', () => {
     expect(() => run(probe([], (ctx) => Float64Array.from(ctx.nativeSigma, (s) => s || 0.1)))).toThrow(`credit hook of probe: sigma[${tiny.sampler_steps - 1}] = 0.1 must be 0 (the sampler's deterministic last step)`);
   });
 });
+
+describe('matched-reward reading of the curves', () => {
+  it('interpolates the first crossing of a target and the value there', async () => {
+    const { firstCrossing, valueAt } = await import('./matched.ts');
+    expect(firstCrossing([0, 3, 6, 9], [-3, -2, -1, -1.2], -1.5)).toBeCloseTo(4.5, 12);
+    expect(firstCrossing([0, 3], [-3, -2], -1.5)).toBeUndefined();
+    expect(firstCrossing([0, 3], [-1, -2], -1.5)).toBe(0);
+    expect(valueAt([0, 3, 6], [1, 0.4, 0.1], 4.5)).toBeCloseTo(0.25, 12);
+  });
+});

@@ -50,11 +50,11 @@ const Params = z.object({
   sampler_steps: z.number().int().min(2).max(1000).default(20).describe('steps of the stochastic DDIM sampler the policy acts through'),
   target_x: z.number().default(2.5).describe('reward r(x) = −‖x − (target_x, target_y)‖'),
   target_y: z.number().default(0.5).describe('reward target, second coordinate'),
-  epochs: z.number().int().min(1).max(10_000).default(30).describe('policy-gradient epochs'),
+  epochs: z.number().int().min(1).max(10_000).default(45).describe('policy-gradient epochs'),
   groups: z.number().int().min(1).max(4096).default(16).describe('prompts (class labels) per epoch'),
   group_size: z.number().int().min(2).max(256).default(8).describe('trajectories per prompt; advantages are normalized within a group'),
   updates: z.number().int().min(1).max(100).default(2).describe('Adam steps per epoch on the epoch’s trajectories'),
-  learning_rate: z.number().positive().max(1).default(1e-3).describe('fine-tuning Adam step size'),
+  learning_rate: z.number().positive().max(1).default(3e-4).describe('fine-tuning Adam step size'),
   eval_every: z.number().int().min(1).max(10_000).default(3).describe('evaluate every this many epochs (and at epoch 0)'),
   eval_samples: z.number().int().min(50).max(20_000).default(1000).describe('generated and held-out real samples per evaluation'),
 });
@@ -88,8 +88,8 @@ export default defineTask({
   params: Params,
   profiles: {
     quick: {},
-    standard: { pretrain_steps: 1500, epochs: 60, eval_every: 5, eval_samples: 2000 },
-    full: { pretrain_steps: 3000, hidden: 128, epochs: 120, groups: 32, eval_every: 10, eval_samples: 2000 },
+    standard: { pretrain_steps: 1500, epochs: 90, eval_every: 3, eval_samples: 2000 },
+    full: { pretrain_steps: 3000, hidden: 128, epochs: 150, groups: 32, eval_every: 5, eval_samples: 2000 },
   },
   metrics: [
     { name: 'recall', description: 'k-NN recall (k = 5) of held-out real points under the native sampler’s samples: the diversity the fine-tuning keeps', direction: 'higher', primary: true },

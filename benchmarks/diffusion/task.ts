@@ -15,7 +15,7 @@
  *
  * Hooks: `pool` (every generational baseline, fresh-data mixing) and `filter`: the task's
  * features of a sample are the hidden activations of the generation-0 denoiser (trained on
- * real data only) at mid timesteps, with the null label so they carry no conditioning.
+ * real data only) at low-to-mid timesteps, with the null label so they carry no conditioning.
  *
  * Determinism: every draw (data, initial weights, minibatches, diffusion noise, labels) comes
  * from streams of the cell key; fit/sample/evaluate are called in a fixed order and fork their
@@ -33,7 +33,7 @@ const Params = z.object({
   real: z.number().int().min(16).max(1_000_000).default(1000).describe('real training samples at generation 0 (per replicate)'),
   samples: z.number().int().min(16).max(1_000_000).default(1000).describe('synthetic samples each generation contributes, n_t for t ≥ 1'),
   generations: z.number().int().min(1).max(1000).default(6).describe('generations after generation 0'),
-  replicates: z.number().int().min(1).max(64).default(1).describe('independent chains per cell (each trains its own models; seeds give the intervals)'),
+  chains: z.number().int().min(1).max(16).default(1).describe('independent chains per cell (each trains its own networks, one after the other; seeds give the intervals)'),
   eval_samples: z.number().int().min(50).max(20_000).default(1000).describe('generated and held-out real samples per metric evaluation'),
   guidance: z.number().min(0).max(20).default(0).describe('classifier-free guidance w of every sampler (synthetic data and evaluation): ε̃ = (1 + w)·ε̂(x, c) − w·ε̂(x, ∅); w > 0 is the sampling bias of MAD'),
   init: z.enum(['scratch', 'finetune']).default('scratch').describe('generation t ≥ 1 trains from a fresh initialization (scratch) or from generation t−1’s weights (finetune)'),
@@ -51,8 +51,13 @@ const Params = z.object({
 });
 export type DiffusionParams = z.infer<typeof Params>;
 
-/** Timesteps (fractions of T) whose denoiser activations, averaged, are a sample's latent. */
-export const LATENT_FRACTIONS = [0.25, 0.5] as const;
+/**
+ * Timesteps (fractions of T) whose denoiser activations, averaged, are a sample's latent:
+ * ᾱ ≈ 0.97 and 0.79, where a 2-D sample still shows its class. (At 0.25·T and 0.5·T, ᾱ ≈ 0.52
+ * and 0.08, a probe on the latents reached only 0.52 mean confidence on spirals' 3 classes,
+ * against 0.94 here; ring: 0.55 against 0.99.)
+ */
+export const LATENT_FRACTIONS = [0.05, 0.15] as const;
 
 /** Labelled points of all replicates, replicate-major: point i of replicate r at (r·size + i). */
 export interface Points {
@@ -80,9 +85,9 @@ export default defineTask({
   stepAxis: 'generation',
   params: Params,
   profiles: {
-    quick: {},
+    quick: { real: 300, samples: 300 },
     standard: { generations: 20, train_steps: 1500, eval_samples: 2000 },
-    full: { generations: 25, train_steps: 3000, hidden: 128, eval_samples: 2000, replicates: 2 },
+    full: { generations: 25, train_steps: 3000, hidden: 128, eval_samples: 2000, chains: 2 },
   },
   metrics: [
     { name: 'mmd', description: 'unbiased MMD² between generated and held-out real points, Gaussian kernels of bandwidth 0.1, 0.3 and 1 summed', direction: 'lower', primary: true },
@@ -104,7 +109,7 @@ export function diffusionSimulation(p: DiffusionParams, rng: Rng): GenerationalS
   const schedule: Schedule = linearSchedule(p.diffusion_steps, p.beta_min, p.beta_max);
   const config: DenoiserConfig = { hidden: p.hidden, layers: p.layers, timeEmbedding: p.time_embedding, classes: data.classes };
   const latentSteps = LATENT_FRACTIONS.map((f) => Math.max(1, Math.round(f * p.diffusion_steps)));
-  const R = p.replicates;
+  const R = p.chains;
 
   // One held-out real set for every generation's metrics (drawn first from the setup stream).
   const heldout = drawReal(p.eval_samples, rng.fork('heldout'), 1).points;
