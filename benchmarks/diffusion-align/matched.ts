@@ -12,6 +12,7 @@
 import Table from 'cli-table3';
 import { ResultStore } from '../../harness/cache.ts';
 import task from './task.ts';
+import { findMethod, loadRegistry } from '../../harness/registry.ts';
 
 /** Where a curve first reaches `target` (upward), interpolated between steps; undefined if never. */
 export function firstCrossing(steps: number[], values: number[], target: number): number | undefined {
@@ -33,23 +34,31 @@ export function valueAt(steps: number[], values: number[], x: number): number {
   return values[values.length - 1];
 }
 
-function main(folder: string, target: number): void {
+async function main(folder: string, target: number): Promise<void> {
+  const registry = await loadRegistry();
+  const findMethodDefaults = (id: string): Record<string, unknown> => findMethod(registry, id)?.definition.params.parse({}) ?? {};
   const records = new ResultStore(folder).readAll().filter((r) => r.key.task === 'diffusion-align' && r.status === 'ok');
   if (records.length === 0) throw new Error(`no diffusion-align results in ${folder}/cells`);
   const defaults: Record<string, unknown> = task.params.parse({});
   // A setting is named by its parameters that differ from the defaults.
   const setting = (params: Record<string, unknown>) => Object.entries(params).filter(([k, v]) => defaults[k] !== v).map(([k, v]) => `${k}=${v}`).join(' ') || 'defaults';
   const table = new Table({ head: ['setting', 'entry', 'seed', `epochs to reward ${target}`, 'recall there', 'modes there', 'final reward', 'final recall'] });
-  records.sort((a, b) => setting(a.key.taskParams).localeCompare(setting(b.key.taskParams)) || a.key.method.localeCompare(b.key.method) || a.key.seed - b.key.seed);
+  // An entry is named by its method parameters that differ from the method's defaults.
+  const entry = (method: string, params: Record<string, unknown>) => {
+    const own = findMethodDefaults(method);
+    const changed = Object.entries(params).filter(([k, v]) => own[k] !== v).map(([k, v]) => `${k}=${v}`);
+    return changed.length > 0 ? `${method}(${changed.join(', ')})` : method;
+  };
+  records.sort((a, b) => setting(a.key.taskParams).localeCompare(setting(b.key.taskParams)) || entry(a.key.method, a.key.methodParams).localeCompare(entry(b.key.method, b.key.methodParams)) || a.key.seed - b.key.seed);
   for (const r of records) {
     if (r.status !== 'ok') continue;
     const reward = r.metrics.reward.mean;
     const recall = r.metrics.recall.mean;
     const modes = r.metrics.modes_covered.mean;
     const at = firstCrossing(r.steps, reward, target);
-    table.push([setting(r.key.taskParams), r.key.method, r.key.seed, at === undefined ? 'never' : at.toFixed(1), at === undefined ? '—' : valueAt(r.steps, recall, at).toFixed(3), at === undefined ? '—' : valueAt(r.steps, modes, at).toFixed(1), reward.at(-1)!.toFixed(3), recall.at(-1)!.toFixed(3)]);
+    table.push([setting(r.key.taskParams), entry(r.key.method, r.key.methodParams), r.key.seed, at === undefined ? 'never' : at.toFixed(1), at === undefined ? '—' : valueAt(r.steps, recall, at).toFixed(3), at === undefined ? '—' : valueAt(r.steps, modes, at).toFixed(1), reward.at(-1)!.toFixed(3), recall.at(-1)!.toFixed(3)]);
   }
   console.log(table.toString());
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main(process.argv[2] ?? 'runs/latest', Number(process.argv[3] ?? -1.5));
+if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv[2] ?? 'runs/latest', Number(process.argv[3] ?? -1.5));

@@ -87,6 +87,19 @@ describe(method.id, () => {
     expect(sigma[S - 1]).toBe(0);
   });
 
+  it('ablations: credit=scale keeps the native σ with every weight scaled to w̄; credit=native changes nothing', () => {
+    const ctx = creditContext(100, 20);
+    const { target } = proportionateCredit(ctx);
+    const scaled = method.hooks.credit!(ctx, method.params.parse({ credit: 'scale' }));
+    const native = method.hooks.credit!(ctx, method.params.parse({ credit: 'native' }));
+    for (let i = 0; i < 19; i++) {
+      expect(scaled.sigma[i]).toBe(ctx.nativeSigma[i]);
+      expect(scaled.scale![i] * ctx.weight(i, scaled.sigma[i])).toBeCloseTo(target, 9);
+      expect(native.sigma[i]).toBe(ctx.nativeSigma[i]);
+      expect(native.scale![i]).toBe(1);
+    }
+  });
+
   it('minimizes the log-hinge mean max(0, ξ|A| − A·log ρ); grpo the clipped ratio objective', () => {
     const tf = tfjs();
     const ctx = creditContext(100, 20);

@@ -31,6 +31,10 @@ import type { PolicyObjectiveContext } from '../../benchmarks/diffusion-align/ta
 
 const Params = z.object({
   xi: z.number().positive().max(10).default(0.2).describe('ξ of the log-hinge max(0, ξ|A| − A·log ρ)'),
+  credit: z
+    .enum(['sigma', 'scale', 'native'])
+    .default('sigma')
+    .describe('sigma: σ̃ where it reaches w̄, else a factor (the method); ablations — scale: native σ with every step’s log-ratio scaled by w̄/w_i; native: native credit (log-hinge only)'),
 });
 export type PcpoParams = z.infer<typeof Params>;
 
@@ -71,8 +75,16 @@ export function proportionateCredit(ctx: CreditContext): { sigma: Float64Array; 
   return { sigma, scale, target };
 }
 
+/** The ablations: native σ everywhere, with (scale) or without (native) the factor w̄/w_i. */
+function nativeCredit(ctx: CreditContext, proportionate: boolean): { sigma: Float64Array; scale: Float64Array } {
+  const stochastic = [...ctx.nativeSigma.keys()].filter((i) => ctx.nativeSigma[i] > 0);
+  const target = stochastic.reduce((sum, i) => sum + ctx.weight(i, ctx.nativeSigma[i]), 0) / stochastic.length;
+  const scale = Float64Array.from(ctx.nativeSigma, (sigma, i) => (proportionate && sigma > 0 ? target / ctx.weight(i, sigma) : 1));
+  return { sigma: Float64Array.from(ctx.nativeSigma), scale };
+}
+
 function credit(ctx: CreditContext, params: PcpoParams): CreditAssignment {
-  const { sigma, scale } = proportionateCredit(ctx);
+  const { sigma, scale } = params.credit === 'sigma' ? proportionateCredit(ctx) : nativeCredit(ctx, params.credit === 'scale');
   return {
     sigma,
     scale,
