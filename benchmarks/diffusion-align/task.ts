@@ -29,9 +29,9 @@ import { z } from 'zod';
 import type * as TF from '@tensorflow/tfjs';
 import { defineTask, type CreditContext, type TrainingContext, type TrainingOutput } from '../../harness/types.ts';
 import { tfjs } from '../../harness/backend.ts';
-import type { Rng } from '../../harness/rng.ts';
 import { dataset } from '../diffusion/data.ts';
-import { createDenoiser, ddimCoefficient, ddimSchedule, ddimSigma, initDenoiser, linearSchedule, sampleDdim, trainDenoiser } from '../diffusion/ddpm.ts';
+import { createDenoiser, ddimCoefficient, ddimSchedule, ddimSigma, initDenoiser, sampleDdim, trainDenoiser } from '../diffusion/ddpm.ts';
+import { DENOISER_PARAMS, denoiserConfig, scheduleOf, uniformLabels } from '../diffusion/task.ts';
 import { knnPrecisionRecall, mmd2, modeCoverage } from '../diffusion/metrics.ts';
 
 const Params = z.object({
@@ -40,13 +40,7 @@ const Params = z.object({
   pretrain_steps: z.number().int().min(1).max(1_000_000).default(800).describe('Adam steps of pretraining'),
   batch: z.number().int().min(8).max(65_536).default(256).describe('pretraining minibatch size'),
   pretrain_learning_rate: z.number().positive().max(1).default(2e-3).describe('pretraining Adam step size'),
-  label_dropout: z.number().min(0).max(1).default(0.1).describe('pretraining label dropout (null class)'),
-  hidden: z.number().int().min(4).max(1024).default(64).describe('units per hidden layer of the MLP denoiser'),
-  layers: z.number().int().min(1).max(8).default(3).describe('hidden layers of the MLP denoiser'),
-  time_embedding: z.number().int().min(2).max(256).default(16).describe('sinusoidal time-embedding dimensions'),
-  diffusion_steps: z.number().int().min(21).max(4000).default(100).describe('diffusion steps T'),
-  beta_min: z.number().positive().default(0.1).describe('linear schedule start (see diffusion)'),
-  beta_max: z.number().positive().default(20).describe('linear schedule end'),
+  ...DENOISER_PARAMS,
   sampler_steps: z.number().int().min(2).max(1000).default(20).describe('steps of the stochastic DDIM sampler the policy acts through'),
   target_x: z.number().default(2.5).describe('reward r(x) = −‖x − (target_x, target_y)‖'),
   target_y: z.number().default(0.5).describe('reward target, second coordinate'),
@@ -108,8 +102,7 @@ function train(p: DiffusionAlignParams, ctx: TrainingContext): TrainingOutput {
   const tf = tfjs();
   if (!ctx.credit) throw new Error(`method ${ctx.method} has no credit hook`);
   const data = dataset(p.dataset);
-  if (p.diffusion_steps <= p.beta_max) throw new Error(`diffusion_steps = ${p.diffusion_steps} must exceed beta_max = ${p.beta_max} (β_T = beta_max/diffusion_steps must stay below 1)`);
-  const schedule = linearSchedule(p.diffusion_steps, p.beta_min, p.beta_max);
+  const schedule = scheduleOf(p);
   const ddim = ddimSchedule(schedule, p.sampler_steps);
   const S = p.sampler_steps;
 
@@ -119,8 +112,7 @@ function train(p: DiffusionAlignParams, ctx: TrainingContext): TrainingOutput {
   data.sample(p.real, realRng, real.points, real.labels);
   const heldout = { points: new Float32Array(p.eval_samples * 2), labels: new Int32Array(p.eval_samples) };
   data.sample(p.eval_samples, ctx.sharedRng('heldout'), heldout.points, heldout.labels);
-  const config = { hidden: p.hidden, layers: p.layers, timeEmbedding: p.time_embedding, classes: data.classes };
-  const pretrained = trainDenoiser(initDenoiser(config, ctx.sharedRng('init')), schedule, real, { steps: p.pretrain_steps, batch: p.batch, learningRate: p.pretrain_learning_rate, labelDropout: p.label_dropout }, ctx.sharedRng('pretrain'));
+  const pretrained = trainDenoiser(initDenoiser(denoiserConfig(p, data.classes), ctx.sharedRng('init')), schedule, real, { steps: p.pretrain_steps, batch: p.batch, learningRate: p.pretrain_learning_rate, labelDropout: p.label_dropout }, ctx.sharedRng('pretrain'));
 
   // The sampler's steps: stochastic ones (σ > 0 natively) carry the policy's log-ratios.
   const nativeSigma = Float64Array.from({ length: S }, (_, i) => ddimSigma(ddim, i, 1));
@@ -242,10 +234,4 @@ function checkSigma(sigma: Float64Array, maxSigma: Float64Array, policySteps: nu
     }
     if (!(sigma[i] > 0 && sigma[i] <= maxSigma[i] * (1 + 1e-12))) throw new Error(`credit hook of ${method}: sigma[${i}] = ${sigma[i]} is outside (0, ${maxSigma[i]}]`);
   }
-}
-
-function uniformLabels(n: number, classes: number, rng: Rng): Int32Array {
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) labels[i] = rng.int(classes);
-  return labels;
 }

@@ -28,6 +28,32 @@ import { dataset, type Dataset } from './data.ts';
 import { initDenoiser, latents, linearSchedule, sampleDdpm, trainDenoiser, type DenoiserConfig, type DenoiserWeights, type Schedule } from './ddpm.ts';
 import { classVarianceRatio, knnPrecisionRecall, mmd2, modeCoverage, ole } from './metrics.ts';
 
+/**
+ * The denoiser, its schedule and label dropout: shared with diffusion-align, which fine-tunes
+ * this task's generation-0 model.
+ */
+export const DENOISER_PARAMS = {
+  label_dropout: z.number().min(0).max(1).default(0.1).describe('probability a training label is replaced by the null class (so the model is also unconditional)'),
+  hidden: z.number().int().min(4).max(1024).default(64).describe('units per hidden layer of the MLP denoiser (also the latent dimension)'),
+  layers: z.number().int().min(1).max(8).default(3).describe('hidden layers of the MLP denoiser'),
+  time_embedding: z.number().int().min(2).max(256).default(16).describe('sinusoidal time-embedding dimensions'),
+  diffusion_steps: z.number().int().min(21).max(4000).default(100).describe('diffusion steps T'),
+  beta_min: z.number().positive().default(0.1).describe('linear schedule: β_t = (β_min + (β_max − β_min)(t−1)/(T−1))/T'),
+  beta_max: z.number().positive().default(20).describe('linear schedule end (ᾱ_T ≈ exp(−(β_min + β_max)/2))'),
+};
+type DenoiserParams = { [K in keyof typeof DENOISER_PARAMS]: z.infer<(typeof DENOISER_PARAMS)[K]> };
+
+/** The noise schedule of these parameters (T must exceed β_max so that every β_t < 1). */
+export function scheduleOf(p: DenoiserParams): Schedule {
+  if (p.diffusion_steps <= p.beta_max) throw new Error(`diffusion_steps = ${p.diffusion_steps} must exceed beta_max = ${p.beta_max} (β_T = beta_max/diffusion_steps must stay below 1)`);
+  return linearSchedule(p.diffusion_steps, p.beta_min, p.beta_max);
+}
+
+/** The denoiser architecture of these parameters for a data set of `classes` classes. */
+export function denoiserConfig(p: DenoiserParams, classes: number): DenoiserConfig {
+  return { hidden: p.hidden, layers: p.layers, timeEmbedding: p.time_embedding, classes };
+}
+
 const Params = z.object({
   dataset: z.enum(['ring', 'grid', 'spirals']).default('spirals').describe('real distribution: ring = 8 Gaussians on a circle, grid = 25 Gaussians, spirals = 3 noisy arms (12 segment modes)'),
   real: z.number().int().min(16).max(1_000_000).default(1000).describe('real training samples at generation 0 (per replicate)'),
@@ -41,13 +67,7 @@ const Params = z.object({
   finetune_steps: z.number().int().min(1).max(1_000_000).default(300).describe('Adam steps of a fine-tuning fit (init = finetune, t ≥ 1)'),
   batch: z.number().int().min(8).max(65_536).default(256).describe('minibatch size, drawn with probability ∝ pool weight'),
   learning_rate: z.number().positive().max(1).default(2e-3).describe('Adam step size'),
-  label_dropout: z.number().min(0).max(1).default(0.1).describe('probability a training label is replaced by the null class (so the model is also unconditional)'),
-  hidden: z.number().int().min(4).max(1024).default(64).describe('units per hidden layer of the MLP denoiser (also the latent dimension)'),
-  layers: z.number().int().min(1).max(8).default(3).describe('hidden layers of the MLP denoiser'),
-  time_embedding: z.number().int().min(2).max(256).default(16).describe('sinusoidal time-embedding dimensions'),
-  diffusion_steps: z.number().int().min(21).max(4000).default(100).describe('diffusion steps T'),
-  beta_min: z.number().positive().default(0.1).describe('linear schedule: β_t = (β_min + (β_max − β_min)(t−1)/(T−1))/T'),
-  beta_max: z.number().positive().default(20).describe('linear schedule end (ᾱ_T ≈ exp(−(β_min + β_max)/2))'),
+  ...DENOISER_PARAMS,
 });
 export type DiffusionParams = z.infer<typeof Params>;
 
@@ -105,9 +125,8 @@ export default defineTask({
 
 export function diffusionSimulation(p: DiffusionParams, rng: Rng): GenerationalSimulation<Points, DiffusionModel> & { features(batch: Batch<Points>, anchor: DiffusionModel): Features } {
   const data: Dataset = dataset(p.dataset);
-  if (p.diffusion_steps <= p.beta_max) throw new Error(`diffusion_steps = ${p.diffusion_steps} must exceed beta_max = ${p.beta_max} (β_T = beta_max/diffusion_steps must stay below 1)`);
-  const schedule: Schedule = linearSchedule(p.diffusion_steps, p.beta_min, p.beta_max);
-  const config: DenoiserConfig = { hidden: p.hidden, layers: p.layers, timeEmbedding: p.time_embedding, classes: data.classes };
+  const schedule = scheduleOf(p);
+  const config = denoiserConfig(p, data.classes);
   const latentSteps = LATENT_FRACTIONS.map((f) => Math.max(1, Math.round(f * p.diffusion_steps)));
   const R = p.chains;
 
@@ -192,7 +211,7 @@ export function diffusionSimulation(p: DiffusionParams, rng: Rng): GenerationalS
 }
 
 /** Labels i.i.d. uniform over the classes (so any prefix of a batch is a fair subsample). */
-function uniformLabels(n: number, classes: number, rng: Rng): Int32Array {
+export function uniformLabels(n: number, classes: number, rng: Rng): Int32Array {
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) labels[i] = rng.int(classes);
   return labels;
