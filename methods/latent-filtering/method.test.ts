@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import method, { selectTop } from './method.ts';
+import method, { selectAboveThreshold, selectTop } from './method.ts';
 import { fitProbe, labelConfidence } from './probe.ts';
 import { formatProblem, validateMethods } from '../../scripts/commands/validate.ts';
 import { rngFromKey, type Rng } from '../../harness/rng.ts';
@@ -59,13 +59,19 @@ describe(method.id, () => {
     expect(report.problems.map(formatProblem)).toEqual([]);
   });
 
-  it.each(['accumulated', 'synthetic'] as const)('keeps exactly N samples per replicate and prefers in-mode ones (candidates: %s)', (candidates) => {
+  it.each([
+    ['accumulated', 'threshold'],
+    ['synthetic', 'threshold'],
+    ['accumulated', 'top'],
+    ['synthetic', 'top'],
+  ] as const)('keeps exactly N samples per replicate and prefers in-mode ones (candidates: %s, select: %s)', (candidates, select) => {
     const R = 3;
     // Batches of 2N: even with half the synthetic candidates off-mode, every class has about
     // twice its quota of in-mode candidates.
     const N = 100;
     const B = 2 * N;
     const rng = rngFromKey('latent-filtering-test', candidates);
+    const selectRng = rngFromKey('latent-filtering-test', `${candidates}-${select}`);
     const real = batch('real', 0, R, B, rng);
     const older = batch('synthetic', 0, R, B, rng, 0.5);
     const fresh = batch('synthetic', 1, R, B, rng, 0.5);
@@ -77,7 +83,7 @@ describe(method.id, () => {
       replicates: R,
       previous: { parts: [{ batch: older.batch }] },
       history,
-      rng,
+      rng: selectRng,
       synthetic: () => {
         drawn++;
         history.push(fresh.batch);
@@ -88,7 +94,7 @@ describe(method.id, () => {
       },
       features: (b) => features(b as Batch<Points>),
     };
-    const pool = method.hooks.filter!(ctx, method.params.parse({ candidates })) as Pool<Points>;
+    const pool = method.hooks.filter!(ctx, method.params.parse({ candidates, select })) as Pool<Points>;
     expect(drawn).toBe(1);
     const masks = new Map([real, older, fresh].map((x) => [x.batch, x.inMode]));
     const synthetic = pool.parts.filter((p) => p.batch.origin === 'synthetic');
@@ -125,6 +131,22 @@ describe(method.id, () => {
     expect(selectTop(scores, labels, 2, 6, 'class').sort()).toEqual([0, 1, 2, 3, 4, 5]);
     expect(selectTop([0.5, 0.5, 0.5], [0, 0, 0], 1, 2, 'none')).toEqual([0, 1]);
     expect(() => selectTop(scores, labels, 2, 7, 'none')).toThrow('latent-filtering cannot keep 7 samples from 6 candidates');
+  });
+
+  it('selectAboveThreshold keeps a uniform sample of the passing candidates, topped up by the best failing ones', () => {
+    const rng = rngFromKey('threshold-test', 'select');
+    // 1000 candidates of one class, scores i/1000; threshold 0.5: 500 pass.
+    const scores = Array.from({ length: 1000 }, (_, i) => i / 1000);
+    const labels = new Array(1000).fill(0);
+    const kept = selectAboveThreshold(scores, labels, Float64Array.of(0.5), 100, 'class', rng);
+    expect(kept.length).toBe(100);
+    expect(kept.every((i) => scores[i] >= 0.5)).toBe(true);
+    // Uniform among the passing ones, not their top: the mean kept score is near 0.75, not 0.95.
+    const mean = kept.reduce((a, i) => a + scores[i], 0) / 100;
+    expect(Math.abs(mean - 0.75)).toBeLessThan(0.05);
+    // Too few pass: all of them, then the best of the rest.
+    const topped = selectAboveThreshold(scores, labels, Float64Array.of(0.99), 20, 'none', rng);
+    expect(topped.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => 980 + i));
   });
 
   it('the probe learns separable classes and is confident on them', () => {
