@@ -1,26 +1,30 @@
 /** The CLI end to end, through the real `collapse-bench` binary, at tiny budgets. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { promisify } from 'node:util';
 import { ROOT } from '../harness/registry.ts';
 import type { ResultRecord } from '../harness/schema.ts';
 import type { Scores } from '../harness/scoring.ts';
 
 const BIN = join(ROOT, 'bin', 'collapse-bench.js');
 const work = mkdtempSync(join(tmpdir(), 'cli-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+/** CLI processes still running: a test that times out leaves its process behind, killed here. */
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of running) child.kill();
+  rmSync(work, { recursive: true, force: true });
+});
 
-async function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)('node', [BIN, ...args], { cwd: ROOT, maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: '1' } });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
+function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve) => {
+    const child = execFile('node', [BIN, ...args], { cwd: ROOT, maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+      running.delete(child);
+      resolve({ stdout, stderr, code: error ? Number((error as { code?: number }).code ?? 1) : 0 });
+    });
+    running.add(child);
+  });
 }
 async function runJson(args: string[]): Promise<{ records: ResultRecord[]; scores: Scores }> {
   const { stdout, stderr, code } = await cli(['run', '--json', ...args]);
