@@ -4,7 +4,7 @@
  * (features of the generation-0 denoiser, once per batch) and its errors.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import task, { diffusionSimulation, type Points } from './task.ts';
+import task, { diffusionSimulation, type DiffusionModel, type Points } from './task.ts';
 import replace from '../../baselines/replace/method.ts';
 import realOnly from '../../baselines/real-only/method.ts';
 import latentFiltering from '../../methods/latent-filtering/method.ts';
@@ -49,6 +49,24 @@ describe('diffusion cells', () => {
     const a = run(replace, tiny, 3);
     expect(run(replace, tiny, 3)).toEqual(a);
     expect(run(replace, tiny, 4).metrics.mmd.mean).not.toEqual(a.metrics.mmd.mean);
+  });
+
+  it('init=finetune starts generation t from generation t−1’s weights; scratch from a fresh initialization', () => {
+    const distance = (a: DiffusionModel, b: DiffusionModel) => {
+      let d = 0;
+      a.replicas[0].values.forEach((v, i) => v.forEach((x, j) => (d += (x - b.replicas[0].values[i][j]) ** 2)));
+      return Math.sqrt(d);
+    };
+    const models = (init: 'scratch' | 'finetune') => {
+      const sim = diffusionSimulation(task.params.parse({ ...tiny, init, finetune_steps: 1 }), rngFromKey('finetune-test', 'setup'));
+      const real = sim.real(300, rngFromKey('finetune-test', 'real'), 0);
+      const first = sim.fit({ parts: [{ batch: real }] }, {});
+      const second = sim.fit({ parts: [{ batch: sim.sample(first, 300, rngFromKey('finetune-test', 'sample'), 0) }] }, {});
+      return distance(first, second);
+    };
+    // One Adam step moves each weight by at most ~learning_rate.
+    expect(models('finetune')).toBeLessThan(0.2);
+    expect(models('scratch')).toBeGreaterThan(5);
   });
 
   it('latent-filtering runs through the filter hook with no fresh real data', () => {
