@@ -27,7 +27,7 @@
  */
 import { z } from 'zod';
 import type * as TF from '@tensorflow/tfjs';
-import { defineTask, type CreditContext, type TrainingContext, type TrainingOutput } from '../../harness/types.ts';
+import { defineTask, type CreditAssignment, type CreditContext, type TrainingContext, type TrainingOutput } from '../../harness/types.ts';
 import { tfjs } from '../../harness/backend.ts';
 import { dataset } from '../diffusion/data.ts';
 import { createDenoiser, ddimCoefficient, ddimSchedule, ddimSigma, initDenoiser, sampleDdim, trainDenoiser } from '../diffusion/ddpm.ts';
@@ -127,11 +127,7 @@ function train(p: DiffusionAlignParams, ctx: TrainingContext): TrainingOutput {
     weight: (i, sigma) => ddimCoefficient(ddim, i, sigma) / sigma,
   };
   const credit = ctx.credit(creditCtx);
-  checkSigma(credit.sigma, maxSigma, policySteps, ctx.method);
-  if (credit.scale && (credit.scale.length !== S || policySteps.some((i) => !(credit.scale![i] >= 0 && Number.isFinite(credit.scale![i]))))) {
-    throw new Error(`credit hook of ${ctx.method} returned an invalid scale: expected ${S} finite factors ≥ 0`);
-  }
-  const scale = (i: number) => credit.scale?.[i] ?? 1;
+  checkCredit(credit, maxSigma, policySteps, ctx.method);
 
   const reward = (points: Float32Array, i: number) => -Math.hypot(points[2 * i] - p.target_x, points[2 * i + 1] - p.target_y);
   const evalRng = ctx.sharedRng('evaluate');
@@ -155,6 +151,16 @@ function train(p: DiffusionAlignParams, ctx: TrainingContext): TrainingOutput {
 
   evaluate(0);
   const N = p.groups * p.group_size;
+  const P = policySteps.length;
+  // Each policy step's weight w_i(σ_i) and factor s_i, one row per (step, trajectory): fixed
+  // for the whole cell, since the credit is chosen once.
+  const rowWeights = new Float32Array(P * N);
+  const rowScales = new Float32Array(P * N);
+  policySteps.forEach((i, k) => {
+    rowWeights.fill(creditCtx.weight(i, credit.sigma[i]), k * N, (k + 1) * N);
+    rowScales.fill(credit.scale?.[i] ?? 1, k * N, (k + 1) * N);
+  });
+  const credits = tf.tidy(() => ({ w: tf.tensor1d(rowWeights), scale: tf.tensor1d(rowScales) }));
   for (let epoch = 1; epoch <= p.epochs; epoch++) {
     // Rollouts with the current (old) policy, recording every step's input, noise and ε̂.
     const labels = new Int32Array(N);
@@ -162,22 +168,17 @@ function train(p: DiffusionAlignParams, ctx: TrainingContext): TrainingOutput {
     const { x0, trajectory } = sampleDdim(denoiser.read(), schedule, ddim, credit.sigma, labels, rolloutRng, true);
     const advantages = groupAdvantages(Float64Array.from({ length: N }, (_, n) => reward(x0, n)), p.group_size);
 
-    const P = policySteps.length;
     const x = new Float32Array(P * N * 2);
     const z = new Float32Array(P * N * 2);
     const epsOld = new Float32Array(P * N * 2);
     const t = new Float32Array(P * N);
     const rowLabels = new Int32Array(P * N);
-    const rowWeights = new Float32Array(P * N);
-    const rowScales = new Float32Array(P * N);
     policySteps.forEach((i, k) => {
       x.set(trajectory!.x[i], k * N * 2);
       z.set(trajectory!.z[i], k * N * 2);
       epsOld.set(trajectory!.eps[i], k * N * 2);
       t.fill(ddim.steps[i], k * N, (k + 1) * N);
       rowLabels.set(labels, k * N);
-      rowWeights.fill(creditCtx.weight(i, credit.sigma[i]), k * N, (k + 1) * N);
-      rowScales.fill(scale(i), k * N, (k + 1) * N);
     });
     const tensors = tf.tidy(() => ({
       x: tf.tensor2d(x, [P * N, 2]),
@@ -185,16 +186,14 @@ function train(p: DiffusionAlignParams, ctx: TrainingContext): TrainingOutput {
       epsOld: tf.tensor2d(epsOld, [P * N, 2]),
       t: tf.tensor1d(t),
       labels: tf.tensor1d(rowLabels, 'int32'),
-      w: tf.tensor1d(rowWeights),
-      scale: tf.tensor1d(rowScales),
       advantages: tf.tensor1d(Float32Array.from(advantages)),
     }));
     for (let update = 0; update < p.updates; update++) {
       const cost = optimizer.minimize(() => {
         const delta = tf.sub(denoiser.predict(tensors.x, tensors.t, tensors.labels), tensors.epsOld);
-        const cross = tf.mul(tensors.w, tf.sum(tf.mul(delta, tensors.z), 1));
-        const square = tf.mul(tf.mul(0.5, tf.square(tensors.w)), tf.sum(tf.square(delta), 1));
-        const logRatio = tf.reshape(tf.mul(tensors.scale, tf.neg(tf.add(cross, square))), [P, N]) as TF.Tensor2D;
+        const cross = tf.mul(credits.w, tf.sum(tf.mul(delta, tensors.z), 1));
+        const square = tf.mul(tf.mul(0.5, tf.square(credits.w)), tf.sum(tf.square(delta), 1));
+        const logRatio = tf.reshape(tf.mul(credits.scale, tf.neg(tf.add(cross, square))), [P, N]) as TF.Tensor2D;
         const objective = credit.objective({ tf, logRatio, advantages: tensors.advantages, epoch, update } satisfies PolicyObjectiveContext) as TF.Scalar | undefined;
         // No objective: the method leaves the weights as they are (the pretrained reference).
         return objective ?? tf.mul(tf.sum(logRatio), 0);
@@ -206,6 +205,7 @@ function train(p: DiffusionAlignParams, ctx: TrainingContext): TrainingOutput {
     tf.dispose(Object.values(tensors));
     if (epoch % p.eval_every === 0 || epoch === p.epochs) evaluate(epoch);
   }
+  tf.dispose(Object.values(credits));
   denoiser.dispose();
   optimizer.dispose();
   return { steps, metrics };
@@ -225,7 +225,9 @@ export function groupAdvantages(rewards: Float64Array, size: number): Float64Arr
   return out;
 }
 
-function checkSigma(sigma: Float64Array, maxSigma: Float64Array, policySteps: number[], method: string): void {
+/** A credit hook's answer, checked before any rollout: σ per step within (0, max], 0 on the deterministic last step; factors finite and ≥ 0. */
+function checkCredit(credit: CreditAssignment, maxSigma: Float64Array, policySteps: number[], method: string): void {
+  const { sigma, scale } = credit;
   if (!(sigma instanceof Float64Array) || sigma.length !== maxSigma.length) throw new Error(`credit hook of ${method} returned sigma of length ${sigma?.length}; expected ${maxSigma.length} (one per sampler step)`);
   for (let i = 0; i < sigma.length; i++) {
     if (!policySteps.includes(i)) {
@@ -233,5 +235,8 @@ function checkSigma(sigma: Float64Array, maxSigma: Float64Array, policySteps: nu
       continue;
     }
     if (!(sigma[i] > 0 && sigma[i] <= maxSigma[i] * (1 + 1e-12))) throw new Error(`credit hook of ${method}: sigma[${i}] = ${sigma[i]} is outside (0, ${maxSigma[i]}]`);
+  }
+  if (scale && (scale.length !== sigma.length || policySteps.some((i) => !(scale[i] >= 0 && Number.isFinite(scale[i]))))) {
+    throw new Error(`credit hook of ${method} returned an invalid scale: expected ${sigma.length} finite factors ≥ 0`);
   }
 }

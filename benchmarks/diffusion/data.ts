@@ -136,22 +136,28 @@ function gaussianMixture(name: DatasetName, centers: Float64Array, std: number):
       checkLabel(label, modes);
       return [centers[2 * label] + std * rng.normal(), centers[2 * label + 1] + std * rng.normal()];
     },
-    modeOf(x, y) {
-      // Nearest centre, so the answer stays well defined even if a large std makes balls overlap.
-      let best = -1;
-      let bestD2 = radius2;
-      for (let m = 0; m < modes; m++) {
-        const dx = x - centers[2 * m];
-        const dy = y - centers[2 * m + 1];
-        const d2 = dx * dx + dy * dy;
-        if (d2 <= bestD2) {
-          bestD2 = d2;
-          best = m;
-        }
-      }
-      return best;
-    },
+    // Nearest centre, so the answer stays well defined even if a large std makes balls overlap.
+    modeOf: (x, y) => nearestWithin(centers, x, y, radius2),
   };
+}
+
+/**
+ * Index of the point of `points` (row-major pairs) nearest to (x, y) within squared distance
+ * `radius2` (the last of equally near ones), or −1 when none is that close.
+ */
+function nearestWithin(points: Float64Array, x: number, y: number, radius2: number): number {
+  let best = -1;
+  let bestD2 = radius2;
+  for (let i = 0; i < points.length / 2; i++) {
+    const dx = x - points[2 * i];
+    const dy = y - points[2 * i + 1];
+    const d2 = dx * dx + dy * dy;
+    if (d2 <= bestD2) {
+      bestD2 = d2;
+      best = i;
+    }
+  }
+  return best;
 }
 
 /** The point of arm k at parameter s ∈ [0, 1], written to out[0], out[1]. */
@@ -230,18 +236,8 @@ function spirals(std: number): Dataset {
       return [p[0], p[1]];
     },
     modeOf(x, y) {
-      let best = -1;
-      let bestD2 = radius2;
-      for (let i = 0; i < curveMode.length; i++) {
-        const dx = x - curve[2 * i];
-        const dy = y - curve[2 * i + 1];
-        const d2 = dx * dx + dy * dy;
-        if (d2 <= bestD2) {
-          bestD2 = d2;
-          best = i;
-        }
-      }
-      return best < 0 ? -1 : curveMode[best];
+      const nearest = nearestWithin(curve, x, y, radius2);
+      return nearest < 0 ? -1 : curveMode[nearest];
     },
   };
 }

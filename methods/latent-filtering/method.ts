@@ -51,14 +51,24 @@ const PROBE_LEARNING_RATE = 0.5;
 // ---------------------------------------------------------------------------------------
 // The filter hook
 
-/** Probes by real batch: trained once per cell on the generation-0 latents of every replicate. */
-const probes = new WeakMap<Batch<unknown>, Map<string, Probe[]>>();
+/**
+ * What the real generation-0 data gives each replicate: the probe, and per class the score
+ * thresholds of select=threshold. Computed once per cell (keyed by the real batch, which the
+ * loop keeps for the whole cell) and parameters, not every generation.
+ */
+interface RealReference {
+  probes: Probe[];
+  /** thresholds[r][c], only with select=threshold. */
+  thresholds?: Float64Array[];
+}
+const references = new WeakMap<Batch<unknown>, Map<string, RealReference>>();
 
 function filter(ctx: FilterContext<unknown>, params: LatentFilteringParams): Pool<unknown> {
   ctx.synthetic(ctx.size);
   const batches = params.candidates === 'synthetic' ? ctx.history.filter((b) => b.origin === 'synthetic') : ctx.history;
   const real = ctx.history[0];
-  const replicateProbes = probesFor(ctx, real, params);
+  const { probes, thresholds } = realReference(ctx, real, params);
+  const classes = ctx.features(real).classes;
 
   // Scores of every candidate, per replicate, in (batch, index) order.
   const weights = batches.map((b) => new Float64Array(ctx.replicates * b.size));
@@ -69,15 +79,14 @@ function filter(ctx: FilterContext<unknown>, params: LatentFilteringParams): Poo
     batches.forEach((batch, k) => {
       const f = ctx.features(batch);
       const from = r * batch.size;
-      const conf = labelConfidence(replicateProbes[r], f.values.subarray(from * f.dim, (from + batch.size) * f.dim), f.labels.subarray(from, from + batch.size), batch.size);
+      const conf = labelConfidence(probes[r], f.values.subarray(from * f.dim, (from + batch.size) * f.dim), f.labels.subarray(from, from + batch.size), batch.size);
       for (let i = 0; i < batch.size; i++) {
         scores.push(conf[i]);
         labels.push(f.labels[from + i]);
         where.push([k, i]);
       }
     });
-    const classes = ctx.features(real).classes;
-    const kept = params.select === 'top' ? selectTop(scores, labels, classes, ctx.size, params.balance) : selectAboveThreshold(scores, labels, realThresholds(ctx, real, replicateProbes[r], r, params.quantile), ctx.size, params.balance, ctx.rng);
+    const kept = thresholds ? selectAboveThreshold(scores, labels, thresholds[r], ctx.size, params.balance, ctx.rng) : selectTop(scores, labels, classes, ctx.size, params.balance);
     for (const j of kept) {
       const [k, i] = where[j];
       weights[k][r * batches[k].size + i] = 1;
@@ -86,21 +95,42 @@ function filter(ctx: FilterContext<unknown>, params: LatentFilteringParams): Poo
   return { parts: batches.map((batch, k) => ({ batch, weights: weights[k] })) };
 }
 
-function probesFor(ctx: FilterContext<unknown>, real: Batch<unknown>, params: LatentFilteringParams): Probe[] {
-  const key = `${params.probe_iterations}:${params.probe_l2}`;
-  let byParams = probes.get(real);
-  if (!byParams) probes.set(real, (byParams = new Map()));
-  let list = byParams.get(key);
-  if (!list) {
+function realReference(ctx: FilterContext<unknown>, real: Batch<unknown>, params: LatentFilteringParams): RealReference {
+  const key = `${params.probe_iterations}:${params.probe_l2}:${params.select}:${params.quantile}`;
+  let byParams = references.get(real);
+  if (!byParams) references.set(real, (byParams = new Map()));
+  let reference = byParams.get(key);
+  if (!reference) {
     const f = ctx.features(real);
-    list = Array.from({ length: ctx.replicates }, (_, r) => {
+    const rows = (r: number) => {
       const from = r * real.size;
-      const values = f.values.subarray(from * f.dim, (from + real.size) * f.dim);
-      return fitProbe(values, f.labels.subarray(from, from + real.size), real.size, f.dim, f.classes, { iterations: params.probe_iterations, learningRate: PROBE_LEARNING_RATE, l2: params.probe_l2 });
+      return { values: f.values.subarray(from * f.dim, (from + real.size) * f.dim), labels: f.labels.subarray(from, from + real.size) };
+    };
+    const probes = Array.from({ length: ctx.replicates }, (_, r) => {
+      const { values, labels } = rows(r);
+      return fitProbe(values, labels, real.size, f.dim, f.classes, { iterations: params.probe_iterations, learningRate: PROBE_LEARNING_RATE, l2: params.probe_l2 });
     });
-    byParams.set(key, list);
+    const thresholds =
+      params.select === 'threshold'
+        ? probes.map((probe, r) => {
+            const { values, labels } = rows(r);
+            return classQuantiles(labelConfidence(probe, values, labels, real.size), labels, f.classes, params.quantile);
+          })
+        : undefined;
+    reference = { probes, thresholds };
+    byParams.set(key, reference);
   }
-  return list;
+  return reference;
+}
+
+/** Per class, the `quantile` of the scores of that class's samples (0 for a class with none). */
+function classQuantiles(scores: Float64Array, labels: Int32Array, classes: number, quantile: number): Float64Array {
+  const thresholds = new Float64Array(classes);
+  for (let c = 0; c < classes; c++) {
+    const own = Array.from(scores.filter((_, i) => labels[i] === c)).sort((a, b) => a - b);
+    thresholds[c] = own.length > 0 ? own[Math.min(own.length - 1, Math.floor(quantile * own.length))] : 0;
+  }
+  return thresholds;
 }
 
 /**
@@ -123,20 +153,6 @@ export function selectTop(scores: ArrayLike<number>, labels: ArrayLike<number>, 
     } else rest.push(i);
   }
   return kept.concat(rest.slice(0, n - kept.length));
-}
-
-/** Per class, the `quantile` of the real generation-0 samples' scores (replicate r). */
-function realThresholds(ctx: FilterContext<unknown>, real: Batch<unknown>, probe: Probe, r: number, quantile: number): Float64Array {
-  const f = ctx.features(real);
-  const from = r * real.size;
-  const labels = f.labels.subarray(from, from + real.size);
-  const conf = labelConfidence(probe, f.values.subarray(from * f.dim, (from + real.size) * f.dim), labels, real.size);
-  const thresholds = new Float64Array(f.classes);
-  for (let c = 0; c < f.classes; c++) {
-    const own = Array.from(conf.filter((_, i) => labels[i] === c)).sort((a, b) => a - b);
-    thresholds[c] = own.length > 0 ? own[Math.min(own.length - 1, Math.floor(quantile * own.length))] : 0;
-  }
-  return thresholds;
 }
 
 /**

@@ -49,9 +49,7 @@ const BISECTION_STEPS = 80;
  * native weight); deterministic steps (native σ = 0) stay at 0.
  */
 export function proportionateCredit(ctx: CreditContext): { sigma: Float64Array; scale: Float64Array; target: number } {
-  const stochastic = [...ctx.nativeSigma.keys()].filter((i) => ctx.nativeSigma[i] > 0);
-  if (stochastic.length === 0) throw new Error('pcpo needs at least one stochastic sampler step');
-  const target = stochastic.reduce((sum, i) => sum + ctx.weight(i, ctx.nativeSigma[i]), 0) / stochastic.length;
+  const { stochastic, target } = meanNativeWeight(ctx);
   const sigma = new Float64Array(ctx.steps);
   const scale = new Float64Array(ctx.steps).fill(1);
   for (const i of stochastic) {
@@ -75,10 +73,16 @@ export function proportionateCredit(ctx: CreditContext): { sigma: Float64Array; 
   return { sigma, scale, target };
 }
 
+/** The stochastic steps (native σ > 0) and w̄, the mean of their native weights. */
+function meanNativeWeight(ctx: CreditContext): { stochastic: number[]; target: number } {
+  const stochastic = [...ctx.nativeSigma.keys()].filter((i) => ctx.nativeSigma[i] > 0);
+  if (stochastic.length === 0) throw new Error('pcpo needs at least one stochastic sampler step');
+  return { stochastic, target: stochastic.reduce((sum, i) => sum + ctx.weight(i, ctx.nativeSigma[i]), 0) / stochastic.length };
+}
+
 /** The ablations: native σ everywhere, with (scale) or without (native) the factor w̄/w_i. */
 function nativeCredit(ctx: CreditContext, proportionate: boolean): { sigma: Float64Array; scale: Float64Array } {
-  const stochastic = [...ctx.nativeSigma.keys()].filter((i) => ctx.nativeSigma[i] > 0);
-  const target = stochastic.reduce((sum, i) => sum + ctx.weight(i, ctx.nativeSigma[i]), 0) / stochastic.length;
+  const { target } = meanNativeWeight(ctx);
   const scale = Float64Array.from(ctx.nativeSigma, (sigma, i) => (proportionate && sigma > 0 ? target / ctx.weight(i, sigma) : 1));
   return { sigma: Float64Array.from(ctx.nativeSigma), scale };
 }
