@@ -4,7 +4,7 @@
  * pool the method's `pool` (or `filter`) hook builds from the model of generation t−1 (and, where the
  * method asks, fresh real data). All replicates advance together (vectorized chains).
  */
-import type { Batch, CreditContext, EstimateContext, Features, FilterContext, FitContext, LossContext, MethodDefinition, Pool, PoolContext, TaskDefinition, TrainedTask, TrainingContext } from './types.ts';
+import type { Batch, CreditContext, EstimateContext, Features, FilterContext, FitContext, FitOptions, LossContext, MethodDefinition, Pool, PoolContext, TaskDefinition, TrainedTask, TrainingContext } from './types.ts';
 import type { CellKey, MetricSeries } from './schema.ts';
 import { rngFromKey } from './rng.ts';
 import { summarize } from './stats.ts';
@@ -46,6 +46,8 @@ export function runGenerational(
   // Features are a pure function of (batch, generation-0 model): computed once per batch.
   const features = new WeakMap<Batch<unknown>, Features>();
 
+  const known = task.known ? Object.freeze(task.known.values(key.taskParams)) : {};
+  const sampleSizes: number[] = [];
   const steps: number[] = [];
   const perMetric = new Map<string, Float64Array[]>();
   // Fresh real samples (drawn at t ≥ 1) that entered some pool with positive weight, per
@@ -92,8 +94,9 @@ export function runGenerational(
       checkPool(pool, sim.replicates, t);
       markUsed(pool, used);
     }
-    const fitCtx: FitContext = { t, size, replicates: sim.replicates, task: task.id, taskParams: key.taskParams };
-    model = sim.fit(pool, fitHook ? fitHook(fitCtx, params) : {});
+    sampleSizes.push(size);
+    const fitCtx: FitContext = { t, size, sampleSizes: sampleSizes.slice(), replicates: sim.replicates, task: task.id, taskParams: key.taskParams, known };
+    model = sim.fit(pool, fitHook ? checkFitOptions(task, method.id, fitHook(fitCtx, params), t) : {});
     if (t === 0) anchor = model;
     if (estimateHook) {
       const estimateCtx: EstimateContext = { t, task: task.id, taskParams: key.taskParams, anchor, poolSize: poolWeightSums(pool, sim.replicates) };
@@ -156,6 +159,16 @@ export function runTraining(task: TrainedTask<any>, method: MethodDefinition<any
 /** Runs one cell of either kind of task. */
 export function runCell(task: TaskDefinition<any>, method: MethodDefinition<any>, key: CellKey): CellOutput {
   return task.stepAxis === 'epoch' ? runTraining(task, method, key) : runGenerational(task, method, key);
+}
+
+/** The fit hook's options, checked against the task's declared fit options (strictly). */
+function checkFitOptions(task: TaskDefinition<any>, method: string, options: FitOptions, t: number): FitOptions {
+  if (!task.fitOptions) throw new CellError(`task ${task.id} exposes fit but declares no fitOptions`);
+  const parsed = task.fitOptions.strict().safeParse(options);
+  if (parsed.success) return options;
+  const issue = parsed.error.issues[0];
+  const where = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.');
+  throw new CellError(`fit hook of ${method} at generation ${t}: invalid fit option ${where} for task ${task.id} (declares ${Object.keys(task.fitOptions.shape).join(', ')}): ${issue.message}`);
 }
 
 function markUsed(pool: Pool<unknown>, used: Map<Batch<unknown>, Uint8Array>): void {

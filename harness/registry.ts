@@ -111,7 +111,15 @@ export function inapplicableReason(task: TaskDefinition<any>, method: MethodDefi
     (hook) => method.hooks[hook] !== undefined && !task.hooks.includes(hook),
   );
   if (missing.length > 0) return `task ${task.id} does not expose hook${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
+  const options = missingNames(method.needs?.fitOptions, task.fitOptions?.shape);
+  if (options.length > 0) return `task ${task.id} has no fit option${options.length > 1 ? 's' : ''} ${options.join(', ')}`;
+  const known = missingNames(method.needs?.known, task.known?.schema.shape);
+  if (known.length > 0) return `task ${task.id} does not declare the known quantit${known.length > 1 ? 'ies' : 'y'} ${known.join(', ')}`;
   return method.skip?.(task, taskParams);
+}
+
+function missingNames(needed: readonly string[] | undefined, declared: Record<string, unknown> | undefined): string[] {
+  return (needed ?? []).filter((name) => !declared || !Object.hasOwn(declared, name));
 }
 
 /** Applicability matrix: for each task id, each method id → reason it does not apply, or null. */

@@ -181,18 +181,31 @@ export interface CreditAssignment {
 }
 
 /**
- * What a `fit` hook returns: task-specific fit options, documented in each task's README
- * (e.g. `{ ridge: 0.1 }` for regression, `{ shrinkage: 0.2 }` for gaussian-chain).
+ * What a `fit` hook returns: options of the task's fit, declared by the task as a zod object
+ * (TaskBase.fitOptions, e.g. `{ ridge: 0.1 }` for regression). The loop rejects options the
+ * task does not declare, naming them.
  */
 export type FitOptions = Record<string, number>;
+
+/**
+ * Quantities a task's protocol fixes and lets a `fit` hook read (TaskBase.known), e.g. the
+ * label-noise variance and signal strength of regression: what a paper's rule for a constant
+ * may use instead of a value tuned on the benchmark.
+ */
+export type KnownQuantities = Readonly<Record<string, number>>;
 
 export interface FitContext {
   t: number;
   size: number;
+  /** The task's per-generation sample sizes n_0 … n_t (the last one is `size`). */
+  sampleSizes: readonly number[];
   replicates: number;
+  /** The task id, for error messages (a method never branches on it: see TaskBase.fitOptions). */
   task: string;
   /** The task's fully resolved parameters (dimension, noise, vocabulary, …). */
   taskParams: Record<string, unknown>;
+  /** The task's known quantities for these parameters (TaskBase.known), {} when it declares none. */
+  known: KnownQuantities;
 }
 
 export interface EstimateContext {
@@ -333,6 +346,17 @@ export interface TaskBase<P extends Record<string, unknown> = Record<string, unk
   primaryFor?: (params: P) => string;
   /** Hooks this task lets methods implement. */
   hooks: HookName[];
+  /**
+   * The options a `fit` hook may return (required when `hooks` has `fit`): a zod object whose
+   * fields are optional numbers, each described. Options outside it fail the cell; a method
+   * that returns some option applies only to tasks that declare it (MethodDefinition.needs).
+   */
+  fitOptions?: z.ZodObject<Record<string, z.ZodOptional<z.ZodNumber>>>;
+  /**
+   * Quantities the protocol fixes that a fit rule may use (FitContext.known): `schema` names
+   * and describes them (numbers), `values` gives them for resolved parameters.
+   */
+  known?: { schema: z.ZodObject<Record<string, z.ZodNumber>>; values: (params: P) => KnownQuantities };
   /** Closed-form reference curves for these parameters (empty when none apply). */
   theory?: (params: P) => TheoryCurve[];
   /**
@@ -381,6 +405,12 @@ export interface MethodDefinition<P extends Record<string, unknown> = Record<str
   hooks: Hooks<P>;
   /** `tfjs`: the hooks compute with TensorFlow.js (see TaskDefinition.engine). */
   engine?: Engine;
+  /**
+   * What the hooks rely on beyond the hooks themselves: the fit options the `fit` hook returns
+   * and the known quantities it reads. The method applies only to tasks that declare them all
+   * (TaskBase.fitOptions, TaskBase.known): applicability stays derived, never a switch on task ids.
+   */
+  needs?: { fitOptions?: readonly string[]; known?: readonly string[] };
   /**
    * Fixed training options for trained (epoch-axis) tasks, read once per cell beside the
    * `loss` hook (e.g. `{ checkpoint: 'best' }`). Not a hook: it never changes applicability,

@@ -58,6 +58,9 @@ export default defineTask({
     { name: 'mean_sq_err', description: '‖μ̂ − μ‖²', direction: 'lower' },
   ],
   hooks: ['pool', 'fit', 'estimate'],
+  fitOptions: z.object({
+    shrinkage: z.number().min(0).max(1).optional().describe('s ∈ [0, 1]: the fitted covariance becomes (1−s)Σ̂ + s·Σ̂₀, pulled towards the generation-0 fit on real data'),
+  }),
   theory: gaussianTheory,
   simulation: (params) => gaussianChain(Params.parse(params)),
 });

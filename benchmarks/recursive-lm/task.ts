@@ -72,6 +72,10 @@ export default defineTask({
   ],
   primaryFor: (params) => (params.variant === 'char' ? 'bits_per_char' : 'l2_err'),
   hooks: ['pool', 'fit', 'estimate'],
+  fitOptions: z.object({
+    smoothing: z.number().min(0).optional().describe('markov: additive pseudo-count β for this fit, p̂ = (count + β)/(n + Vβ) (replaces the task parameter smoothing)'),
+    smoothing_cv: z.number().int().min(0).max(1).optional().describe('markov: 1 = choose β per replicate by leave-one-out log-likelihood (excludes smoothing)'),
+  }),
   theory: recursiveLmTheory,
   engine: (params) => (params.variant === 'char' ? 'tfjs' : undefined),
   simulation: (params, rng) => simulation(Params.parse(params), rng),

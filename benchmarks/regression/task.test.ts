@@ -116,7 +116,16 @@ describe('regression reproduces its closed forms (replace, OLS)', () => {
 
   it('returns no curves where the expectation is infinite (some n_t ≤ d + 1)', () => {
     expect(task.theory!(task.params.parse({ dim: 10, samples: 11 }))).toEqual([]);
-    expect(task.theory!(task.params.parse({ dim: 10, samples: 12 }))).toHaveLength(2);
+    // replace's excess and test MSE, and the oracle shrinkage of the learner (Σ = I, labeller = ols).
+    expect(task.theory!(task.params.parse({ dim: 10, samples: 12 })).map((c) => c.label.split(':')[0])).toEqual(['replace, OLS', 'replace, OLS', 'oracle scalar shrinkage of the OLS learner']);
+    expect(task.theory!(task.params.parse({ dim: 10, samples: 12, labeller: 'learner' }))).toHaveLength(2);
+    expect(task.theory!(task.params.parse({ dim: 10, samples: 12, spectrum: 'power' }))).toHaveLength(2);
+  });
+
+  it('the oracle curve is r²V_t/(r² + V_t), V_t the replace curve', () => {
+    const [replaceCurve, , oracle] = task.theory!(task.params.parse({ dim: 10, samples: 200, generations: 10 }));
+    expect(replaceCurve.values[10]).toBeCloseTo((11 * 10) / 189, 12);
+    expect(oracle.values[10]).toBeCloseTo(110 / 189 / (1 + 110 / 189), 12);
   });
 });
 
@@ -342,6 +351,30 @@ describe('regression data', () => {
     const b = simulate(overrides, accumulate).output;
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
     expect(simulate(overrides, accumulate, 1).output.metrics.excess_risk.mean).not.toEqual(a.metrics.excess_risk.mean);
+  });
+});
+
+describe('generator and learner (labeller)', () => {
+  type Generation = RegressionModel & { generator?: Float64Array };
+  const ridgeOf = (labeller: string, options: FitOptions) => {
+    const { sim, batch } = setup({ dim: 4, replicates: 3, labeller }, 30, 'labeller');
+    return { model: fit(sim, [{ batch }], options) as Generation, ols: fit(sim, [{ batch }]), sim };
+  };
+
+  it('labeller=ols: fit options shape the learner; the next data are labelled by least squares on the same pool', () => {
+    const { model, ols, sim } = ridgeOf('ols', { ridge: 5 });
+    expect(Array.from(model.generator!)).toEqual(Array.from(ols.w));
+    expect(model.w[0]).not.toBeCloseTo(ols.w[0], 3);
+    // Same stream, same covariates and noise: the labels are those of the OLS model.
+    const a = sim.sample(model, 7, rngFromKey('labels', 'sample'), 0);
+    const b = sim.sample(ols, 7, rngFromKey('labels', 'sample'), 0);
+    expect(Array.from(a.data.y)).toEqual(Array.from(b.data.y));
+  });
+
+  it('labeller=learner: the regularized model labels the next generation; without options both regimes keep one model', () => {
+    expect(ridgeOf('learner', { ridge: 5 }).model.generator).toBeUndefined();
+    expect(ridgeOf('ols', {}).model.generator).toBeUndefined();
+    expect(ridgeOf('ols', { ridge: 0 }).model.generator).toBeUndefined();
   });
 });
 

@@ -8,6 +8,13 @@
  * y = xᵀŵ_{t−1} + ε₀, on new covariates (`design=fresh`, Dohmatob et al.) or on the same
  * design matrix every generation (`design=fixed`, Gerstgrasser et al.). Under `replace` every
  * refit adds an independent least-squares error, so the excess risk grows linearly in t.
+ *
+ * Two models per generation, as in Dohmatob et al.: the *generator* labels the next
+ * generation's data, the *learner* is the model evaluated. With `labeller=ols` (the paper's
+ * setting, the default) the generator is least squares on the pool and a `fit` hook's options
+ * (ridge) shape the learner only, fit on the same pool; with `labeller=learner` the learner
+ * itself labels the next generation (a self-consuming regularized chain). Without fit options
+ * the two coincide and both regimes give the same numbers.
  */
 import { z } from 'zod';
 import { defineTask, type FitOptions, type GenerationalSimulation, type Pool, type PoolPart } from '../../harness/types.ts';
@@ -26,6 +33,10 @@ const Params = z.object({
   spectrum: z.enum(['identity', 'power']).default('identity').describe('covariance Σ: identity, or diagonal with power-law eigenvalues λ_j = j^(−β)'),
   spectrum_decay: z.number().positive().max(10).default(1).describe('power-law exponent β of the spectrum (spectrum=power)'),
   test_samples: z.number().int().min(1).max(1_000_000).default(200).describe('held-out real test points per chain for test_mse'),
+  labeller: z
+    .enum(['ols', 'learner'])
+    .default('ols')
+    .describe('which model labels the next generation: ols = least squares on the pool, fit options (ridge) shape only the evaluated learner (Dohmatob et al.); learner = the evaluated, possibly regularized, model (self-consuming)'),
 });
 export type RegressionParams = z.infer<typeof Params>;
 
@@ -43,6 +54,31 @@ export interface RegressionModel {
   w: Float64Array;
   lambda: Float64Array;
 }
+
+/**
+ * One generation's models: the evaluated learner and, when they differ (`labeller=ols` with
+ * fit options), the least-squares generator that labels the next generation's data.
+ */
+export interface RegressionGeneration extends RegressionModel {
+  generator?: Float64Array;
+}
+
+/** Fit options a `fit` hook may return (checked by the loop before the fit). */
+const FitOptionsSchema = z.object({
+  ridge: z.number().min(0).optional().describe('ridge penalty λ ≥ 0 in the normalized objective (XᵀWX/Σw + λI)ŵ = XᵀWy/Σw; 0 = least squares'),
+  ridge_gcv: z.number().int().min(0).max(1).optional().describe('1 = choose λ per replicate by generalized cross-validation (excludes ridge)'),
+});
+
+/**
+ * What the protocol fixes, for rules that set a constant from it (e.g. the Dobriban–Wager
+ * optimal ridge σ²d/(n‖w₀‖²)): w₀ is a uniformly random direction of norm 1 in every cell.
+ */
+const KnownSchema = z.object({
+  dim: z.number().describe('covariate dimension d'),
+  noise_variance: z.number().describe('σ², label-noise variance of real data'),
+  synthetic_noise_variance: z.number().describe('σ₀², label-noise variance added by a generator'),
+  signal_norm2: z.number().describe('‖w₀‖² (= 1: w₀ is a random unit direction)'),
+});
 
 export default defineTask({
   id: 'regression',
@@ -74,6 +110,15 @@ export default defineTask({
     { name: 'test_mse', description: 'mean squared error on the chain’s held-out real test points', direction: 'lower' },
   ],
   hooks: ['pool', 'fit'],
+  fitOptions: FitOptionsSchema,
+  known: {
+    schema: KnownSchema,
+    values: (params) => {
+      const p = Params.parse(params);
+      const s0 = p.noise * p.synthetic_noise_scale;
+      return KnownSchema.parse({ dim: p.dim, noise_variance: p.noise * p.noise, synthetic_noise_variance: s0 * s0, signal_norm2: 1 });
+    },
+  },
   theory: regressionTheory,
   simulation: (params, rng) => regression(Params.parse(params), rng),
 });
@@ -81,7 +126,7 @@ export default defineTask({
 // ---------------------------------------------------------------------------------------
 // The simulation
 
-function regression(p: RegressionParams, setup: Rng): GenerationalSimulation<RegressionData, RegressionModel> {
+function regression(p: RegressionParams, setup: Rng): GenerationalSimulation<RegressionData, RegressionGeneration> {
   const d = p.dim;
   const R = p.replicates;
   const sigma = p.noise;
@@ -109,9 +154,16 @@ function regression(p: RegressionParams, setup: Rng): GenerationalSimulation<Reg
     },
     sample(model, n, rng, generation) {
       const X = covariates(n, rng);
-      return { origin: 'synthetic', generation, size: n, data: { X, y: labels(X, R, n, d, model.w, d, sigma0, rng) } };
+      return { origin: 'synthetic', generation, size: n, data: { X, y: labels(X, R, n, d, model.generator ?? model.w, d, sigma0, rng) } };
     },
-    fit: (pool, options) => fitRidge(moments.pool(pool), R, d, parseFitOptions(options)),
+    fit(pool, options) {
+      const m = moments.pool(pool);
+      const penalty = parseFitOptions(options);
+      const learner: RegressionGeneration = fitRidge(m, R, d, penalty);
+      const leastSquares = penalty.kind === 'fixed' && penalty.lambda === 0;
+      if (p.labeller === 'ols' && !leastSquares) learner.generator = fitRidge(m, R, d, { kind: 'fixed', lambda: 0 }).w;
+      return learner;
+    },
     evaluate(model) {
       const excess = new Float64Array(R);
       const testMse = new Float64Array(R);

@@ -22,9 +22,14 @@
  *   E[E_t | X] = tr(Σ(XᵀX)⁻¹)·[σ² + σ₀² Σ_{s=1}^{t} 1/(s+1)²],   E[E_t] = d/(T−d−1)·[…],
  * bounded by (π²/6)·E[E_0] when σ₀ = σ.
  *
- * Ridge (λ > 0 or GCV) has no finite-sample closed form here: the curves describe OLS fits
- * and are only a reference for methods that regularize. No curve is returned when some
- * n_s ≤ d + 1, where the expectation is infinite.
+ * **Oracle scalar shrinkage of the learner** (Σ = I, `labeller=ols`): the best fixed multiple
+ * cŵ_t of the replace chain's least-squares learner, knowing V_t = E[E_t] and ‖w₀‖ = r = 1.
+ * E‖cŵ_t − w₀‖² = c²(r² + V_t) − 2cr² + r² is least at c* = r²/(r² + V_t), where it is
+ * r²V_t/(r² + V_t): the reference an adaptively regularized downstream model should approach
+ * (ridge ≈ scalar shrinkage for Σ = I and T ≫ d; Dohmatob et al. 2024, Sec. 5).
+ *
+ * Ridge (λ > 0 or GCV) has no finite-sample closed form here: the other curves describe OLS
+ * fits. No curve is returned when some n_s ≤ d + 1, where the expectation is infinite.
  */
 import type { TheoryCurve } from '../../harness/types.ts';
 import type { RegressionParams } from './task.ts';
@@ -50,6 +55,11 @@ export function regressionTheory(params: RegressionParams): TheoryCurve[] {
     { metric: 'excess_risk', steps, values: replace, label: `replace, OLS: E[excess] = ${formula}, ${setting}` },
     { metric: 'test_mse', steps, values: replace.map((v) => v + s2), label: `replace, OLS: E[test MSE] = E[excess] + σ², ${setting}` },
   ];
+  if (params.spectrum === 'identity' && params.labeller === 'ols') {
+    // ‖w₀‖² = 1 (task.ts): c* = 1/(1 + V_t).
+    const oracle = replace.map((v) => v / (1 + v));
+    curves.push({ metric: 'excess_risk', steps, values: oracle, label: `oracle scalar shrinkage of the OLS learner: ‖w₀‖²V_t/(‖w₀‖² + V_t), V_t = replace's E[excess], ${setting}` });
+  }
   if (design === 'fixed' && n.every((ns) => ns === T)) {
     const accumulate = steps.map((t) => conditionalExcess({ trace: d / (T - d - 1), t, regime: 'accumulate', noise, syntheticNoise: noise * scale }));
     curves.push(

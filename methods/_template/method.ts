@@ -54,7 +54,12 @@ export default defineMethod({
     // <hook fit>
     /**
      * TUTORIAL — `fit`: fit options for the task's estimator, e.g. `{ shrinkage: 0.2 }` for
-     * gaussian-chain or `{ ridge: 0.1 }` for regression (each task's README lists its options).
+     * gaussian-chain or `{ ridge: 0.1 }` for regression. Each task declares its options as a zod
+     * object (`fitOptions` in its task.ts; `npx collapse-bench list` and its README show them) and
+     * the quantities its protocol fixes (`known`, read as `ctx.known`, e.g. regression's noise
+     * variance). Declare what your hook relies on in `needs: { fitOptions: [...], known: [...] }`
+     * beside `hooks`: the method then applies exactly to the tasks that declare them. Never
+     * branch on `ctx.task`.
      */
     fit(ctx, p: Params): FitOptions {
       throw new Error('not implemented: the fit hook of methods/_template/method.ts');

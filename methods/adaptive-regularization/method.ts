@@ -1,118 +1,93 @@
 /**
- * Adaptive regularization: regularize every generation's fit, more strongly the more
- * synthetic generations lie behind its data and less strongly the more samples it has
- * (Dohmatob, Feng & Kempe, "Model Collapse Demystified: The Case of Regression", NeurIPS 2024,
- * arXiv:2402.07712, Sec. 5).
+ * Adaptive regularization: the downstream model's ridge penalty grows with the number of
+ * synthetic generations behind its training data (Dohmatob, Feng & Kempe, "Model Collapse
+ * Demystified: The Case of Regression", NeurIPS 2024, arXiv:2402.07712, Sec. 5).
  *
- * The paper. Ridge regression on T samples whose labels were produced by a chain of n
- * synthetic generations (each fit on T₀ samples with label noise σ₀) has a test error that
- * grows linearly in n (Theorem 4.1): with OLS, under-parameterized,
+ * The paper's setting. A chain of least-squares generators, each fit on T₀ samples labelled by
+ * the previous one with label noise σ₀, produces the data of a *downstream* ridge model fit on T
+ * samples. After n generators the OLS test error is (Theorem 4.1, Σ = I, under-parameterized)
  *
- *     E_test ≃ σ²φ/(1−φ) + n·σ₀²φ₀/(1−φ₀),        φ = d/T, φ₀ = d/T₀.
+ *     E_test ≃ σ²φ/(1−φ) + n·σ₀²φ₀/(1−φ₀),        φ = d/T, φ₀ = d/T₀,
  *
- * Under a power-law spectrum (eigenvalues j^(−β), source exponent r, r̄ = min(r, 1)) and ridge
- * λ = T^(−ℓ), Theorem 5.1 gives the rate E_test ≍ σ_n²·T^(−(1−ℓ/β)) + T^(−2ℓr̄): the synthetic
- * generations act like label noise σ_n² = σ² + n·σ₀²·T/T₀ (up to (1−φ₀) factors) on top of σ².
- * Balancing the two terms gives the classical optimum λ ≍ T^(−ℓ_crit), ℓ_crit = β/(1 + 2βr̄),
- * at n = 0 (the paper's Fig. 1b runs the chain with λ = T^(−ℓ_crit)), and with n generations
+ * i.e. the generations act like extra label noise, σ_n² = σ² + n·σ₀²·T/T₀ (Sec. 5), so the
+ * regularization that is optimal without synthetic data is no longer right: the optimal ridge
+ * penalty must grow with n. The generators stay least squares; only the downstream model is
+ * regularized (the task's `labeller=ols`).
  *
- *     λ* ≍ (σ_n² / T)^ℓ_crit = ((σ² + n·σ₀²·T/T₀) / T)^ℓ_crit,
+ * Here (rule=adaptive, the default). Generation t's learner fits n_t samples whose labels went
+ * through the real fit (n₀ samples, noise σ²) and t synthetic generations (n_u samples, noise
+ * σ₀², u = 1 … t), so its equivalent label noise at its own sample size is
  *
- * i.e. the optimal penalty must grow with the number of synthetic generations: the paper's
- * adaptive regularization. (Our reading of Sec. 5; see README.md for what could be checked.)
+ *     σ_t² = n_t · (σ²/n₀ + Σ_{u=1..t} σ₀²/n_u)         (= σ² + t·σ₀²·T/T₀ for n₀ = T₀, n_u = T)
  *
- * Here. Generation t is fit on n_t samples whose labels went through t synthetic generations
- * of the same size (T = T₀ = n_t) and the same noise (σ₀ = σ), so σ_t²/T = σ²(t+1)/n_t and
+ * and we take the optimal ridge for that noise, the Dobriban & Wager (2018) optimum for
+ * isotropic signal, λ*(σ²) = σ²·d / (T·‖w₀‖²), in the task's normalization
+ * (XᵀX/n + λI)ŵ = Xᵀy/n:
  *
- *     λ_t = scale · c_task · ((t + 1) / n_t)^ℓ                                   (rule=scaling)
+ *     λ_t = scale · σ_t²·d / (n_t·‖w₀‖²).
  *
- * with c_task absorbing σ² and the signal strength (for Σ = I the exact single-fit optimum is
- * λ* = σ²d/(T‖w₀‖²), Dobriban & Wager 2018, i.e. ℓ = 1, c = σ²d/‖w₀‖²). The fit hook sees only
- * (task, t, n_t), so c_task is calibrated once per task at its quick profile (README.md).
- * rule=gcv lets the task choose λ from the data per replicate instead; rule=fixed holds the
- * task's option at `lambda` (the U-shaped sweep that motivates adapting it).
- *
- * Each task turns λ_t into its own fit option (the task-specific branches in `fitOptions`):
- * - regression: ridge λ_t, the paper's estimator, in the task's per-sample normalization
- *   (XᵀX/n + λI)ŵ = Xᵀy/n, the one in which λ ≍ T^(−ℓ) is stated.
- * - recursive-lm: add-β smoothing, by analogy. Add-β is the posterior mean under a symmetric
- *   Dirichlet(β) prior and shrinks the empirical frequencies towards uniform with weight
- *   Vβ/(N+Vβ), as ridge shrinks by λ/(1+λ) for Σ = I: λ ↔ Vβ/N. Under replacement the token
- *   frequencies drift like labels do, with variance growing as (t+1)/N, so β_t = λ_t·N/V ∝ (t+1)
- *   for ℓ = 1 (N cancels; 1/V is folded into c_task).
- * - gaussian-chain: shrinkage of Σ̂ towards the generation-0 fit Σ̂₀ with weight
- *   s_t = λ_t/(1+λ_t), again by analogy: the drift of Σ̂_t away from Σ̂₀ accumulates over t
- *   refits like the labels' synthetic noise, so the weight on the real-data anchor grows with t.
- *   There is no data-driven choice there: rule=gcv falls back to the scaling rule.
+ * Every constant is a quantity the task declares (FitContext.known): d, σ², σ₀², ‖w₀‖²; no
+ * constant is tuned on the benchmark. rule=classical uses the single-fit optimum σ²d/(n_t‖w₀‖²)
+ * at every generation (the choice the paper says stops being right once n > 0); rule=gcv lets
+ * the task choose λ from the data (generalized cross-validation); rule=fixed holds λ = lambda
+ * (the U-shaped sweep in λ of the paper's Fig. 1).
  */
 import { z } from 'zod';
-import { defineMethod, type FitContext, type FitOptions, type TaskDefinition } from '../../harness/types.ts';
+import { defineMethod, type FitContext, type FitOptions } from '../../harness/types.ts';
 
 // ---------------------------------------------------------------------------------------
 // Hyper-parameters
 
 const Params = z.object({
   rule: z
-    .enum(['scaling', 'gcv', 'fixed'])
-    .default('scaling')
-    .describe('how the regularization is chosen: scaling = λ_t = scale·c_task·((t+1)/n_t)^exponent (paper Sec. 5); gcv = the task picks it from the data (ridge_gcv, smoothing_cv; gaussian-chain: scaling); fixed = lambda at every generation'),
-  scale: z.number().min(0).default(1).describe('rule=scaling: multiplier on the calibrated per-task constant c_task'),
-  exponent: z.number().gt(0).max(2).default(1).describe('rule=scaling: ℓ, the paper’s ℓ_crit = β/(1+2β·min(r,1)); 1 = isotropic covariates (β → ∞, r = 1/2)'),
-  lambda: z.number().min(0).default(0.1).describe('rule=fixed: the task’s option at every generation: ridge λ (regression), pseudo-count β (recursive-lm), shrinkage s ≤ 1 (gaussian-chain)'),
+    .enum(['adaptive', 'classical', 'gcv', 'fixed'])
+    .default('adaptive')
+    .describe('how λ_t is chosen: adaptive = σ_t²d/(n_t‖w₀‖²) with the synthetic generations’ noise in σ_t² (the paper); classical = σ²d/(n_t‖w₀‖²), ignoring them; gcv = generalized cross-validation by the task; fixed = lambda'),
+  scale: z.number().min(0).default(1).describe('rules adaptive and classical: multiplier on λ_t (1 = the optimum; other values trace the U-shape around it)'),
+  lambda: z.number().min(0).default(0.1).describe('rule=fixed: the ridge penalty at every generation'),
 });
 export type AdaptiveRegularizationParams = z.infer<typeof Params>;
 
-/**
- * c_task of the scaling rule, calibrated at each task's quick profile by sweeping `scale`
- * (README.md "Parameters and defaults"). Regression: 0.4 × σ²d/‖w₀‖² (= 10 there), less than
- * the single-fit optimum because each fit's shrinkage is passed on to the next generation's
- * labels. recursive-lm: β_t = 0.04(t+1) = 2(t+1)/V at V = 50. gaussian-chain: s_t =
- * (t+1)/(t+2) at M = 20 (the score improves monotonically towards s = 1).
- */
-export const TASK_CONSTANT: Readonly<Record<string, number>> = Object.freeze({
-  regression: 4,
-  'recursive-lm': 0.04,
-  'gaussian-chain': 20,
+/** The task's known quantities this method reads (declared by regression, benchmarks/regression/task.ts). */
+const Known = z.object({
+  dim: z.number().int().min(1),
+  noise_variance: z.number().min(0),
+  synthetic_noise_variance: z.number().min(0),
+  signal_norm2: z.number().gt(0),
 });
+type KnownQuantities = z.infer<typeof Known>;
 
-/** The scaling rule λ_t = scale · c · ((t + 1) / n_t)^ℓ. */
-export function scalingLambda(t: number, n: number, c: number, params: Pick<AdaptiveRegularizationParams, 'scale' | 'exponent'>): number {
-  return params.scale * c * Math.pow((t + 1) / n, params.exponent);
+// ---------------------------------------------------------------------------------------
+// The penalty
+
+/**
+ * σ_t²: the label noise that, at the learner's own sample size n_t, gives the error of least
+ * squares after the real fit and t synthetic generations: n_t·(σ²/n₀ + Σ_{u=1..t} σ₀²/n_u).
+ */
+export function equivalentNoise(sampleSizes: readonly number[], known: Pick<KnownQuantities, 'noise_variance' | 'synthetic_noise_variance'>): number {
+  const t = sampleSizes.length - 1;
+  let perSample = known.noise_variance / sampleSizes[0];
+  for (let u = 1; u <= t; u++) perSample += known.synthetic_noise_variance / sampleSizes[u];
+  return sampleSizes[t] * perSample;
+}
+
+/** λ_t of rules adaptive and classical: scale · noise·d/(n_t‖w₀‖²). */
+export function ridgePenalty(rule: 'adaptive' | 'classical', sampleSizes: readonly number[], known: KnownQuantities, scale: number): number {
+  const noise = rule === 'adaptive' ? equivalentNoise(sampleSizes, known) : known.noise_variance;
+  return (scale * noise * known.dim) / (sampleSizes[sampleSizes.length - 1] * known.signal_norm2);
 }
 
 // ---------------------------------------------------------------------------------------
-// The fit hook, one branch per task
+// The fit hook
 
 function fitOptions(ctx: FitContext, p: AdaptiveRegularizationParams): FitOptions {
-  const { t, size: n } = ctx;
-  const lambda = () => scalingLambda(t, n, TASK_CONSTANT[ctx.task], p);
-  switch (ctx.task) {
-    case 'regression':
-      // The paper's estimator: ridge with λ_t, or λ chosen by generalized cross-validation.
-      if (p.rule === 'fixed') return { ridge: p.lambda };
-      if (p.rule === 'gcv') return { ridge_gcv: 1 };
-      return { ridge: lambda() };
-
-    case 'recursive-lm':
-      // Add-β smoothing, β_t = λ_t·n_t (pseudo-counts; 1/V and the per-context share of n_t
-      // are in c_task, exact for ℓ = 1 where n_t cancels), or β by leave-one-out likelihood.
-      if (p.rule === 'fixed') return { smoothing: p.lambda };
-      if (p.rule === 'gcv') return { smoothing_cv: 1 };
-      return { smoothing: lambda() * n };
-
-    case 'gaussian-chain': {
-      // Shrinkage towards the generation-0 fit with weight s_t = λ_t/(1+λ_t); no data-driven
-      // variant exists, so rule=gcv uses the scaling rule too.
-      if (p.rule === 'fixed') {
-        if (p.lambda > 1) throw new Error(`adaptive-regularization: lambda is the shrinkage s on gaussian-chain and must be <= 1, got ${p.lambda}`);
-        return { shrinkage: p.lambda };
-      }
-      const l = lambda();
-      return { shrinkage: l / (1 + l) };
-    }
+  if (p.rule === 'fixed') return { ridge: p.lambda };
+  if (p.rule === 'gcv') return { ridge_gcv: 1 };
+  const known = Known.safeParse(ctx.known);
+  if (!known.success) {
+    throw new Error(`adaptive-regularization: task ${ctx.task} known quantity ${known.error.issues[0].path.join('.')}: ${known.error.issues[0].message}`);
   }
-  // Unreachable for tasks `skip` lets through.
-  throw new Error(`adaptive-regularization has no fit options for task ${ctx.task}`);
+  return { ridge: ridgePenalty(p.rule, ctx.sampleSizes, known.data, p.scale) };
 }
 
 export default defineMethod({
@@ -120,16 +95,10 @@ export default defineMethod({
   title: 'Adaptive regularization',
   kind: 'method',
   summary:
-    'Regularizes each generation’s fit with a strength that grows with the number of synthetic generations behind its data and ' +
-    'shrinks with the sample size, λ_t ∝ ((t+1)/n_t)^ℓ (Dohmatob et al.’s scaling of the optimal ridge); or chooses it by GCV / ' +
-    'leave-one-out, or holds it fixed. Ridge on regression, add-β smoothing on recursive-lm, shrinkage towards the real fit on gaussian-chain.',
+    'Ridge regression whose penalty grows with the synthetic generations behind its data, λ_t = σ_t²d/(n_t‖w₀‖²) with the ' +
+    'generations’ noise counted in σ_t² (Dohmatob et al.): the downstream model is regularized, the data-generating chain stays least squares.',
   papers: [{ title: 'Model Collapse Demystified: The Case of Regression', authors: 'Dohmatob, Feng, Kempe', year: 2024, url: 'https://arxiv.org/abs/2402.07712' }],
   params: Params,
   hooks: { fit: fitOptions },
-  skip: (task: TaskDefinition<any>, taskParams?: Record<string, unknown>) => {
-    if (!(task.id in TASK_CONSTANT)) return `adaptive-regularization knows the fit options of ${Object.keys(TASK_CONSTANT).join(', ')} only, not ${task.id}`;
-    // The neural char variant has no smoothing option to regularize.
-    if (task.id === 'recursive-lm' && taskParams?.variant === 'char') return 'recursive-lm variant char has no smoothing fit option';
-    return undefined;
-  },
+  needs: { fitOptions: ['ridge', 'ridge_gcv'], known: Object.keys(Known.shape) },
 });

@@ -19,9 +19,11 @@ export function register(program: Command): void {
         tasks: registry.tasks.map(({ definition: t, folder }) => ({
           id: t.id, title: t.title, folder, stepAxis: t.stepAxis, hooks: t.hooks, metrics: t.metrics,
           params: paramInfo(t.params), profiles: t.profiles, papers: t.papers,
+          fitOptions: t.fitOptions ? describeFields(t.fitOptions.shape) : [],
+          known: t.known ? describeFields(t.known.schema.shape) : [],
         })),
         methods: registry.methods.map(({ definition: m, folder }) => ({
-          id: m.id, kind: m.kind, title: m.title, folder, hooks: Object.keys(m.hooks), params: paramInfo(m.params), papers: m.papers,
+          id: m.id, kind: m.kind, title: m.title, folder, hooks: Object.keys(m.hooks), needs: m.needs ?? {}, params: paramInfo(m.params), papers: m.papers,
         })),
         applicability: matrix,
       };
@@ -29,6 +31,9 @@ export function register(program: Command): void {
       for (const t of doc.tasks) {
         console.log(`${pc.bold(t.id)} — ${t.title}  [${t.stepAxis}; hooks: ${t.hooks.join(', ')}]`);
         console.log(paramTable(t.params).toString());
+        for (const [what, fields] of [['fit options', t.fitOptions], ['known quantities', t.known]] as const) {
+          if (fields.length) console.log(`  ${what}: ${fields.map((f) => `${f.name} (${f.description})`).join('; ')}`);
+        }
       }
       for (const m of doc.methods) {
         console.log(`${pc.bold(m.id)} (${m.kind}) — ${m.title}  [hooks: ${m.hooks.join(', ') || 'none'}]`);
@@ -39,4 +44,9 @@ export function register(program: Command): void {
       console.log(pc.bold('applicability'));
       console.log(table.toString());
     });
+}
+
+/** Name and description of each field of a declared zod object (fit options, known quantities). */
+function describeFields(shape: Record<string, { description?: string }>): { name: string; description: string }[] {
+  return Object.entries(shape).map(([name, field]) => ({ name, description: field.description ?? '' }));
 }
