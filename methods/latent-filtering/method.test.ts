@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import method, { selectAboveThreshold, selectTop } from './method.ts';
+import method, { selectTop } from './method.ts';
+import thresholdMethod from '../latent-threshold-filtering/method.ts';
 import { fitProbe, labelConfidence } from './probe.ts';
 import { formatProblem, validateMethods } from '../../scripts/commands/validate.ts';
 import { rngFromKey, type Rng } from '../../harness/rng.ts';
@@ -65,6 +66,8 @@ describe(method.id, () => {
     ['accumulated', 'top'],
     ['synthetic', 'top'],
   ] as const)('keeps exactly N samples per replicate and prefers in-mode ones (candidates: %s, select: %s)', (candidates, select) => {
+    // select=top is this entry (ACU-LSF); threshold is latent-threshold-filtering.
+    const entry = select === 'top' ? method : thresholdMethod;
     const R = 3;
     // Batches of 2N: even with half the synthetic candidates off-mode, every class has about
     // twice its quota of in-mode candidates.
@@ -94,7 +97,8 @@ describe(method.id, () => {
       },
       features: (b) => features(b as Batch<Points>),
     };
-    const pool = method.hooks.filter!(ctx, method.params.parse({ candidates, select })) as Pool<Points>;
+    const filter = entry.hooks.filter! as (ctx: FilterContext<unknown>, params: unknown) => Pool<unknown>;
+    const pool = filter(ctx, entry.params.parse({ candidates })) as Pool<Points>;
     expect(drawn).toBe(1);
     const masks = new Map([real, older, fresh].map((x) => [x.batch, x.inMode]));
     const synthetic = pool.parts.filter((p) => p.batch.origin === 'synthetic');
@@ -120,6 +124,27 @@ describe(method.id, () => {
       expect(keptOff).toBeLessThan(0.03 * N);
       expect(keptInMode).toBeGreaterThan(0.97 * N);
     }
+    if (select === 'top') {
+      // ACU-LSF keeps, per class, exactly the candidates of highest ξ(x, y): every kept one
+      // scores at least as high as every dropped one of its class (the probe as the method fits it).
+      const f0 = features(real.batch);
+      for (let r = 0; r < R; r++) {
+        const probe = fitProbe(f0.values.subarray(r * B * 9, (r + 1) * B * 9), f0.labels.subarray(r * B, (r + 1) * B), B, 9, 8, { iterations: 300, learningRate: 0.5, l2: 1e-3 });
+        const keptMin = new Array(8).fill(Infinity);
+        const droppedMax = new Array(8).fill(-Infinity);
+        for (const part of pool.parts) {
+          const f = features(part.batch as Batch<Points>);
+          const labels = f.labels.subarray(r * B, (r + 1) * B);
+          const xi = labelConfidence(probe, f.values.subarray(r * B * 9, (r + 1) * B * 9), labels, B);
+          for (let i = 0; i < B; i++) {
+            const c = labels[i];
+            if (part.weights![r * B + i] > 0) keptMin[c] = Math.min(keptMin[c], xi[i]);
+            else droppedMax[c] = Math.max(droppedMax[c], xi[i]);
+          }
+        }
+        for (let c = 0; c < 8; c++) expect(keptMin[c]).toBeGreaterThanOrEqual(droppedMax[c]);
+      }
+    }
   });
 
   it('selectTop keeps the N best, balanced over classes when asked, and exactly N when a class runs short', () => {
@@ -130,23 +155,7 @@ describe(method.id, () => {
     // Class 1 has 2 candidates for a quota of 3: its unused slot goes to the best of class 0's rest.
     expect(selectTop(scores, labels, 2, 6, 'class').sort()).toEqual([0, 1, 2, 3, 4, 5]);
     expect(selectTop([0.5, 0.5, 0.5], [0, 0, 0], 1, 2, 'none')).toEqual([0, 1]);
-    expect(() => selectTop(scores, labels, 2, 7, 'none')).toThrow('latent-filtering cannot keep 7 samples from 6 candidates');
-  });
-
-  it('selectAboveThreshold keeps a uniform sample of the passing candidates, topped up by the best failing ones', () => {
-    const rng = rngFromKey('threshold-test', 'select');
-    // 1000 candidates of one class, scores i/1000; threshold 0.5: 500 pass.
-    const scores = Array.from({ length: 1000 }, (_, i) => i / 1000);
-    const labels = new Array(1000).fill(0);
-    const kept = selectAboveThreshold(scores, labels, Float64Array.of(0.5), 100, 'class', rng);
-    expect(kept.length).toBe(100);
-    expect(kept.every((i) => scores[i] >= 0.5)).toBe(true);
-    // Uniform among the passing ones, not their top: the mean kept score is near 0.75, not 0.95.
-    const mean = kept.reduce((a, i) => a + scores[i], 0) / 100;
-    expect(Math.abs(mean - 0.75)).toBeLessThan(0.05);
-    // Too few pass: all of them, then the best of the rest.
-    const topped = selectAboveThreshold(scores, labels, Float64Array.of(0.99), 20, 'none', rng);
-    expect(topped.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => 980 + i));
+    expect(() => selectTop(scores, labels, 2, 7, 'none')).toThrow('latent filtering cannot keep 7 samples from 6 candidates');
   });
 
   it('the probe learns separable classes and is confident on them', () => {

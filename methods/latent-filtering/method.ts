@@ -1,46 +1,35 @@
 /**
- * Latent-space filtering (Cai, Wang, Liu & Zhang, "Stabilizing Self-Consuming Diffusion Models
- * with Latent Space Filtering", AAAI 2026).
+ * Latent Space Filtering, ACU-LSF (Cai, Wang, Liu & Zhang, "Stabilizing Self-Consuming
+ * Diffusion Models with Latent Space Filtering", AAAI 2026, arXiv 2511.12742).
  *
- * The generation-0 model, trained on real data only, defines a latent space in which real
- * classes are well separated; samples whose latents do not look like their class are the ones
- * that drift. Each generation t ≥ 1:
+ * The generation-0 model, trained on real data only, gives a latent space in which the real
+ * classes occupy low-dimensional, nearly orthogonal subspaces (small OLE = Σ_c ‖M_c‖_* − ‖M‖_*);
+ * over self-consuming generations the latents of synthetic data lose that structure. LSF
+ * trains a softmax probe on the real generation-0 latents and scores each sample x generated
+ * for class y by its confidence ξ(x, y) = p_probe(y | z(x)). ACU-LSF, each generation t ≥ 1:
  *   1. draw n_t fresh synthetic samples from model t−1 and add them to the accumulated pool
- *      (the real generation-0 data and every earlier synthetic batch, as in accumulate);
- *   2. score every candidate by a softmax probe trained on the real generation-0 latents:
- *      s(x, c) = p_probe(c | z(x)), c the class x was generated for (its real label for real x);
- *   3. keep N = n_t of them (the per-generation budget) and train on them:
- *      - select=threshold (default): drop every candidate scoring below the `quantile` (10%) of
- *        the real samples' scores of its class, keep N of the rest uniformly at random;
- *      - select=top: keep the N highest scores.
- * The task provides z(x): for diffusion, the generation-0 denoiser's hidden activations at
- * low-to-mid timesteps under the null label (benchmarks/diffusion/README.md). With
- * `balance: class` the N slots are shared equally among classes, so classes the probe finds easy
- * cannot crowd out the others.
+ *      (the real generation-0 data and every synthetic batch so far, as in ACU / accumulate);
+ *   2. score every candidate by ξ (a real sample by its own label);
+ *   3. keep the N = n_t candidates of highest ξ (a fixed training budget, as SYN/replace) and
+ *      train on them.
+ * The task provides z(x): for diffusion, the generation-0 denoiser's null-label hidden
+ * activations at the task's latent timesteps (benchmarks/diffusion/README.md).
  *
- * Why threshold by default: the literal top-N keeps the most *typical* samples of each class
- * again and again; on diffusion's spirals (standard profile) it concentrated every class on
- * the arm segments the probe is surest of: 0.3 of 12 modes were left after 20 generations
- * (normalized area 6.4, against replace's 1), while filtering out the atypical ones kept
- * precision and per-class variance above accumulate-subsample's (README.md).
- *
- * `candidates: synthetic` leaves the real generation-0 data out of the candidates (a pure
- * filter of synthetic data); the default scores the same accumulated pool accumulate-subsample
- * draws from, so both train on N samples of it and differ only in which.
+ * Ours, where the paper could not be read (methods/latent-filtering/README.md): `balance:
+ * class` shares the N slots equally among classes (the loop's labels are uniform), and the
+ * probe is a multinomial logistic regression (probe.ts). A threshold rule (drop the atypical,
+ * keep the rest at random) is a different method: methods/latent-threshold-filtering.
  */
 import { z } from 'zod';
 import { defineMethod, type Batch, type FilterContext, type Pool } from '../../harness/types.ts';
-import type { Rng } from '../../harness/rng.ts';
 import { fitProbe, labelConfidence, type Probe } from './probe.ts';
 
 // ---------------------------------------------------------------------------------------
 // Hyper-parameters
 
 const Params = z.object({
-  candidates: z.enum(['accumulated', 'synthetic']).default('accumulated').describe('accumulated: every batch so far, real generation-0 data included; synthetic: synthetic batches only'),
-  select: z.enum(['threshold', 'top']).default('threshold').describe('top: keep the N highest scores; threshold: drop candidates scoring below the real data’s `quantile` score for their class, then keep N of the rest uniformly at random'),
-  quantile: z.number().min(0).max(1).default(0.1).describe('select=threshold: the quantile of the real generation-0 samples’ scores (per class) a candidate must reach'),
-  balance: z.enum(['class', 'none']).default('class').describe('class: N/C slots per class (remainder to the lowest class ids); none: global top-N'),
+  candidates: z.enum(['accumulated', 'synthetic']).default('accumulated').describe('accumulated (ACU-LSF): every batch so far, real generation-0 data included; synthetic: synthetic batches only'),
+  balance: z.enum(['class', 'none']).default('class').describe('class: N/C slots per class (remainder to the lowest class ids), top ξ within each class; none: global top-N'),
   probe_iterations: z.number().int().min(1).max(10_000).default(300).describe('gradient steps of the softmax probe'),
   probe_l2: z.number().min(0).default(1e-3).describe('L2 penalty of the probe'),
 });
@@ -49,88 +38,78 @@ export type LatentFilteringParams = z.infer<typeof Params>;
 const PROBE_LEARNING_RATE = 0.5;
 
 // ---------------------------------------------------------------------------------------
-// The filter hook
+// Shared with latent-threshold-filtering: probes on the real generation-0 latents, scores.
 
-/**
- * What the real generation-0 data gives each replicate: the probe, and per class the score
- * thresholds of select=threshold. Computed once per cell (keyed by the real batch, which the
- * loop keeps for the whole cell) and parameters, not every generation.
- */
-interface RealReference {
-  probes: Probe[];
-  /** thresholds[r][c], only with select=threshold. */
-  thresholds?: Float64Array[];
+export interface ProbeParams {
+  probe_iterations: number;
+  probe_l2: number;
 }
-const references = new WeakMap<Batch<unknown>, Map<string, RealReference>>();
 
-function filter(ctx: FilterContext<unknown>, params: LatentFilteringParams): Pool<unknown> {
-  ctx.synthetic(ctx.size);
-  const batches = params.candidates === 'synthetic' ? ctx.history.filter((b) => b.origin === 'synthetic') : ctx.history;
+/** One probe per replicate, fitted once per cell (keyed by the real batch, kept all cell). */
+const probeCache = new WeakMap<Batch<unknown>, Map<string, Probe[]>>();
+
+/** The probes of the real generation-0 batch (history[0]), one per replicate. */
+export function realProbes(ctx: FilterContext<unknown>, params: ProbeParams): Probe[] {
   const real = ctx.history[0];
-  const { probes, thresholds } = realReference(ctx, real, params);
-  const classes = ctx.features(real).classes;
-
-  // Scores of every candidate, per replicate, in (batch, index) order.
-  const weights = batches.map((b) => new Float64Array(ctx.replicates * b.size));
-  for (let r = 0; r < ctx.replicates; r++) {
-    const scores: number[] = [];
-    const labels: number[] = [];
-    const where: [number, number][] = [];
-    batches.forEach((batch, k) => {
-      const f = ctx.features(batch);
-      const from = r * batch.size;
-      const conf = labelConfidence(probes[r], f.values.subarray(from * f.dim, (from + batch.size) * f.dim), f.labels.subarray(from, from + batch.size), batch.size);
-      for (let i = 0; i < batch.size; i++) {
-        scores.push(conf[i]);
-        labels.push(f.labels[from + i]);
-        where.push([k, i]);
-      }
+  if (real.origin !== 'real') throw new Error(`latent filtering needs the real generation-0 batch first in history (got origin ${real.origin})`);
+  const key = `${params.probe_iterations}:${params.probe_l2}`;
+  let byParams = probeCache.get(real);
+  if (!byParams) probeCache.set(real, (byParams = new Map()));
+  let probes = byParams.get(key);
+  if (!probes) {
+    const f = ctx.features(real);
+    probes = Array.from({ length: ctx.replicates }, (_, r) => {
+      const from = r * real.size;
+      return fitProbe(f.values.subarray(from * f.dim, (from + real.size) * f.dim), f.labels.subarray(from, from + real.size), real.size, f.dim, f.classes, {
+        iterations: params.probe_iterations,
+        learningRate: PROBE_LEARNING_RATE,
+        l2: params.probe_l2,
+      });
     });
-    const kept = thresholds ? selectAboveThreshold(scores, labels, thresholds[r], ctx.size, params.balance, ctx.rng) : selectTop(scores, labels, classes, ctx.size, params.balance);
-    for (const j of kept) {
-      const [k, i] = where[j];
+    byParams.set(key, probes);
+  }
+  return probes;
+}
+
+/** The candidates of one replicate: ξ(x, y), y and (batch, index), in (batch, index) order. */
+export interface Scored {
+  scores: number[];
+  labels: number[];
+  where: [number, number][];
+}
+
+/** ξ(x, y) = p_probe(y | z(x)) of every candidate of replicate r. */
+export function scoreReplicate(ctx: FilterContext<unknown>, batches: Batch<unknown>[], probe: Probe, r: number): Scored {
+  const out: Scored = { scores: [], labels: [], where: [] };
+  batches.forEach((batch, k) => {
+    const f = ctx.features(batch);
+    const from = r * batch.size;
+    const labels = f.labels.subarray(from, from + batch.size);
+    const xi = labelConfidence(probe, f.values.subarray(from * f.dim, (from + batch.size) * f.dim), labels, batch.size);
+    for (let i = 0; i < batch.size; i++) {
+      out.scores.push(xi[i]);
+      out.labels.push(labels[i]);
+      out.where.push([k, i]);
+    }
+  });
+  return out;
+}
+
+/** The pool of weight-1 samples: kept[r] indexes replicate r's Scored. */
+export function keptPool(ctx: FilterContext<unknown>, batches: Batch<unknown>[], scored: Scored[], kept: number[][]): Pool<unknown> {
+  const weights = batches.map((b) => new Float64Array(ctx.replicates * b.size));
+  kept.forEach((indices, r) => {
+    for (const j of indices) {
+      const [k, i] = scored[r].where[j];
       weights[k][r * batches[k].size + i] = 1;
     }
-  }
+  });
   return { parts: batches.map((batch, k) => ({ batch, weights: weights[k] })) };
 }
 
-function realReference(ctx: FilterContext<unknown>, real: Batch<unknown>, params: LatentFilteringParams): RealReference {
-  const key = `${params.probe_iterations}:${params.probe_l2}:${params.select}:${params.quantile}`;
-  let byParams = references.get(real);
-  if (!byParams) references.set(real, (byParams = new Map()));
-  let reference = byParams.get(key);
-  if (!reference) {
-    const f = ctx.features(real);
-    const rows = (r: number) => {
-      const from = r * real.size;
-      return { values: f.values.subarray(from * f.dim, (from + real.size) * f.dim), labels: f.labels.subarray(from, from + real.size) };
-    };
-    const probes = Array.from({ length: ctx.replicates }, (_, r) => {
-      const { values, labels } = rows(r);
-      return fitProbe(values, labels, real.size, f.dim, f.classes, { iterations: params.probe_iterations, learningRate: PROBE_LEARNING_RATE, l2: params.probe_l2 });
-    });
-    const thresholds =
-      params.select === 'threshold'
-        ? probes.map((probe, r) => {
-            const { values, labels } = rows(r);
-            return classQuantiles(labelConfidence(probe, values, labels, real.size), labels, f.classes, params.quantile);
-          })
-        : undefined;
-    reference = { probes, thresholds };
-    byParams.set(key, reference);
-  }
-  return reference;
-}
-
-/** Per class, the `quantile` of the scores of that class's samples (0 for a class with none). */
-function classQuantiles(scores: Float64Array, labels: Int32Array, classes: number, quantile: number): Float64Array {
-  const thresholds = new Float64Array(classes);
-  for (let c = 0; c < classes; c++) {
-    const own = Array.from(scores.filter((_, i) => labels[i] === c)).sort((a, b) => a - b);
-    thresholds[c] = own.length > 0 ? own[Math.min(own.length - 1, Math.floor(quantile * own.length))] : 0;
-  }
-  return thresholds;
+/** The candidate batches: the accumulated pool, or its synthetic batches only. */
+export function candidateBatches(ctx: FilterContext<unknown>, candidates: 'accumulated' | 'synthetic'): Batch<unknown>[] {
+  return candidates === 'synthetic' ? ctx.history.filter((b) => b.origin === 'synthetic') : ctx.history;
 }
 
 /**
@@ -140,7 +119,7 @@ function classQuantiles(scores: Float64Array, labels: Int32Array, classes: numbe
  */
 export function selectTop(scores: ArrayLike<number>, labels: ArrayLike<number>, classes: number, n: number, balance: 'class' | 'none'): number[] {
   const m = scores.length;
-  if (m < n) throw new Error(`latent-filtering cannot keep ${n} samples from ${m} candidates`);
+  if (m < n) throw new Error(`latent filtering cannot keep ${n} samples from ${m} candidates`);
   const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
   if (balance === 'none') return order.slice(0, n);
   const quota = Array.from({ length: classes }, (_, c) => Math.floor(n / classes) + (c < n % classes ? 1 : 0));
@@ -155,23 +134,25 @@ export function selectTop(scores: ArrayLike<number>, labels: ArrayLike<number>, 
   return kept.concat(rest.slice(0, n - kept.length));
 }
 
-/**
- * N candidates, uniformly at random among those scoring at least their class's threshold
- * (per class N/C when balanced); when too few pass, the best of the rest fill the slots.
- */
-export function selectAboveThreshold(scores: ArrayLike<number>, labels: ArrayLike<number>, thresholds: Float64Array, n: number, balance: 'class' | 'none', rng: Rng): number[] {
-  // Passing candidates get a random key in (1, 2], failing ones their score in [0, 1]: the top
-  // N by key is a uniform sample of the passing ones, topped up by the best failing ones.
-  const keys = Array.from(scores, (s, i) => (s >= thresholds[labels[i]] ? 1 + (1 - rng.uniform()) : s));
-  return selectTop(keys, labels, thresholds.length, n, balance);
+// ---------------------------------------------------------------------------------------
+// The filter hook: ACU-LSF
+
+function filter(ctx: FilterContext<unknown>, params: LatentFilteringParams): Pool<unknown> {
+  ctx.synthetic(ctx.size);
+  const batches = candidateBatches(ctx, params.candidates);
+  const probes = realProbes(ctx, params);
+  const classes = ctx.features(ctx.history[0]).classes;
+  const scored = probes.map((probe, r) => scoreReplicate(ctx, batches, probe, r));
+  const kept = scored.map((s) => selectTop(s.scores, s.labels, classes, ctx.size, params.balance));
+  return keptPool(ctx, batches, scored, kept);
 }
 
 export default defineMethod({
   id: 'latent-filtering',
-  title: 'Latent-space filtering',
+  title: 'Latent space filtering (ACU-LSF)',
   kind: 'method',
-  summary: 'Keeps, from the accumulated pool, the N samples a probe on the generation-0 model’s latents finds most typical of their class.',
-  papers: [{ title: 'Stabilizing Self-Consuming Diffusion Models with Latent Space Filtering', authors: 'Cai, Wang, Liu, Zhang', year: 2026 }],
+  summary: 'ACU-LSF: keeps, from the accumulated pool, the N samples a probe on the generation-0 model’s latents is most confident belong to their class.',
+  papers: [{ title: 'Stabilizing Self-Consuming Diffusion Models with Latent Space Filtering', authors: 'Cai, Wang, Liu, Zhang', year: 2026, url: 'https://arxiv.org/abs/2511.12742' }],
   params: Params,
   hooks: { filter },
 });
