@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSafeUrl, metaText, parseReadme, renderMarkdown } from './markdown.ts';
+import { isSafeUrl, metaText, parseReadme, renderMarkdown, reproductionSection } from './markdown.ts';
 
 describe('renderMarkdown: untrusted READMEs', () => {
   it('escapes raw HTML, script included, in text, headings and blocks', () => {
@@ -54,5 +54,29 @@ describe('isSafeUrl', () => {
   it('accepts http(s), mailto and anchors only', () => {
     expect(['https://a.b', 'http://a.b', 'mailto:x@y', '#top'].map(isSafeUrl)).toEqual([true, true, true, true]);
     expect(['javascript:alert(1)', ' JAVASCRIPT:x', 'data:x', '/abs', 'rel.md', '', undefined, null].map(isSafeUrl)).toEqual(Array(8).fill(false));
+  });
+});
+
+describe('reproductionSection: a method README’s verdict table', () => {
+  const readme = [
+    '# Method', 'Intro.', '', '## Reproduction', '',
+    '| claim (source) | setting and command | measured (95% interval) | verdict |',
+    '|---|---|---|---|',
+    '| error falls (Thm 1) | `run …` | 0.37 [0.36, 0.38] | **reproduced** |',
+    '| twice as fast (Fig. 2) | `run …` | 1.1× [0.9, 1.3] | not reproduced |',
+    '| a | b | c | maybe |',
+    '', 'Notes below the table.', '### Details', 'kept', '## Parameters', 'not part of it',
+  ].join('\n');
+
+  it('takes the section up to the next level-2 heading and reads the verdict column', () => {
+    const section = reproductionSection(readme)!;
+    expect(section.verdicts).toEqual(['reproduced', 'not reproduced']);
+    expect(section.markdown.startsWith('| claim (source)')).toBe(true);
+    expect(section.markdown).toContain('### Details\nkept');
+    expect(section.markdown).not.toContain('Parameters');
+  });
+
+  it('is undefined without the section', () => {
+    expect(reproductionSection('# Method\n## Measured\n| a | reproduced |')).toBeUndefined();
   });
 });

@@ -93,3 +93,29 @@ export function metaText(meta: Record<string, unknown>, field: string): string |
   if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return value.join(', ');
   return undefined;
 }
+
+/** The verdicts a README's reproduction table may give (methods' `## Reproduction` sections). */
+export const VERDICTS = ['reproduced', 'partly reproduced', 'not reproduced', 'contradicted'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/**
+ * A README's `## Reproduction` section (its heading line left out, up to the next level-1 or
+ * level-2 heading), and the verdicts of its table: the last cell of each row that is one of
+ * VERDICTS (other rows, e.g. a header, are ignored). Undefined when the README has no such section.
+ */
+export function reproductionSection(body: string): { markdown: string; verdicts: Verdict[] } | undefined {
+  const lines = body.split(/\r?\n/);
+  const start = lines.findIndex((line) => /^##\s+Reproduction\s*$/i.test(line));
+  if (start < 0) return undefined;
+  let end = lines.findIndex((line, i) => i > start && /^#{1,2}\s/.test(line));
+  if (end < 0) end = lines.length;
+  const section = lines.slice(start + 1, end);
+  const verdicts: Verdict[] = [];
+  for (const line of section) {
+    if (!line.trim().startsWith('|')) continue;
+    const cells = line.trim().replace(/^\||\|$/g, '').split('|');
+    const last = cells.at(-1)!.replace(/[*_`]/g, '').trim().toLowerCase();
+    if ((VERDICTS as readonly string[]).includes(last)) verdicts.push(last as Verdict);
+  }
+  return { markdown: section.join('\n').trim(), verdicts };
+}
