@@ -1,28 +1,42 @@
 /**
- * The contraction filter's success criterion (Han et al. 2025): the tail probability
- * P(‖e_t‖ > δ) of the error relative to the truth stays bounded over generations at a constant
- * sample size, where `replace` lets it grow like a random walk's.
+ * Han et al.'s claim, measured: the tail probability P(‖e_t‖ > δ) over generations at a
+ * constant sample size. The paper (abstract, arXiv:2512.00757) states that under the learned
+ * contraction condition limsup_{t→∞} P(‖e_t‖ > δ) = 0 for every δ > 0 even at constant sample
+ * size, where `replace` lets it grow like a random walk's.
  *
- * ‖e_t‖ here is the square root of the task's primary metric, a squared distance to the truth
- * per replicate (gaussian-chain: w2 = W₂²; recursive-lm: l2_err = mean over contexts of
- * ‖p̂ − p*‖²), so the criterion needs no task internals. Records keep only per-step means, so
- * this runs the cell's loop in this process with the task's `evaluate` wrapped to keep the
- * per-replicate values (no random numbers are drawn: the numbers are the cell's).
+ * Two errors per replicate, both from the cell's own numbers (no random numbers are drawn here):
+ * - to the truth: ‖e_t‖ = √(primary metric), a squared distance to the truth (gaussian-chain:
+ *   w2 = W₂²; recursive-lm: l2_err = mean over contexts of ‖p̂ − p*‖²). This is the paper's e_t.
+ * - to the anchor (gaussian-chain only): the Fisher-coordinate error of the fit relative to the
+ *   generation-0 fit, the e the filter contracts (gaussian.ts; ‖e‖² ≈ 2·KL). It separates the
+ *   drift the filter controls from the anchor's own estimation error, which no filter towards the
+ *   anchor can remove.
+ * Records keep only per-step means, so this runs the cell's loop in this process with the task's
+ * `evaluate` wrapped to keep per-replicate values.
  *
- * As a script: `npx tsx methods/contraction-filter/exceedance.ts [task] [key=value …]` prints
- * the curves of replace, accumulate, real-only and contraction-filter at the quick profile
- * (3 seeds; COLLAPSE_BENCH_BACKEND picks the TF.js backend).
+ * As a script (see README "Reproduction"):
+ *   npx tsx methods/contraction-filter/exceedance.ts [task] [--set k=v]… [--seeds N]
+ *       [--deltas a,b] [--at t1,t2] [--method id]…
+ * prints, per method, δ and generation, the share of chains with ‖e_t‖ > δ pooled over seeds
+ * (seeds × replicates independent chains) with a 95% Wilson interval, for both errors.
+ * Defaults: gaussian-chain quick profile, 3 seeds, δ = 0.5, 1, methods replace, accumulate,
+ * real-only, contraction-filter (COLLAPSE_BENCH_BACKEND picks the TF.js backend).
  */
 import { pathToFileURL } from 'node:url';
 import type { GenerationalSimulation, GenerationalTask, MethodDefinition } from '../../harness/types.ts';
 import type { CellKey } from '../../harness/schema.ts';
 import { runGenerational, type CellOutput } from '../../harness/loop.ts';
+import { choleskyFactors, errorDim, toErrors, type GaussianModel } from './gaussian.ts';
 
 export interface ExceedanceCurves {
   steps: number[];
   deltas: number[];
-  /** fraction[i][t]: share of replicates with ‖e_t‖ > deltas[i]. */
+  /** fraction[i][t]: share of replicates with ‖e_t‖ > deltas[i], e_t the error to the truth. */
   fraction: number[][];
+  /** gaussian-chain only: the same for the Fisher-coordinate error relative to the anchor (generation-0 fit). */
+  anchorFraction?: number[][];
+  /** Replicates per step (the denominator of every fraction). */
+  replicates: number;
   /** The cell's usual output (as in its record). */
   output: CellOutput;
 }
@@ -31,6 +45,9 @@ export interface ExceedanceCurves {
 export function exceedance(task: GenerationalTask<any>, method: MethodDefinition<any>, key: CellKey, deltas: number[]): ExceedanceCurves {
   const metric = task.metrics.find((m) => m.primary)!.name;
   const values: Float64Array[] = [];
+  const anchorNorms: Float64Array[] = [];
+  const gaussian = task.id === 'gaussian-chain';
+  let anchor: { model: GaussianModel; factors: Float64Array; R: number; d: number } | undefined;
   const recording: GenerationalTask<any> = {
     ...task,
     simulation(params, rng) {
@@ -40,39 +57,76 @@ export function exceedance(task: GenerationalTask<any>, method: MethodDefinition
         evaluate(model) {
           const out = sim.evaluate(model);
           values.push(Float64Array.from(out[metric]));
+          if (gaussian) {
+            const m = model as GaussianModel;
+            const d = params.dim as number;
+            const R = m.mean.length / d;
+            // The first evaluated model is generation 0's fit: the anchor every method starts from.
+            anchor ??= { model: { mean: m.mean.slice(), cov: m.cov.slice() }, factors: choleskyFactors(m.cov, R, d, 'anchor'), R, d };
+            const e = toErrors(m, anchor.model, anchor.factors, R, d);
+            const p = errorDim(d);
+            anchorNorms.push(Float64Array.from({ length: R }, (_, r) => Math.hypot(...e.subarray(r * p, (r + 1) * p))));
+          }
           return out;
         },
       };
     },
   };
   const output = runGenerational(recording, method, key);
-  const fraction = deltas.map((delta) => values.map((v) => v.reduce((s, x) => s + (Math.sqrt(x) > delta ? 1 : 0), 0) / v.length));
-  return { steps: output.steps, deltas, fraction, output };
+  const share = (v: Float64Array, delta: number) => v.reduce((s, x) => s + (x > delta ? 1 : 0), 0) / v.length;
+  const fraction = deltas.map((delta) => values.map((v) => share(v.map(Math.sqrt), delta)));
+  const anchorFraction = gaussian ? deltas.map((delta) => anchorNorms.map((v) => share(v, delta))) : undefined;
+  return { steps: output.steps, deltas, fraction, anchorFraction, replicates: values[0].length, output };
+}
+
+/** 95% Wilson interval of a binomial share p observed on n trials. */
+export function wilson(p: number, n: number, z = 1.959964): [number, number] {
+  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+  const half = ((z / (1 + (z * z) / n)) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n)));
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
 // ---------------------------------------------------------------------------------------
-// Script: curves at the quick profile, averaged over seeds.
+// Script: pooled shares over seeds, with intervals.
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { loadRegistry } = await import('../../harness/registry.ts');
   const { pickBackend } = await import('../../harness/backend.ts');
+  const args = process.argv.slice(2);
+  const flag = (name: string) => args.flatMap((a, i) => (a === name ? [args[i + 1]] : []));
+  const id = args[0] && !args[0].startsWith('--') ? args[0] : 'gaussian-chain';
   const registry = await loadRegistry();
   const backend = await pickBackend({ backend: process.env.COLLAPSE_BENCH_BACKEND });
-  const [id = 'gaussian-chain', ...sets] = process.argv.slice(2);
   const task = registry.tasks.find((t) => t.definition.id === id)!.definition as GenerationalTask<any>;
-  const overrides = Object.fromEntries(sets.map((s) => s.split('=')).map(([k, v]) => [k, Number.isNaN(Number(v)) ? v : Number(v)]));
+  const overrides = Object.fromEntries(flag('--set').map((s) => s.split('=')).map(([k, v]) => [k, v === 'true' ? true : v === 'false' ? false : Number.isNaN(Number(v)) ? v : Number(v)]));
   const taskParams = task.params.parse({ ...task.profiles.quick, ...overrides });
-  const deltas = id === 'gaussian-chain' ? [0.5, 1] : [0.3, 0.5];
-  const seeds = 3;
-  console.log(`${id} quick ${JSON.stringify(overrides)}, ${seeds} seeds, backend ${backend.name}: P(‖e_t‖ > δ), ‖e_t‖ = √${task.metrics.find((m) => m.primary)!.name}`);
-  for (const methodId of ['replace', 'accumulate', 'real-only', 'contraction-filter']) {
+  const deltas = (flag('--deltas')[0] ?? '0.5,1').split(',').map(Number);
+  const seeds = Number(flag('--seeds')[0] ?? 3);
+  const G = taskParams.generations as number;
+  const at = (flag('--at')[0] ?? `0,1,${Math.round(G / 4)},${Math.round(G / 2)},${G}`).split(',').map(Number);
+  const methods = flag('--method').length > 0 ? flag('--method') : ['replace', 'accumulate', 'real-only', 'contraction-filter'];
+  console.log(`${id} ${JSON.stringify(overrides)} (quick profile otherwise), ${seeds} seeds, backend ${backend.name}`);
+  console.log(`P(‖e_t‖ > δ) pooled over seeds × replicates, [95% Wilson interval]; generations ${at.join(', ')}`);
+  for (const methodId of methods) {
     const method = registry.methods.find((m) => m.definition.id === methodId)!.definition;
     const methodParams = method.params.parse({});
-    const mean = deltas.map(() => new Float64Array(taskParams.generations + 1));
+    const sums = { truth: deltas.map(() => new Float64Array(G + 1)), anchor: deltas.map(() => new Float64Array(G + 1)) };
+    let n = 0;
     for (let seed = 0; seed < seeds; seed++) {
-      const curves = exceedance(task, method, { task: task.id, taskParams, method: methodId, methodParams, seed }, deltas);
-      curves.fraction.forEach((f, i) => f.forEach((v, t) => (mean[i][t] += v / seeds)));
+      const c = exceedance(task, method, { task: task.id, taskParams, method: methodId, methodParams, seed }, deltas);
+      n += c.replicates;
+      c.fraction.forEach((f, i) => f.forEach((v, t) => (sums.truth[i][t] += v * c.replicates)));
+      c.anchorFraction?.forEach((f, i) => f.forEach((v, t) => (sums.anchor[i][t] += v * c.replicates)));
     }
-    deltas.forEach((delta, i) => console.log(`${methodId.padEnd(20)} δ=${delta}: ${Array.from(mean[i], (v) => v.toFixed(3)).join(' ')}`));
+    for (const kind of task.id === 'gaussian-chain' ? (['truth', 'anchor'] as const) : (['truth'] as const)) {
+      deltas.forEach((delta, i) => {
+        const cells = at.map((t) => {
+          const p = sums[kind][i][t] / n;
+          const [lo, hi] = wilson(p, n);
+          return `${p.toFixed(3)} [${lo.toFixed(3)}, ${hi.toFixed(3)}]`;
+        });
+        console.log(`${methodId.padEnd(19)} to ${kind.padEnd(6)} δ=${delta}: ${cells.join('  ')}`);
+      });
+    }
   }
 }

@@ -9,6 +9,7 @@ import type { EstimateContext, MethodDefinition, TaskDefinition } from '../../ha
 import gaussianChain from '../../benchmarks/gaussian-chain/task.ts';
 import replace from '../../baselines/replace/method.ts';
 import realOnly from '../../baselines/real-only/method.ts';
+import accumulate from '../../baselines/accumulate/method.ts';
 import filter, { cachedFilter, contractionCheck, trainFilter } from './method.ts';
 import { simulateErrors } from './gaussian.ts';
 import { simulateNorms } from './categorical.ts';
@@ -86,6 +87,30 @@ describe('gaussian-chain, quick profile, against replace', () => {
     const normalized = (area(filt) - area(oracle)) / (area(rep) - area(oracle));
     console.log(`normalized w2 collapse area: filter ${normalized.toFixed(3)} (replace 1, real-only 0)`);
     expect(normalized).toBeLessThan(0.2); // measured 0.058
+  });
+
+  // README "Reproduction": Han et al. claim limsup_t P(‖e_t‖ > δ) = 0 for every δ > 0 at a constant
+  // sample size. Pinned here: the part that reproduces (the error stays bounded in probability:
+  // P(‖e_t‖ > 1) ≈ 0 to the truth, P(‖e_t‖ > 0.5) ≈ 0 to the anchor, while replace's grows) and the
+  // part that does not (at δ = 0.25 the share of chains beyond δ settles at a plateau far above 0,
+  // both to the truth and to the anchor, and to the truth it is no lower than accumulate's).
+  it('bounds the error in probability at constant n, but P(‖e_t‖ > δ) does not go to 0 for small δ', () => {
+    const deltas = [0.25, 0.5, 1];
+    const taskParams = { generations: 60, replicates: 1500 };
+    const [filt, acc, rep] = [filter, accumulate, replace].map((m) => exceedance(gaussianChain, m, key(gaussianChain, m, taskParams, 7), deltas));
+    const [T, mid] = [60, 30];
+    // Bounded: far tails stay empty where replace's fill up.
+    expect(filt.fraction[2][T]).toBeLessThan(0.01); // truth, δ = 1 (measured 0.001 at t = 200, 5 seeds)
+    expect(rep.fraction[2][T]).toBeGreaterThan(0.5);
+    expect(filt.anchorFraction![1][T]).toBeLessThan(0.01); // anchor, δ = 0.5
+    // Not → 0: a stationary plateau at δ = 0.25 (measured 0.60 to the truth, 0.42 to the anchor).
+    for (const t of [mid, T]) {
+      expect(filt.fraction[0][t]).toBeGreaterThan(0.5);
+      expect(filt.anchorFraction![0][t]).toBeGreaterThan(0.3);
+    }
+    expect(Math.abs(filt.anchorFraction![0][T] - filt.anchorFraction![0][mid])).toBeLessThan(0.05);
+    // To the truth, no better than accumulate (paired chains: same generation-0 data).
+    expect(filt.fraction[0][T]).toBeGreaterThan(acc.fraction[0][T] - 0.03);
   });
 
   it('handles dim = 2 (covariances stay positive definite) and names its dimension limit', () => {

@@ -3,7 +3,9 @@
  * of synthetic data alone.
  *
  * mode=fresh — the "fresh data loop" of Alemohammad et al., "Self-Consuming Generative Models
- * Go MAD" (ICLR 2024). Generation t ≥ 1 fits n_t samples of the mixture
+ * Go MAD" (ICLR 2024), and the contaminated-source mixture of Bakshi & Chakraborty ("From
+ * Collapse to Improvement", arXiv:2602.10531, 2026), whose α_t is ours (the real share).
+ * Generation t ≥ 1 fits n_t samples of the mixture
  *
  *     q_t = α_t·p* + (1 − α_t)·p̂_{t−1},      α_t = alpha · t^(−alpha_decay),
  *
@@ -107,6 +109,7 @@ export default defineMethod({
     { title: 'Self-Consuming Generative Models Go MAD', authors: 'Alemohammad, Casco-Rodriguez, Luzi, Humayun, Babaei, LeJeune, Siahkoohi, Baraniuk', year: 2024, url: 'https://arxiv.org/abs/2307.01850' },
     { title: 'On the Stability of Iterative Retraining of Generative Models on their own Data', authors: 'Bertrand, Bose, Duplessis, Jiralerspong, Gidel', year: 2024, url: 'https://arxiv.org/abs/2310.00429' },
     { title: 'Golden Ratio Weighting Prevents Model Collapse', authors: 'He, Xu, Cheng', year: 2025, url: 'https://arxiv.org/abs/2502.18049' },
+    { title: 'From Collapse to Improvement: Statistical Perspectives on the Evolutionary Dynamics of Iterative Training on Contaminated Sources', authors: 'Bakshi, Chakraborty', year: 2026, url: 'https://arxiv.org/abs/2602.10531' },
   ],
   params: Params,
   hooks: { pool },

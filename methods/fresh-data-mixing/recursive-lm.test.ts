@@ -47,6 +47,18 @@ describe('recursive-lm (markov, count MLE) with fresh real tokens mixed in, |z| 
     expect(rep.mean[15] - out.metrics.l2_err.mean[15]).toBeGreaterThan(10 * Math.hypot(rep.se[15], out.metrics.l2_err.se[15]));
   });
 
+  // Bakshi & Chakraborty: a decaying real share still recovers p* when n_t grows fast enough.
+  // e_t ≈ (1 − ‖p*‖²)/(2α_t n_t) for small α_t: with α_t = 0.5·t^(−0.5) and n_t = 20(t+1) it falls
+  // like t^(−1/2), while replace at the same n_t still drifts upwards (like Σ 1/n_t).
+  it('decaying α_t = 0.5·t^(−0.5) with n_t = 20(t+1): the error falls towards 0 (recovers p*); replace’s grows', () => {
+    const overrides = { samples: 20, samples_growth: 1, generations: 15, replicates: 200 };
+    const mixed = expectRecursion(overrides, { alpha: 0.5, alpha_decay: 0.5 }, [1, 5, 15]).metrics.l2_err;
+    const rep = run(overrides, {}, replace).out.metrics.l2_err;
+    expect((mixed.mean[1] - mixed.mean[15]) / Math.hypot(mixed.se[1], mixed.se[15])).toBeGreaterThan(5);
+    expect(mixed.mean[15]).toBeLessThan(mixed.mean[0] / 2);
+    expect((rep.mean[15] - rep.mean[1]) / Math.hypot(rep.se[1], rep.se[15])).toBeGreaterThan(5);
+  });
+
   it('decaying α_t = 0.9·t^(−0.7) with growing n_t = round(30·(t+1)^0.3)', () => {
     expectRecursion({ samples: 30, samples_growth: 0.3, generations: 15, replicates: 500 }, { alpha: 0.9, alpha_decay: 0.7 }, [1, 5, 15]);
   });

@@ -48,14 +48,14 @@ describe('round weights w_s = s^gamma, s = generation + 1', () => {
 describe('real-data budget', () => {
   const R = 4000;
 
-  it('random split: alpha·Σ_t n_t in expectation (within 3 binomial SE); exact: Σ_t round(alpha·n_t)', () => {
+  it('random split: (1 − contamination)·Σ_t n_t in expectation (within 3 binomial SE); exact: Σ_t (n_t − round(contamination·n_t))', () => {
     const overrides = { samples: 10, samples_growth: 1, generations: 8, replicates: R };
     const n = Array.from({ length: 8 }, (_, i) => 10 * (i + 2));
     const total = n.reduce((a, b) => a + b, 0);
-    const random = probe(overrides, { alpha: 0.3 }).budget;
+    const random = probe(overrides, { contamination: 0.7 }).budget;
     expect(Math.abs(random - 0.3 * total) / Math.sqrt((0.3 * 0.7 * total) / R)).toBeLessThan(3);
-    expect(probe(overrides, { alpha: 0.3, split: 'exact' }).budget).toBe(n.reduce((s, x) => s + Math.round(0.3 * x), 0));
-    expect(probe(overrides, { alpha: 0 }).budget).toBe(0);
+    expect(probe(overrides, { contamination: 0.7, split: 'exact' }).budget).toBe(n.reduce((s, x) => s + x - Math.round(0.7 * x), 0));
+    expect(probe(overrides, { contamination: 1 }).budget).toBe(0);
   });
 });
 
@@ -67,34 +67,34 @@ describe('Amin et al.: variance of the mean estimate (gaussian-chain, known vari
   const taskOverrides = { samples: n, variance: sigma2, known_variance: true, generations: G, replicates: 12_000 };
   const steps = [0, 3, 10, 20];
 
-  it('γ = 0, exact split: v_t = ((t−1+a)/t)²·v_{t−1} + s²/t² with a = 1 − alpha, s² = σ²/n', () => {
-    const a = 0.6; // alpha = 0.4: exactly 4 of 10 slots real
+  it('γ = 0, exact split: v_t = ((t−1+a)/t)²·v_{t−1} + s²/t² with a = contamination (the paper’s α), s² = σ²/n', () => {
+    const a = 0.6; // exactly 6 of 10 slots synthetic
     const s2 = sigma2 / n;
     const paper = [s2]; // paper[t−1] = v_t
     for (let t = 2; t <= G + 1; t++) paper.push(((t - 1 + a) / t) ** 2 * paper[t - 2] + s2 / t ** 2);
-    const zs = zScores(taskOverrides, { alpha: 0.4, gamma: 0, split: 'exact' }, paper, steps);
+    const zs = zScores(taskOverrides, { contamination: 0.6, gamma: 0, split: 'exact' }, paper, steps);
     for (const { t, z, simulated, predicted } of zs) expect(Math.abs(z), `generation ${t}: ${simulated} vs ${predicted}`).toBeLessThan(3);
     // The general recursion (theory.ts) is the same numbers.
-    const general = weightedMeanVariance({ samples: n, variance: sigma2, generations: G }, params({ alpha: 0.4, gamma: 0, split: 'exact' }));
+    const general = weightedMeanVariance({ samples: n, variance: sigma2, generations: G }, params({ contamination: 0.6, gamma: 0, split: 'exact' }));
     general.forEach((v, t) => expect(v).toBeCloseTo(paper[t], 14));
   });
 
   it('γ = 0, random split: the same recursion plus the binomial term a(1−a)v_{t−1}/(n t²)', () => {
-    const p = params({ alpha: 0.4, gamma: 0 });
+    const p = params({ contamination: 0.6, gamma: 0 });
     const predicted = weightedMeanVariance({ samples: n, variance: sigma2, generations: G }, p);
     for (const { t, z, simulated } of zScores(taskOverrides, p, predicted, steps)) expect(Math.abs(z), `generation ${t}: ${simulated} vs ${predicted[t]}`).toBeLessThan(3);
   });
 
   it('γ = 2, random split: v_τ = ((W_{τ−1} + a·w_τ)/W_τ)²·v_{τ−1} + (w_τ/W_τ)²·Var U_τ', () => {
-    const p = params({ alpha: 0.3, gamma: 2 });
+    const p = params({ contamination: 0.7, gamma: 2 });
     const predicted = weightedMeanVariance({ samples: n, variance: sigma2, generations: G }, p);
     for (const { t, z, simulated } of zScores(taskOverrides, p, predicted, steps)) expect(Math.abs(z), `generation ${t}: ${simulated} vs ${predicted[t]}`).toBeLessThan(3);
   });
 
   it('a γ > 0 lowers the final mean error below ERM’s (γ = 0) when most of each round is synthetic', () => {
     const overrides = { samples: n, known_variance: true, generations: 40, replicates: 4000 };
-    const erm = run(overrides, { alpha: 0.3, gamma: 0, split: 'exact' }).metrics.mean_sq_err;
-    const weighted = run(overrides, { alpha: 0.3, gamma: 2, split: 'exact' }).metrics.mean_sq_err;
+    const erm = run(overrides, { contamination: 0.7, gamma: 0, split: 'exact' }).metrics.mean_sq_err;
+    const weighted = run(overrides, { contamination: 0.7, gamma: 2, split: 'exact' }).metrics.mean_sq_err;
     const last = 40;
     expect((erm.mean[last] - weighted.mean[last]) / Math.hypot(erm.se[last], weighted.se[last])).toBeGreaterThan(4);
   });

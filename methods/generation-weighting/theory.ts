@@ -4,7 +4,7 @@
  * has the true variance σ²), d = 1, constant n.
  *
  * Round τ = t + 1 (our generation t) has round mean X̄_τ = μ + a_τ·(Y_{τ−1} − μ) + U_τ, with
- * Y_{τ−1} the previous fit and a_τ its synthetic fraction. With exact split a_τ = (n − k)/n is
+ * Y_{τ−1} the previous fit and a_τ its synthetic fraction (a = `contamination`, the paper's α). With exact split a_τ = round(a·n)/n is
  * fixed and Var U_τ = σ²/n. With random split the number of synthetic slots K ~ Bin(n, a), so
  * U_τ = (K/n − a)(Y_{τ−1} − μ) + noise, uncorrelated with Y_{τ−1}, and
  * Var U_τ = σ²/n + a(1−a)/n · v_{τ−1}. The fit Y_τ = Σ_s w_s X̄_s / W_τ (w_s = s^γ, W_τ = Σ_{s≤τ} w_s)
@@ -20,8 +20,7 @@ export function weightedMeanVariance(
   params: GenerationWeightingParams,
 ): number[] {
   const { samples: n, variance: sigma2, generations } = opts;
-  const k = Math.round(params.alpha * n);
-  const a = params.split === 'exact' ? (n - k) / n : 1 - params.alpha;
+  const a = params.split === 'exact' ? Math.round(params.contamination * n) / n : params.contamination;
   const binomial = params.split === 'exact' ? 0 : a * (1 - a);
   let v = sigma2 / n;
   let W = roundWeight(0, params.gamma);
