@@ -312,6 +312,25 @@ describe.skipIf(SKIP)('method pages', () => {
   });
 });
 
+describe.skipIf(SKIP)('method pages: does it reproduce the paper?', () => {
+  it('show each seed method’s reproduction table near the top, with the verdicts counted in the facts', async () => {
+    for (const id of ['adaptive-regularization', 'fresh-data-mixing', 'generation-weighting', 'contraction-filter', 'noise-regularization', 'latent-filtering', 'pcpo']) {
+      const page = await open(`/methods/${id}/`);
+      expect(await page.locator('h2#reproduction').textContent(), id).toBe('Does it reproduce the paper?');
+      const verdicts = await page.$$eval('#reproduction ~ .scroll table tbody tr td:last-child', (tds) => tds.map((td) => td.textContent!.trim().toLowerCase()));
+      expect(verdicts.filter((v) => /^(reproduced|partly reproduced|not reproduced|contradicted)$/.test(v)).length, id).toBeGreaterThan(0);
+      // The section comes before the results and the full README.
+      expect(await page.evaluate(() => document.querySelector('#reproduction')!.compareDocumentPosition(document.querySelector('#results')!) & Node.DOCUMENT_POSITION_FOLLOWING), id).toBeTruthy();
+      expect(await page.locator('dl.facts a[href="#reproduction"]').textContent(), id).toMatch(/^\d+ (reproduced|partly reproduced|not reproduced|contradicted)/);
+      await page.close();
+    }
+    const evil = await open('/methods/evil/');
+    expect(await evil.locator('h2#reproduction').count()).toBe(0);
+    expect(await evil.locator('dl.facts').textContent()).toContain('no reproduction section in the README');
+    await evil.close();
+  });
+});
+
 describe.skipIf(SKIP)('runs', () => {
   it('list the published runs newest first, with the changelog between them', async () => {
     const page = await open('/runs/');
