@@ -14,7 +14,9 @@ import { defineMethod } from '../../harness/types.ts';
 import type { PolicyObjectiveContext } from '../../benchmarks/diffusion-align/task.ts';
 
 const Params = z.object({
-  clip: z.number().positive().max(1).default(0.2).describe('ε of the clipped ratio objective'),
+  // DDPO's clip range (Black et al. 2024; ddpo-pytorch config: train.clip_range = 1e-4), on the
+  // dimension-averaged log-ratio as there (diffusion-align's log ρ is averaged over dimensions).
+  clip: z.number().positive().max(1).default(1e-4).describe('ε of the clipped ratio objective (DDPO: 1e-4)'),
 });
 
 export default defineMethod({

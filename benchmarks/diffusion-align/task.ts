@@ -13,24 +13,39 @@
  *
  * One epoch: `groups` prompts (class labels, uniform), `group_size` trajectories each from the
  * stochastic DDIM sampler of `sampler_steps` steps with the method's noise stds σ_i; rewards;
- * group-normalized advantages A = (r − mean_group)/(std_group + 1e-6); then `updates` Adam steps
- * on the method's objective of the per-step log-probability ratios of the new to the sampling
- * policy, for every stochastic step i and trajectory n (CreditContext in harness/types.ts):
+ * group-normalized advantages A = (r − mean_group)/(std_group + 1e-6); then `inner_epochs`
+ * passes over the trajectories in `updates` shuffled minibatches, one Adam step each (DDPO's
+ * loop: 4 gradient steps of a quarter of the epoch's samples, 1 inner epoch), on the method's
+ * objective of the per-step log-probability ratios of the new to the sampling policy, for every
+ * stochastic step i and trajectory n (CreditContext in harness/types.ts):
  *
- *   log ρ_i,n = −s_i·[w_i·Δε̂·z + ½‖w_i·Δε̂‖²],  Δε̂ = ε̂_θ(x_i, τ_i, c) − ε̂_old,  w_i = C_i(σ_i)/σ_i,
+ *   log ρ_i,n = −s_i·[w_i·Δε̂·z + ½‖w_i·Δε̂‖²]/d,  Δε̂ = ε̂_θ(x_i, τ_i, c) − ε̂_old,  w_i = C_i(σ_i)/σ_i,
  *
- * σ_i and the factor s_i (default 1) from the method's credit hook.
+ * σ_i and the factor s_i (default 1) from the method's credit hook; d = 2 dimensions: like
+ * DDPO's log_prob, the log-density is averaged over dimensions, so that a clip range (1e-4 in
+ * DDPO) means the same per dimension here as on an image latent.
  *
- * The last DDIM step (to t = 0, ᾱ = 1) is deterministic and carries no ratio. Every `eval_every`
- * epochs (and at 0) the task samples `eval_samples` points with the native sampler (η = 1, the
- * same for every method) and records the mean reward and the diversity metrics of diffusion.
+ * The protocol is DDPO's regime (Black et al.; Stable Diffusion's scheduler): T = 1000 diffusion
+ * steps of the DDPM β schedule (10⁻⁴ … 0.02) and the "leading" timestep spacing of diffusers'
+ * DDIM (τ = 1 + k·⌊T/S⌋, so the last stochastic step lands on t = 1): there the native weights
+ * w_i(σ_i^η=1) span 0.80 … 17.6 over the 19 stochastic steps (22×; Stable Diffusion's own
+ * 50-step schedule: 0.37 … 3.3 by the same formula). The last DDIM step (t = 1 → 0, ᾱ = 1) is
+ * deterministic and carries no ratio.
+ *
+ * Evaluation: every `eval_every` epochs (and at 0) the task samples `eval_samples` points with
+ * the entry's own policy, the sampler with the σ its credit hook chose (the policy it trains
+ * and acts through), and records the mean reward and the diversity metrics of diffusion; where
+ * that σ is not the native one, also the native (η = 1) sampler's reward and recall
+ * (`reward_native`, `recall_native`; equal to the main ones otherwise). Labels and noise of
+ * every evaluation come from streams shared by all entries (common random numbers): entries
+ * are compared on the same draws.
  */
 import { z } from 'zod';
 import type * as TF from '@tensorflow/tfjs';
 import { defineTask, type CreditAssignment, type CreditContext, type TrainingContext, type TrainingOutput } from '../../harness/types.ts';
 import { tfjs } from '../../harness/backend.ts';
 import { dataset } from '../diffusion/data.ts';
-import { createDenoiser, ddimCoefficient, ddimSchedule, ddimSigma, initDenoiser, sampleDdim, trainDenoiser } from '../diffusion/ddpm.ts';
+import { createDenoiser, ddimCoefficient, ddimSchedule, ddimSigma, initDenoiser, sampleDdim, trainDenoiser, type DdimSchedule, type Schedule } from '../diffusion/ddpm.ts';
 import { DENOISER_PARAMS, denoiserConfig, scheduleOf, uniformLabels } from '../diffusion/task.ts';
 import { knnPrecisionRecall, mmd2, modeCoverage } from '../diffusion/metrics.ts';
 
@@ -41,13 +56,20 @@ const Params = z.object({
   batch: z.number().int().min(8).max(65_536).default(256).describe('pretraining minibatch size'),
   pretrain_learning_rate: z.number().positive().max(1).default(2e-3).describe('pretraining Adam step size'),
   ...DENOISER_PARAMS,
+  // DDPO's (Stable Diffusion's) T = 1000: with β_t = (β_min + …)/T this is DDPM's 10⁻⁴ … 0.02.
+  diffusion_steps: z.number().int().min(21).max(4000).default(1000).describe('diffusion steps T (1000, as Stable Diffusion in DDPO/PCPO)'),
   sampler_steps: z.number().int().min(2).max(1000).default(20).describe('steps of the stochastic DDIM sampler the policy acts through'),
+  spacing: z
+    .enum(['leading', 'uniform'])
+    .default('leading')
+    .describe('DDIM timesteps: leading = diffusers’ τ = 1 + k·⌊T/S⌋ (DDPO/PCPO; last stochastic step lands on t = 1, native weights spread widely); uniform = τ = round(j·T/S)'),
   target_x: z.number().default(2.5).describe('reward r(x) = −‖x − (target_x, target_y)‖'),
   target_y: z.number().default(0.5).describe('reward target, second coordinate'),
   epochs: z.number().int().min(1).max(10_000).default(45).describe('policy-gradient epochs'),
   groups: z.number().int().min(1).max(4096).default(16).describe('prompts (class labels) per epoch'),
   group_size: z.number().int().min(2).max(256).default(8).describe('trajectories per prompt; advantages are normalized within a group'),
-  updates: z.number().int().min(1).max(100).default(2).describe('Adam steps per epoch on the epoch’s trajectories'),
+  updates: z.number().int().min(1).max(100).default(4).describe('minibatches per inner epoch, one Adam step each, over a shuffled split of the epoch’s trajectories (DDPO: 4)'),
+  inner_epochs: z.number().int().min(1).max(100).default(1).describe('passes over the epoch’s trajectories (DDPO: 1)'),
   learning_rate: z.number().positive().max(1).default(3e-4).describe('fine-tuning Adam step size'),
   eval_every: z.number().int().min(1).max(10_000).default(3).describe('evaluate every this many epochs (and at epoch 0)'),
   eval_samples: z.number().int().min(50).max(20_000).default(1000).describe('generated and held-out real samples per evaluation'),
@@ -82,15 +104,17 @@ export default defineTask({
   params: Params,
   profiles: {
     quick: {},
-    standard: { pretrain_steps: 1500, epochs: 90, eval_every: 3, eval_samples: 2000 },
-    full: { pretrain_steps: 3000, hidden: 128, epochs: 150, groups: 32, eval_every: 5, eval_samples: 2000 },
+    standard: { pretrain_steps: 1500, epochs: 150, eval_every: 5 },
+    full: { pretrain_steps: 3000, hidden: 128, epochs: 300, groups: 32, eval_every: 5, eval_samples: 2000 },
   },
   metrics: [
-    { name: 'recall', description: 'k-NN recall (k = 5) of held-out real points under the native sampler’s samples: the diversity the fine-tuning keeps', direction: 'higher', primary: true },
-    { name: 'reward', description: 'mean reward −‖x − target‖ of the native sampler’s samples', direction: 'higher' },
+    { name: 'recall', description: 'k-NN recall (k = 5) of held-out real points under the samples of the entry’s own policy (the σ it trains through): the diversity the fine-tuning keeps', direction: 'higher', primary: true },
+    { name: 'reward', description: 'mean reward −‖x − target‖ of the samples of the entry’s own policy', direction: 'higher' },
     { name: 'precision', description: 'k-NN precision (k = 5) of the samples w.r.t. held-out real points', direction: 'higher' },
     { name: 'modes_covered', description: 'modes holding at least a quarter of their expected share of the samples', direction: 'higher' },
     { name: 'mmd', description: 'unbiased MMD² between samples and held-out real points (see diffusion)', direction: 'lower' },
+    { name: 'reward_native', description: 'secondary: mean reward of the same weights sampled with the native η = 1 stds (equals reward where the entry trains with them)', direction: 'higher' },
+    { name: 'recall_native', description: 'secondary: recall of the same weights under the native η = 1 sampler', direction: 'higher' },
   ],
   hooks: ['credit'],
   anchors: { oracle: 'pretrained', reference: 'grpo' },
@@ -103,7 +127,7 @@ function train(p: DiffusionAlignParams, ctx: TrainingContext): TrainingOutput {
   if (!ctx.credit) throw new Error(`method ${ctx.method} has no credit hook`);
   const data = dataset(p.dataset);
   const schedule = scheduleOf(p);
-  const ddim = ddimSchedule(schedule, p.sampler_steps);
+  const ddim = p.spacing === 'leading' ? leadingDdimSchedule(schedule, p.sampler_steps) : ddimSchedule(schedule, p.sampler_steps);
   const S = p.sampler_steps;
 
   // Pretraining and the held-out set come from streams shared by every method: the same model.
@@ -132,19 +156,36 @@ function train(p: DiffusionAlignParams, ctx: TrainingContext): TrainingOutput {
   const reward = (points: Float32Array, i: number) => -Math.hypot(points[2 * i] - p.target_x, points[2 * i + 1] - p.target_y);
   const evalRng = ctx.sharedRng('evaluate');
   const rolloutRng = ctx.rng('rollout');
-  const names = ['recall', 'reward', 'precision', 'modes_covered', 'mmd'] as const;
+  const names = ['recall', 'reward', 'precision', 'modes_covered', 'mmd', 'reward_native', 'recall_native'] as const;
   const steps: number[] = [];
   const metrics: Record<string, Float64Array[]> = Object.fromEntries(names.map((n) => [n, []]));
 
   const denoiser = createDenoiser(pretrained, schedule);
   const optimizer = tf.train.adam(p.learning_rate);
-  const evaluate = (epoch: number) => {
-    const labels = uniformLabels(p.eval_samples, data.classes, evalRng.fork(`labels-${epoch}`));
-    const { x0 } = sampleDdim(denoiser.read(), schedule, ddim, nativeSigma, labels, evalRng.fork(`sample-${epoch}`));
+  // The entry's policy is the sampler with its own σ; the native one is a secondary view.
+  const ownIsNative = credit.sigma.every((s, i) => s === nativeSigma[i]);
+  const meanReward = (x0: Float32Array) => {
     let total = 0;
     for (let i = 0; i < p.eval_samples; i++) total += reward(x0, i);
+    return total / p.eval_samples;
+  };
+  const evaluate = (epoch: number) => {
+    const labels = uniformLabels(p.eval_samples, data.classes, evalRng.fork(`labels-${epoch}`));
+    // Same labels and the same noise stream (x_T and every z) for every entry and both samplers.
+    const sample = (sigma: Float64Array) => sampleDdim(denoiser.read(), schedule, ddim, sigma, labels, evalRng.fork(`sample-${epoch}`)).x0;
+    const x0 = sample(credit.sigma);
     const { precision, recall } = knnPrecisionRecall(heldout.points, x0, 5);
-    const values = { recall, reward: total / p.eval_samples, precision, modes_covered: modeCoverage(data, x0).covered, mmd: mmd2(x0, heldout.points) };
+    const own = meanReward(x0);
+    const native = ownIsNative ? undefined : sample(nativeSigma);
+    const values = {
+      recall,
+      reward: own,
+      precision,
+      modes_covered: modeCoverage(data, x0).covered,
+      mmd: mmd2(x0, heldout.points),
+      reward_native: native ? meanReward(native) : own,
+      recall_native: native ? knnPrecisionRecall(heldout.points, native, 5).recall : recall,
+    };
     steps.push(epoch);
     for (const name of names) metrics[name].push(Float64Array.of(values[name]));
   };
@@ -186,21 +227,47 @@ function train(p: DiffusionAlignParams, ctx: TrainingContext): TrainingOutput {
       epsOld: tf.tensor2d(epsOld, [P * N, 2]),
       t: tf.tensor1d(t),
       labels: tf.tensor1d(rowLabels, 'int32'),
-      advantages: tf.tensor1d(Float32Array.from(advantages)),
     }));
-    for (let update = 0; update < p.updates; update++) {
-      const cost = optimizer.minimize(() => {
-        const delta = tf.sub(denoiser.predict(tensors.x, tensors.t, tensors.labels), tensors.epsOld);
-        const cross = tf.mul(credits.w, tf.sum(tf.mul(delta, tensors.z), 1));
-        const square = tf.mul(tf.mul(0.5, tf.square(credits.w)), tf.sum(tf.square(delta), 1));
-        const logRatio = tf.reshape(tf.mul(credits.scale, tf.neg(tf.add(cross, square))), [P, N]) as TF.Tensor2D;
-        const objective = credit.objective({ tf, logRatio, advantages: tensors.advantages, epoch, update } satisfies PolicyObjectiveContext) as TF.Scalar | undefined;
-        // No objective: the method leaves the weights as they are (the pretrained reference).
-        return objective ?? tf.mul(tf.sum(logRatio), 0);
-      }, true, denoiser.variables);
-      const value = cost!.dataSync()[0];
-      cost!.dispose();
-      if (!Number.isFinite(value)) throw new Error(`policy objective is ${value} at epoch ${epoch} (method ${ctx.method})`);
+    let update = 0;
+    for (let inner = 0; inner < p.inner_epochs; inner++) {
+      // DDPO: shuffle the trajectories, split them into `updates` minibatches, one step each.
+      const order = shuffled(N, rolloutRng);
+      for (let b = 0; b < p.updates; b++) {
+        const members = order.slice(Math.floor((b * N) / p.updates), Math.floor(((b + 1) * N) / p.updates));
+        const M = members.length;
+        if (M === 0) continue;
+        // Rows k·N + n of the trajectories n in this minibatch, step-major: logRatio is P × M.
+        const rows = new Int32Array(P * M);
+        for (let k = 0; k < P; k++) for (let m = 0; m < M; m++) rows[k * M + m] = k * N + members[m];
+        const batch = tf.tidy(() => {
+          const index = tf.tensor1d(rows, 'int32');
+          return {
+            x: tf.gather(tensors.x, index),
+            z: tf.gather(tensors.z, index),
+            epsOld: tf.gather(tensors.epsOld, index),
+            t: tf.gather(tensors.t, index),
+            labels: tf.gather(tensors.labels, index),
+            w: tf.gather(credits.w, index),
+            scale: tf.gather(credits.scale, index),
+            advantages: tf.tensor1d(Float32Array.from(members, (n) => advantages[n])),
+          };
+        });
+        const cost = optimizer.minimize(() => {
+          const delta = tf.sub(denoiser.predict(batch.x, batch.t, batch.labels), batch.epsOld);
+          const cross = tf.mul(batch.w, tf.sum(tf.mul(delta, batch.z), 1));
+          const square = tf.mul(tf.mul(0.5, tf.square(batch.w)), tf.sum(tf.square(delta), 1));
+          // Averaged over the d = 2 dimensions, as DDPO's log_prob (see the header).
+          const logRatio = tf.reshape(tf.mul(tf.mul(batch.scale, 1 / DIMENSIONS), tf.neg(tf.add(cross, square))), [P, M]) as TF.Tensor2D;
+          const objective = credit.objective({ tf, logRatio, advantages: batch.advantages, epoch, update } satisfies PolicyObjectiveContext) as TF.Scalar | undefined;
+          // No objective: the method leaves the weights as they are (the pretrained reference).
+          return objective ?? tf.mul(tf.sum(logRatio), 0);
+        }, true, denoiser.variables);
+        const value = cost!.dataSync()[0];
+        cost!.dispose();
+        tf.dispose(Object.values(batch));
+        if (!Number.isFinite(value)) throw new Error(`policy objective is ${value} at epoch ${epoch} (method ${ctx.method})`);
+        update++;
+      }
     }
     tf.dispose(Object.values(tensors));
     if (epoch % p.eval_every === 0 || epoch === p.epochs) evaluate(epoch);
@@ -209,6 +276,34 @@ function train(p: DiffusionAlignParams, ctx: TrainingContext): TrainingOutput {
   denoiser.dispose();
   optimizer.dispose();
   return { steps, metrics };
+}
+
+/** The data dimension the log-density is averaged over. */
+const DIMENSIONS = 2;
+
+/** A random permutation of 0 … n−1 (Fisher–Yates on `rng`). */
+function shuffled(n: number, rng: { int(n: number): number }): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/**
+ * diffusers' DDIM "leading" spacing with steps_offset = 1 (Stable Diffusion's scheduler, as in
+ * DDPO and PCPO): τ_k = 1 + (S − 1 − k)·⌊T/S⌋ in order of use, then t = 1 → 0 (ᾱ = 1,
+ * deterministic). Same layout as ddimSchedule (benchmarks/diffusion/ddpm.ts).
+ */
+export function leadingDdimSchedule(schedule: Schedule, steps: number): DdimSchedule {
+  const ratio = Math.floor(schedule.T / steps);
+  if (!Number.isInteger(steps) || steps < 2 || ratio < 1) throw new Error(`sampler_steps = ${steps} must be an integer in 2 … diffusion_steps = ${schedule.T}`);
+  const tau = Array.from({ length: steps }, (_, k) => 1 + (steps - 1 - k) * ratio);
+  const alphaBar = Float64Array.from(tau, (t) => schedule.alphaBar[t - 1]);
+  const alphaBarPrev = Float64Array.from(tau, (_, k) => (k + 1 < steps ? alphaBar[k + 1] : 1));
+  const alpha = Float64Array.from(tau, (_, k) => alphaBar[k] / alphaBarPrev[k]);
+  return { steps: tau, alphaBar, alphaBarPrev, alpha };
 }
 
 /** A = (r − mean)/(std + 1e-6) within each consecutive group of `size` trajectories. */

@@ -10,16 +10,16 @@ import method, { proportionateCredit } from './method.ts';
 import grpo from '../../baselines/grpo/method.ts';
 import { formatProblem, validateMethods } from '../../scripts/commands/validate.ts';
 import { loadBackend, tfjs } from '../../harness/backend.ts';
-import { ddimCoefficient, ddimSchedule, ddimSigma, linearSchedule } from '../../benchmarks/diffusion/ddpm.ts';
+import { ddimCoefficient, ddimSchedule, ddimSigma, linearSchedule, type DdimSchedule } from '../../benchmarks/diffusion/ddpm.ts';
+import task, { leadingDdimSchedule } from '../../benchmarks/diffusion-align/task.ts';
 import type { CreditContext } from '../../harness/types.ts';
 import type { PolicyObjectiveContext } from '../../benchmarks/diffusion-align/task.ts';
 
 const folder = dirname(fileURLToPath(import.meta.url));
 const root = resolve(folder, '../..');
 
-/** The credit context diffusion-align builds for T diffusion steps and S sampler steps. */
-function creditContext(T: number, S: number): CreditContext {
-  const ddim = ddimSchedule(linearSchedule(T), S);
+/** The credit context diffusion-align builds for T diffusion steps and S sampler steps (uniform spacing, or `ddim`). */
+function creditContext(T: number, S: number, ddim: DdimSchedule = ddimSchedule(linearSchedule(T), S)): CreditContext {
   return {
     task: 'diffusion-align',
     taskParams: {},
@@ -85,6 +85,19 @@ describe(method.id, () => {
     expect(moved).toBeGreaterThan((S - 1) / 2);
     expect(moved).toBeLessThan(S - 1);
     expect(sigma[S - 1]).toBe(0);
+  });
+
+  it('on the diffusion-align protocol: w̄ = 1.88, σ̃ at 0.25–0.72 of the native σ on 18 steps, the last one (w = 17.6) scaled by 0.107', () => {
+    const p = task.params.parse({});
+    const ctx = creditContext(p.diffusion_steps, p.sampler_steps, leadingDdimSchedule(linearSchedule(p.diffusion_steps, p.beta_min, p.beta_max), p.sampler_steps));
+    const { sigma, scale, target } = proportionateCredit(ctx);
+    expect(target).toBeCloseTo(1.8815, 4);
+    const ratios = Array.from({ length: 18 }, (_, i) => sigma[i] / ctx.nativeSigma[i]);
+    expect(Math.min(...ratios)).toBeCloseTo(0.251, 3);
+    expect(Math.max(...ratios)).toBeCloseTo(0.716, 3);
+    expect(ratios.filter((r) => r < 0.5).length).toBe(17);
+    expect(sigma[18]).toBe(ctx.nativeSigma[18]);
+    expect(scale[18]).toBeCloseTo(target / 17.572, 3);
   });
 
   it('ablations: credit=scale keeps the native σ with every weight scaled to w̄; credit=native changes nothing', () => {

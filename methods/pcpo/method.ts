@@ -30,7 +30,10 @@ import type { PolicyObjectiveContext } from '../../benchmarks/diffusion-align/ta
 // Hyper-parameters
 
 const Params = z.object({
-  xi: z.number().positive().max(10).default(0.2).describe('ξ of the log-hinge max(0, ξ|A| − A·log ρ)'),
+  // ξ plays the clip range's part: the gradient of PPO's clipped objective equals that of the hinge
+  // max(0, ξ|A| − A(ρ − 1)) with ξ = ε, whose ρ − 1 PCPO replaces by log ρ. The DDPO setting's
+  // clip range is 1e-4 (Black et al.), so ξ = 1e-4: same trust region as `grpo`.
+  xi: z.number().positive().max(10).default(1e-4).describe('ξ of the log-hinge max(0, ξ|A| − A·log ρ) (the clip range: 1e-4, DDPO’s)'),
   credit: z
     .enum(['sigma', 'scale', 'native'])
     .default('sigma')
