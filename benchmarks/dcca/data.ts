@@ -88,7 +88,8 @@ export function multiViewSource(shape: DataShape, rng: Rng): (rows: number, draw
 /**
  * Mean over targets of the K-fold cross-validated R² of ridge regression (penalty `lambda` on
  * standardized features, intercept unpenalized) of `targets` (n×m) on `features` (n×p). Folds
- * are contiguous blocks (rows are i.i.d.). R² = 1 − SSE/SST pooled over folds.
+ * are contiguous blocks (rows are i.i.d.). R² = 1 − SSE/SST pooled over folds. The Gram matrix
+ * and its Cholesky factor depend only on the features, so each fold factors once for all targets.
  */
 export function ridgeCvR2(features: Float64Array, p: number, targets: Float64Array, m: number, folds: number, lambda: number): number {
   const n = features.length / p;
@@ -103,57 +104,58 @@ export function ridgeCvR2(features: Float64Array, p: number, targets: Float64Arr
     const sd = Math.sqrt(v / n);
     for (let i = 0; i < n; i++) x[i * p + j] = sd > 1e-12 ? (features[i * p + j] - mu) / sd : 0;
   }
-  let total = 0;
-  for (let t = 0; t < m; t++) {
-    let sse = 0;
-    let sst = 0;
-    let yMean = 0;
-    for (let i = 0; i < n; i++) yMean += targets[i * m + t];
-    yMean /= n;
-    for (let f = 0; f < folds; f++) {
-      const lo = Math.floor((f * n) / folds);
-      const hi = Math.floor(((f + 1) * n) / folds);
-      // Normal equations on the training rows, centered (intercept = training means).
-      const xm = new Float64Array(p);
-      let ym = 0;
-      const nTrain = n - (hi - lo);
-      for (let i = 0; i < n; i++) {
-        if (i >= lo && i < hi) continue;
-        for (let j = 0; j < p; j++) xm[j] += x[i * p + j];
-        ym += targets[i * m + t];
-      }
-      for (let j = 0; j < p; j++) xm[j] /= nTrain;
-      ym /= nTrain;
-      const a = new Float64Array(p * p);
-      const b = new Float64Array(p);
-      for (let i = 0; i < n; i++) {
-        if (i >= lo && i < hi) continue;
-        const yi = targets[i * m + t] - ym;
-        for (let j = 0; j < p; j++) {
-          const xj = x[i * p + j] - xm[j];
-          b[j] += xj * yi;
-          for (let k = j; k < p; k++) a[j * p + k] += xj * (x[i * p + k] - xm[k]);
-        }
-      }
+  const yMean = new Float64Array(m);
+  for (let i = 0; i < n; i++) for (let t = 0; t < m; t++) yMean[t] += targets[i * m + t];
+  for (let t = 0; t < m; t++) yMean[t] /= n;
+  const sse = new Float64Array(m);
+  const sst = new Float64Array(m);
+  for (let f = 0; f < folds; f++) {
+    const lo = Math.floor((f * n) / folds);
+    const hi = Math.floor(((f + 1) * n) / folds);
+    // Normal equations on the training rows, centered (intercept = training means).
+    const nTrain = n - (hi - lo);
+    const xm = new Float64Array(p);
+    const ym = new Float64Array(m);
+    for (let i = 0; i < n; i++) {
+      if (i >= lo && i < hi) continue;
+      for (let j = 0; j < p; j++) xm[j] += x[i * p + j];
+      for (let t = 0; t < m; t++) ym[t] += targets[i * m + t];
+    }
+    for (let j = 0; j < p; j++) xm[j] /= nTrain;
+    for (let t = 0; t < m; t++) ym[t] /= nTrain;
+    const a = new Float64Array(p * p);
+    const b = new Float64Array(p * m);
+    const xi = new Float64Array(p);
+    for (let i = 0; i < n; i++) {
+      if (i >= lo && i < hi) continue;
+      for (let j = 0; j < p; j++) xi[j] = x[i * p + j] - xm[j];
       for (let j = 0; j < p; j++) {
-        a[j * p + j] += lambda * nTrain;
-        for (let k = 0; k < j; k++) a[j * p + k] = a[k * p + j];
-      }
-      const w = solveSpd(a, b, p);
-      for (let i = lo; i < hi; i++) {
-        let pred = ym;
-        for (let j = 0; j < p; j++) pred += (x[i * p + j] - xm[j]) * w[j];
-        sse += (targets[i * m + t] - pred) ** 2;
-        sst += (targets[i * m + t] - yMean) ** 2;
+        for (let t = 0; t < m; t++) b[j * m + t] += xi[j] * (targets[i * m + t] - ym[t]);
+        for (let k = j; k < p; k++) a[j * p + k] += xi[j] * xi[k];
       }
     }
-    total += 1 - sse / sst;
+    for (let j = 0; j < p; j++) {
+      a[j * p + j] += lambda * nTrain;
+      for (let k = 0; k < j; k++) a[j * p + k] = a[k * p + j];
+    }
+    const l = cholesky(a, p);
+    for (let t = 0; t < m; t++) {
+      const w = solveCholesky(l, Float64Array.from({ length: p }, (_, j) => b[j * m + t]), p);
+      for (let i = lo; i < hi; i++) {
+        let pred = ym[t];
+        for (let j = 0; j < p; j++) pred += (x[i * p + j] - xm[j]) * w[j];
+        sse[t] += (targets[i * m + t] - pred) ** 2;
+        sst[t] += (targets[i * m + t] - yMean[t]) ** 2;
+      }
+    }
   }
+  let total = 0;
+  for (let t = 0; t < m; t++) total += 1 - sse[t] / sst[t];
   return total / m;
 }
 
-/** Solves A w = b for SPD A (p×p, row-major) by Cholesky, in float64. */
-function solveSpd(a: Float64Array, b: Float64Array, p: number): Float64Array {
+/** Lower Cholesky factor L (L Lᵀ = A) of an SPD A (p×p, row-major), in float64. */
+function cholesky(a: Float64Array, p: number): Float64Array {
   const l = new Float64Array(p * p);
   for (let i = 0; i < p; i++) {
     for (let j = 0; j <= i; j++) {
@@ -162,6 +164,11 @@ function solveSpd(a: Float64Array, b: Float64Array, p: number): Float64Array {
       l[i * p + j] = i === j ? Math.sqrt(Math.max(s, 1e-300)) : s / l[j * p + j];
     }
   }
+  return l;
+}
+
+/** Solves L Lᵀ w = b by forward and back substitution. */
+function solveCholesky(l: Float64Array, b: Float64Array, p: number): Float64Array {
   const y = new Float64Array(p);
   for (let i = 0; i < p; i++) {
     let s = b[i];

@@ -1,11 +1,14 @@
 /**
- * noise-regularization: metadata checks of `collapse-bench validate` (its behaviour on dcca,
- * where its R² stays near its peak while plain DCCA's falls, is tested in
- * benchmarks/dcca/task.test.ts), and that its loss is the DCCA objective at α = 0.
+ * noise-regularization: metadata checks of `collapse-bench validate`, and the NR loss itself on
+ * known inputs: L = L_DCCA + α·Σ_k |Corr(f_k(X_k), f_k(A_k)) − Corr(X_k, A_k)| with the total
+ * canonical correlations compared as they are (no division by dimension), checked against a
+ * float64 reference on the same noise draw. Its behaviour on dcca (R² stays near its peak
+ * while plain DCCA's falls) is tested in benchmarks/dcca/task.test.ts.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EigenvalueDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
 import method from './method.ts';
 import { formatProblem, validateMethods } from '../../scripts/commands/validate.ts';
 import { loadBackend, tfjs } from '../../harness/backend.ts';
@@ -15,10 +18,46 @@ import type { DccaLossContext } from '../../benchmarks/dcca/task.ts';
 
 const folder = dirname(fileURLToPath(import.meta.url));
 const root = resolve(folder, '../..');
+const R = 1e-3;
+const ROWS = 200;
+const COLS = 4;
 
 beforeAll(async () => {
   await loadBackend('wasm');
 });
+
+/** Total canonical correlation in float64 (eigendecomposition whitening, SVD trace norm). */
+function referenceCorr(x: Matrix, y: Matrix): number {
+  const n = x.rows;
+  const center = (m: Matrix) => Matrix.sub(m, Matrix.ones(n, 1).mmul(Matrix.rowVector(m.mean('column'))));
+  const [xc, yc] = [center(x), center(y)];
+  const power = (a: Matrix) => {
+    const eig = new EigenvalueDecomposition(a, { assumeSymmetric: true });
+    return eig.eigenvectorMatrix.mmul(Matrix.diag(eig.realEigenvalues.map((l) => l ** -0.5))).mmul(eig.eigenvectorMatrix.transpose());
+  };
+  const s11 = Matrix.add(xc.transpose().mmul(xc).div(n - 1), Matrix.eye(x.columns).mul(R));
+  const s22 = Matrix.add(yc.transpose().mmul(yc).div(n - 1), Matrix.eye(y.columns).mul(R));
+  const t = power(s11).mmul(xc.transpose().mmul(yc).div(n - 1)).mmul(power(s22));
+  return new SingularValueDecomposition(t, { computeLeftSingularVectors: false, computeRightSingularVectors: false }).diagonal.reduce((a, b) => a + b, 0);
+}
+
+/** Two correlated 4-column views, float32-rounded as the task stores them. */
+function views(): Float32Array[] {
+  const rng = rngFromKey('nr test', 'data');
+  const shared = rng.fillNormal(new Float64Array(ROWS * COLS));
+  return [0, 1].map(() => Float32Array.from(shared, (s) => s + 0.5 * rng.normal()));
+}
+
+function context(x: Float32Array[], encode: (k: number, v: any) => any): DccaLossContext {
+  const tf = tfjs();
+  const xs = x.map((v) => tf.tensor2d(v, [ROWS, COLS]));
+  const correlation = (a: any, b: any) => totalCorrelation(tf, a, b, { r: R, iterations: 40 });
+  const embeddings = xs.map((v, k) => encode(k, v));
+  return {
+    task: 'dcca', taskParams: {}, epoch: 1, step: 0, rng: rngFromKey('nr test', 'noise'),
+    tf, views: xs, embeddings, objective: tf.neg(correlation(embeddings[0], embeddings[1])), encode, correlation, weights: [],
+  };
+}
 
 describe(method.id, () => {
   it('has valid metadata: README front matter, parameters and hooks', async () => {
@@ -26,23 +65,30 @@ describe(method.id, () => {
     expect(report.problems.map(formatProblem)).toEqual([]);
   });
 
-  it('adds α·Σ|Corr(f(X), f(A))/out − Corr(X, A)/in| to the objective: zero for an identity encoder', () => {
-    const tf = tfjs();
-    const rng = rngFromKey('nr test', 'data');
-    const x = [0, 1].map(() => tf.tensor2d(Float32Array.from(rng.fillNormal(new Float64Array(200 * 4))), [200, 4]));
-    const correlation = (a: any, b: any) => totalCorrelation(tf, a, b, { r: 0, iterations: 40 });
-    const context = (encode: (k: number, v: any) => any): DccaLossContext => {
-      const embeddings = x.map((v, k) => encode(k, v));
-      return {
-        task: 'dcca', taskParams: {}, epoch: 1, step: 0, rng: rngFromKey('nr test', 'noise'),
-        tf, views: x, embeddings, objective: tf.neg(correlation(embeddings[0], embeddings[1])), encode, correlation, weights: [],
-      };
-    };
-    const identity = context((_, v) => v);
+  it('is the plain objective for an identity encoder (the CIP holds: ζ_k = 0)', () => {
+    const identity = context(views(), (_, v) => v);
     const plain = identity.objective.dataSync()[0];
     expect((method.hooks.loss!(identity, { alpha: 100 }) as any).dataSync()[0]).toBeCloseTo(plain, 2);
-    // A rank-1 encoder breaks the invariance: the penalty is positive.
-    const squash = context((_, v) => tf.matMul(v, tf.ones([4, 4])));
-    expect((method.hooks.loss!(squash, { alpha: 1 }) as any).dataSync()[0]).toBeGreaterThan(squash.objective.dataSync()[0] + 0.05);
+  });
+
+  it('adds α·Σ_k |Corr(f(X_k), f(A_k)) − Corr(X_k, A_k)|, unnormalized, on the noise it draws', () => {
+    const tf = tfjs();
+    // A nonlinear encoder (elementwise square) breaks the invariance.
+    const x = views();
+    const square = context(x, (_, v) => tf.square(v));
+    const alpha = 3;
+    const penalty = ((method.hooks.loss!(square, { alpha }) as any).dataSync()[0] - square.objective.dataSync()[0]) / alpha;
+    // The same noise draws, in the order the method draws them (view 0, then view 1).
+    const noise = rngFromKey('nr test', 'noise');
+    let expected = 0;
+    for (const v of x) {
+      const a = Float32Array.from(noise.fillNormal(new Float64Array(ROWS * COLS)));
+      const xm = Matrix.from1DArray(ROWS, COLS, Array.from(v));
+      const am = Matrix.from1DArray(ROWS, COLS, Array.from(a));
+      const sq = (m: Matrix) => m.clone().apply((i, j) => m.set(i, j, m.get(i, j) ** 2));
+      expected += Math.abs(referenceCorr(sq(xm), sq(am)) - referenceCorr(xm, am));
+    }
+    expect(expected).toBeGreaterThan(0.05);
+    expect(penalty).toBeCloseTo(expected, 3);
   });
 });
