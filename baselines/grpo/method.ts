@@ -1,8 +1,8 @@
 /**
  * GRPO for diffusion samplers (DDPO / DanceGRPO style): the stochastic DDIM sampler's native
  * noise stds (η = 1), so step i's log-ratio carries its native weight w_i = C_i(σ_i)/σ_i, which
- * varies by orders of magnitude across steps; and the clipped ratio objective of PPO with
- * group-normalized advantages A:
+ * varies widely across steps (0.80 to 17.6 on diffusion-align's protocol); and the clipped ratio
+ * objective of PPO with group-normalized advantages A:
  *
  *   L = −mean_{i,n} min(ρ_i,n·A_n, clip(ρ_i,n, 1 − ε, 1 + ε)·A_n),  ρ = exp(log ρ).
  *

@@ -3,11 +3,11 @@
  * Optimization for Aligning Image Generation Models", 2025).
  *
  * Through a stochastic DDIM sampler, step i's log-probability ratio is
- *   log ρ_i = −[w_i·Δε̂·z + ½‖w_i·Δε̂‖²],  w_i(σ) = C_i(σ)/σ,
+ *   log ρ_i = −[w_i·Δε̂·z + ½‖w_i·Δε̂‖²]/d,  w_i(σ) = C_i(σ)/σ,
  *   C_i(σ) = √(1−ᾱ_{τ_i})/√α_i − √(1−ᾱ_{τ_{i−1}} − σ²),
  * so the policy gradient credits step i in proportion to w_i. With the native stds (η = 1) the
- * weights differ across steps (on diffusion-align's schedule, 0.82 to 1.78 over 19 steps):
- * credit is disproportionate. PCPO makes it proportionate:
+ * weights differ across steps (on diffusion-align's protocol, 0.80 to 17.6 over 19 steps, the
+ * largest on the last stochastic step): credit is disproportionate. PCPO makes it proportionate:
  *
  * 1. Credit. Target weight w̄ = mean_i w_i(σ_i^native). For each step, σ̃_i solves
  *    w_i(σ̃_i) = w̄. Over the DDIM family, w_i(σ) is smallest exactly at the native σ_i (the
