@@ -86,6 +86,26 @@ describe('diffusion-align', () => {
     expect(shapes).toEqual(Array.from({ length: tiny.epochs * tiny.updates }, () => [P, M]));
   });
 
+  it('DDPO’s clip range binds: after an epoch’s first minibatch most terms have |ρ − 1| > 1e-4 (the first one sees ρ = 1)', () => {
+    const counts = { first: [0, 0], later: [0, 0] };
+    const clipped = grpo.hooks.credit!;
+    const recorder = { ...grpo, hooks: { credit: (ctx: CreditContext, params: { clip: number }) => {
+      const inner = clipped(ctx, params);
+      return { ...inner, objective: (c: unknown) => {
+        const { logRatio, update } = c as PolicyObjectiveContext;
+        const bucket = update % tiny.updates === 0 ? counts.first : counts.later;
+        for (const l of logRatio.dataSync()) {
+          bucket[0] += Math.abs(Math.exp(l) - 1) > params.clip ? 1 : 0;
+          bucket[1]++;
+        }
+        return inner.objective(c);
+      } };
+    } } };
+    run(recorder as typeof grpo);
+    expect(counts.first[0]).toBe(0);
+    expect(counts.later[0] / counts.later[1]).toBeGreaterThan(0.5);
+  });
+
   it('evaluates each entry with the σ it trains through, on draws shared by every entry; the native sampler is the secondary view', () => {
     // σ/2 at every stochastic step, and no update: the weights stay the pretrained ones.
     const frozenHalf = probe([], (ctx) => Float64Array.from(ctx.nativeSigma, (s) => s / 2));
