@@ -147,8 +147,10 @@ export interface FilterContext<D> extends PoolContext<D> {
  * What a `credit` hook sees in policy-gradient fine-tuning of a diffusion sampler
  * (benchmarks/diffusion-align): the stochastic sampler's steps. Step i moves x from timestep
  * τ_i to τ_{i−1} as x' = x/√α_i − C_i(σ)·ε̂ + σ·z, so the log-probability ratio of a new policy
- * to the sampling one at step i is −[w_i·Δε̂·z + ½‖w_i·Δε̂‖²] with w_i(σ) = C_i(σ)/σ: the weight
- * σ gives that step's credit.
+ * to the sampling one at step i, per dimension (the log-density averaged over the d dimensions,
+ * as DDPO's), is −s_i·[w_i·Δε̂·z + ½‖w_i·Δε̂‖²]/d with w_i(σ) = C_i(σ)/σ and s_i the
+ * assignment's optional factor: the weight σ gives that step's credit. Each entry is evaluated
+ * with the sampler whose σ it chose.
  */
 export interface CreditContext {
   task: string;
