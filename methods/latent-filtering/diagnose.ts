@@ -12,11 +12,11 @@ import lsf from './method.ts';
 import threshold from '../latent-threshold-filtering/method.ts';
 import { loadBackend } from '../../harness/backend.ts';
 import { runCell } from '../../harness/loop.ts';
-import { defineMethod, type Batch, type FilterContext, type Pool } from '../../harness/types.ts';
+import { defineMethod, type Batch, type FilterContext, type MethodDefinition, type Pool } from '../../harness/types.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
-const inner = arg('method', 'latent-filtering') === 'latent-threshold-filtering' ? threshold : lsf;
+const inner: MethodDefinition<any> = arg('method', 'latent-filtering') === 'latent-threshold-filtering' ? threshold : lsf;
 const seed = Number(arg('seed', '100'));
 
 await loadBackend('wasm');
