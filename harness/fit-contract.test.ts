@@ -9,13 +9,13 @@ import gaussianChain from '../benchmarks/gaussian-chain/task.ts';
 import regression from '../benchmarks/regression/task.ts';
 import { runGenerational, CellError } from './loop.ts';
 import { inapplicableReason } from './registry.ts';
-import { defineMethod, type FitContext, type FitOptions } from './types.ts';
+import { defineMethod, type FitContext, type FitOptions, type GenerationalTask } from './types.ts';
 
 function fitMethod(fit: (ctx: FitContext) => FitOptions, needs?: { fitOptions?: string[]; known?: string[] }) {
   return defineMethod({ id: 'fit-probe', title: 'fit probe', kind: 'method', summary: '', papers: [], params: z.object({}), hooks: { fit: (ctx) => fit(ctx) }, needs });
 }
 
-const cell = (method: ReturnType<typeof fitMethod>, task = regression, over: Record<string, unknown> = { generations: 2, replicates: 4, samples_growth: 1 }) =>
+const cell = (method: ReturnType<typeof fitMethod>, task: GenerationalTask<any> = regression, over: Record<string, unknown> = { generations: 2, replicates: 4, samples_growth: 1 }) =>
   runGenerational(task, method, { task: task.id, taskParams: task.params.parse(over), method: method.id, methodParams: {}, seed: 0 });
 
 describe('fit hooks see the known quantities and the sample sizes so far', () => {

@@ -47,3 +47,33 @@ describe('loadRegistry', () => {
     expect(c.methods.at(-1)!.hash).not.toBe(a.methods.at(-1)!.hash);
   });
 });
+
+describe('hashEntry: what an entry’s records depend on', () => {
+  it('covers the files outside its folder that its code imports, transitively, but not harness/', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { hashEntry, hashFolder } = await import('./registry.ts');
+    const root = mkdtempSync(join(tmpdir(), 'hash-entry-'));
+    try {
+      for (const dir of ['methods/a', 'methods/b', 'methods/c', 'harness']) mkdirSync(join(root, dir), { recursive: true });
+      writeFileSync(join(root, 'harness', 'types.ts'), 'export type X = 1;\n');
+      writeFileSync(join(root, 'methods/a/method.ts'), "import type { X } from '../../harness/types.ts';\nimport { f } from '../b/util.ts';\nexport default f;\n");
+      writeFileSync(join(root, 'methods/b/util.ts'), "export { g as f } from './deep.ts';\n");
+      writeFileSync(join(root, 'methods/b/deep.ts'), 'export const g = 1;\n');
+      writeFileSync(join(root, 'methods/c/method.ts'), "import { z } from 'zod';\nimport './local.ts';\n");
+      writeFileSync(join(root, 'methods/c/local.ts'), 'export {};\n');
+      const a = join(root, 'methods/a');
+      const before = await hashEntry(root, a);
+      expect(before).not.toBe(await hashFolder(a));
+      // Self-contained folders hash as before.
+      expect(await hashEntry(root, join(root, 'methods/c'))).toBe(await hashFolder(join(root, 'methods/c')));
+      writeFileSync(join(root, 'harness', 'types.ts'), 'export type X = 2;\n');
+      expect(await hashEntry(root, a)).toBe(before);
+      writeFileSync(join(root, 'methods/b/deep.ts'), 'export const g = 2;\n');
+      expect(await hashEntry(root, a)).not.toBe(before);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -6,7 +6,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { MethodDefinition, TaskDefinition } from './types.ts';
 import { sha256Hex } from './hash.ts';
@@ -18,7 +18,10 @@ export interface Entry<T> {
   definition: T;
   /** Folder of the definition, relative to the repository root. */
   folder: string;
-  /** sha256 over the folder's files (paths and contents): changes make old records stale. */
+  /**
+   * sha256 over the folder's files (paths and contents) and the files outside it that its code
+   * imports (e.g. diffusion-align's use of benchmarks/diffusion): changes make old records stale.
+   */
   hash: string;
 }
 
@@ -73,7 +76,7 @@ async function discover<T extends { id: string }>(root: string, dir: string, fil
     const where = relative(root, path);
     if (!definition || typeof definition !== 'object') throw new Error(`${where}: no default export (export default defineTask/defineMethod(...))`);
     if (definition.id !== name) throw new Error(`${where}: id "${definition.id}" must equal its folder name "${name}"`);
-    entries.push({ definition, folder: relative(root, join(base, name)), hash: await hashFolder(join(base, name)) });
+    entries.push({ definition, folder: relative(root, join(base, name)), hash: await hashEntry(root, join(base, name)) });
   }
   return entries;
 }
@@ -83,6 +86,40 @@ async function discover<T extends { id: string }>(root: string, dir: string, fil
  * numbers: editing them must not make every stored record stale.
  */
 const READ_SIDE = new Set(['report.ts', 'charts.ts', 'scoring.ts', 'results.ts', 'published.ts', 'publish.ts', 'fixture-root.ts']);
+
+/** Relative import specifiers of a TypeScript source (static `import … from`, `export … from`, bare `import '…'`). */
+const RELATIVE_IMPORT = /(?:^|[\s;])(?:import|export)\s+(?:[^'";]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+)['"]/g;
+
+/**
+ * An entry's hash: its folder's, plus every file outside the folder (and outside harness/, which
+ * has its own hash) that its non-test code reaches through relative imports, transitively. A
+ * method that reuses another folder's code goes stale when that code changes.
+ */
+export async function hashEntry(root: string, folder: string): Promise<string> {
+  const own = await hashFolder(folder);
+  const harness = resolve(root, 'harness') + sep;
+  const inside = resolve(folder) + sep;
+  const seen = new Set<string>();
+  const queue = (await readdir(folder, { recursive: true, withFileTypes: true }))
+    .filter((d) => d.isFile() && d.name.endsWith('.ts') && !d.name.endsWith('.test.ts'))
+    .map((d) => join(d.parentPath, d.name));
+  const external: string[] = [];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    const source = await readFile(file, 'utf8');
+    for (const match of source.matchAll(RELATIVE_IMPORT)) {
+      const target = resolve(dirname(file), match[1]);
+      if (seen.has(target) || target.startsWith(harness) || !existsSync(target)) continue;
+      seen.add(target);
+      if (!target.startsWith(inside)) external.push(target);
+      if (target.endsWith('.ts')) queue.push(target);
+    }
+  }
+  if (external.length === 0) return own;
+  const parts = [own];
+  for (const file of external.sort()) parts.push(relative(root, file).split(sep).join('/'), sha256Hex(await readFile(file)));
+  return sha256Hex(parts.join('\n'));
+}
 
 /** sha256 over a folder's files in path order, excluding tests and prose (README.md): only code and data make results stale. */
 export async function hashFolder(folder: string, exclude: ReadonlySet<string> = new Set()): Promise<string> {
