@@ -26,6 +26,10 @@ export function isSafeUrl(url: unknown): url is string {
 }
 
 const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
+// Wide README tables (reproduction tables carry whole commands) scroll sideways on their own
+// instead of widening the page on a phone.
+md.renderer.rules.table_open = () => '<div class="scroll"><table>\n';
+md.renderer.rules.table_close = () => '</table></div>\n';
 
 md.core.ruler.push('collapse_bench_untrusted', (state) => {
   for (const block of state.tokens) {

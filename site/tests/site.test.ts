@@ -317,12 +317,16 @@ describe.skipIf(SKIP)('method pages: does it reproduce the paper?', () => {
     for (const id of ['adaptive-regularization', 'fresh-data-mixing', 'generation-weighting', 'contraction-filter', 'noise-regularization', 'latent-filtering', 'pcpo']) {
       const page = await open(`/methods/${id}/`);
       expect(await page.locator('h2#reproduction').textContent(), id).toBe('Does it reproduce the paper?');
-      const verdicts = await page.$$eval('#reproduction ~ .scroll table tbody tr td:last-child', (tds) => tds.map((td) => td.textContent!.trim().toLowerCase()));
+      const verdicts = await page.$$eval('#reproduction ~ .markdown table tbody tr td:last-child', (tds) => tds.map((td) => td.textContent!.trim().toLowerCase()));
       expect(verdicts.filter((v) => /^(reproduced|partly reproduced|not reproduced|contradicted)$/.test(v)).length, id).toBeGreaterThan(0);
       // The section comes before the results and the full README.
       expect(await page.evaluate(() => document.querySelector('#reproduction')!.compareDocumentPosition(document.querySelector('#results')!) & Node.DOCUMENT_POSITION_FOLLOWING), id).toBeTruthy();
       expect(await page.locator('dl.facts a[href="#reproduction"]').textContent(), id).toMatch(/^\d+ (reproduced|partly reproduced|not reproduced|contradicted)/);
       await page.close();
+      // On a phone the wide tables scroll inside the page, which stays as wide as the screen.
+      const phone = await open(`/methods/${id}/`, { width: 390, height: 844 });
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth), id).toBeLessThanOrEqual(390);
+      await phone.close();
     }
     const evil = await open('/methods/evil/');
     expect(await evil.locator('h2#reproduction').count()).toBe(0);
