@@ -17,6 +17,9 @@ import { directionLabel, type MetricSpec, type TheoryCurve } from './types.ts';
 
 export const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#999999'];
 export const THEORY_COLOR = '#000000';
+/** Further closed-form references of a metric (e.g. an oracle), after the first: grey, dotted. */
+export const REFERENCE_COLOR = '#6e6e6e';
+const REFERENCE_DASH = [2, 3];
 
 export function entryColors(scores: Scores): Map<string, string> {
   const colors = new Map<string, string>();
@@ -94,6 +97,11 @@ export interface ChartOptions {
   /** Curves per entry label, in legend order. */
   series: { entry: string; points: BandPoint[] }[];
   theory?: TheoryCurve;
+  /**
+   * Further closed-form curves of the metric (the task's later theory curves, e.g. regression's
+   * oracle shrinkage), drawn grey and dotted, each named by its label up to the first colon.
+   */
+  references?: readonly TheoryCurve[];
   colors: Map<string, string>;
   /** Dash pattern per entry ({@link entryDashes}); absent or empty: solid. */
   dashes?: Map<string, number[]>;
@@ -109,8 +117,16 @@ export function chartSpec(options: ChartOptions): TopLevelSpec {
   const entries = series.map((s) => s.entry);
   // An entry that happens to be called "theory" keeps its name; the closed form yields.
   const theoryName = entries.includes('theory') ? 'theory (closed form)' : 'theory';
-  const domain = theory ? [...entries, theoryName] : entries;
-  const range = [...entries.map((e) => colors.get(e) ?? OKABE_ITO[0]), ...(theory ? [THEORY_COLOR] : [])];
+  const taken = new Set([...entries, theoryName]);
+  const references = (options.references ?? []).map((curve) => {
+    let name = curve.label.split(':')[0].trim() || 'reference';
+    while (taken.has(name)) name = `${name} (closed form)`;
+    taken.add(name);
+    return { name, curve };
+  });
+  const refNames = references.map((r) => r.name);
+  const domain = [...entries, ...(theory ? [theoryName] : []), ...refNames];
+  const range = [...entries.map((e) => colors.get(e) ?? OKABE_ITO[0]), ...(theory ? [THEORY_COLOR] : []), ...refNames.map(() => REFERENCE_COLOR)];
   const rows = series.flatMap(({ entry, points }) => points.map((p) => ({ entry, ...p })));
   const x = { field: 'step', type: 'quantitative', title: stepAxis, axis: { tickMinStep: 1 } } as const;
   const y = { field: 'mean', type: 'quantitative', title: `${metric.name} (${directionLabel(metric)})`, scale: { zero: false } } as const;
@@ -119,7 +135,7 @@ export function chartSpec(options: ChartOptions): TopLevelSpec {
   // legend shows colour and pattern together.
   const dashed = entries.some((e) => (options.dashes?.get(e)?.length ?? 0) > 0);
   const strokeDash = dashed
-    ? { strokeDash: { field: 'entry', type: 'nominal', title: null, scale: { domain, range: [...entries.map((e) => (options.dashes?.get(e)?.length ? options.dashes.get(e)! : [1, 0])), ...(theory ? [[6, 4]] : [])] } } }
+    ? { strokeDash: { field: 'entry', type: 'nominal', title: null, scale: { domain, range: [...entries.map((e) => (options.dashes?.get(e)?.length ? options.dashes.get(e)! : [1, 0])), ...(theory ? [[6, 4]] : []), ...refNames.map(() => REFERENCE_DASH)] } } }
     : {};
 
   const layers: TopLevelSpec[] = [];
@@ -136,6 +152,10 @@ export function chartSpec(options: ChartOptions): TopLevelSpec {
       .map((step, i) => ({ entry: theoryName, step, mean: theory.values[i] }))
       .filter((r) => Number.isFinite(r.mean));
     layers.push({ data: { values }, mark: { type: 'line', strokeWidth: 1.5, ...(!dashed && { strokeDash: [6, 4] }) }, encoding: { x, y, color, ...strokeDash } } as TopLevelSpec);
+  }
+  for (const { name, curve } of references) {
+    const values = curve.steps.map((step, i) => ({ entry: name, step, mean: curve.values[i] })).filter((r) => Number.isFinite(r.mean));
+    layers.push({ data: { values }, mark: { type: 'line', strokeWidth: 1.5, ...(!dashed && { strokeDash: REFERENCE_DASH }) }, encoding: { x, y, color, ...strokeDash } } as TopLevelSpec);
   }
   return {
     width: options.width ?? 420,

@@ -305,4 +305,22 @@ describe('chart spec and SVG', () => {
     expect(svg).not.toContain(EVIL);
     expect(svg).not.toContain('xmlns');
   });
+
+  it('draws further closed-form curves (e.g. an oracle) grey and dotted, named by their label', async () => {
+    const curve = (label: string, values: number[]) => ({ metric: TASK.metrics[0].name, steps: [0, 1], values, label });
+    const spec = chartSpec({
+      metric: TASK.metrics[0],
+      stepAxis: 'generation',
+      series: [{ entry: 'replace', points: [{ step: 0, mean: 1, low: 0.9, high: 1.1 }, { step: 1, mean: 2, low: 1.9, high: 2.1 }] }],
+      theory: curve('replace, OLS: E[excess]', [1, 2]),
+      references: [curve('oracle scalar shrinkage: r²V/(r²+V)', [0.5, 0.66])],
+      colors: new Map([['replace', '#0072B2']]),
+    }) as unknown as { layer: { data: { values: { entry: string }[] }; mark: { strokeDash?: number[] }; encoding: { color: { scale: { domain: string[]; range: string[] } } } }[] };
+    const last = spec.layer.at(-1)!;
+    expect(last.data.values.map((v) => v.entry)).toEqual(['oracle scalar shrinkage', 'oracle scalar shrinkage']);
+    expect(last.mark.strokeDash).toEqual([2, 3]);
+    expect(last.encoding.color.scale.domain).toEqual(['replace', 'theory', 'oracle scalar shrinkage']);
+    expect(last.encoding.color.scale.range).toEqual(['#0072B2', '#000000', '#6e6e6e']);
+    expect(await renderSvg(spec as never)).toContain('oracle scalar shrinkage');
+  });
 });

@@ -333,16 +333,17 @@ async function metricChart(view: SettingView, metric: MetricSpec, styles: EntryS
   const series = view.rows
     .map((row) => ({ entry: row.entry, points: metricBand((view.records.get(row.entry) ?? []).filter((r) => r.status === 'ok'), metric.name) }))
     .filter((s) => s.points.length > 0);
-  const theory = view.theory.find((t) => t.metric === metric.name);
+  const [theory, ...references] = view.theory.filter((t) => t.metric === metric.name);
   const name = html`${metric.name}${metric.primary ? html` <span class="tag">primary</span>` : ''}`;
   if (series.length === 0 && !theory) {
     return html`<figure><p class="muted">No ok records report <code>${metric.name}</code>.</p><figcaption>${name}</figcaption></figure>`;
   }
-  const svg = await renderSvg(chartSpec({ metric, stepAxis: view.task.stepAxis, series, theory, ...styles }));
+  const svg = await renderSvg(chartSpec({ metric, stepAxis: view.task.stepAxis, series, theory, references, ...styles }));
   const description =
     `Line chart of ${metric.name}${metric.primary ? ' (primary metric)' : ''} versus ${view.task.stepAxis} for ${view.task.title}` +
     (series.length ? `: mean over seeds with 95% bands for ${series.map((s) => s.entry).join(', ')}` : '') +
     (theory ? `; dashed black line: theory, ${theory.label}` : '') +
+    references.map((r) => `; dotted grey line: ${r.label}`).join('') +
     '.';
   return html`<figure>
 <div role="img" aria-label="${description}">${raw(svg)}</div>

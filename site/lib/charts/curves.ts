@@ -49,9 +49,9 @@ export function curvesChart(options: CurvesOptions): Chart | null {
   const series = rows
     .map((row) => ({ entry: row.entry, points: metricBand(byGroup.get(groupKey(row.task, row.taskParams, row.method, row.methodParams)) ?? [], metric.name) }))
     .filter((s) => s.points.length > 0);
-  const theory = options.theory?.find((t) => t.metric === metric.name);
+  const [theory, ...references] = options.theory?.filter((t) => t.metric === metric.name) ?? [];
   if (series.length === 0 && !theory) return null;
-  const base = chartSpec({ metric, stepAxis: options.stepAxis, series, theory, colors: options.colors, dashes: options.dashes, width: options.width ?? 640, height: options.height ?? 300 });
+  const base = chartSpec({ metric, stepAxis: options.stepAxis, series, theory, references, colors: options.colors, dashes: options.dashes, width: options.width ?? 640, height: options.height ?? 300 });
   // Wider legend symbols than the report's: the site shows up to a dozen entries, and dash patterns must read.
   const config = base.config ?? {};
   const spec = { ...base, config: { ...config, legend: { ...config.legend, columns: 3, symbolSize: 320, symbolStrokeWidth: 2.5, labelFontSize: 12 } } } as TopLevelSpec;
@@ -59,6 +59,7 @@ export function curvesChart(options: CurvesOptions): Chart | null {
     `Line chart of ${metric.name}${metric.primary ? ' (primary metric)' : ''} versus ${options.stepAxis} for ${options.title}` +
     (series.length ? `: mean over seeds with 95% bands for ${series.map((s) => s.entry).join(', ')}` : '') +
     (theory ? `; dashed black line: closed-form theory, ${theory.label}` : '') +
+    references.map((r) => `; dotted grey line: ${r.label}`).join('') +
     '.';
   return { spec, description };
 }
