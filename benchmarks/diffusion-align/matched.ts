@@ -20,6 +20,7 @@ import { ResultStore } from '../../harness/cache.ts';
 import task from './task.ts';
 import { findMethod, loadRegistry } from '../../harness/registry.ts';
 import { rngFromKey, type Rng } from '../../harness/rng.ts';
+import { percentileInterval } from '../../harness/scoring.ts';
 
 /** Bootstrap resamples of the paired summary. */
 const RESAMPLES = 10_000;
@@ -57,8 +58,8 @@ export function pairedSummary(entry: number[], reference: number[], rng: Rng, re
     ratios[b] = e / r - 1;
   }
   const interval = (xs: Float64Array): [number, number] => {
-    const sorted = Float64Array.from(xs).sort();
-    return [sorted[Math.floor(0.025 * (resamples - 1))], sorted[Math.ceil(0.975 * (resamples - 1))]];
+    const { low, high } = percentileInterval(Array.from(xs), 0.95);
+    return [low, high];
   };
   return {
     n,
