@@ -99,10 +99,11 @@ export async function hashEntry(root: string, folder: string): Promise<string> {
   const own = await hashFolder(folder);
   const harness = resolve(root, 'harness') + sep;
   const inside = resolve(folder) + sep;
-  const seen = new Set<string>();
   const queue = (await readdir(folder, { recursive: true, withFileTypes: true }))
     .filter((d) => d.isFile() && d.name.endsWith('.ts') && !d.name.endsWith('.test.ts'))
-    .map((d) => join(d.parentPath, d.name));
+    .map((d) => resolve(d.parentPath, d.name));
+  // The folder's own sources are read once, from the queue, however often they import each other.
+  const seen = new Set<string>(queue);
   const external: string[] = [];
   while (queue.length > 0) {
     const file = queue.pop()!;

@@ -17,6 +17,7 @@
  * size line up slot by slot: slot j is the same context in every batch. Tokens within a
  * context are i.i.d. draws in storage order, never sorted.
  */
+import { z } from 'zod';
 import type { Batch, FitOptions, GenerationalSimulation, Pool, PoolPart } from '../../harness/types.ts';
 import type { Rng } from '../../harness/rng.ts';
 import type { RecursiveLmParams } from './task.ts';
@@ -35,8 +36,12 @@ export interface TokenData {
  */
 export type MarkovModel = Float64Array;
 
-/** Fit options this variant accepts (see README.md). */
-export const FIT_OPTIONS = ['smoothing', 'smoothing_cv'] as const;
+/** Fit options this variant accepts (see README.md); the task declares them (task.ts `fitOptions`). */
+export const FitOptionsSchema = z.object({
+  smoothing: z.number().min(0).optional().describe('markov: additive pseudo-count β for this fit, p̂ = (count + β)/(n + Vβ) (replaces the task parameter smoothing)'),
+  smoothing_cv: z.number().int().min(0).max(1).optional().describe('markov: 1 = choose β per replicate by leave-one-out log-likelihood (excludes smoothing)'),
+});
+const FIT_OPTIONS = Object.keys(FitOptionsSchema.shape);
 
 /**
  * The β grid searched by `smoothing_cv`: 0 and 10^(k/4) for k = −12 … 8 (10⁻³ … 10²
@@ -191,7 +196,7 @@ function logFromSmoothed(q: number, logSmoothed: number): number {
 /** Validates fit options; `smoothing` replaces the task parameter for this fit. */
 function parseFitOptions(options: FitOptions, defaultSmoothing: number): { smoothing: number; cv: boolean } {
   for (const name of Object.keys(options)) {
-    if (!(FIT_OPTIONS as readonly string[]).includes(name)) {
+    if (!FIT_OPTIONS.includes(name)) {
       throw new Error(`unknown fit option ${name} for recursive-lm (known: ${FIT_OPTIONS.join(', ')})`);
     }
   }

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { defineTask, type GenerationalSimulation } from '../../harness/types.ts';
 import type { Rng } from '../../harness/rng.ts';
-import { markovSimulation } from './markov.ts';
+import { FitOptionsSchema, markovSimulation } from './markov.ts';
 import { charSimulation } from './char.ts';
 import { recursiveLmTheory } from './theory.ts';
 
@@ -72,10 +72,7 @@ export default defineTask({
   ],
   primaryFor: (params) => (params.variant === 'char' ? 'bits_per_char' : 'l2_err'),
   hooks: ['pool', 'fit', 'estimate'],
-  fitOptions: z.object({
-    smoothing: z.number().min(0).optional().describe('markov: additive pseudo-count β for this fit, p̂ = (count + β)/(n + Vβ) (replaces the task parameter smoothing)'),
-    smoothing_cv: z.number().int().min(0).max(1).optional().describe('markov: 1 = choose β per replicate by leave-one-out log-likelihood (excludes smoothing)'),
-  }),
+  fitOptions: FitOptionsSchema,
   theory: recursiveLmTheory,
   engine: (params) => (params.variant === 'char' ? 'tfjs' : undefined),
   simulation: (params, rng) => simulation(Params.parse(params), rng),

@@ -537,7 +537,7 @@ function testMoments(R: number, d: number, m: number, scale: Float64Array | unde
 /** Parsed fit options: a fixed ridge λ, or λ chosen by generalized cross-validation. */
 type Penalty = { kind: 'fixed'; lambda: number } | { kind: 'gcv' };
 
-const FIT_OPTIONS = ['ridge', 'ridge_gcv'];
+const FIT_OPTIONS = Object.keys(FitOptionsSchema.shape);
 
 export function parseFitOptions(options: FitOptions): Penalty {
   for (const name of Object.keys(options)) {
