@@ -78,14 +78,23 @@ export interface Scored {
   where: [number, number][];
 }
 
+/**
+ * ξ of one replicate's samples of a batch under that replicate's probe: both are fixed for the
+ * whole cell, so each batch is scored once, not again every generation it stays a candidate.
+ */
+const scoreCache = new WeakMap<Probe, WeakMap<Batch<unknown>, Float64Array>>();
+
 /** ξ(x, y) = p_probe(y | z(x)) of every candidate of replicate r. */
 export function scoreReplicate(ctx: FilterContext<unknown>, batches: Batch<unknown>[], probe: Probe, r: number): Scored {
   const out: Scored = { scores: [], labels: [], where: [] };
+  let byBatch = scoreCache.get(probe);
+  if (!byBatch) scoreCache.set(probe, (byBatch = new WeakMap()));
   batches.forEach((batch, k) => {
     const f = ctx.features(batch);
     const from = r * batch.size;
     const labels = f.labels.subarray(from, from + batch.size);
-    const xi = labelConfidence(probe, f.values.subarray(from * f.dim, (from + batch.size) * f.dim), labels, batch.size);
+    let xi = byBatch.get(batch);
+    if (!xi) byBatch.set(batch, (xi = labelConfidence(probe, f.values.subarray(from * f.dim, (from + batch.size) * f.dim), labels, batch.size)));
     for (let i = 0; i < batch.size; i++) {
       out.scores.push(xi[i]);
       out.labels.push(labels[i]);
