@@ -45,7 +45,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { defineTask, type CreditAssignment, type CreditContext, type TrainingContext, type TrainingOutput } from '../../harness/types.ts';
 import { tfjs } from '../../harness/backend.ts';
 import { dataset } from '../diffusion/data.ts';
-import { createDenoiser, ddimCoefficient, ddimSchedule, ddimSigma, initDenoiser, sampleDdim, trainDenoiser, type DdimSchedule, type Schedule } from '../diffusion/ddpm.ts';
+import { createDenoiser, ddimCoefficient, ddimSchedule, ddimScheduleAt, ddimSigma, initDenoiser, sampleDdim, trainDenoiser, type DdimSchedule, type Schedule } from '../diffusion/ddpm.ts';
 import { DENOISER_PARAMS, denoiserConfig, scheduleOf, uniformLabels } from '../diffusion/task.ts';
 import { knnPrecisionRecall, mmd2, modeCoverage } from '../diffusion/metrics.ts';
 
@@ -294,16 +294,12 @@ function shuffled(n: number, rng: { int(n: number): number }): number[] {
 /**
  * diffusers' DDIM "leading" spacing with steps_offset = 1 (Stable Diffusion's scheduler, as in
  * DDPO and PCPO): τ_k = 1 + (S − 1 − k)·⌊T/S⌋ in order of use, then t = 1 → 0 (ᾱ = 1,
- * deterministic). Same layout as ddimSchedule (benchmarks/diffusion/ddpm.ts).
+ * deterministic).
  */
 export function leadingDdimSchedule(schedule: Schedule, steps: number): DdimSchedule {
   const ratio = Math.floor(schedule.T / steps);
   if (!Number.isInteger(steps) || steps < 2 || ratio < 1) throw new Error(`sampler_steps = ${steps} must be an integer in 2 … diffusion_steps = ${schedule.T}`);
-  const tau = Array.from({ length: steps }, (_, k) => 1 + (steps - 1 - k) * ratio);
-  const alphaBar = Float64Array.from(tau, (t) => schedule.alphaBar[t - 1]);
-  const alphaBarPrev = Float64Array.from(tau, (_, k) => (k + 1 < steps ? alphaBar[k + 1] : 1));
-  const alpha = Float64Array.from(tau, (_, k) => alphaBar[k] / alphaBarPrev[k]);
-  return { steps: tau, alphaBar, alphaBarPrev, alpha };
+  return ddimScheduleAt(schedule, Array.from({ length: steps }, (_, k) => 1 + (steps - 1 - k) * ratio));
 }
 
 /** A = (r − mean)/(std + 1e-6) within each consecutive group of `size` trajectories. */

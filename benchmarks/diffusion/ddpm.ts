@@ -79,6 +79,15 @@ export function ddimSchedule(schedule: Schedule, steps: number): DdimSchedule {
   if (!Number.isInteger(steps) || steps < 1 || steps > T) throw new Error(`ddimSchedule needs an integer 1 <= steps <= T = ${T}, got ${steps}`);
   // Consecutive j·T/steps differ by T/steps ≥ 1, so the rounded τ are distinct.
   const tau = Array.from({ length: steps }, (_, j) => Math.round(((steps - j) * T) / steps));
+  return ddimScheduleAt(schedule, tau);
+}
+
+/**
+ * The DDIM schedule through the given decreasing timesteps τ (1 … T, in order of use), the last
+ * one followed by t = 0 (ᾱ = 1): ᾱ at each τ, at the next one, and their ratio α.
+ */
+export function ddimScheduleAt(schedule: Schedule, tau: number[]): DdimSchedule {
+  const steps = tau.length;
   const alphaBar = new Float64Array(steps);
   const alphaBarPrev = new Float64Array(steps);
   const alpha = new Float64Array(steps);
