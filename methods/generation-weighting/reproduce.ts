@@ -15,17 +15,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResultRecord } from '../../harness/schema.ts';
+import { tInterval95 } from '../../harness/stats.ts';
 import { weightedMeanVariance } from './theory.ts';
 import type { GenerationWeightingParams } from './method.ts';
 
-/** Two-sided 97.5% Student-t quantiles by degrees of freedom (1 … 10). */
-const T975 = [NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
-
+/** Mean and 95% Student-t interval over seeds. */
 function interval(xs: number[]): [number, number, number] {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
-  const h = (T975[xs.length - 1] ?? 1.96) * (sd / Math.sqrt(xs.length));
-  return [m, m - h, m + h];
+  const { mean, low, high } = tInterval95(xs);
+  return [mean, low, high];
 }
 
 const fmt = ([m, lo, hi]: number[], digits = 3) => `${m.toFixed(digits)} [${lo.toFixed(digits)}, ${hi.toFixed(digits)}]`;

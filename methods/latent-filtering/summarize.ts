@@ -9,15 +9,12 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { meanAndSe } from '../../harness/stats.ts';
+import { tInterval95 } from '../../harness/stats.ts';
 
-/** Two-sided 97.5% quantiles of Student's t, df = 1…30. */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
-
+/** Mean and 95% Student-t interval over seeds. */
 export function interval(values: number[]): { mean: number; lo: number; hi: number; n: number } {
-  const { mean, se, n } = meanAndSe(values);
-  const t = n > 1 ? T975[Math.min(n - 1, T975.length) - 1] : NaN;
-  return { mean, lo: mean - t * se, hi: mean + t * se, n };
+  const { mean, low, high, n } = tInterval95(values);
+  return { mean, lo: low, hi: high, n };
 }
 
 const fmt = (x: { mean: number; lo: number; hi: number; n: number }, d = 3) => `${x.mean.toFixed(d)} [${x.lo.toFixed(d)}, ${x.hi.toFixed(d)}]`;
