@@ -314,7 +314,7 @@ describe.skipIf(SKIP)('method pages', () => {
 
 describe.skipIf(SKIP)('method pages: does it reproduce the paper?', () => {
   it('show each seed method’s reproduction table near the top, with the verdicts counted in the facts', async () => {
-    for (const id of ['adaptive-regularization', 'fresh-data-mixing', 'generation-weighting', 'contraction-filter', 'noise-regularization', 'latent-filtering', 'pcpo']) {
+    for (const id of ['adaptive-regularization', 'fresh-data-mixing', 'generation-weighting', 'contraction-filter', 'noise-regularization', 'latent-filtering', 'latent-threshold-filtering', 'pcpo']) {
       const page = await open(`/methods/${id}/`);
       expect(await page.locator('h2#reproduction').textContent(), id).toBe('Does it reproduce the paper?');
       const verdicts = await page.$$eval('#reproduction ~ .markdown table tbody tr td:last-child', (tds) => tds.map((td) => td.textContent!.trim().toLowerCase()));
