@@ -71,6 +71,7 @@ describe('reproductionSection: a method README’s verdict table', () => {
   it('takes the section up to the next level-2 heading and reads the verdict column', () => {
     const section = reproductionSection(readme)!;
     expect(section.verdicts).toEqual(['reproduced', 'not reproduced']);
+    expect(section.unknown).toEqual(['maybe']);
     expect(section.markdown.startsWith('| claim (source)')).toBe(true);
     expect(section.markdown).toContain('### Details\nkept');
     expect(section.markdown).not.toContain('Parameters');
@@ -78,5 +79,24 @@ describe('reproductionSection: a method README’s verdict table', () => {
 
   it('is undefined without the section', () => {
     expect(reproductionSection('# Method\n## Measured\n| a | reproduced |')).toBeUndefined();
+  });
+});
+
+describe('the methods’ READMEs', () => {
+  it('every row of a reproduction table ends in one of the four verdicts (the site counts them)', async () => {
+    const { readdirSync, readFileSync, existsSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { ROOT } = await import('../../harness/registry.ts');
+    let tables = 0;
+    for (const id of readdirSync(join(ROOT, 'methods'))) {
+      const file = join(ROOT, 'methods', id, 'README.md');
+      if (!existsSync(file)) continue;
+      const section = reproductionSection(readFileSync(file, 'utf8'));
+      if (!section) continue;
+      tables++;
+      expect(section.unknown, `methods/${id}/README.md`).toEqual([]);
+      expect(section.verdicts.length, `methods/${id}/README.md`).toBeGreaterThan(0);
+    }
+    expect(tables).toBeGreaterThanOrEqual(8);
   });
 });

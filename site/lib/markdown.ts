@@ -104,10 +104,11 @@ export type Verdict = (typeof VERDICTS)[number];
 
 /**
  * A README's `## Reproduction` section (its heading line left out, up to the next level-1 or
- * level-2 heading), and the verdicts of its table: the last cell of each row that is one of
- * VERDICTS (other rows, e.g. a header, are ignored). Undefined when the README has no such section.
+ * level-2 heading), and the verdicts of its table: the last cell of each body row, in `verdicts`
+ * when it is one of VERDICTS, else in `unknown` (the header and delimiter rows are skipped).
+ * Undefined when the README has no such section.
  */
-export function reproductionSection(body: string): { markdown: string; verdicts: Verdict[] } | undefined {
+export function reproductionSection(body: string): { markdown: string; verdicts: Verdict[]; unknown: string[] } | undefined {
   const lines = body.split(/\r?\n/);
   const start = lines.findIndex((line) => /^##\s+Reproduction\s*$/i.test(line));
   if (start < 0) return undefined;
@@ -115,11 +116,14 @@ export function reproductionSection(body: string): { markdown: string; verdicts:
   if (end < 0) end = lines.length;
   const section = lines.slice(start + 1, end);
   const verdicts: Verdict[] = [];
+  const unknown: string[] = [];
   for (const line of section) {
-    if (!line.trim().startsWith('|')) continue;
-    const cells = line.trim().replace(/^\||\|$/g, '').split('|');
-    const last = cells.at(-1)!.replace(/[*_`]/g, '').trim().toLowerCase();
+    const row = line.trim();
+    // Table rows other than the header (its first cell names the claim) and the delimiter row.
+    if (!row.startsWith('|') || /^\|[\s:|-]+$/.test(row) || /^\|\s*claim\b/i.test(row)) continue;
+    const last = row.replace(/^\||\|$/g, '').split('|').at(-1)!.replace(/[*_`]/g, '').trim().toLowerCase();
     if ((VERDICTS as readonly string[]).includes(last)) verdicts.push(last as Verdict);
+    else unknown.push(last);
   }
-  return { markdown: section.join('\n').trim(), verdicts };
+  return { markdown: section.join('\n').trim(), verdicts, unknown };
 }
