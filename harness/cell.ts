@@ -54,6 +54,7 @@ export function makeRecord(
     steps: output?.steps ?? [],
     metrics: output?.metrics ?? {},
     budget: { realSamplesPerChain: output?.realSamplesPerChain ?? 0 },
+    ...(output?.snapshots?.length && { snapshots: output.snapshots }),
     timing: { wallMs: Math.round(wallMs * 1000) / 1000, startedAt },
     provenance: { ...job.provenance, taskHash: job.taskHash, methodHash: job.methodHash, backend: job.backend ? backendLabel(job.backend) : STATISTICAL_BACKEND },
   };

@@ -5,7 +5,7 @@
  * method asks, fresh real data). All replicates advance together (vectorized chains).
  */
 import type { Batch, CreditContext, EstimateContext, Features, FilterContext, FitContext, FitOptions, LossContext, MethodDefinition, Pool, PoolContext, TaskDefinition, TrainedTask, TrainingContext } from './types.ts';
-import type { CellKey, MetricSeries } from './schema.ts';
+import type { CellKey, MetricSeries, Snapshot } from './schema.ts';
 import { rngFromKey } from './rng.ts';
 import { summarize } from './stats.ts';
 import { poolWeightSums } from './pool.ts';
@@ -14,6 +14,8 @@ export interface CellOutput {
   steps: number[];
   metrics: Record<string, MetricSeries>;
   realSamplesPerChain: number;
+  /** The task's pictures of the samples (GenerationalSimulation.snapshot), if it draws any. */
+  snapshots?: Snapshot[];
 }
 
 /** Raised for a cell-level failure whose message is the reason stored in the record. */
@@ -53,6 +55,11 @@ export function runGenerational(
   // Fresh real samples (drawn at t ≥ 1) that entered some pool with positive weight, per
   // replicate: a method may draw real candidates and keep only some of them.
   const used = new Map<Batch<unknown>, Uint8Array>();
+
+  // Pictures of replicate 0 (real data, first, middle and last generation) on their own stream.
+  const snapshotRng = rngFromKey(shared, 'snapshot'); // shared: every entry's pictures use the same draws
+  const snapshotSteps = new Set([0, Math.floor(sim.generations / 2), sim.generations]);
+  const snapshots: Snapshot[] = sim.snapshot ? [{ ...sim.snapshot(undefined, snapshotRng.fork('real')), step: null }] : [];
 
   const first = sim.real(sim.sampleSize(0), realRng, 0);
   const history: Batch<unknown>[] = [first];
@@ -103,6 +110,7 @@ export function runGenerational(
       model = estimateHook(model, estimateCtx, params);
     }
     steps.push(t);
+    if (sim.snapshot && snapshotSteps.has(t)) snapshots.push({ ...sim.snapshot(model, snapshotRng.fork(`step-${t}`)), step: t });
     for (const [name, values] of Object.entries(sim.evaluate(model))) {
       const bad = values.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new CellError(`metric ${name} is ${values[bad]} at ${task.stepAxis} ${t} (replicate ${bad})`);
@@ -115,7 +123,7 @@ export function runGenerational(
   for (const [name, series] of perMetric) metrics[name] = summarize(series);
   let realSamples = 0;
   for (const mask of used.values()) for (let i = 0; i < mask.length; i++) realSamples += mask[i];
-  return { steps, metrics, realSamplesPerChain: realSamples / sim.replicates };
+  return { steps, metrics, realSamplesPerChain: realSamples / sim.replicates, ...(snapshots.length && { snapshots }) };
 
   function remember<D>(batch: Batch<D>): Batch<D> {
     history.push(batch as Batch<unknown>);

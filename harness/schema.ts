@@ -43,6 +43,17 @@ export const Provenance = z.object({
 });
 export type Provenance = z.infer<typeof Provenance>;
 
+/**
+ * What a model's samples look like at one step, small enough to draw: a task's `snapshot`
+ * (replicate 0 only). `step` null is the real data the chain starts from.
+ */
+export const Snapshot = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('points'), step: z.number().nullable(), x: z.array(z.number()), y: z.array(z.number()), label: z.array(z.number().int()) }),
+  z.object({ kind: z.literal('text'), step: z.number().nullable(), lines: z.array(z.string()) }),
+  z.object({ kind: z.literal('gaussian'), step: z.number().nullable(), mean: z.array(z.number()), variance: z.array(z.number()) }),
+]);
+export type Snapshot = z.infer<typeof Snapshot>;
+
 export const CellStatus = z.enum(['ok', 'failed', 'skipped', 'timeout']);
 export type CellStatus = z.infer<typeof CellStatus>;
 
@@ -61,6 +72,8 @@ export const ResultRecord = z.object({
     /** Fresh real samples consumed beyond generation 0, per chain (replicate). */
     realSamplesPerChain: z.number(),
   }),
+  /** Pictures of the samples at a few steps (first, middle, last) and of the real data, where the task draws them. */
+  snapshots: z.array(Snapshot).optional(),
   timing: z.object({ wallMs: z.number(), startedAt: z.string() }),
   provenance: Provenance,
 });

@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import type { Rng } from './rng.ts';
+import type { Snapshot } from './schema.ts';
 
 /** The profiles every task defines; `quick` is the default and runs in seconds. */
 export type Profile = 'quick' | 'standard' | 'full';
@@ -291,7 +292,18 @@ export interface GenerationalSimulation<D, M> {
    * when the task exposes `filter`).
    */
   features?(batch: Batch<D>, anchor: M): Features;
+  /**
+   * A small picture of replicate 0 for the site (points, a few lines of text, a fitted
+   * density), drawn with its own stream `rng` so that it never changes a metric: of the
+   * fitted `model`, or of the real data when `model` is undefined. The loop takes one at the
+   * first, middle and last generation.
+   */
+  snapshot?(model: M | undefined, rng: Rng): SnapshotPicture;
 }
+
+/** A {@link Snapshot} without its step (the loop adds it). */
+export type SnapshotPicture = DistributiveOmit<Snapshot, 'step'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** What a cell produces: the step axis values and per-metric series (mean, se, n per step). */
 export interface TrainingOutput {
@@ -366,6 +378,19 @@ export interface TaskBase<P extends Record<string, unknown> = Record<string, unk
    * (`reference`). Omitted: `real-only` and `replace` (harness/scoring.ts).
    */
   anchors?: { oracle: string; reference: string };
+  /**
+   * What one unit of `budget.realSamplesPerChain` is for these parameters (a Gaussian vector,
+   * a 2-D point, a token, a labelled row), so budgets are shown in the task's own unit and never
+   * summed across tasks. Omitted: `samples`.
+   */
+  budgetUnit?: string | ((params: P) => string);
+  /**
+   * A second metric the primary one is traded against (diffusion-align: recall against the
+   * reward being optimized). Scoring then also reports each entry's primary value where its
+   * seed-averaged `metric` first reaches a target every trained entry reaches (recall at
+   * matched reward), so an entry that never optimizes cannot win by standing still.
+   */
+  tradeoff?: { metric: string };
   /**
    * `tfjs`: the task computes with TensorFlow.js (harness/backend.ts): the harness starts the
    * backend before its cells run and records it. Omitted: float64 JavaScript only. A function

@@ -117,6 +117,7 @@ export default defineTask({
     { name: 'recall_native', description: 'secondary: recall of the same weights under the native η = 1 sampler', direction: 'higher' },
   ],
   hooks: ['credit'],
+  tradeoff: { metric: 'reward' },
   anchors: { oracle: 'pretrained', reference: 'grpo' },
   engine: 'tfjs',
   training: (params, ctx) => train(Params.parse(params), ctx),

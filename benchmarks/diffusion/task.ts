@@ -123,10 +123,14 @@ export default defineTask({
     { name: 'class_var_ratio', description: 'per-class total variance of the generated points over the true one, mean over classes', direction: 'target', target: 1 },
     { name: 'ole', description: 'OLE structure of the generated points’ generation-0 latents: (Σ_c ‖M_c‖_* − ‖M‖_*)/n, rows L2-normalized (Cai et al. 2026)', direction: 'lower' },
   ],
+  budgetUnit: 'labelled 2-D points',
   hooks: ['pool', 'filter'],
   engine: 'tfjs',
   simulation: (params, rng) => diffusionSimulation(Params.parse(params), rng),
 });
+
+/** Points per picture of the samples (GenerationalSimulation.snapshot). */
+const SNAPSHOT_POINTS = 400;
 
 export function diffusionSimulation(p: DiffusionParams, rng: Rng): GenerationalSimulation<Points, DiffusionModel> & { features(batch: Batch<Points>, anchor: DiffusionModel): Features } {
   const data: Dataset = dataset(p.dataset);
@@ -193,6 +197,18 @@ export function diffusionSimulation(p: DiffusionParams, rng: Rng): GenerationalS
       }
       return out;
     },
+    snapshot(model, snapshotRng) {
+      // Replicate 0: its samples (or real points), rounded to 4 decimals to keep records small.
+      const drawn = model ? sampledPoints(model, snapshotRng) : drawReal(SNAPSHOT_POINTS, snapshotRng, 1);
+      const round = (v: number) => Math.round(v * 1e4) / 1e4;
+      const x: number[] = [];
+      const y: number[] = [];
+      for (let i = 0; i < SNAPSHOT_POINTS; i++) {
+        x.push(round(drawn.points[2 * i]));
+        y.push(round(drawn.points[2 * i + 1]));
+      }
+      return { kind: 'points', x, y, label: Array.from(drawn.labels) };
+    },
     features(batch, anchorModel) {
       const { size, data: d } = batch;
       const values = new Float32Array(R * size * p.hidden);
@@ -206,6 +222,12 @@ export function diffusionSimulation(p: DiffusionParams, rng: Rng): GenerationalS
       return { dim: p.hidden, values, labels: d.labels, classes: data.classes };
     },
   };
+
+  /** Replicate 0's labelled samples for a picture. */
+  function sampledPoints(model: DiffusionModel, snapshotRng: Rng): Points {
+    const labels = uniformLabels(SNAPSHOT_POINTS, data.classes, snapshotRng);
+    return { points: sampleDdpm(model.replicas[0], schedule, labels, snapshotRng, p.guidance), labels };
+  }
 
   /** n labelled real points per replicate. */
   function drawReal(n: number, realRng: Rng, replicates: number): Points {

@@ -57,6 +57,7 @@ export default defineTask({
     { name: 'log_var_ratio', description: 'log(tr Σ̂ / tr Σ)', direction: 'target', target: 0 },
     { name: 'mean_sq_err', description: '‖μ̂ − μ‖²', direction: 'lower' },
   ],
+  budgetUnit: 'samples (d-dimensional vectors)',
   hooks: ['pool', 'fit', 'estimate'],
   fitOptions: z.object({
     shrinkage: z.number().min(0).max(1).optional().describe('s ∈ [0, 1]: the fitted covariance becomes (1−s)Σ̂ + s·Σ̂₀, pulled towards the generation-0 fit on real data'),
@@ -64,6 +65,9 @@ export default defineTask({
   theory: gaussianTheory,
   simulation: (params) => gaussianChain(Params.parse(params)),
 });
+
+/** Chains whose fitted densities a picture shows (GenerationalSimulation.snapshot). */
+const SNAPSHOT_CHAINS = 12;
 
 function gaussianChain(p: GaussianChainParams): GenerationalSimulation<Float64Array, GaussianModel> {
   const d = p.dim;
@@ -95,6 +99,14 @@ function gaussianChain(p: GaussianChainParams): GenerationalSimulation<Float64Ar
       if (anchor === undefined) anchor = model;
       else if (s > 0) for (let i = 0; i < model.cov.length; i++) model.cov[i] = (1 - s) * model.cov[i] + s * anchor.cov[i];
       return model;
+    },
+    snapshot(model) {
+      // The fitted density of coordinate 0 in the first few chains (the truth when model is undefined); no draws.
+      if (!model) return { kind: 'gaussian', mean: [0], variance: [p.variance] };
+      const chains = Math.min(R, SNAPSHOT_CHAINS);
+      const mean = Array.from({ length: chains }, (_, r) => model.mean[r * d]);
+      const variance = Array.from({ length: chains }, (_, r) => model.cov[r * d * d]);
+      return { kind: 'gaussian', mean, variance };
     },
     evaluate(model) {
       const w2 = new Float64Array(R);

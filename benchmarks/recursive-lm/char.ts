@@ -410,6 +410,9 @@ export function unigramKl(real: ArrayLike<number>, generated: ArrayLike<number>)
 // ---------------------------------------------------------------------------------------
 // The simulation
 
+/** Chunks of text per picture of the samples (GenerationalSimulation.snapshot). */
+const SNAPSHOT_CHUNKS = 3;
+
 export function charSimulation(p: RecursiveLmParams, setup: Rng): GenerationalSimulation<CharData, CharModel> {
   const R = p.chains;
   const L = p.chunk_length;
@@ -433,12 +436,7 @@ export function charSimulation(p: RecursiveLmParams, setup: Rng): GenerationalSi
     generations: p.generations,
     sampleSize: () => p.chunks,
     real(n, rng, generation) {
-      const chars = new Uint8Array(R * n * L);
-      for (let c = 0; c < R * n; c++) {
-        const start = rng.int(train.length - L + 1);
-        chars.set(train.subarray(start, start + L), c * L);
-      }
-      return { origin: 'real', generation, size: n, data: { chars, length: L } };
+      return { origin: 'real', generation, size: n, data: { chars: realChunks(n, rng, R), length: L } };
     },
     sample(model, n, rng, generation) {
       return { origin: 'synthetic', generation, size: n, data: { chars: generateChunks(model, shape, n, L, sampling, rng), length: L } };
@@ -450,6 +448,12 @@ export function charSimulation(p: RecursiveLmParams, setup: Rng): GenerationalSi
         if (batch.data.length !== L) throw new Error(`pool batch has chunks of ${batch.data.length} characters; the task has chunk_length ${L}`);
       }
       return trainCharLm(pool, { ...shape, steps: p.steps, batch: p.batch, learningRate: p.learning_rate }, fitRng.fork(`fit ${fits++}`));
+    },
+    snapshot(model, snapshotRng) {
+      // A few chunks of chain 0: generated from scratch at the sampling settings, or real text.
+      const chunks = model ? generateChunks(model, shape, SNAPSHOT_CHUNKS, L, sampling, snapshotRng).subarray(0, SNAPSHOT_CHUNKS * L) : realChunks(SNAPSHOT_CHUNKS, snapshotRng, 1);
+      const lines = Array.from({ length: SNAPSHOT_CHUNKS }, (_, c) => decode(chunks.subarray(c * L, (c + 1) * L)));
+      return { kind: 'text', lines };
     },
     evaluate(model) {
       const bpc = bitsPerChar(model, shape, evalChunks, L);
@@ -468,4 +472,14 @@ export function charSimulation(p: RecursiveLmParams, setup: Rng): GenerationalSi
       return { bits_per_char: bpc, distinct_3gram_ratio: distinct, ngram_coverage: cover, unigram_kl: kl };
     },
   };
+
+  /** n random chunks of the training text per chain, chain-major. */
+  function realChunks(n: number, rng: Rng, chains: number): Uint8Array {
+    const chars = new Uint8Array(chains * n * L);
+    for (let c = 0; c < chains * n; c++) {
+      const start = rng.int(train.length - L + 1);
+      chars.set(train.subarray(start, start + L), c * L);
+    }
+    return chars;
+  }
 }

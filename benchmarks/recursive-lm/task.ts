@@ -71,6 +71,7 @@ export default defineTask({
     { name: 'unigram_kl', description: 'char: KL(real ‖ generated) of character frequencies in bits, generated add-½ smoothed', direction: 'lower' },
   ],
   primaryFor: (params) => (params.variant === 'char' ? 'bits_per_char' : 'l2_err'),
+  budgetUnit: (params) => (params.variant === 'char' ? `text chunks of ${params.chunk_length} characters` : `samples of one token in each of the ${params.contexts} contexts`),
   hooks: ['pool', 'fit', 'estimate'],
   fitOptions: FitOptionsSchema,
   theory: recursiveLmTheory,

@@ -109,6 +109,7 @@ export default defineTask({
     },
     { name: 'test_mse', description: 'mean squared error on the chain’s held-out real test points', direction: 'lower' },
   ],
+  budgetUnit: 'labelled rows (x, y)',
   hooks: ['pool', 'fit'],
   fitOptions: FitOptionsSchema,
   known: {
