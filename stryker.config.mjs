@@ -1,0 +1,26 @@
+// Mutation testing of the scoring code: `npm run mutation` (not part of `npm test`).
+// Stryker copies the project into a sandbox under .stryker-tmp/ and mutates the copies there,
+// never the working tree's files. It mutates harness/scoring.ts and harness/stats.ts and runs
+// only the tests written for them; reports land in reports/mutation/.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'vitest',
+  plugins: ['@stryker-mutator/vitest-runner'],
+  mutate: ['harness/scoring.ts', 'harness/stats.ts'],
+  // The tests that exercise these two files directly; without this list vitest's "related"
+  // search would also run every suite that imports them indirectly (engine, site, benchmarks).
+  testFiles: ['harness/scoring.test.ts', 'harness/stats.test.ts', 'harness/intervals.test.ts', 'harness/anchors.test.ts'],
+  vitest: { configFile: 'vitest.config.ts', related: false },
+  // Run each mutant against only the tests that executed its code in the dry run.
+  coverageAnalysis: 'perTest',
+  // One test process at a time: the machine's two cores are shared.
+  concurrency: 1,
+  timeoutMS: 30_000,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  tempDirName: '.stryker-tmp',
+  // Run output and the site are not needed by these tests; keep them out of the sandbox copy.
+  ignorePatterns: ['runs', 'site', 'results', 'reports'],
+};
