@@ -65,7 +65,7 @@ describe('computeChanges', () => {
       [false, 'added', null, 'new method methods/m2'],
       [true, 'added', null, 'new method methods/m2; settings added: ' + changes.find((c) => c.entry === 'm2' && c.setting)!.setting],
     ]);
-    expect(changes.find((c) => c.entry === 'm1' && c.field === 'rank')).toMatchObject({ before: 2, after: 3, cause: 'other entries moved: m2' });
+    expect(changes.find((c) => c.entry === 'm1' && c.field === 'rank')).toMatchObject({ before: 1, after: 2, cause: 'other entries moved: m2' });
   });
 
   it('says so when numbers moved without any hash change', () => {

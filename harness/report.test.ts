@@ -72,6 +72,10 @@ function settingScore(entry: string, over: Partial<SettingScore> = {}): SettingS
     entry,
     method: entry,
     methodParams: {},
+    role: 'entry',
+    rank: 1,
+    extraRealData: false,
+    improvement: { reference: null, bestBaseline: null },
     seeds: 3,
     failed: 0,
     timeout: 0,
@@ -96,10 +100,14 @@ function entryScore(entry: string, rank: number, over: Partial<EntryScore> = {})
     entry,
     method: entry,
     methodParams: {},
+    role: 'entry',
+    basis: [TASK.id],
     iqm: 0.5,
     ci: { low: 0.4, high: 0.6 },
     rank,
     tier: rank,
+    extraRealData: false,
+    improvement: { reference: null, bestBaseline: null },
     coverage: { applicable: 1, total: 1 },
     missing: [],
     settings: 1,
@@ -119,6 +127,7 @@ function input(entries: string[], seeds = 3, extra: ResultRecord[] = [], theory 
     records: [...records, ...extra],
     scores: {
       settings: entries.map((e) => settingScore(e)),
+      settingSummaries: [],
       entries: entries.map((e, i) => entryScore(e, i + 1)),
       resamples: 2000,
       confidence: 0.95,
@@ -274,7 +283,7 @@ describe('renderReport', () => {
       generatedAt: '2025-01-02T03:04:05Z',
       tasks: [],
       records: [],
-      scores: { settings: [], entries: [], resamples: 2000, confidence: 0.95 },
+      scores: { settings: [], settingSummaries: [], entries: [], resamples: 2000, confidence: 0.95 },
       theory: [],
     };
     const page = await renderReport(empty);
@@ -316,7 +325,8 @@ describe('chart spec and SVG', () => {
       references: [curve('oracle scalar shrinkage: r²V/(r²+V)', [0.5, 0.66])],
       colors: new Map([['replace', '#0072B2']]),
     }) as unknown as { layer: { data: { values: { entry: string }[] }; mark: { strokeDash?: number[] }; encoding: { color: { scale: { domain: string[]; range: string[] } } } }[] };
-    const last = spec.layer.at(-1)!;
+    // The last line layer (the tooltip points lie above all lines).
+    const last = spec.layer.filter((l) => (l.mark as { type?: string }).type === 'line').at(-1)!;
     expect(last.data.values.map((v) => v.entry)).toEqual(['oracle scalar shrinkage', 'oracle scalar shrinkage']);
     expect(last.mark.strokeDash).toEqual([2, 3]);
     expect(last.encoding.color.scale.domain).toEqual(['replace', 'theory', 'oracle scalar shrinkage']);

@@ -249,7 +249,8 @@ function leaderboard(input: ReportInput, views: SettingView[]): Html {
   const { scores } = input;
   const level = percent(scores.confidence);
   const titles = new Map(views.map((v) => [v.key, v]));
-  const rows = [...scores.entries].sort((a, b) => a.rank - b.rank).map((e) => leaderboardRow(e, titles));
+  // Already in leaderboard order: by basis, then rank (harness/scoring.ts rankEntries).
+  const rows = scores.entries.map((e) => leaderboardRow(e, titles));
   return html`<section id="leaderboard" aria-labelledby="leaderboard-title">
 <h2 id="leaderboard-title">Leaderboard</h2>
 <p>Score: the interquartile mean (IQM), over task settings, of the normalized collapse area — the area under the primary metric's degradation curve scaled so that 0 = the real-only oracle and 1 = <code>replace</code> (lower is better). Intervals are ${level} stratified bootstrap intervals (${scores.resamples} resamples); entries whose intervals overlap the tier's leader share a tier.</p>

@@ -22,8 +22,16 @@ export function taskInfos(registry: Registry): TaskInfo[] {
       primary: info(primaryMetric(t)),
       ...(t.primaryFor && { primaryFor: (taskParams: Record<string, unknown>) => info(primaryMetric(t, taskParams)) }),
       ...(t.anchors && { anchors: { ...t.anchors } }),
+      ...(t.tradeoff && { tradeoff: tradeoffInfo(t, t.tradeoff.metric) }),
     };
   });
+}
+
+/** The trade-off metric's name and direction (TaskBase.tradeoff). */
+function tradeoffInfo(task: TaskDefinition<any>, name: string): { metric: string; direction: 'lower' | 'higher' } {
+  const metric = task.metrics.find((m) => m.name === name);
+  if (!metric || metric.direction === 'target') throw new Error(`task ${task.id}: trade-off metric "${name}" must be one of its metrics, with direction lower or higher`);
+  return { metric: name, direction: metric.direction };
 }
 
 /**
@@ -62,7 +70,12 @@ export function sortRecords(records: ResultRecord[]): ResultRecord[] {
 /** Scores over the tasks present in the records (a one-task run shows coverage out of 1). */
 export function scoreRecords(records: ResultRecord[], registry: Registry): Scores {
   const present = new Set(records.map((r) => r.key.task));
-  return score(records, taskInfos(registry).filter((t) => present.has(t.id)));
+  return score(records, taskInfos(registry).filter((t) => present.has(t.id)), { baselines: baselineIds(registry) });
+}
+
+/** Ids of the baselines (baselines/<id>): the comparators of the probability of improvement. */
+export function baselineIds(registry: Registry): string[] {
+  return registry.methods.filter((m) => m.definition.kind === 'baseline').map((m) => m.definition.id);
 }
 
 /** Closed-form curves for each distinct task setting among the records, keyed like scores' settings. */

@@ -181,12 +181,14 @@ describe('score: normalized collapse area', () => {
     expect(ref.normalizedCi).toEqual({ low: 1, high: 1 });
     expect(oracle.normalized).toBe(0);
     expect(oracle.normalizedCi).toEqual({ low: 0, high: 0 });
-    // And so across settings.
+    expect([oracle.role, ref.role]).toEqual(['oracle', 'reference']);
+    expect([oracle.rank, ref.rank]).toEqual([null, null]);
+    // Across settings they are reference rows: never aggregated, ranked or tiered.
     const entries = Object.fromEntries(s.entries.map((e) => [e.entry, e]));
-    expect(entries['replace'].iqm).toBe(1);
-    expect(entries['replace'].ci).toEqual({ low: 1, high: 1 });
-    expect(entries['real-only'].iqm).toBe(0);
-    expect(entries['real-only'].ci).toEqual({ low: 0, high: 0 });
+    for (const name of ['replace', 'real-only']) {
+      expect(entries[name]).toMatchObject({ role: 'reference', iqm: null, ci: null, rank: null, tier: null, basis: [] });
+      expect(entries[name].unranked).toMatch(/reference/);
+    }
   });
 
   it('scores a method halfway between oracle and replace 0.5', () => {
@@ -362,10 +364,17 @@ describe('score: across settings', () => {
     ];
     const s = score(records, [taskInfo('t')], OPTS);
     expect(s.entries.map((e) => [e.entry, e.rank, e.tier])).toEqual([
-      ['real-only', 1, 1],
-      ['m', 2, 2],
-      ['same-as-half', 3, 2], // tie broken by label; its point interval overlaps m's
-      ['replace', 4, 3],
+      ['m', 1, 1],
+      ['same-as-half', 2, 1], // tie broken by label; its point interval overlaps m's
+      ['real-only', null, null], // references last, unranked
+      ['replace', null, null],
+    ]);
+    // Per setting, too: entries ranked, anchors not.
+    expect(s.settings.map((r) => [r.entry, r.role, r.rank])).toEqual([
+      ['m', 'entry', 1],
+      ['real-only', 'oracle', null],
+      ['replace', 'reference', null],
+      ['same-as-half', 'entry', 2],
     ]);
   });
 
@@ -387,7 +396,8 @@ describe('score: across settings', () => {
     expect(m.iqm).toBeCloseTo(0.5, 12);
     const ref = s.entries.find((e) => e.entry === 'replace')!;
     expect(ref.coverage).toEqual({ applicable: 2, total: 3 });
-    expect(ref.missing).toEqual([]);
+    // A reference has no basis: every setting is outside its (empty) aggregate.
+    expect(ref.missing).toEqual([...new Set(s.settings.map((r) => r.setting))].sort());
   });
 });
 

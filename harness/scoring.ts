@@ -4,13 +4,20 @@
  * Vocabulary:
  * - a **setting** is (task id, canonical task params);
  * - an **entry** is (method id, canonical method params);
- * - a **cell** is one ok record of a setting × entry, i.e. one seed.
+ * - a **cell** is one ok record of a setting × entry, i.e. one seed;
+ * - a setting's **anchors** are its oracle (scores 0; default `real-only`) and its reference
+ *   (scores 1; default `replace`), or the task's own (TaskInfo.anchors). Anchors are reference
+ *   rows: never ranked, tiered or aggregated as entries.
  *
- * Per setting × entry: the primary metric's seed-averaged curve, the seed-averaged trapezoidal
- * area under it, the normalized collapse area (oracle `real-only` = 0, reference `replace` = 1,
- * lower is better; a task may name its own anchors, TaskInfo.anchors), the final value, steps-to-collapse, budget and wall time, with percentile
- * bootstrap intervals over seeds. Across settings per entry: the interquartile mean (IQM) of the
- * normalized scores with a stratified bootstrap interval, a rank and significance tiers.
+ * Per setting × entry: the primary metric's seed-averaged curve and area, the normalized
+ * collapse score (lower is better), the final value, steps-to-collapse, budget, wall time, the
+ * probability of improvement over the reference and over the best baseline, with percentile
+ * bootstrap intervals over seeds. A setting whose reference does not degrade significantly more
+ * than its oracle (the bootstrap interval of the gap reaches 0) is flagged "no collapse to
+ * mitigate" and left out of every aggregate. Across settings per entry: the interquartile mean
+ * (IQM) of the normalized scores over the settings with collapse, with a stratified bootstrap
+ * interval; entries are ranked only against entries aggregated over the same tasks (`basis`),
+ * and only when that interval is at most one normalized unit wide.
  *
  * All randomness comes from one seeded {@link Rng}, so the same records give the same scores.
  */
@@ -41,6 +48,12 @@ export interface TaskInfo {
   anchors?: { oracle: string; reference: string };
   /** The primary metric for a setting's parameters, when it depends on them (else `primary`). */
   primaryFor?: (taskParams: Record<string, unknown>) => TaskInfo['primary'];
+  /**
+   * A metric the primary one is traded against (diffusion-align: reward). Each cell is then
+   * scored by its primary value where its own `metric` curve first reaches the setting's target
+   * (linear interpolation between evaluations), not by the area: see {@link SettingSummary.tradeoff}.
+   */
+  tradeoff?: { metric: string; direction: 'lower' | 'higher' };
 }
 
 /** Options of {@link score}. */
@@ -73,12 +86,55 @@ export interface ScoreOptions {
    * @default 'replace'
    */
   reference?: string;
+  /**
+   * Method ids of the baselines: the comparators of {@link SettingScore.improvement}'s
+   * `bestBaseline`. Empty: that comparison is not made.
+   * @default []
+   */
+  baselines?: readonly string[];
 }
 
 /** A closed interval. */
 export interface Interval {
   low: number;
   high: number;
+}
+
+/** An entry's part in a setting: its oracle (0), its reference (1), or an entry scored between them. */
+export type Role = 'oracle' | 'reference' | 'entry';
+
+/**
+ * rliable's probability of improvement P(X < Y): the chance that a seed of the entry X degrades
+ * less than a seed of the comparator Y (ties count one half), averaged over the settings compared.
+ */
+export interface Improvement {
+  /** The comparator's entry label (for `bestBaseline`, per setting; "several" across settings that differ). */
+  over: string;
+  value: number;
+  /** Percentile interval from resampling both entries' seeds (stratified over settings). */
+  ci: Interval | null;
+  /** Settings compared. */
+  settings: number;
+}
+
+/** What a setting's anchors say about it: whether there is collapse to mitigate at all. */
+export interface SettingSummary {
+  setting: string;
+  task: string;
+  taskParams: Record<string, unknown>;
+  oracle: string;
+  reference: string;
+  /** Seeds of the oracle and of the reference. */
+  seeds: { oracle: number; reference: number };
+  /** Degradation gap reference − oracle (in the scored quantity, larger = more collapse); null when an anchor is missing. */
+  gap: number | null;
+  gapCi: Interval | null;
+  /** True when the gap's interval lies above 0: the reference collapses significantly more than the oracle. */
+  collapse: boolean;
+  /** Why `collapse` is false (or an anchor is missing). */
+  note?: string;
+  /** For tasks with a trade-off metric: the target every non-oracle cell reaches, and where it comes from. */
+  tradeoff?: { metric: string; target: number };
 }
 
 /** Scores of one entry on one setting. One row per setting × entry with at least one record. */
@@ -91,6 +147,18 @@ export interface SettingScore {
   entry: string;
   method: string;
   methodParams: Record<string, unknown>;
+  role: Role;
+  /**
+   * 1-based rank among this setting's `entry` rows with a normalized score (ascending); null for
+   * anchors, for rows without a score and on settings without collapse.
+   */
+  rank: number | null;
+  /** The entry consumed more fresh real data than the reference (it solves an easier problem). */
+  extraRealData: boolean;
+  /** Trade-off tasks: the primary metric where the seed's trade-off curve first reaches the target (seed mean), and at which step (seed mean). */
+  matched?: { primary: number | null; step: number | null };
+  /** Probability of improvement over the setting's reference, and over its best baseline (the lowest-scoring baseline entry using no extra real data). */
+  improvement: { reference: Improvement | null; bestBaseline: Improvement | null };
   /** Number of ok cells (seeds) that entered the scores; 1 means every interval is a point. */
   seeds: number;
   /** Records with status `failed` (excluded from every score). */
@@ -142,19 +210,33 @@ export interface EntryScore {
   entry: string;
   method: string;
   methodParams: Record<string, unknown>;
-  /** Interquartile mean of the normalized scores over the settings the entry has one on. */
+  /** `reference` when the entry is an anchor on every setting where it has ok records: never ranked. */
+  role: 'entry' | 'reference';
+  /** Task ids of the settings the IQM is taken over (sorted): settings with collapse where the entry has a normalized score as an entry. */
+  basis: string[];
+  /** Interquartile mean of the normalized scores over the basis settings. */
   iqm: number | null;
   /** Stratified percentile bootstrap interval of `iqm` (strata: settings). */
   ci: Interval | null;
-  /** 1-based position after sorting by `iqm` ascending (nulls last, ties by label). */
-  rank: number;
-  /** Significance tier (see {@link assignTiers}); null when `iqm` is null. */
+  /**
+   * 1-based rank among entries with the same `basis` and track ({@link trackKey}), by `iqm` ascending (ties by label); null
+   * for references, entries without a score and entries whose interval is wider than one
+   * normalized unit (`unranked` says which).
+   */
+  rank: number | null;
+  /** Why `rank` is null. */
+  unranked?: string;
+  /** Significance tier among the ranked entries of the same basis and track (see {@link assignTiers}); null when unranked. */
   tier: number | null;
+  /** True when the entry used extra fresh real data on some basis setting (see {@link SettingScore.extraRealData}). */
+  extraRealData: boolean;
+  /** Probability of improvement over the reference and over the best baseline, averaged over the basis settings. */
+  improvement: { reference: Improvement | null; bestBaseline: Improvement | null };
   /** Distinct task ids with at least one non-skipped record of this entry (it applies there), of those in `tasks`. */
   coverage: { applicable: number; total: number };
-  /** Setting keys present in the run on which this entry has no normalized score. */
+  /** Setting keys present in the run that are not in the basis (no score, an anchor there, or no collapse). */
   missing: string[];
-  /** Number of settings with a normalized score (the IQM's n). */
+  /** Number of settings in the basis (the IQM's n). */
   settings: number;
   /** Mean over the entry's ok cells of `budget.realSamplesPerChain`; 0 without ok cells. */
   realSamplesPerChain: number;
@@ -166,7 +248,9 @@ export interface EntryScore {
 export interface Scores {
   /** Sorted by setting key, then entry label. */
   settings: SettingScore[];
-  /** Sorted by rank. */
+  /** One per setting, sorted by setting key. */
+  settingSummaries: SettingSummary[];
+  /** Entries, then references; entries grouped by basis (more tasks first), each group by rank, unranked last. */
   entries: EntryScore[];
   resamples: number;
   confidence: number;
@@ -270,7 +354,17 @@ interface Cell {
   id: string;
   /** Primary metric mean, aligned with the group's steps. */
   values: number[];
+  /** Trade-off metric mean, aligned with the group's steps (trade-off tasks only). */
+  tradeoff?: number[];
   area: number;
+  /**
+   * What the cell is scored on, oriented so that lower is better ("degradation"): sign·area, or
+   * on a trade-off task sign·(primary where the trade-off target is reached); NaN when the
+   * cell never reaches the target.
+   */
+  value: number;
+  /** Trade-off tasks: the step where the target is reached (interpolated), null when never. */
+  matchedStep?: number | null;
   realSamplesPerChain: number;
   wallMs: number;
 }
@@ -285,6 +379,7 @@ interface Group {
   label: string;
   method: string;
   methodParams: Record<string, unknown>;
+  role: Role;
   records: ResultRecord[];
   failed: number;
   timeout: number;
@@ -294,16 +389,34 @@ interface Group {
   curve: number[];
   area: number | null;
   final: number | null;
-  /** Per-resample seed-averaged area (undefined without cells). */
-  areaSamples?: Float64Array;
+  /** Seed mean of the cells' `value`; null without cells or when a cell's value is undefined. */
+  value: number | null;
+  /** Resampled seed indices, resample-major (resamples × cells). */
+  resampled?: Int32Array;
+  /** Per-resample seed mean of `value` and of the final value. */
+  valueSamples?: Float64Array;
   finalSamples?: Float64Array;
   normalized: number | null;
   note?: string;
   /** Per-resample normalized score; NaN where undefined in that resample. */
   normalizedSamples?: Float64Array;
+  extraRealData: boolean;
+  rank: number | null;
+  matched?: { primary: number | null; step: number | null };
+  improvement: { reference: SettingImprovement | null; bestBaseline: SettingImprovement | null };
+}
+
+/** A per-setting probability of improvement with its per-resample values. */
+interface SettingImprovement {
+  over: string;
+  value: number;
+  samples: Float64Array;
 }
 
 const DEFAULTS = { resamples: 2000, confidence: 0.95, oracle: 'real-only', reference: 'replace' };
+
+/** Widest cross-task interval (in normalized units) an entry may have and still be ranked. */
+export const MAX_RANKED_WIDTH = 1;
 
 /**
  * Scores result records. Only `ok` records enter the scores; the other statuses are counted
@@ -323,33 +436,14 @@ export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo
   const confidence = options.confidence ?? DEFAULTS.confidence;
   const oracleName = options.oracle ?? DEFAULTS.oracle;
   const referenceName = options.reference ?? DEFAULTS.reference;
+  const baselines = new Set(options.baselines ?? []);
   if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`score: resamples must be a positive integer, got ${resamples}`);
   checkConfidence(confidence);
   const rng = options.rng ?? rngFromKey('scoring', 'bootstrap');
 
   const taskById = new Map<string, TaskInfo>();
   for (const task of tasks) taskById.set(task.id, task);
-
-  // Entry labels: the method id alone when the method has one params set in the run.
-  const paramsByMethod = new Map<string, Map<string, Record<string, unknown>>>();
-  for (const record of records) {
-    const { method, methodParams } = record.key;
-    let byHash = paramsByMethod.get(method);
-    if (!byHash) paramsByMethod.set(method, (byHash = new Map()));
-    byHash.set(hashValue(methodParams), methodParams);
-  }
-  const labels = new Map<string, string>(); // entry key -> label
-  const usedLabels = new Map<string, string>(); // label -> entry key
-  for (const method of [...paramsByMethod.keys()].sort(compareStrings)) {
-    const byHash = paramsByMethod.get(method)!;
-    for (const [paramsHash, params] of [...byHash].sort((a, b) => compareStrings(a[0], b[0]))) {
-      const key = entryKey(method, params);
-      let label = byHash.size === 1 ? method : `${method}(${formatParams(params)})`;
-      if (usedLabels.has(label)) label = `${label}#${paramsHash.slice(0, 8)}`;
-      usedLabels.set(label, key);
-      labels.set(key, label);
-    }
-  }
+  const labels = entryLabels(records);
 
   // Group records by setting × entry.
   const groups = new Map<string, Map<string, Group>>(); // setting -> entry key -> group
@@ -372,6 +466,7 @@ export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo
         label: labels.get(key)!,
         method: record.key.method,
         methodParams: record.key.methodParams,
+        role: 'entry',
         records: [],
         failed: 0,
         timeout: 0,
@@ -381,7 +476,11 @@ export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo
         curve: [],
         area: null,
         final: null,
+        value: null,
         normalized: null,
+        extraRealData: false,
+        rank: null,
+        improvement: { reference: null, bestBaseline: null },
       };
       bySetting.set(key, group);
     }
@@ -399,40 +498,45 @@ export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo
   const orderedGroups = (setting: string): Group[] =>
     [...groups.get(setting)!.values()].sort((a, b) => compareStrings(a.label, b.label));
 
-  // Per setting × entry: curve, area, final, bootstrap resamples of area and final.
-  for (const setting of settingKeys) {
-    for (const group of orderedGroups(setting)) {
-      buildCells(group);
-      if (group.cells.length === 0) continue;
-      const n = group.cells.length;
-      const last = group.steps.length - 1;
-      const groupRng = rng.fork(`bootstrap ${setting} ${group.entryKey}`);
-      const areaSamples = new Float64Array(resamples);
-      const finalSamples = new Float64Array(resamples);
-      for (let b = 0; b < resamples; b++) {
-        let areaSum = 0;
-        let finalSum = 0;
-        for (let i = 0; i < n; i++) {
-          const cell = group.cells[groupRng.int(n)];
-          areaSum += cell.area;
-          if (last >= 0) finalSum += cell.values[last];
-        }
-        areaSamples[b] = areaSum / n;
-        finalSamples[b] = finalSum / n;
-      }
-      group.areaSamples = areaSamples;
-      if (last >= 0) group.finalSamples = finalSamples;
-    }
-  }
-
-  // Normalized scores per setting.
+  // Per setting: cells, anchors and roles, scored values, bootstrap, normalized scores, collapse.
+  const summaries: SettingSummary[] = [];
   for (const setting of settingKeys) {
     const ordered = orderedGroups(setting);
-    const anchors = ordered[0]?.task.anchors;
-    const oracle = findAnchor(ordered, anchors?.oracle ?? oracleName, 'oracle');
-    const reference = findAnchor(ordered, anchors?.reference ?? referenceName, 'reference');
+    const task = ordered[0].task;
+    for (const group of ordered) buildCells(group);
+    const names = { oracle: task.anchors?.oracle ?? oracleName, reference: task.anchors?.reference ?? referenceName };
+    const oracle = findAnchor(ordered, names.oracle, 'oracle');
+    const reference = findAnchor(ordered, names.reference, 'reference');
+    if ('group' in oracle) oracle.group.role = 'oracle';
+    if ('group' in reference) reference.group.role = 'reference';
+    const target = task.tradeoff ? tradeoffTarget(ordered, task.tradeoff) : undefined;
+    for (const group of ordered) {
+      scoreCells(group, task.tradeoff && target !== undefined ? { ...task.tradeoff, target } : undefined);
+      bootstrap(group, rng.fork(`bootstrap ${setting} ${group.entryKey}`), resamples);
+    }
     for (const group of ordered) normalize(group, oracle, reference, resamples);
+    const summary = summarize(ordered, oracle, reference, names, confidence);
+    if (task.tradeoff && target !== undefined) summary.tradeoff = { metric: task.tradeoff.metric, target };
+    summaries.push(summary);
+
+    // Extra real data, per-setting ranks and probabilities of improvement.
+    const ref = 'group' in reference ? reference.group : null;
+    for (const group of ordered) {
+      group.extraRealData = ref !== null && group !== ref && group.cells.length > 0 && mean(group.cells.map((c) => c.realSamplesPerChain)) > mean(ref.cells.map((c) => c.realSamplesPerChain));
+    }
+    if (!summary.collapse) continue;
+    const ranked = ordered.filter((g) => g.role === 'entry' && g.normalized !== null).sort((a, b) => a.normalized! - b.normalized! || compareStrings(a.label, b.label));
+    ranked.forEach((g, i) => (g.rank = i + 1));
+    for (const group of ordered) {
+      if (group.role !== 'entry' || group.value === null) continue;
+      if (ref && ref.value !== null) group.improvement.reference = improvementOver(group, ref, resamples);
+      const best = ordered
+        .filter((g) => g !== group && g.role === 'entry' && baselines.has(g.method) && !g.extraRealData && g.value !== null)
+        .sort((a, b) => a.value! - b.value! || compareStrings(a.label, b.label))[0];
+      if (best) group.improvement.bestBaseline = improvementOver(group, best, resamples);
+    }
   }
+  const collapseBySetting = new Map(summaries.map((s) => [s.setting, s.collapse]));
 
   // Setting rows.
   const settingRows: SettingScore[] = [];
@@ -451,6 +555,14 @@ export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo
         entry: group.label,
         method: group.method,
         methodParams: group.methodParams,
+        role: group.role,
+        rank: group.rank,
+        extraRealData: group.extraRealData,
+        ...(group.matched && { matched: group.matched }),
+        improvement: {
+          reference: settingImprovement(group.improvement.reference, confidence),
+          bestBaseline: settingImprovement(group.improvement.bestBaseline, confidence),
+        },
         seeds: group.cells.length,
         failed: group.failed,
         timeout: group.timeout,
@@ -472,7 +584,7 @@ export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo
     }
   }
 
-  // Entries across settings.
+  // Entries across settings: the IQM over the basis (settings with collapse where the entry is scored as an entry).
   const allTaskIds = new Set(tasks.map((t) => t.id));
   const entryKeys = [...labels.keys()].sort((a, b) => compareStrings(labels.get(a)!, labels.get(b)!));
   const unranked: Omit<EntryScore, 'rank' | 'tier'>[] = [];
@@ -482,42 +594,34 @@ export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo
     const cells: Cell[] = [];
     let method = '';
     let methodParams: Record<string, unknown> = {};
+    let anEntrySomewhere = false;
     for (const setting of settingKeys) {
       const group = groups.get(setting)!.get(key);
       if (group) {
         method = group.method;
         methodParams = group.methodParams;
         cells.push(...group.cells);
+        if (group.role === 'entry' && group.cells.length > 0) anEntrySomewhere = true;
       }
-      if (group && group.normalized !== null) scored.push(group);
+      if (group && group.role === 'entry' && group.normalized !== null && collapseBySetting.get(setting)) scored.push(group);
       else missing.push(setting);
     }
     const point = iqm(scored.map((g) => g.normalized!));
-    let ci: Interval | null = null;
-    if (point !== null) {
-      const samples: number[] = [];
-      const perSetting = new Array<number>(scored.length);
-      for (let b = 0; b < resamples; b++) {
-        let ok = true;
-        for (let s = 0; s < scored.length; s++) {
-          const value = scored[s].normalizedSamples![b];
-          if (!Number.isFinite(value)) {
-            ok = false;
-            break;
-          }
-          perSetting[s] = value;
-        }
-        if (ok) samples.push(iqm(perSetting)!);
-      }
-      ci = samples.length ? percentileInterval(samples, confidence) : null;
-    }
+    const ci = point === null ? null : stratifiedIqmInterval(scored, resamples, confidence);
     const applicable = [...(tasksByEntry.get(key) ?? [])].filter((t) => allTaskIds.has(t)).length;
     unranked.push({
       entry: labels.get(key)!,
       method,
       methodParams,
+      role: anEntrySomewhere ? 'entry' : 'reference',
+      basis: [...new Set(scored.map((g) => g.task.id))].sort(compareStrings),
       iqm: point,
       ci,
+      extraRealData: scored.some((g) => g.extraRealData),
+      improvement: {
+        reference: aggregateImprovement(scored.map((g) => g.improvement.reference), resamples, confidence),
+        bestBaseline: aggregateImprovement(scored.map((g) => g.improvement.bestBaseline), resamples, confidence),
+      },
       coverage: { applicable, total: allTaskIds.size },
       missing,
       settings: scored.length,
@@ -525,30 +629,77 @@ export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo
       wallMs: sum(cells.map((c) => c.wallMs)),
     });
   }
+  return { settings: settingRows, settingSummaries: summaries, entries: rankEntries(unranked), resamples, confidence };
+}
 
-  // Rank: IQM ascending, nulls last, ties by label (entryKeys is already label-sorted, and
-  // Array.prototype.sort is stable).
-  unranked.sort((a, b) => {
-    if (a.iqm === null || b.iqm === null) return a.iqm === b.iqm ? 0 : a.iqm === null ? 1 : -1;
-    return a.iqm - b.iqm;
-  });
-  const tiers = assignTiers(unranked.map((e) => ({ value: e.iqm, ci: e.ci })));
-  const entries: EntryScore[] = unranked.map((e, i) => ({
-    entry: e.entry,
-    method: e.method,
-    methodParams: e.methodParams,
-    iqm: e.iqm,
-    ci: e.ci,
-    rank: i + 1,
-    tier: tiers[i],
-    coverage: e.coverage,
-    missing: e.missing,
-    settings: e.settings,
-    realSamplesPerChain: e.realSamplesPerChain,
-    wallMs: e.wallMs,
-  }));
+/**
+ * The ranking an entry takes part in: its basis (the tasks it is aggregated over) and its track
+ * (whether it used extra fresh real data, an easier problem, like RobustBench's extra-data flag).
+ */
+export function trackKey(e: Pick<EntryScore, 'basis' | 'extraRealData'>): string {
+  return `${e.basis.join(',')}${e.extraRealData ? ' +real' : ''}`;
+}
 
-  return { settings: settingRows, entries, resamples, confidence };
+/**
+ * Ranks within each basis and track ({@link trackKey}), so that an entry scored on one task
+ * never outranks one scored on four, and one that draws extra real data never outranks one that
+ * does not; an entry whose interval is wider than {@link MAX_RANKED_WIDTH} is listed unranked.
+ * Order: by basis (more tasks first, then by name; the extra-data track after its plain one),
+ * each by rank with unranked last; references at the end.
+ */
+function rankEntries(entries: Omit<EntryScore, 'rank' | 'tier'>[]): EntryScore[] {
+  const reason = (e: Omit<EntryScore, 'rank' | 'tier'>): string | undefined => {
+    if (e.role === 'reference') return 'a reference (score anchor) wherever it runs';
+    if (e.iqm === null) return 'no normalized score on a setting with collapse';
+    if (e.ci && e.ci.high - e.ci.low > MAX_RANKED_WIDTH) return `interval wider than ${MAX_RANKED_WIDTH} normalized unit (${(e.ci.high - e.ci.low).toPrecision(3)}): too uncertain to rank`;
+    return undefined;
+  };
+  const byBasis = new Map<string, Omit<EntryScore, 'rank' | 'tier'>[]>();
+  const references: EntryScore[] = [];
+  for (const e of entries) {
+    if (e.role === 'reference' || e.basis.length === 0) {
+      references.push({ ...e, rank: null, unranked: reason(e), tier: null });
+      continue;
+    }
+    const key = trackKey(e);
+    byBasis.set(key, [...(byBasis.get(key) ?? []), e]);
+  }
+  const bases = [...byBasis.keys()].sort((a, b) => byBasis.get(b)![0].basis.length - byBasis.get(a)![0].basis.length || compareStrings(a, b));
+  const out: EntryScore[] = [];
+  for (const basis of bases) {
+    const members = byBasis.get(basis)!;
+    const ranked = members.filter((e) => reason(e) === undefined).sort((a, b) => a.iqm! - b.iqm! || compareStrings(a.entry, b.entry));
+    const tiers = assignTiers(ranked.map((e) => ({ value: e.iqm, ci: e.ci })));
+    ranked.forEach((e, i) => out.push({ ...e, rank: i + 1, tier: tiers[i] }));
+    for (const e of members) if (reason(e) !== undefined) out.push({ ...e, rank: null, unranked: reason(e), tier: null });
+  }
+  // References and entries without a basis: entries first, by label.
+  references.sort((a, b) => (a.role === b.role ? compareStrings(a.entry, b.entry) : a.role === 'entry' ? -1 : 1));
+  return [...out, ...references];
+}
+
+/** Entry labels: the method id alone when the method has one params set in the run. */
+function entryLabels(records: readonly ResultRecord[]): Map<string, string> {
+  const paramsByMethod = new Map<string, Map<string, Record<string, unknown>>>();
+  for (const record of records) {
+    const { method, methodParams } = record.key;
+    let byHash = paramsByMethod.get(method);
+    if (!byHash) paramsByMethod.set(method, (byHash = new Map()));
+    byHash.set(hashValue(methodParams), methodParams);
+  }
+  const labels = new Map<string, string>(); // entry key -> label
+  const usedLabels = new Map<string, string>(); // label -> entry key
+  for (const method of [...paramsByMethod.keys()].sort(compareStrings)) {
+    const byHash = paramsByMethod.get(method)!;
+    for (const [paramsHash, params] of [...byHash].sort((a, b) => compareStrings(a[0], b[0]))) {
+      const key = entryKey(method, params);
+      let label = byHash.size === 1 ? method : `${method}(${formatParams(params)})`;
+      if (usedLabels.has(label)) label = `${label}#${paramsHash.slice(0, 8)}`;
+      usedLabels.set(label, key);
+      labels.set(key, label);
+    }
+  }
+  return labels;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -594,12 +745,13 @@ function finite(samples: Float64Array): number[] {
 /** Ok records → cells (sorted by seed, then id), common steps, curve, area, final. */
 function buildCells(group: Group): void {
   const metric = group.primary.name;
+  const tradeoff = group.task.tradeoff?.metric;
   const ok = group.records
     .filter((r) => r.status === 'ok')
     .sort((a, b) => a.key.seed - b.key.seed || compareStrings(a.id, b.id));
-  const usable = ok.filter((r) => r.metrics[metric] !== undefined);
+  const usable = ok.filter((r) => r.metrics[metric] !== undefined && (tradeoff === undefined || r.metrics[tradeoff] !== undefined));
   if (usable.length < ok.length) {
-    group.note = `${ok.length - usable.length} ok record(s) lack the primary metric '${metric}' and were left out`;
+    group.note = `${ok.length - usable.length} ok record(s) lack the primary metric '${metric}'${tradeoff ? ` or the trade-off metric '${tradeoff}'` : ''} and were left out`;
   }
   if (usable.length === 0) {
     group.note ??= 'no ok records';
@@ -613,17 +765,20 @@ function buildCells(group: Group): void {
   }
   group.steps = steps;
   for (const record of usable) {
-    const series = record.metrics[metric].mean;
     const index = new Map<number, number>();
     record.steps.forEach((s, i) => {
       if (!index.has(s)) index.set(s, i);
     });
-    const values = steps.map((s) => series[index.get(s)!]);
+    const at = (name: string) => steps.map((s) => record.metrics[name].mean[index.get(s)!]);
+    const values = at(metric);
+    const area = trapezoid(steps, values);
     group.cells.push({
       seed: record.key.seed,
       id: record.id,
       values,
-      area: trapezoid(steps, values),
+      ...(tradeoff !== undefined && { tradeoff: at(tradeoff) }),
+      area,
+      value: (group.primary.direction === 'lower' ? 1 : -1) * area,
       realSamplesPerChain: record.budget.realSamplesPerChain,
       wallMs: record.timing.wallMs,
     });
@@ -636,6 +791,90 @@ function buildCells(group: Group): void {
   });
   group.area = mean(group.cells.map((c) => c.area));
   group.final = steps.length ? group.curve[steps.length - 1] : null;
+}
+
+/**
+ * The trade-off target of a setting: the least favourable best value of the trade-off metric
+ * over every non-oracle cell, so every trained seed reaches it at some step.
+ */
+function tradeoffTarget(ordered: readonly Group[], tradeoff: NonNullable<TaskInfo['tradeoff']>): number | undefined {
+  const bests = ordered
+    .filter((g) => g.role !== 'oracle')
+    .flatMap((g) => g.cells.map((c) => (tradeoff.direction === 'higher' ? Math.max(...c.tradeoff!) : Math.min(...c.tradeoff!))));
+  if (bests.length === 0) return undefined;
+  return tradeoff.direction === 'higher' ? Math.min(...bests) : Math.max(...bests);
+}
+
+/**
+ * First crossing of `target` by `curve` (reached: ≥ when higher is better, ≤ when lower),
+ * linearly interpolated between the evaluations around it; null when never reached.
+ */
+export function firstCrossing(steps: readonly number[], curve: readonly number[], target: number, direction: 'lower' | 'higher'): { index: number; fraction: number; step: number } | null {
+  const reached = (v: number) => (direction === 'higher' ? v >= target : v <= target);
+  for (let j = 0; j < curve.length; j++) {
+    if (!reached(curve[j])) continue;
+    if (j === 0) return { index: 0, fraction: 0, step: steps[0] };
+    const fraction = (target - curve[j - 1]) / (curve[j] - curve[j - 1]);
+    return { index: j - 1, fraction, step: steps[j - 1] + fraction * (steps[j] - steps[j - 1]) };
+  }
+  return null;
+}
+
+/**
+ * Each cell's scored value. Without a trade-off: sign·area (set by buildCells). With one: the
+ * primary metric where the cell's own trade-off curve first reaches the target, oriented so
+ * that lower is better; the oracle (which is not trained towards the target) is scored on its
+ * final primary value. The group's value is the seed mean, null when a seed never reaches it.
+ */
+function scoreCells(group: Group, tradeoff: { direction: 'lower' | 'higher'; target: number } | undefined): void {
+  if (group.cells.length === 0) return;
+  const sign = group.primary.direction === 'lower' ? 1 : -1;
+  if (tradeoff) {
+    for (const cell of group.cells) {
+      if (group.role === 'oracle') {
+        cell.value = sign * cell.values[cell.values.length - 1];
+        continue;
+      }
+      const hit = firstCrossing(group.steps, cell.tradeoff!, tradeoff.target, tradeoff.direction);
+      cell.matchedStep = hit?.step ?? null;
+      cell.value = hit ? sign * (cell.values[hit.index] + hit.fraction * ((cell.values[hit.index + 1] ?? cell.values[hit.index]) - cell.values[hit.index])) : NaN;
+    }
+    const steps = group.cells.map((c) => c.matchedStep);
+    const allReach = group.cells.every((c) => Number.isFinite(c.value));
+    group.matched = {
+      primary: allReach ? sign * mean(group.cells.map((c) => c.value)) : null,
+      step: group.role !== 'oracle' && steps.every((s) => s !== null && s !== undefined) ? mean(steps as number[]) : null,
+    };
+    if (!allReach) group.note = `${group.cells.filter((c) => !Number.isFinite(c.value)).length} of ${group.cells.length} seeds never reach the target ${group.task.tradeoff!.metric} ${tradeoff.target.toPrecision(4)}`;
+  }
+  const values = group.cells.map((c) => c.value);
+  group.value = values.every(Number.isFinite) ? mean(values) : null;
+}
+
+/** Seed resamples of a group: indices, seed-mean value and final value per resample. */
+function bootstrap(group: Group, groupRng: Rng, resamples: number): void {
+  const n = group.cells.length;
+  if (n === 0) return;
+  const last = group.steps.length - 1;
+  const resampled = new Int32Array(resamples * n);
+  const valueSamples = new Float64Array(resamples);
+  const finalSamples = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) {
+    let valueSum = 0;
+    let finalSum = 0;
+    for (let i = 0; i < n; i++) {
+      const k = groupRng.int(n);
+      resampled[b * n + i] = k;
+      const cell = group.cells[k];
+      valueSum += cell.value;
+      if (last >= 0) finalSum += cell.values[last];
+    }
+    valueSamples[b] = valueSum / n;
+    finalSamples[b] = finalSum / n;
+  }
+  group.resampled = resampled;
+  group.valueSamples = valueSamples;
+  if (last >= 0) group.finalSamples = finalSamples;
 }
 
 type Anchor = { group: Group } | { reason: string };
@@ -651,16 +890,16 @@ function findAnchor(ordered: readonly Group[], name: string, role: string): Anch
   return { group };
 }
 
-/** Degenerate when |den| < 1e-12·(|A_ref| + |A_oracle|), or den = 0. */
+/** Degenerate when |den| < 1e-12·(|d_ref| + |d_oracle|), or den = 0. */
 function degenerate(den: number, ref: number, oracle: number): boolean {
   return den === 0 || !Number.isFinite(den) || Math.abs(den) < 1e-12 * (Math.abs(ref) + Math.abs(oracle));
 }
 
 /**
- * Normalized collapse area on the degradation curve: d = sign·A with sign = +1 when lower is
- * better and −1 when higher is better, so (d_m − d_o)/(d_r − d_o) rises as the entry degrades
- * in either direction. (Negation is exact in floating point, so the ratio equals the raw-area
- * ratio bit for bit; the sign is applied anyway to state the intent.)
+ * Normalized score (d_m − d_o)/(d_r − d_o) on the degradation value d (lower is better: sign·area,
+ * or the oriented primary at matched trade-off), so it rises as the entry degrades in either
+ * direction. (Negation is exact in floating point, so on areas the ratio equals the raw-area
+ * ratio bit for bit.)
  */
 function normalize(group: Group, oracle: Anchor, reference: Anchor, resamples: number): void {
   if (group.area === null) {
@@ -675,25 +914,120 @@ function normalize(group: Group, oracle: Anchor, reference: Anchor, resamples: n
     group.note = reference.reason;
     return;
   }
-  const sign = group.primary.direction === 'lower' ? 1 : -1;
   const o = oracle.group;
   const r = reference.group;
-  const den = sign * r.area! - sign * o.area!;
-  if (degenerate(den, r.area!, o.area!)) {
-    group.note = `reference and oracle areas coincide (${r.area} vs ${o.area}): the normalization is undefined`;
+  if (group.value === null || o.value === null || r.value === null) {
+    group.note ??= `${o.value === null ? 'the oracle' : r.value === null ? 'the reference' : 'this entry'} has no scored value here`;
+    return;
+  }
+  const den = r.value - o.value;
+  if (degenerate(den, r.value, o.value)) {
+    group.note = `reference and oracle coincide (${r.value} vs ${o.value}): the normalization is undefined`;
     return;
   }
   // `+ 0` turns a −0 (the oracle's 0 over a negative denominator) into 0.
-  group.normalized = (sign * group.area - sign * o.area!) / den + 0;
+  group.normalized = (group.value - o.value) / den + 0;
   const samples = new Float64Array(resamples);
-  const mine = group.areaSamples!;
-  const os = o.areaSamples!;
-  const rs = r.areaSamples!;
+  const mine = group.valueSamples!;
+  const os = o.valueSamples!;
+  const rs = r.valueSamples!;
   for (let b = 0; b < resamples; b++) {
-    const d = sign * rs[b] - sign * os[b];
-    samples[b] = degenerate(d, rs[b], os[b]) ? NaN : (sign * mine[b] - sign * os[b]) / d + 0;
+    const d = rs[b] - os[b];
+    samples[b] = degenerate(d, rs[b], os[b]) ? NaN : (mine[b] - os[b]) / d + 0;
   }
   group.normalizedSamples = samples;
+}
+
+/** The setting's collapse check: is the reference's degradation gap over the oracle significant? */
+function summarize(ordered: readonly Group[], oracle: Anchor, reference: Anchor, names: { oracle: string; reference: string }, confidence: number): SettingSummary {
+  const first = ordered[0];
+  const base = {
+    setting: first.setting,
+    task: first.task.id,
+    taskParams: first.taskParams,
+    oracle: 'group' in oracle ? oracle.group.label : names.oracle,
+    reference: 'group' in reference ? reference.group.label : names.reference,
+    seeds: { oracle: 'group' in oracle ? oracle.group.cells.length : 0, reference: 'group' in reference ? reference.group.cells.length : 0 },
+  };
+  if ('reason' in oracle || 'reason' in reference) {
+    return { ...base, gap: null, gapCi: null, collapse: false, note: ('reason' in oracle ? oracle.reason : (reference as { reason: string }).reason) };
+  }
+  const o = oracle.group;
+  const r = reference.group;
+  if (o.value === null || r.value === null) return { ...base, gap: null, gapCi: null, collapse: false, note: `${o.value === null ? 'oracle' : 'reference'} has no scored value` };
+  const samples = new Array<number>(r.valueSamples!.length);
+  for (let b = 0; b < samples.length; b++) samples[b] = r.valueSamples![b] - o.valueSamples![b];
+  const gap = r.value - o.value;
+  const gapCi = percentileInterval(samples, confidence);
+  const collapse = gap > 0 && gapCi.low > 0;
+  const seeds = Math.min(o.cells.length, r.cells.length);
+  return {
+    ...base,
+    gap,
+    gapCi,
+    collapse,
+    ...(!collapse && {
+      note: `no collapse to mitigate: ${r.label} does not degrade significantly more than ${o.label} at ${seeds} seed${seeds === 1 ? '' : 's'} (gap ${gap.toPrecision(3)}, ${Math.round(confidence * 100)}% interval [${gapCi.low.toPrecision(3)}, ${gapCi.high.toPrecision(3)}]); left out of every aggregate`,
+    }),
+  };
+}
+
+/** P(a seed of x degrades less than a seed of y), ties one half: the Mann–Whitney statistic over mn. */
+function probabilityLess(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  let wins = 0;
+  for (let i = 0; i < x.length; i++) for (let j = 0; j < y.length; j++) wins += x[i] < y[j] ? 1 : x[i] === y[j] ? 0.5 : 0;
+  return wins / (x.length * y.length);
+}
+
+/** Probability of improvement of `group` over `other` on one setting, with its resamples (each group's own seed resamples). */
+function improvementOver(group: Group, other: Group, resamples: number): SettingImprovement {
+  const x = group.cells.map((c) => c.value);
+  const y = other.cells.map((c) => c.value);
+  const n = x.length;
+  const m = y.length;
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(m);
+  const samples = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) {
+    for (let i = 0; i < n; i++) xs[i] = x[group.resampled![b * n + i]];
+    for (let j = 0; j < m; j++) ys[j] = y[other.resampled![b * m + j]];
+    samples[b] = probabilityLess(xs, ys);
+  }
+  return { over: other.label, value: probabilityLess(x, y), samples };
+}
+
+function settingImprovement(improvement: SettingImprovement | null, confidence: number): Improvement | null {
+  if (!improvement) return null;
+  return { over: improvement.over, value: improvement.value, ci: percentileInterval(Array.from(improvement.samples), confidence), settings: 1 };
+}
+
+/** rliable's aggregate: the mean over settings of the per-setting probabilities, stratified bootstrap interval. */
+function aggregateImprovement(perSetting: readonly (SettingImprovement | null)[], resamples: number, confidence: number): Improvement | null {
+  const present = perSetting.filter((p): p is SettingImprovement => p !== null);
+  if (present.length === 0) return null;
+  const samples = new Array<number>(resamples);
+  for (let b = 0; b < resamples; b++) samples[b] = mean(present.map((p) => p.samples[b]));
+  const over = [...new Set(present.map((p) => p.over))];
+  return { over: over.length === 1 ? over[0] : 'several', value: mean(present.map((p) => p.value)), ci: percentileInterval(samples, confidence), settings: present.length };
+}
+
+/** Stratified bootstrap interval of the IQM over settings; resamples with an undefined setting score are left out. */
+function stratifiedIqmInterval(scored: readonly Group[], resamples: number, confidence: number): Interval | null {
+  const samples: number[] = [];
+  const perSetting = new Array<number>(scored.length);
+  for (let b = 0; b < resamples; b++) {
+    let ok = true;
+    for (let s = 0; s < scored.length; s++) {
+      const value = scored[s].normalizedSamples![b];
+      if (!Number.isFinite(value)) {
+        ok = false;
+        break;
+      }
+      perSetting[s] = value;
+    }
+    if (ok) samples.push(iqm(perSetting)!);
+  }
+  return samples.length ? percentileInterval(samples, confidence) : null;
 }
 
 function collapseStep(group: Group): { stepsToCollapse: number | null; censored: boolean } {

@@ -4,7 +4,7 @@ import { dimValues, phaseGroups } from './sweep.ts';
 
 function row(method: string, taskParams: Record<string, number | string>, methodParams: Record<string, number> = {}, final = 1): SettingScore {
   return {
-    setting: `t/${JSON.stringify(taskParams)}`, task: 't', taskParams, entry: method, method, methodParams,
+    setting: `t/${JSON.stringify(taskParams)}`, task: 't', taskParams, entry: method, method, methodParams, role: 'entry', rank: null, extraRealData: false, improvement: { reference: null, bestBaseline: null },
     seeds: 2, failed: 0, timeout: 0, skipped: 0, steps: [0, 1], curve: [0, final], area: final / 2,
     normalized: 0.5, normalizedCi: null, final, finalCi: null, stepsToCollapse: null, censored: false, realSamplesPerChain: 0, wallMs: 1,
   };
