@@ -436,3 +436,125 @@ describe('score: input checks', () => {
     expect(() => score([], [], { confidence: 1.5 })).toThrow(RangeError);
   });
 });
+
+describe('score: references, collapse, tracks and bases', () => {
+  // Areas (trapezoid over steps 0…4) of a constant curve c: 4c; of [0,1,2,3,4]: 8.
+  const flat = (c: number) => STEPS.map(() => c);
+
+  it('flags a setting whose reference is not separated from its oracle and leaves it out of aggregates', () => {
+    // Oracle seeds at areas 4·{1, 3, 5}, reference at 4·{2, 3, 5}: gap 4/3, interval across 0.
+    const records = [
+      ...seeds('real-only', [flat(1), flat(3), flat(5)]),
+      ...seeds('replace', [flat(2), flat(3), flat(5)]),
+      ...seeds('m', [flat(2), flat(2), flat(2)]),
+    ];
+    const s = score(records, [taskInfo('t')], OPTS);
+    const [summary] = s.settingSummaries;
+    expect(summary).toMatchObject({ oracle: 'real-only', reference: 'replace', seeds: { oracle: 3, reference: 3 }, collapse: false });
+    expect(summary.gap).toBeCloseTo(4 / 3, 12);
+    expect(summary.gapCi!.low).toBeLessThan(0);
+    expect(summary.note).toMatch(/^no collapse to mitigate: replace does not degrade significantly more than real-only at 3 seeds/);
+    const m = s.entries.find((e) => e.entry === 'm')!;
+    // The per-setting number is still reported, but m is not ranked on it.
+    expect(row(s, 'm').normalized).not.toBeNull();
+    expect(row(s, 'm').rank).toBeNull();
+    expect(m).toMatchObject({ basis: [], iqm: null, rank: null, settings: 0 });
+  });
+
+  it('puts an entry that draws extra real data on its own track, flagged', () => {
+    const ref = [0, 1, 2, 3, 4];
+    const records = [
+      makeRecord({ method: 'real-only', values: flat(0), realSamplesPerChain: 40 }),
+      makeRecord({ method: 'replace', values: ref }),
+      makeRecord({ method: 'fresh', values: ref.map((v) => 0.1 * v), realSamplesPerChain: 10 }),
+      makeRecord({ method: 'plain', values: ref.map((v) => 0.5 * v) }),
+    ];
+    const s = score(records, [taskInfo('t')], OPTS);
+    expect(row(s, 'fresh').extraRealData).toBe(true);
+    expect(row(s, 'plain').extraRealData).toBe(false);
+    // Both rank first: on different tracks; the plain track is listed first.
+    expect(s.entries.filter((e) => e.role === 'entry').map((e) => [e.entry, e.rank, e.extraRealData])).toEqual([
+      ['plain', 1, false],
+      ['fresh', 1, true],
+    ]);
+  });
+
+  it('ranks entries only against entries aggregated over the same tasks', () => {
+    const setting = (task: string, fractions: Record<string, number>) => [
+      makeRecord({ task, method: 'real-only', values: flat(0) }),
+      makeRecord({ task, method: 'replace', values: STEPS }),
+      ...Object.entries(fractions).map(([method, f]) => makeRecord({ task, method, values: STEPS.map((v) => f * v) })),
+    ];
+    const records = [...setting('a', { broad: 0.5, narrow: 0.1 }), ...setting('b', { broad: 0.3 })];
+    const s = score(records, [taskInfo('a'), taskInfo('b')], OPTS);
+    const entries = s.entries.filter((e) => e.role === 'entry').map((e) => [e.entry, e.basis, e.rank]);
+    // narrow (0.1 on one task) would outrank broad (IQM 0.4 over two) on one list: it does not.
+    expect(entries).toEqual([
+      ['broad', ['a', 'b'], 1],
+      ['narrow', ['a'], 1],
+    ]);
+  });
+
+  it('leaves an entry unranked when its interval is wider than one normalized unit', () => {
+    const records = [
+      ...seeds('real-only', [flat(0), flat(0)]),
+      ...seeds('replace', [flat(1), flat(1)]),
+      ...seeds('wild', [flat(-1), flat(2)]), // normalized per seed −1 and 2: interval [−1, 2]
+      ...seeds('calm', [flat(0.5), flat(0.5)]),
+    ];
+    const s = score(records, [taskInfo('t')], OPTS);
+    const wild = s.entries.find((e) => e.entry === 'wild')!;
+    expect(wild.ci).toEqual({ low: -1, high: 2 });
+    expect(wild.rank).toBeNull();
+    expect(wild.unranked).toBe('interval wider than 1 normalized unit (3.00): too uncertain to rank');
+    expect(s.entries.find((e) => e.entry === 'calm')!.rank).toBe(1);
+  });
+
+  it('gives the probability of improvement exactly (Mann–Whitney over seed pairs, ties one half)', () => {
+    const records = [
+      ...seeds('real-only', [flat(0), flat(0)]),
+      ...seeds('replace', [flat(1), flat(3)]), // areas 4, 12
+      ...seeds('m', [flat(0.5), flat(3)]), // areas 2, 12: pairs (2<4, 2<12, 12>4, 12=12) → (1 + 1 + 0 + 0.5)/4
+      ...seeds('accumulate', [flat(2), flat(2)]), // areas 8, 8: m beats it in 2 of 4 pairs
+    ];
+    const s = score(records, [taskInfo('t')], { ...OPTS, baselines: ['accumulate', 'replace', 'real-only'] });
+    const m = row(s, 'm');
+    expect(m.improvement.reference).toMatchObject({ over: 'replace', value: 0.625, settings: 1 });
+    expect(m.improvement.bestBaseline).toMatchObject({ over: 'accumulate', value: 0.5 });
+    const ci = m.improvement.reference!.ci!;
+    expect(ci.low).toBeGreaterThanOrEqual(0);
+    expect(ci.high).toBeLessThanOrEqual(1);
+    expect(ci.low).toBeLessThan(ci.high);
+    // The aggregate over one setting is the setting's value; the baseline's own comparison excludes itself.
+    expect(s.entries.find((e) => e.entry === 'm')!.improvement.reference!.value).toBe(0.625);
+    expect(row(s, 'accumulate').improvement.bestBaseline).toBeNull();
+  });
+
+  it('scores a trade-off task at matched trade-off value, interpolating the crossing', () => {
+    const tradeoffTask: TaskInfo = { ...taskInfo('align', 'higher', undefined, 'recall'), anchors: { oracle: 'pretrained', reference: 'grpo' }, tradeoff: { metric: 'reward', direction: 'higher' } };
+    const withReward = (method: string, recall: number[], reward: number[]): ResultRecord => {
+      const r = makeRecord({ task: 'align', method, values: recall, metric: 'recall' });
+      r.metrics.reward = { mean: reward, se: reward.map(() => 0), n: reward.map(() => 1) };
+      return r;
+    };
+    const records = [
+      withReward('pretrained', [0.9, 0.9, 0.9, 0.9, 0.9], [-3, -3, -3, -3, -3]),
+      // Target = the lowest best reward over trained cells = −1 (slow's best).
+      withReward('grpo', [0.9, 0.5, 0.3, 0.2, 0.1], [-3, -1.5, -0.5, 0, 0]), // reaches −1 at step 1.5: recall 0.4
+      withReward('slow', [0.9, 0.8, 0.7, 0.6, 0.6], [-3, -2.5, -2, -1.5, -1]), // at step 4: recall 0.6
+      withReward('flat', [0.9, 0.9, 0.9, 0.9, 0.9], [-3, -3, -3, -3, -3]),
+    ];
+    const s = score(records, [tradeoffTask], OPTS);
+    expect(s.settingSummaries[0].tradeoff).toEqual({ metric: 'reward', target: -3 });
+    // 'flat' never moves, so the common target falls to its best reward, −3: everyone matches at step 0.
+    const records2 = records.filter((r) => r.key.method !== 'flat');
+    const s2 = score(records2, [tradeoffTask], OPTS);
+    expect(s2.settingSummaries[0].tradeoff).toEqual({ metric: 'reward', target: -1 });
+    expect(row(s2, 'grpo', 'align').matched).toEqual({ primary: 0.4, step: 1.5 });
+    expect(row(s2, 'slow', 'align').matched).toEqual({ primary: 0.6, step: 4 });
+    // Oracle scored on its final recall 0.9; normalized = (0.9 − 0.6)/(0.9 − 0.4).
+    expect(row(s2, 'pretrained', 'align').matched).toEqual({ primary: 0.9, step: null });
+    expect(row(s2, 'slow', 'align').normalized).toBeCloseTo(0.6, 12);
+    expect(row(s2, 'pretrained', 'align').role).toBe('oracle');
+  });
+});
