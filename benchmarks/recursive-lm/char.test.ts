@@ -7,6 +7,7 @@ import task from './task.ts';
 import {
   ALPHABET,
   NGRAM,
+  TRAIN_FRACTION,
   V,
   corpus,
   coverage,
@@ -61,7 +62,8 @@ describe('recursive-lm (char): text', () => {
   it('splits Moby Dick into 90% training and 10% held-out text, all in the alphabet', () => {
     const { train, heldout } = corpus();
     expect(train.length).toBeGreaterThan(1_000_000);
-    expect(heldout.length / (train.length + heldout.length)).toBeCloseTo(0.1, 3);
+    expect(train.length).toBe(Math.floor((train.length + heldout.length) * TRAIN_FRACTION)); // exactly the first 90%
+    expect(TRAIN_FRACTION).toBe(0.9);
     expect(decode(train.subarray(0, 31))).toBe('call me ishmael. some years ago');
     expect(Math.max(...heldout)).toBeLessThan(V);
   });
@@ -106,7 +108,9 @@ describe('recursive-lm (char): metrics on hand-made text', () => {
     const q = [10.5, 10.5, 10.5, 0.5].map((x) => x / 32);
     expect(missing).toBeCloseTo(q.reduce((s, x) => s + 0.25 * Math.log2(0.25 / x), 0), 14);
     expect(missing).toBeGreaterThan(unigramKl([1, 1, 1, 1], [10, 10, 10, 10]));
-    expect(unigramKl([3, 1], [3000, 1000])).toBeCloseTo(0, 3);
+    // Matching proportions: only the add-½ smoothing is left, KL = Σ p·log₂(p/q), q = (count + ½)/4001.
+    const smoothed = [3000.5 / 4001, 1000.5 / 4001];
+    expect(unigramKl([3, 1], [3000, 1000])).toBeCloseTo(0.75 * Math.log2(0.75 / smoothed[0]) + 0.25 * Math.log2(0.25 / smoothed[1]), 14);
   });
 
   it('sampling distribution: temperature and nucleus (top-p)', () => {
@@ -201,9 +205,14 @@ describe('recursive-lm (char): baselines and fresh-data mixing apply', () => {
       expect(out.realSamplesPerChain).toBe(0);
     }
     const mixed = run(TINY, freshDataMixing, { alpha: 0.5 });
-    // Each slot is a fresh real chunk with probability ½: about 16 of 32 over two generations.
-    expect(mixed.realSamplesPerChain).toBeGreaterThan(8);
-    expect(mixed.realSamplesPerChain).toBeLessThan(24);
+    // Each of the 3 chains × 16 slots × 2 generations is a fresh real chunk with probability ½,
+    // independently (bernoulliSplit), so the real count K over the cell is Binomial(96, ½) and
+    // realSamplesPerChain = K/3: 3× it is an integer, its mean is 16 and its standard error
+    // √(96·¼)/3 = √24/3 ≈ 1.63. Within 3 SE of 16.
+    const chains = task.params.parse(TINY).chains;
+    const realCount = mixed.realSamplesPerChain * chains;
+    expect(Math.abs(realCount - Math.round(realCount))).toBeLessThan(1e-9);
+    expect(Math.abs(mixed.realSamplesPerChain - 16)).toBeLessThanOrEqual((3 * Math.sqrt(chains * 32 * 0.25)) / chains);
     const retained = run(TINY, freshDataMixing, { mode: 'retain', lambda: 1 });
     expect(retained.realSamplesPerChain).toBe(0);
     const oracle = run(TINY, realOnly);

@@ -9,6 +9,7 @@ import { rngFromKey } from '../../harness/rng.ts';
 import type { CellKey } from '../../harness/schema.ts';
 import { defineMethod, type Batch, type MethodDefinition, type Pool } from '../../harness/types.ts';
 import { poolWeightSums } from '../../harness/pool.ts';
+import { meanAndSe } from '../../harness/stats.ts';
 
 type Overrides = Record<string, number | string | boolean>;
 
@@ -100,8 +101,15 @@ describe('recursive-lm (markov) reproduces e_{t+1} = (1−α_t)²(1−1/n_t)e_t 
     expect(l2[12]).toBeLessThan((1 - sqNorm(p)) / 15 / (1 - 0.49 * (1 - 1 / 15)));
     expectWithin3Se(output, 'l2_err', l2, [3, 12]);
     expectWithin3Se(output, 'support', supportExpectation(p, n, alpha), [3, 12]);
-    // Each chain drew n real tokens per context and kept about α of them, from generation 1 on.
-    expect(output.realSamplesPerChain / (5 * 15 * 12)).toBeCloseTo(0.3, 1);
+    // Each of the R·C·n = 2000·5·15 slots of generations 1…12 is real with probability 0.3,
+    // independently (u < α in the hook above), so the real count over the cell is
+    // K ~ Binomial(N, 0.3), N = 2000·5·15·12 = 1.8e6, and realSamplesPerChain = K/2000: K is an
+    // integer and the real fraction K/N has standard error √(0.3·0.7/N) ≈ 3.4e-4. Within 3 SE.
+    const slots = params.replicates * 5 * 15 * 12;
+    const realCount = output.realSamplesPerChain * params.replicates;
+    expect(Math.abs(realCount - Math.round(realCount))).toBeLessThan(1e-6);
+    const fraction = Math.round(realCount) / slots;
+    expect(Math.abs(fraction - 0.3), `real fraction ${fraction}`).toBeLessThanOrEqual(3 * Math.sqrt((0.3 * 0.7) / slots));
   });
 
   it('decaying real fraction α_t = 0.6·t^(−1)', () => {
@@ -182,7 +190,12 @@ describe('recursive-lm metrics', () => {
       for (let r = 0; r < params.replicates; r++) expect(next[r]).toBeLessThanOrEqual(support[r]);
       support = next;
     }
-    expect(support.reduce((s, x) => s + x, 0) / params.replicates).toBeLessThan(0.5);
+    // And the mean support after 15 generations is theory's E[support], within 3 standard
+    // errors of the mean over the 200 replicates (SE from their spread).
+    const expected = task.theory!({ ...params, generations: 15 }).find((c) => c.metric === 'support')!.values[15];
+    const { mean: simulated, se } = meanAndSe(support);
+    expect(expected).toBeLessThan(0.5);
+    expect(Math.abs(simulated - expected), `support ${simulated} ± ${se} vs theory ${expected}`).toBeLessThan(3 * se);
   });
 });
 
@@ -227,7 +240,13 @@ describe('recursive-lm batches', () => {
     const { tokens } = (sim.sample(uniform, 3 * 200, rng, 0) as Batch<TokenData>).data;
     let descents = 0;
     for (let j = 3; j < 600; j++) if (tokens[j] < tokens[j - 3]) descents++;
-    expect(descents).toBeGreaterThan(150); // ≈ 597·15/36 ≈ 249 for i.i.d. uniform tokens
+    // For i.i.d. uniform tokens on 6 values, each of the 199 lag-3 comparisons per context is a
+    // descent with p = 15/36; neighbouring comparisons share a token, Cov = P(X₃ < X₂ < X₁) − p²
+    // = 20/216 − (15/36)², others are independent. Per context Var = 199·p(1−p) + 2·198·Cov
+    // ≈ 16.28, so over the 3 contexts mean 597·15/36 = 248.75 and SD ≈ 6.99 (sorted tokens: 0).
+    const p = 15 / 36;
+    const sd = Math.sqrt(3 * (199 * p * (1 - p) + 2 * 198 * (20 / 216 - p * p)));
+    expect(Math.abs(descents - 597 * p), `${descents} descents, SD ${sd}`).toBeLessThanOrEqual(3 * sd);
   });
 
   it('weights count per token; a context without pool weight is uniform', () => {
