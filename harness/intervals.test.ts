@@ -525,3 +525,111 @@ describe('score: only the steps common to every seed enter curve, area and final
     expect(r.normalizedCi!.high).toBeCloseTo(0.8, 14);
   });
 });
+
+// ---------------------------------------------------------------------------------------
+// The collapse check's gap interval and the probability-of-improvement intervals
+
+/** Distribution of f(X, Y) for independent discrete X and Y. */
+function combine(x: Atoms, y: Atoms, f: (a: number, b: number) => number): Atoms {
+  return toAtoms(x.flatMap((a) => y.map((b): [number, number] => [f(a.value, b.value), a.p * b.p])));
+}
+
+/** The bound x̂ of level p lies where the exact CDF crosses p, within ε = 5·√(p(1−p)/B) + 2/B (see the IQM test). */
+function expectAtLevel(atoms: Atoms, bound: number, p: number, resamples: number): void {
+  const eps = 5 * Math.sqrt((p * (1 - p)) / resamples) + 2 / resamples;
+  const { below, atOrBelow } = cdf(atoms, bound);
+  expect(atOrBelow, `F(${bound}) at level ${p}`).toBeGreaterThanOrEqual(p - eps);
+  expect(below, `F(${bound}−) at level ${p}`).toBeLessThanOrEqual(p + eps);
+}
+
+/** Mann–Whitney P(X < Y) over all pairs, ties one half, written out for the test. */
+function pLess(x: readonly number[], y: readonly number[]): number {
+  let wins = 0;
+  for (const a of x) for (const b of y) wins += a < b ? 1 : a === b ? 0.5 : 0;
+  return wins / (x.length * y.length);
+}
+
+describe('score: the gap interval of the collapse check', () => {
+  it('gapCi is the exact bootstrap distribution of R − O (independent resamples), within Monte-Carlo error', () => {
+    // The oracle's seeds spread as much as the reference's: leaving either's resampling out
+    // (its point in every resample) narrows the interval well outside the bands below.
+    const oracle = [0, 3, 9];
+    const reference = [10, 11, 12];
+    const resamples = 20_000;
+    const s = score([...flatSeeds('real-only', oracle), ...flatSeeds('replace', reference)], [TASK], { resamples });
+    const [summary] = s.settingSummaries;
+    expect(summary.gap).toBe(11 - 4);
+    const exact = combine(bootstrapMean(reference), bootstrapMean(oracle), (r, o) => r - o);
+    expectAtLevel(exact, summary.gapCi!.low, 0.025, resamples);
+    expectAtLevel(exact, summary.gapCi!.high, 0.975, resamples);
+    // The extremes are 10 − 9 = 1 and 12 − 0 = 12, each with probability 1/27²: the 95% interval
+    // lies strictly inside them.
+    expect(summary.gapCi!.low).toBeGreaterThan(1);
+    expect(summary.gapCi!.high).toBeLessThan(12);
+  });
+
+  it('collapse needs the interval strictly above 0: lower bound exactly 0 → no collapse, 1e-9 → collapse', () => {
+    // Oracle constant 0; reference seeds [z, 1, 1]: P(all three draws = seed 0) = 1/27 > 2.5%, so
+    // the 2.5% quantile of the gap is z itself (6+ binomial SEs from the level at 20 000 resamples).
+    for (const [z, collapse] of [[0, false], [1e-9, true]] as const) {
+      const records = [...flatSeeds('real-only', [0, 0]), ...flatSeeds('replace', [z, 1, 1]), ...flatSeeds('m', [0.5, 0.5])];
+      const s = score(records, [TASK], { resamples: 20_000 });
+      const [summary] = s.settingSummaries;
+      expect(summary.gapCi!.low).toBe(z);
+      expect(summary.collapse).toBe(collapse);
+      // Only a setting with collapse enters m's IQM.
+      expect(s.entries.find((e) => e.entry === 'm')!.settings).toBe(collapse ? 1 : 0);
+    }
+  });
+});
+
+describe('score: probability-of-improvement intervals', () => {
+  // m's seed areas [0, 10, 20] against the reference's [5, 15, 25]: pairs won 3 + 2 + 1 of 9.
+  // Seed i of m beats seed j of the reference exactly when i ≤ j, so resampling both with the
+  // SAME indices would never go below 6/9 (each pair (i, j) or its mirror wins), while
+  // independent resamples reach 0 (m all seed 2, reference all seed 0).
+  const mine = [0, 10, 20];
+  const reference = [5, 15, 25];
+  const records = (setting = 0, m = mine, r = reference) => [...flatSeeds('real-only', [0, 0], setting), ...flatSeeds('replace', r, setting), ...flatSeeds('m', m, setting)];
+
+  /** Exact bootstrap distribution of P(X* < Y*) with X*, Y* independent resamples of both seed sets. */
+  function exactImprovement(x: readonly number[], y: readonly number[]): Atoms {
+    const tuples = (n: number) => Array.from({ length: n ** n }, (_, b) => tuple(b, n));
+    const weight = 1 / (x.length ** x.length * y.length ** y.length);
+    return toAtoms(tuples(x.length).flatMap((tx) => tuples(y.length).map((ty): [number, number] => [pLess(tx.map((i) => x[i]), ty.map((j) => y[j])), weight])));
+  }
+
+  it('per setting: value 2/3, and the interval at the exact distribution’s 2.5% and 97.5% levels (independent resamples)', () => {
+    const resamples = 20_000;
+    const m = row(score(records(), [TASK], { resamples }), 'm');
+    expect(m.improvement.reference!.value).toBe(6 / 9);
+    const exact = exactImprovement(mine, reference);
+    const { ci } = m.improvement.reference!;
+    expectAtLevel(exact, ci!.low, 0.025, resamples);
+    expectAtLevel(exact, ci!.high, 0.975, resamples);
+    expect(ci!.low).toBeLessThan(6 / 9);
+    expect(ci!.high).toBeGreaterThan(6 / 9);
+  });
+
+  it('across settings: the mean of the per-setting resamples, resample by resample (EnumeratingRng)', () => {
+    // Setting 1: m [1, 7, 9] against [2, 8, 10]. Under EnumeratingRng both groups of a setting
+    // draw tuple b, and so do both settings.
+    const other = { m: [1, 7, 9], r: [2, 8, 10] };
+    const resamples = 27 * 20;
+    const s = score([...records(0), ...records(1, other.m, other.r)], [TASK], { resamples, rng: new EnumeratingRng() });
+    const aggregate = s.entries.find((e) => e.entry === 'm')!.improvement.reference!;
+    expect(aggregate.settings).toBe(2);
+    expect(aggregate.value).toBeCloseTo((pLess(mine, reference) + pLess(other.m, other.r)) / 2, 14);
+    const samples = Array.from({ length: resamples }, (_, b) => {
+      const t = tuple(b, 3);
+      const pick = (v: readonly number[]) => t.map((i) => v[i]);
+      return (pLess(pick(mine), pick(reference)) + pLess(pick(other.m), pick(other.r))) / 2;
+    });
+    const expected = percentile(samples, 0.95);
+    expect(aggregate.ci!.low).toBeCloseTo(expected.low, 14);
+    expect(aggregate.ci!.high).toBeCloseTo(expected.high, 14);
+    // And each setting's own interval from the same tuples.
+    const perSetting = Array.from({ length: resamples }, (_, b) => pLess(tuple(b, 3).map((i) => mine[i]), tuple(b, 3).map((i) => reference[i])));
+    expect(row(s, 'm', 0).improvement.reference!.ci).toEqual(percentile(perSetting, 0.95));
+  });
+});
