@@ -11,6 +11,15 @@ describe('reproduction commands', () => {
     expect(runCommand(key, [4])).toMatch(/--seeds 5 --out repro$/);
   });
 
+  it('runs the references the score is normalized against beside the entry, each with its parameters', () => {
+    const oracle = { ...key, method: 'real-only', methodParams: {} };
+    const reference = { ...key, method: 'replace', methodParams: {} };
+    const baseline = { ...key, method: 'accumulate', methodParams: { keep: 2 } };
+    expect(runCommand(key, [0, 1], 'repro', [oracle, reference, baseline, { ...oracle }, key])).toBe(
+      'npx collapse-bench run --task gaussian-chain --method fresh-data-mixing --method real-only --method replace --method accumulate --set estimator=mle --set samples=10 --set fresh-data-mixing.alpha=0.5 --set accumulate.keep=2 --seeds 2 --out repro',
+    );
+  });
+
   it('quotes what the shell would interpret', () => {
     expect(shellWord('a=b')).toBe('a=b');
     expect(shellWord("x=it's $(rm -rf)")).toBe(`'x=it'\\''s $(rm -rf)'`);

@@ -19,21 +19,28 @@ export function shellWord(word: string): string {
   return /^[A-Za-z0-9_./:=+,@%-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** `--set k=v` for every task parameter and `--set <method>.k=v` for every method parameter, keys sorted. */
-function setFlags(key: Key): string[] {
+/** `--set k=v` for every task parameter and `--set <method>.k=v` for every parameter of each method, keys sorted. */
+function setFlags(key: Key, others: readonly Key[] = []): string[] {
   const flags: string[] = [];
   for (const name of Object.keys(key.taskParams).sort()) flags.push('--set', shellWord(`${name}=${String(key.taskParams[name])}`));
-  for (const name of Object.keys(key.methodParams).sort()) flags.push('--set', shellWord(`${key.method}.${name}=${String(key.methodParams[name])}`));
+  for (const entry of [key, ...others]) {
+    for (const name of Object.keys(entry.methodParams).sort()) flags.push('--set', shellWord(`${entry.method}.${name}=${String(entry.methodParams[name])}`));
+  }
   return flags;
 }
 
 /**
- * `npx collapse-bench run …` for one task setting × entry over seeds 0 … max(seeds).
+ * `npx collapse-bench run …` for one task setting × entry over seeds 0 … max(seeds), together
+ * with the entries its score depends on (`with`: the setting's oracle and reference, which the
+ * score is normalized against, and the baseline it is compared with), so that the rerun prints
+ * the same number.
  * @param seeds the seeds whose numbers are to be reproduced (the command runs 0 … their maximum).
  */
-export function runCommand(key: Key, seeds: readonly number[], out = 'repro'): string {
+export function runCommand(key: Key, seeds: readonly number[], out = 'repro', others: readonly Key[] = []): string {
   const n = seeds.length ? Math.max(...seeds) + 1 : 1;
-  return ['npx collapse-bench run', '--task', shellWord(key.task), '--method', shellWord(key.method), ...setFlags(key), '--seeds', String(n), '--out', shellWord(out)].join(' ');
+  const extra = others.filter((o, i) => o.method !== key.method && others.findIndex((x) => x.method === o.method) === i);
+  const methods = [key, ...extra].flatMap((k) => ['--method', shellWord(k.method)]);
+  return ['npx collapse-bench run', '--task', shellWord(key.task), ...methods, ...setFlags(key, extra), '--seeds', String(n), '--out', shellWord(out)].join(' ');
 }
 
 /** The code version a record was computed with: `git checkout <commit> && npm ci`, or null when the commit is unknown. */

@@ -17,10 +17,11 @@ import { ResultStore, staleReason } from '../../harness/cache.ts';
 import { paramInfo, InputError } from '../../harness/params.ts';
 import { ResultsIndex, RunManifest } from '../../harness/published.ts';
 import { applicability, loadRegistry, ROOT, type Registry } from '../../harness/registry.ts';
-import { scoreRecords, sortRecords, taskInfos, theoryBySetting } from '../../harness/results.ts';
+import { baselineIds, scoreRecords, sortRecords, taskInfos, theoryBySetting } from '../../harness/results.ts';
 import { resultRecordJsonSchema, type ResultRecord } from '../../harness/schema.ts';
-import { score } from '../../harness/scoring.ts';
-import { HOOK_NAMES, type HookName } from '../../harness/types.ts';
+import { score, type Scores } from '../../harness/scoring.ts';
+import { hashValue } from '../../harness/hash.ts';
+import { HOOK_NAMES, PROFILES, type HookName, type Profile } from '../../harness/types.ts';
 import { parseReadme } from './markdown.ts';
 import { SITE_DATA_VERSION, type CurrentResults, type SiteData, type SiteMethod, type SiteRun, type SiteTask, type StaleRecord } from './model.ts';
 import { ScoresSchema, readJsonFile } from './validate.ts';
@@ -37,6 +38,12 @@ export interface LoadOptions {
    * @default the repository holding harness/
    */
   root?: string;
+  /**
+   * The reader's own run folder, shown beside published results and labelled as theirs (only
+   * when `results` is a published folder). null: none.
+   * @default runs/latest under root when it has cells
+   */
+  local?: string | null;
   /** @default now */
   now?: Date;
 }
@@ -52,7 +59,7 @@ export async function loadSiteData(options: LoadOptions = {}): Promise<SiteData>
   const root = options.root ?? ROOT;
   const results = options.results === undefined ? defaultResults(root) : options.results;
   const registry = await loadRegistry(root);
-  const base: Omit<SiteData, 'source' | 'current' | 'runs'> = {
+  const base: Omit<SiteData, 'source' | 'current' | 'runs' | 'local'> = {
     version: SITE_DATA_VERSION,
     generatedAt: (options.now ?? new Date()).toISOString(),
     harnessVersion: (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version,
@@ -60,13 +67,17 @@ export async function loadSiteData(options: LoadOptions = {}): Promise<SiteData>
     methods: siteMethods(registry),
     recordSchema: resultRecordJsonSchema(),
   };
-  if (results === null) return { ...base, source: { kind: 'none', path: null }, current: null, runs: [] };
+  if (results === null) return { ...base, source: { kind: 'none', path: null }, current: null, runs: [], local: null };
 
   const dir = resolve(results);
   const shown = displayPath(dir, root);
   if (!existsSync(dir)) throw new InputError(`results not found: ${shown} (run \`collapse-bench run --out ${shown}\` first, or leave --results out to build without results)`);
-  if (existsSync(join(dir, 'index.json'))) return { ...base, source: { kind: 'published', path: shown }, ...published(dir, registry) };
-  return { ...base, source: { kind: 'local', path: shown }, ...local(dir, registry) };
+  if (!existsSync(join(dir, 'index.json'))) return { ...base, source: { kind: 'local', path: shown }, ...local(dir, registry), local: null };
+  // Published results, and the reader's own run beside them when there is one.
+  const localDir = options.local === undefined ? join(root, 'runs', 'latest') : options.local;
+  const mine = localDir && existsSync(join(localDir, 'cells')) ? local(resolve(localDir), registry).current : null;
+  if (mine) mine.run.id = `local (${displayPath(resolve(localDir!), root)})`;
+  return { ...base, source: { kind: 'published', path: shown }, ...published(dir, registry), local: mine };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -82,7 +93,8 @@ function local(dir: string, registry: Registry): Pick<SiteData, 'current' | 'run
     date: records.map((r) => r.provenance.date).sort().at(-1) ?? null,
     gitCommits: unique(records.map((r) => r.provenance.gitCommit ?? 'unknown')),
     harnessVersions: unique(records.map((r) => r.provenance.harnessVersion)),
-    profile: null,
+    profile: inferProfile(current, registry),
+    seeds: seedRange(scored.scores),
     command: null,
     cells: records.length,
     changes: [],
@@ -114,6 +126,7 @@ function published(dir: string, registry: Registry): Pick<SiteData, 'current' | 
       gitCommits: manifest.gitCommit ? [manifest.gitCommit] : unique(records.map((r) => r.provenance.gitCommit ?? 'unknown')),
       harnessVersions: [manifest.harnessVersion],
       profile: manifest.profile,
+      seeds: { min: 0, max: 0 },
       command: manifest.command,
       cells: manifest.cells,
       changes: manifest.changes,
@@ -121,10 +134,41 @@ function published(dir: string, registry: Registry): Pick<SiteData, 'current' | 
       entries: publishedScores?.entries ?? [],
     };
     // The newest run is the leaderboard, re-scored over its current records only.
-    if (i === 0 && records.length > 0) current = { run, ...currentResults(ok, registry) };
+    if (i === 0 && records.length > 0) {
+      current = { run, ...currentResults(ok, registry) };
+      run.seeds = seedRange(current.scores);
+    }
     return run;
   });
   return { current, runs };
+}
+
+/** Fewest and most seeds (ok cells) behind any score row of the run; 0 and 0 without scores. */
+function seedRange(scores: Scores): { min: number; max: number } {
+  const seeds = scores.settings.filter((r) => r.seeds > 0).map((r) => r.seeds);
+  return seeds.length ? { min: Math.min(...seeds), max: Math.max(...seeds) } : { min: 0, max: 0 };
+}
+
+/**
+ * The profile a local folder's records were run at: the one whose resolved parameters equal
+ * every record's task parameters; "custom" when some record's parameters match no profile (a
+ * `--set` override or a sweep), "mixed" when records match different profiles.
+ */
+export function inferProfile(records: readonly ResultRecord[], registry: Registry): SiteRun['profile'] {
+  const found = new Set<Profile | 'custom'>();
+  const seen = new Set<string>();
+  for (const r of records) {
+    const key = hashValue([r.key.task, r.key.taskParams]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const task = registry.tasks.find((t) => t.definition.id === r.key.task)?.definition;
+    if (!task) continue;
+    const own = hashValue(r.key.taskParams);
+    const match = PROFILES.find((p) => hashValue(task.params.parse({ ...task.profiles[p] })) === own);
+    found.add(match ?? 'custom');
+  }
+  if (found.size === 0) return null;
+  return found.size === 1 ? [...found][0] : found.has('custom') ? 'custom' : 'mixed';
 }
 
 function split(records: ResultRecord[], registry: Registry): { current: ResultRecord[]; stale: StaleRecord[] } {
@@ -143,9 +187,16 @@ function currentResults(records: ResultRecord[], registry: Registry): Omit<Curre
   const byTask: CurrentResults['byTask'] = {};
   for (const info of taskInfos(registry)) {
     const mine = records.filter((r) => r.key.task === info.id);
-    if (mine.length) byTask[info.id] = score(mine, [info]);
+    if (mine.length) byTask[info.id] = score(mine, [info], { baselines: baselineIds(registry) });
   }
-  return { records, scores, byTask, theory: theoryBySetting(registry, scores) };
+  const budgetUnits: Record<string, string> = {};
+  for (const row of scores.settings) {
+    if (row.setting in budgetUnits) continue;
+    const task = registry.tasks.find((t) => t.definition.id === row.task)?.definition;
+    const unit = task?.budgetUnit;
+    budgetUnits[row.setting] = typeof unit === 'function' ? unit(task!.params.parse(row.taskParams)) : (unit ?? 'samples');
+  }
+  return { records, scores, byTask, theory: theoryBySetting(registry, scores), budgetUnits };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -165,6 +216,7 @@ function siteTasks(registry: Registry): SiteTask[] {
     readme: readText(join(registry.root, folder, 'README.md')),
     hasTheory: typeof t.theory === 'function',
     anchors: t.anchors ?? { oracle: 'real-only', reference: 'replace' },
+    tradeoff: t.tradeoff?.metric ?? null,
   }));
 }
 

@@ -34,6 +34,8 @@ export interface SiteTask {
   hasTheory: boolean;
   /** The entries scoring 0 and 1 on this task (TaskDefinition.anchors); default real-only and replace. */
   anchors: { oracle: string; reference: string };
+  /** The metric the primary one is traded against (TaskBase.tradeoff), or null. */
+  tradeoff: string | null;
 }
 
 /** A method README: YAML front matter (title, authors, paper, …) and the Markdown body. */
@@ -75,7 +77,10 @@ export interface SiteRun {
   /** Commits of the run's records (one unless the folder mixes runs). */
   gitCommits: string[];
   harnessVersions: string[];
-  profile: Profile | null;
+  /** The parameter profile (a published run's manifest; inferred for a local folder: "custom" or "mixed" when not one profile). */
+  profile: Profile | 'custom' | 'mixed' | null;
+  /** Fewest and most seeds behind any score row. */
+  seeds: { min: number; max: number };
   /** The command that reproduces the run, when known. */
   command: string | null;
   cells: number;
@@ -98,6 +103,8 @@ export interface CurrentResults {
   byTask: Record<string, Scores>;
   /** Closed-form curves per setting key. */
   theory: { setting: string; curves: TheoryCurve[] }[];
+  /** What one unit of a setting's real-data budget is (TaskBase.budgetUnit), per setting key. */
+  budgetUnits: Record<string, string>;
 }
 
 export interface SiteData {
@@ -117,6 +124,8 @@ export interface SiteData {
   current: CurrentResults | null;
   /** Published runs, newest first (for a local folder: the local run alone). */
   runs: SiteRun[];
+  /** The reader's own run folder (runs/latest), scored, when the site shows published results: labelled as theirs. */
+  local: CurrentResults | null;
   /** JSON Schema of a result record. */
   recordSchema: unknown;
 }

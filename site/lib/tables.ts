@@ -4,6 +4,7 @@
  */
 import { formatParams } from '../../harness/report.ts';
 import type { ResultRecord } from '../../harness/schema.ts';
+import type { Improvement, Scores, SettingScore } from '../../harness/scoring.ts';
 import { checkoutCommand, reproduceCell, runCommand, versionLabel } from './commands.ts';
 import type { CsvValue } from './csv.ts';
 import type { SiteData } from './model.ts';
@@ -32,15 +33,19 @@ export function leaderboardTable(data: SiteData): DataTable {
   return {
     name: 'leaderboard',
     title: 'Leaderboard',
-    description: 'One row per entry: IQM over task settings of the normalized collapse area (0 = real-only, 1 = replace; lower is better) with its stratified bootstrap interval.',
-    columns: ['rank', 'tier', 'entry', 'method', 'kind', 'iqm', 'ci_low', 'ci_high', 'settings_scored', 'settings_missing', 'tasks_applicable', 'tasks_total', 'real_samples_per_chain', 'wall_ms'],
+    description:
+      'One row per entry: IQM of the normalized collapse score (0 = the task’s oracle, 1 = its reference; lower is better) over the basis — the settings with collapse where the entry is scored — with its stratified bootstrap interval. ' +
+      'Rank and tier are within the entries of the same basis and track (extra_real_data); references (score anchors) are never ranked. poi_*: probability of improvement over the reference and over the best baseline.',
+    columns: ['role', 'basis', 'extra_real_data', 'rank', 'tier', 'unranked', 'entry', 'method', 'kind', 'iqm', 'ci_low', 'ci_high', ...poiColumns('poi_reference'), ...poiColumns('poi_best_baseline'), 'settings_scored', 'settings_missing', 'tasks_applicable', 'tasks_total', 'wall_ms'],
     rows: entries.map((e) => {
       const method = methodById(data, e.method);
       const cov = coverage(method, data);
       return {
-        rank: e.rank, tier: e.tier, entry: e.entry, method: e.method, kind: method?.kind ?? 'unknown',
-        iqm: e.iqm, ci_low: e.ci?.low ?? null, ci_high: e.ci?.high ?? null, settings_scored: e.settings, settings_missing: e.missing.length,
-        tasks_applicable: cov.applicable, tasks_total: cov.total, real_samples_per_chain: e.realSamplesPerChain, wall_ms: e.wallMs,
+        role: e.role, basis: e.basis.join(' '), extra_real_data: e.extraRealData, rank: e.rank, tier: e.tier, unranked: e.unranked ?? '', entry: e.entry, method: e.method, kind: method?.kind ?? 'unknown',
+        iqm: e.iqm, ci_low: e.ci?.low ?? null, ci_high: e.ci?.high ?? null,
+        ...poiCells('poi_reference', e.improvement.reference), ...poiCells('poi_best_baseline', e.improvement.bestBaseline),
+        settings_scored: e.settings, settings_missing: e.missing.length,
+        tasks_applicable: cov.applicable, tasks_total: cov.total, wall_ms: e.wallMs,
       };
     }),
   };
@@ -56,7 +61,7 @@ export function matrixTable(data: SiteData): DataTable {
         status: cell.kind,
         iqm: cell.kind === 'score' ? cell.value : null,
         settings_scored: cell.kind === 'score' ? cell.settings : 0,
-        settings_total: cell.kind === 'n/a' ? 0 : cell.kind === 'score' ? cell.of : cell.settings,
+        settings_total: cell.kind === 'n/a' || cell.kind === 'reference' ? 0 : cell.kind === 'score' ? cell.of : cell.settings,
         reason: cell.kind === 'n/a' ? cell.reason : '',
       };
     }),
@@ -64,16 +69,24 @@ export function matrixTable(data: SiteData): DataTable {
   return {
     name: 'task-matrix',
     title: 'Scores per task',
-    description: 'Entry × task: IQM of the normalized collapse area over the task’s settings; status n/a where the method does not apply, missing where it applies but has no score.',
+    description: 'Entry × task: IQM of the normalized collapse score over the task’s settings with collapse; status n/a where the method does not apply, reference where the entry is one of the task’s anchors, missing where it applies but has no score.',
     columns: ['entry', 'task', 'status', 'iqm', 'settings_scored', 'settings_total', 'reason'],
     rows,
   };
+}
+
+/** The rows a score row's numbers depend on: its setting's oracle and reference, and the baseline it is compared with. */
+export function dependencies(scores: Scores | undefined, row: SettingScore): SettingScore[] {
+  const summary = scores?.settingSummaries.find((x) => x.setting === row.setting);
+  const names = [summary?.oracle, summary?.reference, row.improvement.bestBaseline?.over].filter((n): n is string => n !== undefined);
+  return (scores?.settings ?? []).filter((r) => r.setting === row.setting && r.entry !== row.entry && names.includes(r.entry));
 }
 
 /** Score rows per setting × entry, optionally of one task. */
 export function scoresTable(data: SiteData, task?: string): DataTable {
   const current = data.current;
   const groups = recordsByRow(current?.records ?? []);
+  const collapse = new Map((current?.scores.settingSummaries ?? []).map((x) => [x.setting, x.collapse]));
   const rows = (current?.scores.settings ?? [])
     .filter((s) => task === undefined || s.task === task)
     .map((s) => {
@@ -81,21 +94,28 @@ export function scoresTable(data: SiteData, task?: string): DataTable {
       const ok = records.filter((r) => r.status === 'ok');
       const { version, checkout } = versionOf(records);
       return {
-        task: s.task, setting: s.setting, task_params: formatParams(s.taskParams), entry: s.entry, method: s.method, method_params: formatParams(s.methodParams),
+        task: s.task, setting: s.setting, setting_collapses: collapse.get(s.setting) ?? false, task_params: formatParams(s.taskParams), entry: s.entry, method: s.method, method_params: formatParams(s.methodParams),
+        role: s.role, rank: s.rank, extra_real_data: s.extraRealData,
         seeds: s.seeds, failed: s.failed, timeout: s.timeout, skipped: s.skipped,
         // `?? null`, not undefined: JSON rows must keep every column the CSV has.
         normalized: s.normalized, normalized_low: s.normalizedCi?.low ?? null, normalized_high: s.normalizedCi?.high ?? null, normalized_note: s.normalizedNote ?? '',
         final: s.final, final_low: s.finalCi?.low ?? null, final_high: s.finalCi?.high ?? null,
+        matched_primary: s.matched?.primary ?? null, matched_step: s.matched?.step ?? null,
+        ...poiCells('poi_reference', s.improvement.reference), ...poiCells('poi_best_baseline', s.improvement.bestBaseline),
         steps_to_collapse: s.stepsToCollapse, censored: s.censored,
-        real_samples_per_chain: s.realSamplesPerChain, wall_ms: s.wallMs,
-        version, checkout, command: runCommand(s, (ok.length ? ok : records).map((r) => r.key.seed)),
+        real_samples_per_chain: s.realSamplesPerChain, budget_unit: current?.budgetUnits[s.setting] ?? 'samples', wall_ms: s.wallMs,
+        version, checkout, command: runCommand(s, (ok.length ? ok : records).map((r) => r.key.seed), 'repro', dependencies(current?.scores, s)),
       };
     });
   return {
     name: task === undefined ? 'scores' : `scores-${task}`,
     title: task === undefined ? 'Scores per task setting' : `Scores per setting: ${data.tasks.find((t) => t.id === task)?.title ?? task}`,
     description: 'One row per task setting × entry: normalized collapse area and final primary value with 95% bootstrap intervals over seeds, steps to collapse, budget, time, and the command that reproduces the row (run it at the given version).',
-    columns: ['task', 'setting', 'task_params', 'entry', 'method', 'method_params', 'seeds', 'failed', 'timeout', 'skipped', 'normalized', 'normalized_low', 'normalized_high', 'normalized_note', 'final', 'final_low', 'final_high', 'steps_to_collapse', 'censored', 'real_samples_per_chain', 'wall_ms', 'version', 'checkout', 'command'],
+    columns: [
+      'task', 'setting', 'setting_collapses', 'task_params', 'entry', 'method', 'method_params', 'role', 'rank', 'extra_real_data', 'seeds', 'failed', 'timeout', 'skipped',
+      'normalized', 'normalized_low', 'normalized_high', 'normalized_note', 'final', 'final_low', 'final_high', 'matched_primary', 'matched_step',
+      ...poiColumns('poi_reference'), ...poiColumns('poi_best_baseline'), 'steps_to_collapse', 'censored', 'real_samples_per_chain', 'budget_unit', 'wall_ms', 'version', 'checkout', 'command',
+    ],
     rows,
   };
 }
@@ -107,9 +127,10 @@ export function taskLeaderboardTable(data: SiteData, task: string): DataTable {
     name: `leaderboard-${task}`,
     title: `Leaderboard: ${data.tasks.find((t) => t.id === task)?.title ?? task}`,
     description: 'Entries ranked on this task alone: IQM over its settings of the normalized collapse area, with a stratified bootstrap interval.',
-    columns: ['rank', 'tier', 'entry', 'method', 'iqm', 'ci_low', 'ci_high', 'settings_scored', 'settings_missing', 'real_samples_per_chain', 'wall_ms'],
+    columns: ['role', 'extra_real_data', 'rank', 'tier', 'unranked', 'entry', 'method', 'iqm', 'ci_low', 'ci_high', ...poiColumns('poi_reference'), ...poiColumns('poi_best_baseline'), 'settings_scored', 'settings_missing', 'real_samples_per_chain', 'wall_ms'],
     rows: entries.map((e) => ({
-      rank: e.rank, tier: e.tier, entry: e.entry, method: e.method, iqm: e.iqm, ci_low: e.ci?.low ?? null, ci_high: e.ci?.high ?? null,
+      role: e.role, extra_real_data: e.extraRealData, rank: e.rank, tier: e.tier, unranked: e.unranked ?? '', entry: e.entry, method: e.method, iqm: e.iqm, ci_low: e.ci?.low ?? null, ci_high: e.ci?.high ?? null,
+      ...poiCells('poi_reference', e.improvement.reference), ...poiCells('poi_best_baseline', e.improvement.bestBaseline),
       settings_scored: e.settings, settings_missing: e.missing.length, real_samples_per_chain: e.realSamplesPerChain, wall_ms: e.wallMs,
     })),
   };
@@ -184,4 +205,13 @@ export function applicabilityTable(data: SiteData): DataTable {
 export function dataTables(data: SiteData): DataTable[] {
   const perTask = data.tasks.flatMap((t) => [taskLeaderboardTable(data, t.id), scoresTable(data, t.id)]);
   return [leaderboardTable(data), matrixTable(data), scoresTable(data), ...perTask, cellsTable(data), runsTable(data), changesTable(data), staleTable(data), applicabilityTable(data)];
+}
+
+/** Columns of a probability of improvement: value, interval, comparator. */
+function poiColumns(prefix: string): string[] {
+  return [prefix, `${prefix}_low`, `${prefix}_high`, `${prefix}_over`];
+}
+
+function poiCells(prefix: string, poi: Improvement | null): Record<string, CsvValue> {
+  return { [prefix]: poi?.value ?? null, [`${prefix}_low`]: poi?.ci?.low ?? null, [`${prefix}_high`]: poi?.ci?.high ?? null, [`${prefix}_over`]: poi?.over ?? '' };
 }

@@ -45,7 +45,6 @@ export function sweptParams(paramSets: readonly Record<string, unknown>[]): stri
 export function settingsOf(data: SiteData, taskId: string): SettingView[] {
   const scores = data.current?.scores;
   if (!scores) return [];
-  const rank = new Map(scores.entries.map((e) => [e.entry, e.rank]));
   const bySetting = new Map<string, SettingScore[]>();
   for (const row of scores.settings) {
     if (row.task !== taskId) continue;
@@ -58,7 +57,7 @@ export function settingsOf(data: SiteData, taskId: string): SettingView[] {
     task: taskId,
     taskParams: rows[0].taskParams,
     label: swept.map((n) => `${n}=${String(rows[0].taskParams[n])}`).join(', '),
-    rows: [...rows].sort((a, b) => (rank.get(a.entry) ?? Infinity) - (rank.get(b.entry) ?? Infinity)),
+    rows: [...rows].sort(compareRows),
   }));
   const order = (v: SettingView) => swept.map((n) => v.taskParams[n]);
   return views.sort((a, b) => {
@@ -69,6 +68,21 @@ export function settingsOf(data: SiteData, taskId: string): SettingView[] {
     }
     return 0;
   });
+}
+
+/**
+ * A setting's rows by score: ranked entries, then the other entries by normalized score, then
+ * the oracle and the reference, then entries that did not run there (only skipped cells).
+ */
+export function compareRows(a: SettingScore, b: SettingScore): number {
+  const group = (r: SettingScore) => (onlySkipped(r) ? 4 : r.role === 'oracle' ? 2 : r.role === 'reference' ? 3 : r.rank !== null ? 0 : 1);
+  const byNumber = (x: number | null, y: number | null) => (x === null || y === null ? (x === y ? 0 : x === null ? 1 : -1) : x - y);
+  return group(a) - group(b) || byNumber(a.rank, b.rank) || byNumber(a.normalized, b.normalized) || a.entry.localeCompare(b.entry);
+}
+
+/** The entry does not apply to this setting: every cell was skipped. */
+export function onlySkipped(r: Pick<SettingScore, 'seeds' | 'failed' | 'timeout' | 'skipped'>): boolean {
+  return r.seeds === 0 && r.failed === 0 && r.timeout === 0 && r.skipped > 0;
 }
 
 const keyOf = (task: string, taskParams: unknown, method: string, methodParams: unknown) => canonicalJson([task, taskParams, method, methodParams]);
@@ -117,22 +131,26 @@ export function coverage(method: SiteMethod | undefined, data: SiteData): { appl
 export type MatrixCell =
   | { kind: 'score'; value: number; settings: number; of: number }
   | { kind: 'n/a'; reason: string }
+  | { kind: 'reference'; role: 'oracle' | 'reference' }
   | { kind: 'missing'; settings: number };
 
 /**
- * The entry's score on a task: the IQM of its normalized scores over the task's settings
- * (`settings` of `of` scored), "n/a" where the method does not apply, "missing" where it
- * applies but has no score.
+ * The entry's score on a task: the IQM of its normalized scores over the task's settings with
+ * collapse (`settings` of `of` scored), "n/a" where the method does not apply, "reference" where
+ * it is one of the task's anchors, "missing" where it applies but has no score.
  */
-export function matrixCell(data: SiteData, entry: EntryScore, task: SiteTask): MatrixCell {
+export function matrixCell(data: SiteData, entry: EntryScore, task: SiteTask, scores = data.current?.scores): MatrixCell {
   const method = methodById(data, entry.method);
   const reason = method?.applicability[task.id];
   if (reason) return { kind: 'n/a', reason };
-  const settings = new Set((data.current?.scores.settings ?? []).filter((s) => s.task === task.id).map((s) => s.setting));
-  const mine = (data.current?.scores.settings ?? []).filter((s) => s.task === task.id && s.entry === entry.entry && s.normalized !== null);
+  const rows = (scores?.settings ?? []).filter((s) => s.task === task.id && s.entry === entry.entry);
+  const anchor = rows.find((r) => r.role !== 'entry');
+  if (anchor && anchor.role !== 'entry') return { kind: 'reference', role: anchor.role };
+  const collapsing = new Set((scores?.settingSummaries ?? []).filter((s) => s.task === task.id && s.collapse).map((s) => s.setting));
+  const mine = rows.filter((s) => collapsing.has(s.setting) && s.normalized !== null);
   const value = iqm(mine.map((s) => s.normalized!));
-  if (value === null) return { kind: 'missing', settings: settings.size };
-  return { kind: 'score', value, settings: mine.length, of: settings.size };
+  if (value === null) return { kind: 'missing', settings: collapsing.size };
+  return { kind: 'score', value, settings: mine.length, of: collapsing.size };
 }
 
 /** HTML id of a setting × entry row's reproduction recipe on the Data page. */
