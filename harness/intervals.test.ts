@@ -139,6 +139,21 @@ function exactQuantile(atoms: Atoms, p: number, resamples: number): number {
   return q;
 }
 
+/**
+ * Whether `bound` can be the level-p bound of a percentile interval over B resamples from
+ * `atoms`: the exact CDF must cross p there, F(bound) ≥ p − ε and F(bound−) ≤ p + ε, with
+ * ε = 5 binomial standard errors of the empirical CDF, 5·√(p(1−p)/B), plus 2/B for the
+ * interpolation between neighbouring order statistics (≈ 0.0056 at p = 0.025, B = 20 000).
+ * For dense distributions, where no single atom can be named. Null when it can; else why not.
+ */
+function levelCheck(atoms: Atoms, bound: number, p: number, resamples: number): string | null {
+  const eps = 5 * Math.sqrt((p * (1 - p)) / resamples) + 2 / resamples;
+  const { below, atOrBelow } = cdf(atoms, bound);
+  if (atOrBelow < p - eps) return `F(${bound}) = ${atOrBelow} < ${p} − ${eps}`;
+  if (below > p + eps) return `F(${bound}−) = ${below} > ${p} + ${eps}`;
+  return null;
+}
+
 /** Type-7 quantile of sorted samples (numpy's default), written out independently of scoring.ts. */
 function type7(sorted: readonly number[], p: number): number {
   const h = (sorted.length - 1) * p;
@@ -265,6 +280,23 @@ describe('score: per-setting bootstrap intervals against the exact bootstrap dis
     expect(m.normalizedCi!.high).toBeCloseTo(0.45, 14);
   });
 
+  it('the check has power: a bootstrap that never draws the last seed misses the exact quantiles', () => {
+    // The same percentile bootstrap written out in the test, once right and once with the
+    // hand-made bug 2 (indices from int(n − 1)); only the right one meets exactQuantile.
+    const bootstrapInterval = (values: readonly number[], draw: (rng: Rng) => number, confidence: number) => {
+      const rng = new Rng('1'.repeat(64));
+      const samples = Array.from({ length: RESAMPLES }, () => resampleMean(values, values.map(() => draw(rng))));
+      return percentile(samples, confidence);
+    };
+    for (const confidence of [0.95, 0.8]) {
+      const alpha = (1 - confidence) / 2;
+      const exact = { low: exactQuantile(bootstrapMean(finals), alpha, RESAMPLES), high: exactQuantile(bootstrapMean(finals), 1 - alpha, RESAMPLES) };
+      expect(bootstrapInterval(finals, (rng) => rng.int(3), confidence)).toEqual(exact);
+      const flawed = bootstrapInterval(finals, (rng) => rng.int(2), confidence);
+      expect(flawed.high).toBeLessThan(exact.high);
+    }
+  });
+
   it('the same resamples under EnumeratingRng: 27·k resamples give exactly the enumerated quantiles', () => {
     // Independent of Monte-Carlo error: 27·40 resamples are each ordered tuple 40 times.
     const resamples = 27 * 40;
@@ -321,20 +353,14 @@ describe('score: the stratified IQM interval against its exact distribution', ()
     // scores (every resample = the point) collapses to [iqm, iqm] and fails here.
     expect(m.ci!.low).toBeLessThan(m.iqm! - 0.05);
     expect(m.ci!.high).toBeGreaterThan(m.iqm! + 0.05);
-    // The atoms are dense, so compare on the probability scale: the bound x̂ of level p must
-    // satisfy F(x̂) ≥ p − ε and F(x̂−) ≤ p + ε. ε is 5 binomial standard errors of the
-    // empirical CDF at B resamples, √(p(1−p)/B) ≈ 0.0011 at p = 0.025, plus 2/B for the
-    // interpolation between neighbouring order statistics: ε ≈ 0.0056.
+    // The atoms are dense, so compare on the probability scale (levelCheck).
     const exact = exactIqmDistribution();
     expect(exact.reduce((t, a) => t + a.p, 0)).toBeCloseTo(1, 12);
-    for (const [bound, p] of [[m.ci!.low, 0.025], [m.ci!.high, 0.975]] as const) {
-      const eps = 5 * Math.sqrt((p * (1 - p)) / RESAMPLES) + 2 / RESAMPLES;
-      const { below, atOrBelow } = cdf(exact, bound);
-      expect(atOrBelow, `F(${bound}) at level ${p}`).toBeGreaterThanOrEqual(p - eps);
-      expect(below, `F(${bound}−) at level ${p}`).toBeLessThanOrEqual(p + eps);
-    }
-    // The point-score interval would sit where F ≈ ½, far outside both bands.
-    expect(cdf(exact, m.iqm!).atOrBelow).toBeGreaterThan(0.3);
+    expect(levelCheck(exact, m.ci!.low, 0.025, RESAMPLES)).toBeNull();
+    expect(levelCheck(exact, m.ci!.high, 0.975, RESAMPLES)).toBeNull();
+    // The check has power: the point-score interval [iqm, iqm] sits where F ≈ ½ and fails both.
+    expect(levelCheck(exact, m.iqm!, 0.025, RESAMPLES)).not.toBeNull();
+    expect(levelCheck(exact, m.iqm!, 0.975, RESAMPLES)).not.toBeNull();
   });
 
   it('equals, resample by resample, an independent re-implementation under EnumeratingRng', () => {
@@ -534,12 +560,8 @@ function combine(x: Atoms, y: Atoms, f: (a: number, b: number) => number): Atoms
   return toAtoms(x.flatMap((a) => y.map((b): [number, number] => [f(a.value, b.value), a.p * b.p])));
 }
 
-/** The bound x̂ of level p lies where the exact CDF crosses p, within ε = 5·√(p(1−p)/B) + 2/B (see the IQM test). */
 function expectAtLevel(atoms: Atoms, bound: number, p: number, resamples: number): void {
-  const eps = 5 * Math.sqrt((p * (1 - p)) / resamples) + 2 / resamples;
-  const { below, atOrBelow } = cdf(atoms, bound);
-  expect(atOrBelow, `F(${bound}) at level ${p}`).toBeGreaterThanOrEqual(p - eps);
-  expect(below, `F(${bound}−) at level ${p}`).toBeLessThanOrEqual(p + eps);
+  expect(levelCheck(atoms, bound, p, resamples)).toBeNull();
 }
 
 /** Mann–Whitney P(X < Y) over all pairs, ties one half, written out for the test. */
