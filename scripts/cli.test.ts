@@ -43,8 +43,11 @@ describe('smoke: every task × method through the CLI', () => {
     expect(records.length).toBe(list.tasks.length * list.methods.length * 2);
     for (const r of records) expect([r.key.task, r.key.method, r.status, r.reason]).toEqual([r.key.task, r.key.method, r.status === 'skipped' ? 'skipped' : 'ok', r.reason]);
     expect(scores.entries.map((e) => e.entry).sort()).toEqual(list.methods.map((m) => m.id).sort());
-    const replace = scores.entries.find((e) => e.entry === 'replace')!;
-    expect(replace.iqm).toBe(1);
+    // replace is the reference (= 1) of every task that does not name its own anchors.
+    expect(scores.entries.find((e) => e.entry === 'replace')!.role).toBe('reference');
+    const asReference = scores.settings.filter((r) => r.entry === 'replace' && r.role === 'reference');
+    expect(asReference.length).toBeGreaterThan(0);
+    for (const row of asReference) expect(row.normalized).toBe(1);
   });
 });
 
@@ -111,6 +114,89 @@ describe('input errors name the field and the fix', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr.trim()).toBe(message);
+  });
+});
+
+describe('usage errors: one line, a hint, exit 2 like every input error', () => {
+  const cases: [string[], string, string][] = [
+    [['run', '--task', 'gaussian-chain', '--seed', '1'], "error: unknown option '--seed' (did you mean --seeds?)", 'see collapse-bench run --help'],
+    [['run', '--seeds'], "error: option '--seeds <n>' argument missing", 'see collapse-bench run --help'],
+    [['run', '--seeds', '0'], "error: option '--seeds <n>' argument '0' is invalid. It must be a positive integer.", 'see collapse-bench run --help'],
+    [['run', '--profile', 'fast'], "error: option '--profile <name>' argument 'fast' is invalid. Allowed choices are quick, standard, full.", 'see collapse-bench run --help'],
+    [['new-method'], "error: missing required argument 'id'", 'see collapse-bench new-method --help'],
+    [['lst'], "error: unknown command 'lst' (did you mean list?)", 'see collapse-bench --help'],
+  ];
+  it.each(cases)('%j', async (args, message, hint) => {
+    const { stdout, stderr, code } = await cli(args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trimEnd().split('\n')).toEqual([message, hint]);
+  });
+
+  it('--version prints the version of package.json', async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(await cli(['--version'])).toEqual({ stdout: `${version}\n`, stderr: '', code: 0 });
+  });
+
+  it('--help still exits with 0', async () => {
+    const { stdout, code } = await cli(['run', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: collapse-bench run \[options\]/);
+  });
+});
+
+describe('list', () => {
+  it('shows every task id, method id and parameter name in full (the names `--set` takes)', async () => {
+    const doc = JSON.parse((await cli(['list', '--json'])).stdout) as { tasks: { id: string; params: { name: string }[] }[]; methods: { id: string; params: { name: string }[] }[] };
+    const { stdout, code } = await cli(['list']);
+    expect(code).toBe(0);
+    // Every table cell and every word of a heading, as whole tokens: a cut name never matches.
+    const tokens = new Set(stdout.split('\n').flatMap((line) => line.split(/[│\s]+/)));
+    const names = [...doc.tasks, ...doc.methods].flatMap((owner) => [owner.id, ...owner.params.map((p) => p.name)]);
+    expect(names.length).toBeGreaterThan(doc.tasks.length + doc.methods.length);
+    expect(names.filter((name) => !tokens.has(name))).toEqual([]);
+  });
+});
+
+describe('a run into a folder that holds other cells', () => {
+  const out = join(work, 'shared-folder');
+  const anchors = ['--method', 'replace', '--method', 'real-only'];
+  const cellFile = (task: string, method: string) => {
+    const files = readdirSync(join(out, 'cells')).map((f) => join(out, 'cells', f));
+    return files.find((f) => {
+      const { key } = JSON.parse(readFileSync(f, 'utf8')) as ResultRecord;
+      return key.task === task && key.method === method;
+    })!;
+  };
+
+  it('scores every current cell of the folder (scores.json too), not the run’s subset, and prints per-task tables', async () => {
+    await runJson(['--task', 'gaussian-chain', ...anchors, '--method', 'accumulate', ...tiny, '--out', out]);
+    // One of those cells goes stale (as if its task's code had changed since): it must not be scored.
+    const stale = cellFile('gaussian-chain', 'accumulate');
+    const record = JSON.parse(readFileSync(stale, 'utf8')) as ResultRecord;
+    writeFileSync(stale, JSON.stringify({ ...record, provenance: { ...record.provenance, taskHash: 'changed' } }));
+
+    const { stdout, stderr, code } = await cli(['run', '--task', 'regression', ...anchors, ...tiny, '--out', out]);
+    expect(code, stderr).toBe(0);
+    const written = JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8')) as Scores;
+    const scored = JSON.parse((await cli(['score', '--json', '--results', out])).stdout) as { scores: Scores };
+    expect(JSON.stringify(written)).toBe(JSON.stringify(scored.scores));
+    expect([...new Set(written.settings.map((r) => r.task))]).toEqual(['gaussian-chain', 'regression']);
+    const seeds = (task: string, entry: string) => written.settings.find((r) => r.task === task && r.entry === entry)?.seeds;
+    expect([seeds('gaussian-chain', 'accumulate'), seeds('gaussian-chain', 'replace'), seeds('regression', 'replace')]).toEqual([1, 2, 2]);
+    expect(stderr).toContain(`scores below: all 9 current cells in ${out} (5 from earlier runs; use a fresh --out to score this run alone)`);
+    expect(stderr).toContain(`1 stale record(s) in ${out} not scored`);
+
+    // The per-task table: the ranked entry first, then the task's anchors as reference rows.
+    const lines = stdout.split('\n');
+    const title = lines.findIndex((l) => l.startsWith('gaussian-chain — normalized collapse area'));
+    expect(title, stdout).toBeGreaterThanOrEqual(0);
+    expect(lines[title]).toContain('(real-only = 0, replace = 1)');
+    const rows = lines.slice(title + 4, title + 7).map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
+    expect(rows.map((r) => [r[0], r[1], r[4]])).toEqual([['1', 'accumulate', '1'], ['oracle', 'real-only', '2'], ['reference', 'replace', '2']]);
+    expect(rows[0][3]).toMatch(/^\[-?\d\.\d{3}, -?\d\.\d{3}\]$/);
+    expect(lines.some((l) => l.startsWith('regression — normalized collapse area'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('Leaderboard across tasks'))).toBe(true);
   });
 });
 

@@ -5,7 +5,7 @@ import pc from 'picocolors';
 import { join } from 'node:path';
 import { loadRegistry, applicability } from '../../harness/registry.ts';
 import { paramInfo } from '../../harness/params.ts';
-import { printJson, paramTable, TABLE_STYLE } from '../output.ts';
+import { printJson, paramTable, COMPACT_STYLE } from '../output.ts';
 
 export function register(program: Command): void {
   program
@@ -28,6 +28,7 @@ export function register(program: Command): void {
         applicability: matrix,
       };
       if (opts.json) return printJson(doc);
+      console.log('Set parameters with `collapse-bench run --set <name>=<value>` (task) or `--set <method-id>.<name>=<value>` (method).\n');
       for (const t of doc.tasks) {
         console.log(`${pc.bold(t.id)} — ${t.title}  [${t.stepAxis}; hooks: ${t.hooks.join(', ')}]`);
         console.log(paramTable(t.params).toString());
@@ -39,7 +40,7 @@ export function register(program: Command): void {
         console.log(`${pc.bold(m.id)} (${m.kind}) — ${m.title}  [hooks: ${m.hooks.join(', ') || 'none'}]`);
         if (m.params.length) console.log(paramTable(m.params).toString());
       }
-      const table = new Table({ head: ['method', ...doc.tasks.map((t) => t.id)], style: TABLE_STYLE });
+      const table = new Table({ head: ['method', ...doc.tasks.map((t) => t.id)], style: COMPACT_STYLE });
       for (const m of doc.methods) table.push([m.id, ...doc.tasks.map((t) => (matrix[t.id][m.id] === null ? 'yes' : 'n/a'))]);
       console.log(pc.bold('applicability'));
       console.log(table.toString());

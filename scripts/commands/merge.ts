@@ -17,7 +17,7 @@ import type { ResultRecord } from '../../harness/schema.ts';
 import type { Scores } from '../../harness/scoring.ts';
 import { firstDifference } from './validate.ts';
 import { readPlan, type PlanDocument } from './plan.ts';
-import { printJson, printLeaderboard } from '../output.ts';
+import { printJson, printScores } from '../output.ts';
 
 export interface MergeOutcome {
   out: string;
@@ -106,6 +106,6 @@ export function register(program: Command): void {
       console.error(`merged ${dirs.length} folder(s) into ${relative(process.cwd(), outcome.out) || '.'}: ${outcome.cells} cells (${statuses}); ${outcome.duplicates} duplicate(s) with equal numbers`);
       if (outcome.stale.length) console.error(pc.yellow(`${outcome.stale.length} stale record(s) left out (code changed since they were computed)`));
       if (outcome.unplanned) console.error(pc.yellow(`${outcome.unplanned} record(s) not in the plan left out`));
-      printLeaderboard(outcome.scores);
+      printScores(outcome.scores);
     });
 }

@@ -357,7 +357,7 @@ export function register(program: Command): void {
     .command('validate')
     .description('check methods before review: README front matter, parameters, applicability, determinism and time at the quick profile')
     .argument('[folders...]', 'method folders (default: every methods/<id>)')
-    .option('--budget <seconds>', 'per-cell wall-time budget at the quick profile', positiveInt('--budget'), DEFAULT_BUDGET_S)
+    .option('--budget <seconds>', 'per-cell wall-time budget at the quick profile', positiveInt, DEFAULT_BUDGET_S)
     .option('--static', 'skip running cells (metadata checks only)')
     .option('--json', 'print the reports as JSON on stdout')
     .action(async (args: string[], opts: { budget: number; static?: boolean; json?: boolean }) => {
