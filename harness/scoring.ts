@@ -210,7 +210,7 @@ export interface EntryScore {
   entry: string;
   method: string;
   methodParams: Record<string, unknown>;
-  /** `reference` when the entry is an anchor on every setting where it has ok records: never ranked. */
+  /** `reference` when the entry is an anchor somewhere and has ok records as an entry nowhere: never ranked. */
   role: 'entry' | 'reference';
   /** Task ids of the settings the IQM is taken over (sorted): settings with collapse where the entry has a normalized score as an entry. */
   basis: string[];
@@ -595,6 +595,7 @@ export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo
     let method = '';
     let methodParams: Record<string, unknown> = {};
     let anEntrySomewhere = false;
+    let anAnchorSomewhere = false;
     for (const setting of settingKeys) {
       const group = groups.get(setting)!.get(key);
       if (group) {
@@ -602,6 +603,7 @@ export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo
         methodParams = group.methodParams;
         cells.push(...group.cells);
         if (group.role === 'entry' && group.cells.length > 0) anEntrySomewhere = true;
+        if (group.role !== 'entry') anAnchorSomewhere = true;
       }
       if (group && group.role === 'entry' && group.normalized !== null && collapseBySetting.get(setting)) scored.push(group);
       else missing.push(setting);
@@ -613,7 +615,7 @@ export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo
       entry: labels.get(key)!,
       method,
       methodParams,
-      role: anEntrySomewhere ? 'entry' : 'reference',
+      role: anAnchorSomewhere && !anEntrySomewhere ? 'reference' : 'entry',
       basis: [...new Set(scored.map((g) => g.task.id))].sort(compareStrings),
       iqm: point,
       ci,
@@ -922,7 +924,7 @@ function normalize(group: Group, oracle: Anchor, reference: Anchor, resamples: n
   }
   const den = r.value - o.value;
   if (degenerate(den, r.value, o.value)) {
-    group.note = `reference and oracle coincide (${r.value} vs ${o.value}): the normalization is undefined`;
+    group.note = `reference and oracle coincide (${r.value.toPrecision(6)} vs ${o.value.toPrecision(6)}): the normalization is undefined`;
     return;
   }
   // `+ 0` turns a −0 (the oracle's 0 over a negative denominator) into 0.

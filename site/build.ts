@@ -5,6 +5,9 @@
  *   --results DIR   a local run folder (runs/latest) or published results/ (index.json + runs/);
  *                   default: results/ when it has an index.json, else runs/latest when it has
  *                   cells, else none (the site's empty state)
+ *   --local DIR     your own run folder, shown beside published results and labelled as yours
+ *                   (default runs/latest when it has cells; only with published results)
+ *   --no-local      show published results alone
  *   --empty         build without results, whatever exists
  *   --out DIR       output folder (default site/dist, what `npm run site:preview` serves)
  *   --base PATH     URL path the site is served under, e.g. /collapse-bench/ (default /)
@@ -23,6 +26,8 @@ const SITE = dirname(fileURLToPath(import.meta.url));
 
 export interface BuildOptions {
   results?: string | null;
+  /** Your own run folder beside published results (default runs/latest when it has cells; null: none). */
+  local?: string | null;
   out?: string;
   base?: string;
   root?: string;
@@ -36,7 +41,7 @@ export async function buildSite(options: BuildOptions = {}): Promise<{ out: stri
   const started = performance.now();
   const dataFile = resolve(options.data ?? join(SITE, '.data', 'site.json'));
   const out = resolve(options.out ?? join(SITE, 'dist'));
-  const data = await loadSiteData({ results: options.results, ...(options.root && { root: options.root }) });
+  const data = await loadSiteData({ results: options.results, ...(options.local !== undefined && { local: options.local }), ...(options.root && { root: options.root }) });
   mkdirSync(dirname(dataFile), { recursive: true });
   writeFileSync(dataFile, JSON.stringify(data));
   if (options.dataOnly) return { out, data: dataFile, pages: 0, ms: performance.now() - started };
@@ -59,13 +64,14 @@ export async function buildSite(options: BuildOptions = {}): Promise<{ out: stri
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      results: { type: 'string' }, empty: { type: 'boolean' }, out: { type: 'string' }, base: { type: 'string' },
+      results: { type: 'string' }, local: { type: 'string' }, 'no-local': { type: 'boolean' }, empty: { type: 'boolean' }, out: { type: 'string' }, base: { type: 'string' },
       root: { type: 'string' }, data: { type: 'string' }, 'data-only': { type: 'boolean' },
     },
   });
   if (values.empty && values.results) throw new InputError('--empty and --results exclude each other');
   const result = await buildSite({
     results: values.empty ? null : values.results,
+    ...(values['no-local'] ? { local: null } : values.local !== undefined && { local: values.local }),
     ...(values.out && { out: values.out }), ...(values.base && { base: values.base }),
     ...(values.root && { root: values.root }), ...(values.data && { data: values.data }),
     dataOnly: values['data-only'],
