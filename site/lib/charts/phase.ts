@@ -25,7 +25,13 @@ export interface PhaseOptions {
 
 const label = (v: Coordinate | undefined) => (v === undefined ? 'n/a' : String(v));
 
+/** The phase diagram, with a phone layout (narrower line chart, or the heatmap panels wrapped to one column). */
 export function phaseChart(options: PhaseOptions): Chart {
+  const wide = phaseLayout(options, false);
+  return { ...wide, narrow: phaseLayout({ ...options, maxWidth: Math.min(options.maxWidth ?? 1100, 340) }, true).spec };
+}
+
+function phaseLayout(options: PhaseOptions, narrow: boolean): Chart {
   const { group, metric } = options;
   const valueTitle = `final ${metric.name} (${directionLabel(metric)})`;
   const [xDim, yDim, ...rest] = group.dims;
@@ -38,8 +44,8 @@ export function phaseChart(options: PhaseOptions): Chart {
     const positive = numeric && xs.every((v) => (v as number) > 0);
     const log = positive && (xs.at(-1) as number) / (xs[0] as number) >= 10;
     const spec = {
-      width: 520,
-      height: 260,
+      width: narrow ? 280 : 520,
+      height: narrow ? 220 : 260,
       data: { values: points.map((p) => ({ method: p.method, x: numeric ? p.coords[xDim] : label(p.coords[xDim]), value: p.value })) },
       mark: { type: 'line', point: true, strokeWidth: 2 },
       encoding: {
@@ -47,7 +53,7 @@ export function phaseChart(options: PhaseOptions): Chart {
         y: { field: 'value', type: 'quantitative', title: valueTitle, scale: { zero: false } },
         color: { field: 'method', type: 'nominal', title: null, scale: { domain: group.methods, range: group.methods.map((m) => options.colors.get(m) ?? '#0072B2') } },
       },
-      config: { ...config, legend: { ...config.legend, orient: 'bottom', direction: 'horizontal', columns: 2, symbolType: 'stroke' } },
+      config: { ...config, legend: { ...config.legend, orient: 'bottom', direction: 'horizontal', columns: narrow ? 1 : 2, symbolType: 'stroke' } },
     } as TopLevelSpec;
     const description = `Line chart of ${valueTitle} over ${xDim} (${xs.map(label).join(', ')}) for ${options.title}, one line per method: ${group.methods.join(', ')}.`;
     return { spec, description };
