@@ -2,7 +2,7 @@
  * Views over {@link SiteData} that several pages and the downloads share: settings of a task
  * with readable labels, records of a score row, colours, per-task aggregates. Pure functions.
  */
-import { entryColors, entryDashes, OKABE_ITO } from '../../harness/charts.ts';
+import { entryColors, entryDashes, methodColor } from '../../harness/charts.ts';
 import { canonicalJson, hashValue } from '../../harness/hash.ts';
 import type { ResultRecord } from '../../harness/schema.ts';
 import { iqm, type EntryScore, type SettingScore } from '../../harness/scoring.ts';
@@ -116,7 +116,7 @@ export function methodColors(data: SiteData): Map<string, string> {
   const byEntry = colors(data);
   const out = new Map<string, string>();
   for (const e of data.current?.scores.entries ?? []) if (!out.has(e.method)) out.set(e.method, byEntry.get(e.entry)!);
-  for (const m of data.methods) if (!out.has(m.id)) out.set(m.id, OKABE_ITO[out.size % OKABE_ITO.length]);
+  for (const m of data.methods) if (!out.has(m.id)) out.set(m.id, methodColor(m.id));
   return out;
 }
 

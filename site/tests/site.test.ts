@@ -147,7 +147,7 @@ beforeAll(async () => {
 
   server = await serveStatic(dist);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
-}, 240_000);
+}, 480_000);
 
 afterAll(async () => {
   await browser?.close();
