@@ -17,7 +17,7 @@ import { ResultStore, staleReason } from '../../harness/cache.ts';
 import { paramInfo, InputError } from '../../harness/params.ts';
 import { ResultsIndex, RunManifest } from '../../harness/published.ts';
 import { applicability, loadRegistry, ROOT, type Registry } from '../../harness/registry.ts';
-import { baselineIds, scoreRecords, sortRecords, taskInfos, theoryBySetting } from '../../harness/results.ts';
+import { baselineIds, primaryMetric, scoreRecords, sortRecords, taskInfos, theoryBySetting } from '../../harness/results.ts';
 import { resultRecordJsonSchema, type ResultRecord } from '../../harness/schema.ts';
 import { score, type Scores } from '../../harness/scoring.ts';
 import { hashValue } from '../../harness/hash.ts';
@@ -190,13 +190,15 @@ function currentResults(records: ResultRecord[], registry: Registry): Omit<Curre
     if (mine.length) byTask[info.id] = score(mine, [info], { baselines: baselineIds(registry) });
   }
   const budgetUnits: Record<string, string> = {};
+  const primaryMetrics: Record<string, string> = {};
   for (const row of scores.settings) {
     if (row.setting in budgetUnits) continue;
     const task = registry.tasks.find((t) => t.definition.id === row.task)?.definition;
+    if (task) primaryMetrics[row.setting] = primaryMetric(task, row.taskParams).name;
     const unit = task?.budgetUnit;
     budgetUnits[row.setting] = typeof unit === 'function' ? unit(task!.params.parse(row.taskParams)) : (unit ?? 'samples');
   }
-  return { records, scores, byTask, theory: theoryBySetting(registry, scores), budgetUnits };
+  return { records, scores, byTask, theory: theoryBySetting(registry, scores), budgetUnits, primaryMetrics };
 }
 
 // ---------------------------------------------------------------------------------------

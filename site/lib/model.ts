@@ -105,6 +105,8 @@ export interface CurrentResults {
   theory: { setting: string; curves: TheoryCurve[] }[];
   /** What one unit of a setting's real-data budget is (TaskBase.budgetUnit), per setting key. */
   budgetUnits: Record<string, string>;
+  /** The primary metric's name per setting key (a task's primary may depend on its parameters, e.g. recursive-lm's char variant). */
+  primaryMetrics: Record<string, string>;
 }
 
 export interface SiteData {
