@@ -23,7 +23,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from './rng.ts';
 import { SCHEMA_VERSION, type ResultRecord } from './schema.ts';
-import { score, trapezoid, type Interval, type Scores, type SettingScore, type TaskInfo } from './scoring.ts';
+import { assignTiers, score, type Interval, type Scores, type SettingScore, type TaskInfo } from './scoring.ts';
 
 // ---------------------------------------------------------------------------------------
 // Fixtures
@@ -31,6 +31,8 @@ import { score, trapezoid, type Interval, type Scores, type SettingScore, type T
 const TASK: TaskInfo = { id: 't', stepAxis: 'generation', primary: { name: 'err', direction: 'lower' } };
 
 interface Cell {
+  /** Record id; default a fresh `i<n>`. */
+  id?: string;
   method: string;
   seed: number;
   /** Primary metric means, aligned with steps. */
@@ -41,10 +43,10 @@ interface Cell {
 }
 
 let nextId = 0;
-function record({ method, seed, values, steps = values.map((_, i) => i), setting = 0 }: Cell): ResultRecord {
+function record({ id = `i${nextId++}`, method, seed, values, steps = values.map((_, i) => i), setting = 0 }: Cell): ResultRecord {
   return {
     schemaVersion: SCHEMA_VERSION,
-    id: `i${nextId++}`,
+    id,
     key: { task: TASK.id, taskParams: { setting }, method, methodParams: {}, seed },
     status: 'ok',
     stepAxis: 'generation',
@@ -245,7 +247,9 @@ describe('score: per-setting bootstrap intervals against the exact bootstrap dis
   // that reaches them needs resamples that draw it.
   const first = [4, 0, 2];
   const finals = [1, 2, 7];
-  const areas = first.map((a, i) => trapezoid([0, 1], [a, finals[i]])); // 2.5, 1, 4.5
+  // Computed here, not with trapezoid(): scoring code run outside a test counts as "static"
+  // coverage for Stryker, which then misreports its mutants (see stryker.config.mjs).
+  const areas = first.map((a, i) => (a + finals[i]) / 2); // 2.5, 1, 4.5
   // Anchors with identical seeds: their resamples are constant (oracle area 0, reference 10),
   // so m's normalized score in a resample is exactly its resampled area / 10.
   const records = [
@@ -514,10 +518,12 @@ describe('score: only the steps common to every seed enter curve, area and final
   // seed 2 has 0, 2, 2, 4, 6 (a repeated step: its first value counts). Common steps, in seed
   // 0's order: [0, 2, 4]. Values there: seed 0 [0, 2, 4], seed 1 [0, 20, 40], seed 2 [1, 3, 5].
   // Areas over [0, 2, 4]: 2 + 6 = 8, 20 + 60 = 80, 4 + 8 = 12: mean 100/3.
+  // Ids sort the other way round from seeds: cells are ordered by seed (ids only break ties),
+  // so "the first cell" is seed 0 and the steps come out as [0, 2, 4], not seed 1's [4, 2, 0].
   const m = [
-    record({ method: 'm', seed: 0, steps: [0, 1, 2, 3, 4], values: [0, 10, 2, 30, 4] }),
-    record({ method: 'm', seed: 1, steps: [4, 2, 0, 5], values: [40, 20, 0, 50] }),
-    record({ method: 'm', seed: 2, steps: [0, 2, 2, 4, 6], values: [1, 3, 99, 5, 7] }),
+    record({ id: 'z', method: 'm', seed: 0, steps: [0, 1, 2, 3, 4], values: [0, 10, 2, 30, 4] }),
+    record({ id: 'a', method: 'm', seed: 1, steps: [4, 2, 0, 5], values: [40, 20, 0, 50] }),
+    record({ id: 'b', method: 'm', seed: 2, steps: [0, 2, 2, 4, 6], values: [1, 3, 99, 5, 7] }),
   ];
   // Anchors on their own step sets (the intersection is per setting × entry): oracle area 0,
   // reference over steps [0, 4] with values [0, 50]: area 100.
@@ -653,5 +659,91 @@ describe('score: probability-of-improvement intervals', () => {
     // And each setting's own interval from the same tuples.
     const perSetting = Array.from({ length: resamples }, (_, b) => pLess(tuple(b, 3).map((i) => mine[i]), tuple(b, 3).map((i) => reference[i])));
     expect(row(s, 'm', 0).improvement.reference!.ci).toEqual(percentile(perSetting, 0.95));
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Gaps found by mutation testing (npm run mutation)
+
+describe('score: more interval edge cases', () => {
+  it('a setting with collapse whose resamples are 25% degenerate: those are left out of the IQM interval, not carried as NaN', () => {
+    // Two seeds per group under EnumeratingRng (tuples (0,0), (1,0), (0,1), (1,1)). Setting 0:
+    // oracle [1, 1], reference [1 + 2⁻⁴¹, 2]: tuple (0,0) has den = 2⁻⁴¹ < 2e-12, degenerate, yet
+    // positive, so the gap interval's lower bound is 2⁻⁴¹ > 0: collapse. Setting 1: no degeneracy.
+    // Kept: 3 of every 4 resamples; a NaN carried into the IQM samples would sort last and, at
+    // 25% > 2.5%, become the upper bound.
+    const tiny = 2 ** -41;
+    const s0 = { oracle: [1, 1], reference: [1 + tiny, 2], mine: [1.5, 1.25] };
+    const s1 = { oracle: [0, 0], reference: [1, 2], mine: [0.5, 1] };
+    const resamples = 4 * 25;
+    const s = score(
+      [s0, s1].flatMap((g, setting) => [...flatSeeds('real-only', g.oracle, setting), ...flatSeeds('replace', g.reference, setting), ...flatSeeds('m', g.mine, setting)]),
+      [TASK],
+      { resamples, rng: new EnumeratingRng() },
+    );
+    expect(s.settingSummaries.map((x) => x.collapse)).toEqual([true, true]);
+    expect(s.settingSummaries[0].gapCi!.low).toBe(tiny);
+    expect(row(s, 'm', 0).normalizedNote).toMatch(/^25 of 100 resamples had a degenerate denominator/);
+    const kept: number[] = [];
+    for (let b = 0; b < resamples; b++) {
+      const t = tuple(b, 2);
+      const values = [s0, s1].map((g) => {
+        const o = resampleMean(g.oracle, t);
+        const r = resampleMean(g.reference, t);
+        return degenerate(r - o, r, o) ? NaN : (resampleMean(g.mine, t) - o) / (r - o) + 0;
+      });
+      if (values.every(Number.isFinite)) kept.push((values[0] + values[1]) / 2);
+    }
+    expect(kept.length).toBe(75);
+    const m = s.entries.find((e) => e.entry === 'm')!;
+    const expected = percentile(kept, 0.95);
+    expect(m.ci!.low).toBeCloseTo(expected.low, 12);
+    expect(m.ci!.high).toBeCloseTo(expected.high, 12);
+  });
+
+  it('no steps: final and finalCi are null; one step: area 0, finalCi the bootstrap of that step', () => {
+    const none = row(score([record({ method: 'm', seed: 0, steps: [], values: [] }), record({ method: 'm', seed: 1, steps: [], values: [] })], [TASK], { resamples: 20 }), 'm');
+    expect([none.final, none.finalCi, none.area]).toEqual([null, null, 0]);
+    // A single common step (index 0): the bootstrap still covers the final value.
+    const one = row(score([record({ method: 'm', seed: 0, steps: [3], values: [2] }), record({ method: 'm', seed: 1, steps: [3], values: [2] })], [TASK], { resamples: 20 }), 'm');
+    expect([one.steps, one.area, one.final, one.finalCi]).toEqual([[3], 0, 2, { low: 2, high: 2 }]);
+  });
+
+  it('the oracle scores +0 (not −0) in point and interval when the reference degrades less (den < 0)', () => {
+    const s = score([...flatSeeds('real-only', [2, 2]), ...flatSeeds('replace', [1, 1])], [TASK], { resamples: 10 });
+    const oracle = row(s, 'real-only');
+    expect(Object.is(oracle.normalized, 0)).toBe(true);
+    expect(Object.is(oracle.normalizedCi!.low, 0) && Object.is(oracle.normalizedCi!.high, 0)).toBe(true);
+  });
+
+  it('den = 0 with both areas 0 (a zero threshold) and an infinite area are degenerate too', () => {
+    const zero = score([...flatSeeds('real-only', [0, 0]), ...flatSeeds('replace', [0, 0]), ...flatSeeds('m', [1, 1])], [TASK], { resamples: 10 });
+    expect(row(zero, 'm').normalized).toBeNull();
+    expect(row(zero, 'm').normalizedNote).toMatch(/coincide/);
+    // Values of 1e308 overflow the trapezoid to an infinite area: den = ∞ is no denominator.
+    const infinite = score([...flatSeeds('real-only', [0, 0]), ...flatSeeds('replace', [1e308, 1e308]), ...flatSeeds('m', [1, 1])], [TASK], { resamples: 10 });
+    expect(row(infinite, 'replace').area).toBe(Infinity);
+    expect(row(infinite, 'm').normalized).toBeNull();
+  });
+
+  it('the no-collapse note gives the seeds (singular at one) and the confidence in percent', () => {
+    // Oracle one seed at 0, reference [0, 1, 1]: the 2.5% quantile of the gap is 0 (see above).
+    const s = score([...flatSeeds('real-only', [0]), ...flatSeeds('replace', [0, 1, 1])], [TASK], { resamples: 20_000 });
+    expect(s.settingSummaries[0].note).toBe('no collapse to mitigate: replace does not degrade significantly more than real-only at 1 seed (gap 0.667, 95% interval [0.00, 1.00]); left out of every aggregate');
+  });
+
+  it('a setting without its oracle has no gap, no gap interval and no collapse, and says why', () => {
+    const s = score([...flatSeeds('replace', [1, 2]), ...flatSeeds('m', [1, 1])], [TASK], { resamples: 10 });
+    expect(s.settingSummaries[0]).toMatchObject({ gap: null, gapCi: null, collapse: false, note: "oracle 'real-only' has no records on this setting" });
+  });
+});
+
+describe('assignTiers: intervals decide the tiers', () => {
+  it('a null interval counts as its point: inside the head’s interval it joins the tier', () => {
+    expect(assignTiers([{ value: 0.2, ci: { low: 0, high: 1 } }, { value: 0.5, ci: null }])).toEqual([1, 1]);
+  });
+
+  it('overlap needs both ends: an interval wholly below the head’s starts a new tier', () => {
+    expect(assignTiers([{ value: 0.6, ci: { low: 0.5, high: 1 } }, { value: 0.65, ci: { low: 0.2, high: 0.45 } }])).toEqual([1, 2]);
   });
 });
