@@ -69,7 +69,7 @@ describe('pr-summary', () => {
     expect(summary).toContain('<h2>CollapseBench: changed methods at the quick profile</h2>');
     expect(summary).toContain('<h3>accumulate</h3>');
     expect(summary).toMatch(/<th>Δ vs real-only<\/th><th>Δ vs replace<\/th>/);
-    expect(summary).toMatch(/<td>accumulate<\/td><td>-?\d\.\d{3} \[-?\d\.\d{3}, -?\d\.\d{3}\]<\/td><td>\d of 3<\/td>/);
+    expect(summary).toMatch(/<td>accumulate<\/td><td>-?\d\.\d{3} \[-?\d\.\d{3}, -?\d\.\d{3}\]<\/td><td>1 among entries scored on gaussian-chain<\/td>/);
     expect(summary).toMatch(/<td>\d+\.\d s<\/td>/);
     expect(summary).toContain('<code>npx collapse-bench run --task gaussian-chain --method accumulate --method real-only --method replace</code>');
     expect(outputs).toEqual({ failed: '0', methods: 'accumulate' });
@@ -161,6 +161,8 @@ describe('the nightly’s plan and publish summaries', () => {
     expect(outputs).toEqual({ run: 'n1' });
     expect(summary).toContain('<h2>Published run n1</h2>');
     expect(summary).toContain('<h3>First published run</h3>');
-    expect(summary).toMatch(/<td>1<\/td><td>1<\/td><td>real-only<\/td><td>0\.000/);
+    expect(summary).toMatch(/<td>1 \(on gaussian-chain\)<\/td><td>1<\/td><td>accumulate<\/td><td>0\.\d{3} \[/);
+    // References (score anchors) are listed, never ranked.
+    expect(summary).toMatch(/<td>—<\/td><td>—<\/td><td>real-only<\/td><td>n\/a<\/td>/);
   });
 });

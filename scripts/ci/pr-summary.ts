@@ -90,7 +90,7 @@ export async function buildPrSummary(results: string, methods: string[]): Promis
 
   summary.addHeading('CollapseBench: changed methods at the quick profile', 2);
   summary.addRaw(
-    'Normalized collapse area: the area under the primary metric’s degradation curve, 0 = <code>real-only</code> (fresh real data), 1 = <code>replace</code> (no mitigation); lower is better. ' +
+    'Normalized collapse score: the area under the primary metric’s degradation curve, 0 = the task’s oracle (<code>real-only</code>: fresh real data), 1 = its reference (<code>replace</code>: no mitigation); lower is better. Ranks are among entries scored on the same tasks (extra-real-data entries apart); settings without significant collapse are left out of the IQM. ' +
       'Δ = method − baseline (negative: collapses less). Intervals: 95% bootstrap over seeds.',
     true,
   );
@@ -108,7 +108,7 @@ export async function buildPrSummary(results: string, methods: string[]): Promis
     const entries = scores.entries.filter((e) => e.method === id);
     summary.addTable([
       [{ data: 'entry', header: true }, { data: 'collapse area (IQM) [95% CI]', header: true }, { data: 'rank', header: true }, { data: 'tier', header: true }, { data: 'coverage', header: true }, { data: 'cells ok / failed / timeout / skipped', header: true }, { data: 'runtime', header: true }],
-      ...entries.map((e) => [escapeCell(e.entry), withCi(e.iqm, e.ci), `${e.rank} of ${scores.entries.length}`, String(e.tier ?? '—'), `${e.coverage.applicable}/${e.coverage.total}`, `${count('ok')} / ${count('failed')} / ${count('timeout')} / ${count('skipped')}`, `${(e.wallMs / 1000).toFixed(1)} s`]),
+      ...entries.map((e) => [escapeCell(e.entry), withCi(e.iqm, e.ci), e.rank === null ? `unranked (${escapeCell(e.unranked ?? '')})` : `${e.rank} among entries scored on ${escapeCell(e.basis.join(', '))}${e.extraRealData ? ' (extra real data track)' : ''}`, String(e.tier ?? '—'), `${e.coverage.applicable}/${e.coverage.total}`, `${count('ok')} / ${count('failed')} / ${count('timeout')} / ${count('skipped')}`, `${(e.wallMs / 1000).toFixed(1)} s`]),
     ]);
     const rows = scores.settings.filter((r) => r.method === id && r.seeds > 0);
     const others = baselines.filter((b) => b !== id);

@@ -22,7 +22,7 @@ export function addPublishSummary(results: string): string {
   summary.addRaw(`<p>${manifest.cells} cells (${statuses}) at the ${manifest.profile} profile, commit <code>${escapeCell(manifest.gitCommit ?? 'unknown')}</code>. Reproduce: <code>${escapeCell(manifest.command)}</code></p>`, true);
   summary.addTable([
     [{ data: 'rank', header: true }, { data: 'tier', header: true }, { data: 'entry', header: true }, { data: 'collapse area (IQM) [95% CI]', header: true }, { data: 'coverage', header: true }],
-    ...scores.entries.map((e) => [String(e.rank), String(e.tier ?? '—'), escapeCell(e.entry), e.iqm === null ? 'n/a' : `${num(e.iqm)}${e.ci ? ` [${num(e.ci.low)}, ${num(e.ci.high)}]` : ''}`, `${e.coverage.applicable}/${e.coverage.total}`]),
+    ...scores.entries.map((e) => [e.rank === null ? '—' : `${e.rank} (on ${e.basis.join(', ')}${e.extraRealData ? ', +real data' : ''})`, String(e.tier ?? '—'), escapeCell(e.entry), e.iqm === null ? 'n/a' : `${num(e.iqm)}${e.ci ? ` [${num(e.ci.low)}, ${num(e.ci.high)}]` : ''}`, `${e.coverage.applicable}/${e.coverage.total}`]),
   ]);
   summary.addHeading(manifest.previous ? `${manifest.changes.length} change(s) since ${manifest.previous}` : 'First published run', 3);
   if (manifest.changes.length) {
