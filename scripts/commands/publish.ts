@@ -47,7 +47,7 @@ export async function publishFolder(options: PublishCommandOptions): Promise<Run
   const profile = plan?.profile ?? options.profile ?? 'quick';
   const provenance = runProvenance(registry);
   const commit = provenance.gitCommit && !provenance.gitCommit.endsWith('-dirty') ? provenance.gitCommit : null;
-  const run = plan?.command ?? `collapse-bench run --profile ${profile}`;
+  const runs = plan ? [plan.command] : runCommands(profile, current.map((c) => c.record));
   const folders = Object.fromEntries([...registry.tasks, ...registry.methods].map((e) => [e.definition.id, e.folder]));
   return publishRun({
     resultsDir: options.results,
@@ -59,7 +59,7 @@ export async function publishFolder(options: PublishCommandOptions): Promise<Run
     harnessVersion: provenance.harnessVersion,
     profile,
     // From a clean checkout of that commit, this recomputes every published cell bit for bit.
-    command: `${commit ? `git checkout ${commit} && npm ci && ` : ''}npx ${run} --out runs/reproduce`,
+    command: `${commit ? `git checkout ${commit} && npm ci && ` : ''}${runs.map((run) => `npx ${run} --out runs/reproduce`).join(' && ')}`,
     folders,
   });
 }
@@ -85,4 +85,17 @@ export function register(program: Command): void {
       }
       console.log(`reproduce: ${manifest.command}`);
     });
+}
+
+/**
+ * Without a plan: the run commands that recompute the published cells, one per seed count (a run
+ * may give some tasks more seeds than others), each naming its tasks when the counts differ.
+ */
+function runCommands(profile: Profile, records: readonly { key: { task: string; seed: number } }[]): string[] {
+  const seedsByTask = new Map<string, number>();
+  for (const r of records) seedsByTask.set(r.key.task, Math.max(seedsByTask.get(r.key.task) ?? 0, r.key.seed + 1));
+  const tasksBySeeds = new Map<number, string[]>();
+  for (const [task, seeds] of [...seedsByTask].sort((a, b) => (a[0] < b[0] ? -1 : 1))) tasksBySeeds.set(seeds, [...(tasksBySeeds.get(seeds) ?? []), task]);
+  if (tasksBySeeds.size === 1) return [`collapse-bench run --profile ${profile} --seeds ${[...tasksBySeeds.keys()][0]}`];
+  return [...tasksBySeeds].sort((a, b) => b[0] - a[0]).map(([seeds, tasks]) => `collapse-bench run --profile ${profile} --seeds ${seeds} ${tasks.map((t) => `--task ${t}`).join(' ')}`);
 }
