@@ -103,6 +103,17 @@ export function formatNumber(x: number | null | undefined): string {
   return String(Number(x.toPrecision(3)));
 }
 
+/** A count (samples, cells, tokens) in full, never rounded to significant digits: 5394 → "5,394"; a fractional mean keeps two decimals. */
+export function formatCount(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return NA;
+  return Number.isInteger(x) ? x.toLocaleString('en-US') : x.toLocaleString('en-US', { maximumFractionDigits: 2 });
+}
+
+/** A probability of improvement in [0, 1], two decimals (the scale rliable reports). */
+export function formatProbability(x: number | null | undefined): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? NA : x.toFixed(2);
+}
+
 /** `[low, high]` in {@link formatNumber}'s digits; no interval: the empty string. */
 export function formatInterval(ci: Interval | null): string {
   return ci ? `[${formatNumber(ci.low)}, ${formatNumber(ci.high)}]` : '';
