@@ -197,8 +197,8 @@ function fallbackTask(id: string, records: readonly ResultRecord[]): ReportTask 
 
 function settingViews(input: ReportInput): SettingView[] {
   const tasks = new Map(input.tasks.map((t) => [t.id, t]));
-  const rank = new Map(input.scores.entries.map((e) => [e.entry, e.rank]));
-  const byRank = (row: SettingScore) => rank.get(row.entry) ?? Number.POSITIVE_INFINITY;
+  // Best first within the setting: ranked entries, other entries, then the oracle and the reference.
+  const byRank = (row: SettingScore) => row.rank ?? (row.role === 'entry' ? 1e6 : row.role === 'oracle' ? 2e6 : 3e6);
   const records = recordsByGroup(input.records);
   const views = new Map<string, SettingView>();
   for (const row of input.scores.settings) {
@@ -256,37 +256,34 @@ function noResults(): Html {
 <p>This run produced no result records, so there is nothing to score or plot. Check the command's selection of tasks and methods, then run it again.</p></section>`;
 }
 
-function leaderboard(input: ReportInput, views: SettingView[]): Html {
+function leaderboard(input: ReportInput): Html {
   const { scores } = input;
   const level = percent(scores.confidence);
-  const titles = new Map(views.map((v) => [v.key, v]));
   // Already in leaderboard order: by basis, then rank (harness/scoring.ts rankEntries).
-  const rows = scores.entries.map((e) => leaderboardRow(e, titles));
+  const rows = scores.entries.map((e) => leaderboardRow(e));
   return html`<section id="leaderboard" aria-labelledby="leaderboard-title">
 <h2 id="leaderboard-title">Leaderboard</h2>
-<p>Score: the interquartile mean (IQM), over task settings, of the normalized collapse area — the area under the primary metric's degradation curve scaled so that 0 = the real-only oracle and 1 = <code>replace</code> (lower is better). Intervals are ${level} stratified bootstrap intervals (${scores.resamples} resamples); entries whose intervals overlap the tier's leader share a tier.</p>
+<p>Score: the interquartile mean (IQM), over the task settings with collapse, of the normalized collapse score — the area under the primary metric's degradation curve scaled so that 0 = the task's oracle (<code>real-only</code>) and 1 = its reference (<code>replace</code>; lower is better). Ranks are among entries scored on the same tasks ("ranked on"), extra-real-data entries apart; an entry whose interval is wider than 1 is unranked; references are never ranked. Intervals are ${level} stratified bootstrap intervals (${scores.resamples} resamples); entries whose intervals overlap the tier's leader share a tier.</p>
 ${
   rows.length
     ? html`<div class="scroll"><table>
 <caption>Entries ranked by IQM of normalized collapse area (lower is better)</caption>
-<thead><tr><th scope="col" class="num">Rank</th><th scope="col" class="num">Tier</th><th scope="col">Entry</th><th scope="col" class="num">IQM</th><th scope="col">${level} interval</th><th scope="col">Coverage</th><th scope="col" class="num">Real samples / chain</th><th scope="col" class="num">Wall time</th></tr></thead>
+<thead><tr><th scope="col" class="num">Rank</th><th scope="col" class="num">Tier</th><th scope="col">Entry</th><th scope="col">Ranked on</th><th scope="col" class="num">IQM</th><th scope="col">${level} interval</th><th scope="col">Coverage</th><th scope="col" class="num">Wall time</th></tr></thead>
 <tbody>${rows}</tbody></table></div>`
     : html`<p>No entries were scored.</p>`
 }
 </section>`;
 }
 
-function leaderboardRow(e: EntryScore, views: Map<string, SettingView>): Html {
+function leaderboardRow(e: EntryScore): Html {
   const params = formatParams(e.methodParams);
-  const missing = e.missing.map((key, i) => {
-    const view = views.get(key);
-    return html`${i ? ', ' : ''}${view ? html`<a href="#${view.anchor}">${view.task.title}</a>` : key}`;
-  });
-  return html`<tr><td class="num">${e.rank}</td><td class="num">${e.tier ?? NA}</td>
-<th scope="row">${e.entry}${params && e.entry.indexOf('(') < 0 ? html`<br><small>${params}</small>` : ''}</th>
+  const basis = e.role === 'reference' ? 'reference (never ranked)' : `${e.basis.join(', ') || 'none'}${e.extraRealData ? ' (+real data)' : ''}`;
+  return html`<tr><td class="num">${e.rank ?? '—'}</td><td class="num">${e.tier ?? NA}</td>
+<th scope="row">${e.entry}${params && e.entry.indexOf('(') < 0 ? html`<br><small>${params}</small>` : ''}${e.unranked && e.role !== 'reference' ? html`<br><small>unranked: ${e.unranked}</small>` : ''}</th>
+<td>${basis}</td>
 <td class="num">${formatNumber(e.iqm)}</td><td>${e.ci ? formatInterval(e.ci) : NA}</td>
-<td>${e.coverage.applicable}/${e.coverage.total} tasks${missing.length ? html`<br><small>no score on: ${missing}</small>` : ''}</td>
-<td class="num">${formatNumber(e.realSamplesPerChain)}</td><td class="num">${formatDuration(e.wallMs)}</td></tr>`;
+<td>${e.coverage.applicable}/${e.coverage.total} tasks</td>
+<td class="num">${formatDuration(e.wallMs)}</td></tr>`;
 }
 
 async function settingSection(view: SettingView, styles: EntryStyles, confidence: number): Promise<Html> {
@@ -412,7 +409,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
     const views = settingViews(input);
     const styles: EntryStyles = { colors: entryColors(input.scores), dashes: entryDashes(input.scores) };
     const sections = await Promise.all(views.map((v) => settingSection(v, styles, input.scores.confidence)));
-    main = html`${leaderboard(input, views)}
+    main = html`${leaderboard(input)}
 <section id="settings" aria-labelledby="settings-title"><h2 id="settings-title">Results per task setting</h2>
 ${sections.length ? sections : html`<p>No task settings were scored.</p>`}</section>
 ${failures(input.records)}`;
