@@ -1,8 +1,14 @@
 /** The CLI's text layout: parameter tables that never cut a name, and per-task score tables. */
 import { describe, expect, it } from 'vitest';
-import { formatLeaderboard, formatTaskTables, paramTable } from './output.ts';
+import { stripVTControlCharacters as plain } from 'node:util';
+import * as output from './output.ts';
 import type { ParamInfo } from '../harness/params.ts';
 import type { EntryScore, Scores, SettingScore } from '../harness/scoring.ts';
+
+// Colours depend on the environment (picocolors turns them on when CI is set): compare plain text.
+const formatTaskTables = (...args: Parameters<typeof output.formatTaskTables>) => plain(output.formatTaskTables(...args));
+const formatLeaderboard = (...args: Parameters<typeof output.formatLeaderboard>) => plain(output.formatLeaderboard(...args));
+const paramTable = (...args: Parameters<typeof output.paramTable>) => ({ toString: () => plain(output.paramTable(...args).toString()) });
 
 // Without colours, so the text is what is asserted.
 process.env.NO_COLOR = '1';
