@@ -3,6 +3,7 @@ import { SCHEMA_VERSION, type CellKey, type CellStatus, type ResultRecord } from
 import type { MethodDefinition, TaskDefinition } from './types.ts';
 import type { RunProvenance } from './provenance.ts';
 import { runCell, type CellOutput } from './loop.ts';
+import { guardPoolHooks } from './guard.ts';
 import { activeBackend, backendLabel, usesTfjs, type BackendName } from './backend.ts';
 
 /** Statistical cells are float64 JavaScript on typed arrays; TF.js cells name their backend (e.g. `tfjs-wasm`). */
@@ -27,11 +28,11 @@ export function executeCell(job: CellJob, task: TaskDefinition<any>, method: Met
     if (usesTfjs(task, method, job.key.taskParams) && (job.backend === undefined || activeBackend() !== job.backend)) {
       throw new Error(`TensorFlow.js backend ${job.backend ?? '(none chosen)'} is not started in this process: set CellJob.backend and await loadBackend() before executeCell`);
     }
-    const output = runCell(task, method, job.key);
+    const output = runCell(task, guardPoolHooks(method), job.key);
     return makeRecord(job, task, 'ok', output, performance.now() - start, startedAt);
   } catch (error) {
     const reason = error instanceof Error ? `${error.name === 'Error' || error.name === 'CellError' ? '' : `${error.name}: `}${error.message}` : String(error);
-    return makeRecord(job, task, 'failed', undefined, performance.now() - start, startedAt, reason);
+    return makeRecord(job, task, 'failed', undefined, performance.now() - start, startedAt, reason, 'error');
   }
 }
 
@@ -43,6 +44,8 @@ export function makeRecord(
   wallMs: number,
   startedAt: string,
   reason?: string,
+  /** For failed cells: 'error' (the code threw; deterministic) or 'crash' (the process died; retried). */
+  failure?: ResultRecord['failure'],
 ): ResultRecord {
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -50,6 +53,7 @@ export function makeRecord(
     key: job.key,
     status,
     ...(reason !== undefined && { reason }),
+    ...(failure !== undefined && { failure }),
     stepAxis: task.stepAxis,
     steps: output?.steps ?? [],
     metrics: output?.metrics ?? {},

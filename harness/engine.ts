@@ -1,12 +1,15 @@
 /**
  * Runs planned cells: reuses current records from the store, records inapplicable cells as
- * skipped, and sends the rest to a pool of child processes (harness/worker.ts), each cell
- * under a time limit. Every finished record is written before the next is awaited, so a
- * killed run resumes where it stopped. Records come back in plan order whatever the number
- * of jobs, so output does not depend on scheduling.
+ * skipped, and sends the rest to a pool of sandboxed child processes (harness/worker.ts via
+ * harness/sandbox.ts), each cell under a time limit and a memory cap. A child loads one task and
+ * one method only, so the engine starts a fresh child whenever the next cell's pair differs.
+ * Every finished record is written by this process, before the next is awaited, so a killed run
+ * resumes where it stopped. Records come back in plan order whatever the number of jobs, so
+ * output does not depend on scheduling.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { ResultRecord } from './schema.ts';
 import type { PlannedCell } from './cells.ts';
 import type { Registry } from './registry.ts';
@@ -14,6 +17,8 @@ import type { RunProvenance } from './provenance.ts';
 import { ResultStore, reusable } from './cache.ts';
 import { makeRecord, type CellJob } from './cell.ts';
 import { backendLabel, pickBackend, usesTfjs, type BackendName } from './backend.ts';
+import { bundleDefinitions, DEFAULT_LIMITS, residentMb, sandboxedProcess, type CellBundle, type SandboxLimits } from './sandbox.ts';
+import type { WorkerMessage, WorkerRequest } from './worker.ts';
 
 export interface EngineOptions {
   /** Parallel child processes. @default 1 */
@@ -32,10 +37,9 @@ export interface EngineOptions {
    * when such a cell is planned; a stored record from another backend is recomputed.
    */
   backend?: string;
+  /** Memory caps of each cell's process. @default DEFAULT_LIMITS (harness/sandbox.ts) */
+  limits?: SandboxLimits;
 }
-
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 
 export async function runCells(
   cells: PlannedCell[],
@@ -68,33 +72,43 @@ export async function runCells(
     else todo.push(job);
   }
 
-  const taskOf = new Map(cells.map((c) => [c.id, c.task.definition]));
+  const planned = new Map(cells.map((c) => [c.id, c]));
+  const bundle = todo.length > 0 ? await bundleDefinitions(definitionFiles(todo.map((job) => planned.get(job.id)!), registry.root)) : undefined;
+  const limits = options.limits ?? DEFAULT_LIMITS;
   const queue = [...todo];
   const workers: Promise<void>[] = [];
   let failure: unknown;
   for (let w = 0; w < Math.min(jobs, queue.length); w++) {
     workers.push(
       (async () => {
-        let child: ChildProcess | undefined;
+        let child: CellChild | undefined;
         try {
           while (queue.length > 0 && failure === undefined) {
             const job = queue.shift()!;
-            child ??= await spawnWorker();
-            const outcome = await runInChild(child, job, timeoutMs);
+            const cell = planned.get(job.id)!;
+            const request = workerRequest(job, cell, bundle!, registry.root);
+            // One child per (task, method): it never holds another contribution's code.
+            if (child && !child.process.connected) child = retire(child, true);
+            if (child && (child.request.taskModule !== request.taskModule || child.request.methodModule !== request.methodModule)) child = retire(child);
+            child ??= spawnCellChild(bundle!, request, cell, registry.root, limits);
+            const outcome = await runInChild(child, request, timeoutMs, limits);
             if (outcome.kind === 'record') {
               finish(outcome.record, false);
               continue;
             }
+            if (outcome.kind === 'failed') {
+              finish(makeRecord(job, cell.task.definition, 'failed', undefined, outcome.wallMs, outcome.startedAt, outcome.reason, 'error'), false);
+              continue;
+            }
             // The child is gone or must go: record the cell, start a fresh child for the next.
-            child.kill('SIGKILL');
-            child = undefined;
+            child = retire(child, true);
             const status = outcome.kind === 'timeout' ? 'timeout' : 'failed';
-            finish(makeRecord(job, taskOf.get(job.id)!, status, undefined, outcome.wallMs, outcome.startedAt, outcome.reason), false);
+            finish(makeRecord(job, cell.task.definition, status, undefined, outcome.wallMs, outcome.startedAt, outcome.reason, status === 'failed' ? 'crash' : undefined), false);
           }
         } catch (error) {
           failure ??= error;
         } finally {
-          child?.disconnect();
+          if (child) retire(child);
         }
       })(),
     );
@@ -104,37 +118,99 @@ export async function runCells(
   return cells.map((c) => records.get(c.id)!);
 }
 
-type Outcome =
-  | { kind: 'record'; record: ResultRecord }
-  | { kind: 'timeout' | 'crash'; reason: string; wallMs: number; startedAt: string };
-
-function spawnWorker(): Promise<ChildProcess> {
-  const child = fork(WORKER, [], { execArgv: ['--import', TSX], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('message', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`cell worker exited with code ${code} before it was ready`)));
-  });
+/** The task and method source files of the cells to compute (their bundle's entries). */
+function definitionFiles(cells: PlannedCell[], root: string) {
+  const inputs = new Map<string, string>();
+  for (const cell of cells) {
+    inputs.set(join(root, cell.task.folder, 'task.ts'), cell.task.hash);
+    inputs.set(join(root, cell.method.folder, 'method.ts'), cell.method.hash);
+  }
+  return [...inputs].map(([file, hash]) => ({ file, hash }));
 }
 
-function runInChild(child: ChildProcess, job: CellJob, timeoutMs: number): Promise<Outcome> {
+function workerRequest(job: CellJob, cell: PlannedCell, bundle: CellBundle, root: string): WorkerRequest {
+  return {
+    job,
+    taskModule: bundle.modules.get(join(root, cell.task.folder, 'task.ts'))!,
+    methodModule: bundle.modules.get(join(root, cell.method.folder, 'method.ts'))!,
+  };
+}
+
+interface CellChild {
+  process: ChildProcess;
+  request: WorkerRequest;
+  tmp: string;
+  /** The definition source being imported, while the child imports it (for failure reasons). */
+  importing?: string;
+  /** Source path of each bundled module, to name it in reasons. */
+  sources: Map<string, string>;
+}
+
+function spawnCellChild(bundle: CellBundle, request: WorkerRequest, cell: PlannedCell, root: string, limits: SandboxLimits): CellChild {
+  const readable = [join(root, cell.task.folder), join(root, cell.method.folder)];
+  const addons = request.job.backend === 'node' || request.job.backend === 'node-gpu';
+  const sandbox = sandboxedProcess(bundle, readable, limits, addons);
+  // stdout goes to our stderr: a method's console output must not corrupt `--json` on stdout.
+  const child = fork(bundle.worker, [], { execArgv: sandbox.execArgv, env: sandbox.env, cwd: sandbox.tmp, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  child.stdout?.pipe(process.stderr, { end: false });
+  const sources = new Map([
+    [request.taskModule, join(cell.task.folder, 'task.ts')],
+    [request.methodModule, join(cell.method.folder, 'method.ts')],
+  ]);
+  return { process: child, request, tmp: sandbox.tmp, sources };
+}
+
+/** Ends a child (politely, or with SIGKILL when it must go) and removes its temporary folder. */
+function retire(child: CellChild, kill = false): undefined {
+  if (kill || !child.process.connected) child.process.kill('SIGKILL');
+  else child.process.disconnect();
+  const remove = () => rmSync(child.tmp, { recursive: true, force: true });
+  if (child.process.exitCode !== null || child.process.signalCode !== null) remove();
+  else child.process.once('exit', remove);
+  return undefined;
+}
+
+type Outcome =
+  | { kind: 'record'; record: ResultRecord }
+  | { kind: 'timeout' | 'crash' | 'failed'; reason: string; wallMs: number; startedAt: string };
+
+/** How often the parent reads a child's resident memory (Linux). */
+const MEMORY_POLL_MS = 200;
+
+function runInChild(child: CellChild, request: WorkerRequest, timeoutMs: number, limits: SandboxLimits): Promise<Outcome> {
   const startedAt = new Date().toISOString();
   const start = performance.now();
+  const proc = child.process;
   return new Promise((resolve) => {
     const done = (outcome: Outcome) => {
       clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
+      clearInterval(memory);
+      proc.off('message', onMessage);
+      proc.off('exit', onExit);
       resolve(outcome);
     };
-    const onMessage = (record: ResultRecord) => done({ kind: 'record', record });
+    const ended = (kind: 'timeout' | 'crash', reason: string) => done({ kind, reason, wallMs: performance.now() - start, startedAt });
+    const where = () => (child.importing ? ` while importing ${child.importing}` : '');
+    const onMessage = (message: WorkerMessage | ResultRecord) => {
+      if ('ready' in message) return;
+      if ('importing' in message) child.importing = child.sources.get(message.importing) ?? relative(process.cwd(), message.importing);
+      else if ('imported' in message) child.importing = undefined;
+      else if ('failed' in message) done({ kind: 'failed', reason: message.failed, wallMs: performance.now() - start, startedAt });
+      else done({ kind: 'record', record: message });
+    };
     const onExit = (code: number | null, signal: string | null) =>
-      done({ kind: 'crash', reason: `the cell's process died (${signal ?? `exit code ${code}`}), e.g. out of memory`, wallMs: performance.now() - start, startedAt });
-    const timer = setTimeout(
-      () => done({ kind: 'timeout', reason: `exceeded the per-cell time limit of ${timeoutMs / 1000} s`, wallMs: performance.now() - start, startedAt }),
-      timeoutMs,
-    );
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-    child.send(job);
+      ended('crash', `the cell's process ${signal ? `was killed (${signal})` : `exited with code ${code}`}${where()}${signal ? ', e.g. out of memory' : ''}`);
+    const timer = setTimeout(() => ended('timeout', `exceeded the per-cell time limit of ${timeoutMs / 1000} s${where()}`), timeoutMs);
+    const memory = setInterval(async () => {
+      const mb = proc.pid === undefined ? undefined : await residentMb(proc.pid);
+      if (mb !== undefined && mb > limits.rssMb) ended('crash', `exceeded the per-cell memory cap of ${limits.rssMb} MiB (resident ${Math.round(mb)} MiB)${where()}`);
+    }, MEMORY_POLL_MS);
+    proc.on('message', onMessage);
+    proc.on('exit', onExit);
+    try {
+      proc.send(request);
+    } catch (error) {
+      ended('crash', `the cell's process could not be reached: ${(error as Error).message}`);
+    }
   });
 }

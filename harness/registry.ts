@@ -5,11 +5,17 @@
  * is derived from the hooks, never written by hand.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fork } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import type { MethodDefinition, TaskDefinition } from './types.ts';
 import { sha256Hex } from './hash.ts';
+import { idProblem } from './ids.ts';
+import { InputError } from './params.ts';
+import { freezeDefinition } from './freeze.ts';
+import { bundleDefinitions, DEFAULT_LIMITS, sandboxedProcess } from './sandbox.ts';
 
 /** The repository root (the folder holding harness/). */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -35,16 +41,31 @@ export interface Registry {
   harnessHash: string;
 }
 
-export async function loadRegistry(root = ROOT): Promise<Registry> {
-  const tasks = await discover<TaskDefinition<any>>(root, 'benchmarks', 'task.ts');
+export interface LoadOptions {
+  /**
+   * Import every definition first in a sandboxed child (harness/probe.ts), so that a module whose
+   * top-level code exits, throws or never finishes is reported by name instead of silently ending
+   * or hanging this process. @default true
+   */
+  probe?: boolean;
+  /** How long one definition may take to import in the probe, in milliseconds. @default 60_000 */
+  importTimeoutMs?: number;
+}
+
+export async function loadRegistry(root = ROOT, options: LoadOptions = {}): Promise<Registry> {
+  const found = [...listDefinitions(root, 'benchmarks', 'task.ts'), ...listDefinitions(root, 'baselines', 'method.ts'), ...listDefinitions(root, 'methods', 'method.ts')];
+  const hashes = new Map<string, string>();
+  for (const { folder } of found) hashes.set(folder, await hashEntry(root, folder));
+  if (options.probe ?? true) await probeImports(found.map(({ path, folder }) => ({ file: path, hash: hashes.get(folder)! })), root, options.importTimeoutMs ?? 60_000);
+  const tasks = await discover<TaskDefinition<any>>(root, 'benchmarks', 'task.ts', hashes);
   for (const { definition, folder } of tasks) {
     const primary = definition.metrics.filter((m) => m.primary);
     if (primary.length !== 1) throw new Error(`${folder}/task.ts: exactly one metric must be primary (found ${primary.length})`);
     if (primary[0].direction === 'target') throw new Error(`${folder}/task.ts: the primary metric ${primary[0].name} must have direction lower or higher`);
     if (!definition.simulation === !definition.training) throw new Error(`${folder}/task.ts: give exactly one of simulation (generational) and training (epoch axis)`);
   }
-  const baselines = await discover<MethodDefinition<any>>(root, 'baselines', 'method.ts');
-  const methods = await discover<MethodDefinition<any>>(root, 'methods', 'method.ts');
+  const baselines = await discover<MethodDefinition<any>>(root, 'baselines', 'method.ts', hashes);
+  const methods = await discover<MethodDefinition<any>>(root, 'methods', 'method.ts', hashes);
   for (const { definition, folder } of baselines) {
     if (definition.kind !== 'baseline') throw new Error(`${folder}/method.ts: kind must be "baseline" under baselines/`);
   }
@@ -57,35 +78,111 @@ export async function loadRegistry(root = ROOT): Promise<Registry> {
     if (seen.has(definition.id)) throw new Error(`${folder}: id "${definition.id}" is used twice among baselines and methods`);
     seen.add(definition.id);
   }
-  return { root, tasks, methods: all, harnessHash: await hashFolder(join(root, 'harness'), READ_SIDE) };
+  return { root, tasks, methods: all, harnessHash: await hashFolder(join(root, 'harness'), NOT_NUMERIC) };
 }
 
-async function discover<T extends { id: string }>(root: string, dir: string, file: string): Promise<Entry<T>[]> {
+/** The definition files under `dir` (folders starting with `_` or `.` are not discovered), with their ids checked. */
+function listDefinitions(root: string, dir: string, file: string): { name: string; folder: string; path: string }[] {
   const base = join(root, dir);
   if (!existsSync(base)) return [];
-  const folders = (await readdir(base, { withFileTypes: true }))
+  return readdirSync(base, { withFileTypes: true })
     .filter((d) => d.isDirectory() && !d.name.startsWith('_') && !d.name.startsWith('.'))
     .map((d) => d.name)
-    .sort();
+    .sort()
+    .filter((name) => existsSync(join(base, name, file)))
+    .map((name) => {
+      const problem = idProblem(name);
+      if (problem) throw new InputError(`${dir}/${name.length > 80 ? `${name.slice(0, 80)}…` : name}: folder names are ids, and this one is not valid: ${problem}`);
+      return { name, folder: relative(root, join(base, name)), path: join(base, name, file) };
+    });
+}
+
+async function discover<T extends { id: string }>(root: string, dir: string, file: string, hashes: Map<string, string>): Promise<Entry<T>[]> {
   const entries: Entry<T>[] = [];
-  for (const name of folders) {
-    const path = join(base, name, file);
-    if (!existsSync(path)) continue;
+  for (const { name, folder, path } of listDefinitions(root, dir, file)) {
     const module = (await import(pathToFileURL(path).href)) as { default?: T };
     const definition = module.default;
     const where = relative(root, path);
     if (!definition || typeof definition !== 'object') throw new Error(`${where}: no default export (export default defineTask/defineMethod(...))`);
+    if (typeof definition.id !== 'string') throw new InputError(`${where}: the definition has no string id`);
+    const problem = idProblem(definition.id);
+    if (problem) throw new InputError(`${where}: ${problem.replace(/^id "(.{80}).*?"/, 'id "$1…"')}`);
     if (definition.id !== name) throw new Error(`${where}: id "${definition.id}" must equal its folder name "${name}"`);
-    entries.push({ definition, folder: relative(root, join(base, name)), hash: await hashEntry(root, join(base, name)) });
+    // Frozen before the next definition's top-level code runs: no module can swap another's hooks.
+    entries.push({ definition: freezeDefinition(definition), folder, hash: hashes.get(folder)! });
   }
   return entries;
 }
 
 /**
- * harness/ modules that only read, score or present records (and test support) and so never change a cell's
- * numbers: editing them must not make every stored record stale.
+ * Imports every definition in a sandboxed child, one at a time, and throws an error naming the
+ * first whose import threw, exited the process or did not finish within `timeoutMs`.
  */
-const READ_SIDE = new Set(['report.ts', 'charts.ts', 'scoring.ts', 'results.ts', 'published.ts', 'publish.ts', 'fixture-root.ts']);
+async function probeImports(inputs: { file: string; hash: string }[], root: string, timeoutMs: number): Promise<void> {
+  if (inputs.length === 0) return;
+  const bundle = await bundleDefinitions(inputs);
+  // A bundle is content-addressed: once its modules imported cleanly, the same sources need no second probe.
+  const marker = join(bundle.dir, 'imports-probed');
+  if (existsSync(marker)) return;
+  const sandbox = sandboxedProcess(bundle, [root], DEFAULT_LIMITS);
+  const sources = new Map(inputs.map((i) => [bundle.modules.get(i.file)!, relative(root, i.file)]));
+  const child = fork(bundle.probe, [], { execArgv: sandbox.execArgv, env: sandbox.env, cwd: sandbox.tmp, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let current: string | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => fail(`did not finish importing within ${timeoutMs / 1000} s: top-level code must not wait forever or loop`), timeoutMs);
+      };
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        reject(new InputError(`${current ?? 'a definition module'}: ${why}`));
+      };
+      child.on('message', (message: { ready?: true; importing?: string; imported?: string; failed?: string; reason?: string; done?: true }) => {
+        if (message.ready) child.send({ modules: [...sources.keys()] });
+        else if (message.importing) {
+          current = sources.get(message.importing) ?? message.importing;
+          arm();
+        } else if (message.failed) fail(`importing it threw ${message.reason}`);
+        else if (message.done) {
+          clearTimeout(timer);
+          writeFileSync(marker, '');
+          resolve();
+        }
+      });
+      child.on('exit', (code, signal) => {
+        const tail = stderr.trim().split('\n').slice(-3).join(' | ');
+        fail(`the process ${signal ? `was killed (${signal})` : `exited with code ${code}`} while importing it: a definition's top-level code must not end the process${tail ? ` (stderr: ${tail})` : ''}`);
+      });
+      arm();
+    });
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(sandbox.tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * harness/ modules that never change a cell's numbers, so editing them must not make every stored
+ * record stale: they read, score or present records; plan, schedule, sandbox, check or store cells
+ * (a check can only fail a cell, never alter what an ok cell computed); or support tests. The
+ * harness hash covers every other harness module (loop, rng, stats, pool, params, hash, backend and
+ * any new one: a module is covered unless listed here). registry.test.ts checks that no module a
+ * cell's computation imports (from harness/loop.ts or any task or method) is listed here.
+ */
+export const NOT_NUMERIC = new Set([
+  // reading, scoring, presenting
+  'report.ts', 'charts.ts', 'scoring.ts', 'results.ts', 'published.ts', 'publish.ts',
+  // planning, running, sandboxing, checking, storing
+  'cells.ts', 'engine.ts', 'worker.ts', 'probe.ts', 'sandbox.ts', 'guard.ts', 'freeze.ts', 'cell.ts', 'cache.ts', 'registry.ts', 'provenance.ts', 'ids.ts',
+  // the record's format (versioned by SCHEMA_VERSION) and type declarations (erased at run time)
+  'schema.ts', 'types.ts',
+  // test support
+  'fixture-root.ts',
+]);
 
 /** Relative import specifiers of a TypeScript source (static `import … from`, `export … from`, bare `import '…'`). */
 const RELATIVE_IMPORT = /(?:^|[\s;])(?:import|export)\s+(?:[^'";]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+)['"]/g;
