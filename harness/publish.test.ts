@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { computeChanges, publishRun, readIndex, runId, type RunSnapshot } from './publish.ts';
 import { score, type TaskInfo } from './scoring.ts';
-import type { ResultRecord } from './schema.ts';
+import type { CellKey, ResultRecord } from './schema.ts';
+import { cellId } from './cells.ts';
 
 const TASKS: TaskInfo[] = [{ id: 't', stepAxis: 'generation', primary: { name: 'err', direction: 'lower' } }];
 const FOLDERS = { t: 'benchmarks/t', 'real-only': 'baselines/real-only', replace: 'baselines/replace', m1: 'methods/m1', m2: 'methods/m2' };
@@ -14,10 +15,12 @@ const CURVES: Record<string, number[]> = { 'real-only': [0, 0.1, 0.2], replace: 
 type Hashes = Partial<{ task: string; method: string; harness: string; lockfile: string }>;
 function record(method: string, seed: number, shift = 0, hashes: Hashes = {}): ResultRecord {
   const mean = CURVES[method].map((v, i) => v + shift * i + 0.01 * seed * i);
+  const key: CellKey = { task: 't', taskParams: { n: 1 }, method, methodParams: {}, seed };
   return {
     schemaVersion: 1,
-    id: `${method}-${seed}`,
-    key: { task: 't', taskParams: { n: 1 }, method, methodParams: {}, seed },
+    // The real id: reading a published run back checks that the id is the hash of the key.
+    id: cellId(key),
+    key,
     status: 'ok',
     stepAxis: 'generation',
     steps: [0, 1, 2],
@@ -98,8 +101,9 @@ describe('publishRun', () => {
     expect(two.previous).toBe(one.id);
     expect(two.changes.map((c) => c.cause)).toEqual(['methods/m1 changed', 'methods/m1 changed']);
     expect(readIndex(common.resultsDir).runs.map((r) => r.id)).toEqual([two.id, one.id]);
-    const copied = readFileSync(join(common.resultsDir, 'runs', two.id, 'cells', 'm1-0.json'), 'utf8');
-    expect(copied).toBe(readFileSync(join(dir, 'b', 'm1-0.json'), 'utf8'));
+    const m1 = `${second.records.find((r) => r.key.method === 'm1' && r.key.seed === 0)!.id}.json`;
+    const copied = readFileSync(join(common.resultsDir, 'runs', two.id, 'cells', m1), 'utf8');
+    expect(copied).toBe(readFileSync(join(dir, 'b', m1), 'utf8'));
     expect(JSON.parse(readFileSync(join(common.resultsDir, 'result-record.schema.json'), 'utf8')).properties.status.enum).toEqual(['ok', 'failed', 'skipped', 'timeout']);
   });
 

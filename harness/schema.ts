@@ -65,6 +65,13 @@ export const ResultRecord = z.object({
   status: CellStatus,
   /** Why a cell failed, timed out or was skipped. */
   reason: z.string().optional(),
+  failure: z
+    .enum(['error', 'crash'])
+    .optional()
+    .describe(
+      "how a failed cell failed: 'error' = the method or task threw (deterministic: the record is reused); " +
+        "'crash' = the cell's process died or was killed, e.g. out of memory (machine-dependent: recomputed on the next run, like a timeout)",
+    ),
   stepAxis: z.enum(['generation', 'epoch']),
   steps: z.array(z.number()),
   metrics: z.record(z.string(), MetricSeries),

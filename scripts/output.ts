@@ -30,7 +30,8 @@ export function printJson(value: unknown): void {
 
 export function readResults(path: string): ResultRecord[] {
   if (!existsSync(path)) throw new InputError(`results not found: ${path} (run \`collapse-bench run --out ${path}\` first)`);
-  if (path.endsWith('.json')) return [parseRecordFile(path)];
+  // One record file given by path may be named anything: it cannot count twice (a folder's files can).
+  if (path.endsWith('.json')) return [parseRecordFile(path, { requireIdFileName: false })];
   return sortRecords(new ResultStore(resolve(path)).readAll());
 }
 

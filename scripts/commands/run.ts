@@ -2,13 +2,12 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import pc from 'picocolors';
 import { loadRegistry } from '../../harness/registry.ts';
 import { planCells, parseShard, DEFAULT_SEEDS } from '../../harness/cells.ts';
-import { ResultStore } from '../../harness/cache.ts';
+import { ResultStore, writeFileAtomic } from '../../harness/cache.ts';
 import { runCells } from '../../harness/engine.ts';
 import { runProvenance } from '../../harness/provenance.ts';
 import { scoreRecords } from '../../harness/results.ts';
@@ -53,9 +52,11 @@ export function register(program: Command): void {
       bar?.stop();
       // A folder's scores are those of every current record in it, not of this run's cells
       // alone: a `run --task X` into a folder holding other tasks must not narrow scores.json.
+      // Read after this run's cells are written, and written atomically: of concurrent runs into
+      // one folder, the last to finish scores every cell present then, and none leaves half a file.
       const folder = readFolder(store.dir, registry);
       const scores = scoreRecords(folder.current, registry);
-      if (!opts.shard) writeFileSync(join(store.dir, 'scores.json'), JSON.stringify(scores, null, 1) + '\n');
+      if (!opts.shard) writeFileAtomic(join(store.dir, 'scores.json'), JSON.stringify(scores, null, 1) + '\n');
       if (opts.json) return printJson({ records, scores });
       const where = displayPath(opts.out);
       console.error(`${cells.length} cell${cells.length === 1 ? '' : 's'}: ${countStatuses(records)} (${reusedCount} reused from ${where})`);
