@@ -17,7 +17,7 @@ import type { RunProvenance } from './provenance.ts';
 import { ResultStore, reusable } from './cache.ts';
 import { makeRecord, type CellJob } from './cell.ts';
 import { backendLabel, pickBackend, usesTfjs, type BackendName } from './backend.ts';
-import { bundleDefinitions, DEFAULT_LIMITS, residentMb, sandboxedProcess, type CellBundle, type SandboxLimits } from './sandbox.ts';
+import { bundleDefinitions, DEFAULT_LIMITS, residentMb, sandboxedProcess, touch, type CellBundle, type SandboxLimits } from './sandbox.ts';
 import type { WorkerMessage, WorkerRequest } from './worker.ts';
 
 export interface EngineOptions {
@@ -149,6 +149,7 @@ interface CellChild {
 function spawnCellChild(bundle: CellBundle, request: WorkerRequest, cell: PlannedCell, root: string, limits: SandboxLimits): CellChild {
   const readable = [join(root, cell.task.folder), join(root, cell.method.folder)];
   const addons = request.job.backend === 'node' || request.job.backend === 'node-gpu';
+  touch(bundle.dir);
   const sandbox = sandboxedProcess(bundle, readable, limits, addons);
   // stdout goes to our stderr: a method's console output must not corrupt `--json` on stdout.
   const child = fork(bundle.worker, [], { execArgv: sandbox.execArgv, env: sandbox.env, cwd: sandbox.tmp, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });

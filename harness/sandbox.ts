@@ -16,7 +16,7 @@
  * secrets instead.
  */
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -68,9 +68,13 @@ export async function bundleDefinitions(inputs: readonly BundleInput[]): Promise
     probe: join(dir, 'import-probe.mjs'),
     modules: new Map(sorted.map((input) => [input.file, join(dir, `${names.get(input.file)}.mjs`)])),
   };
-  if (existsSync(join(dir, 'complete'))) return bundle;
+  if (existsSync(join(dir, 'complete'))) {
+    touch(dir);
+    return bundle;
+  }
 
   mkdirSync(CACHE, { recursive: true });
+  pruneUnused();
   const staging = mkdtempSync(join(CACHE, `.building-${key}-`));
   try {
     await build({
@@ -102,6 +106,31 @@ export async function bundleDefinitions(inputs: readonly BundleInput[]): Promise
     rmSync(staging, { recursive: true, force: true });
   }
   return bundle;
+}
+
+/** Marks a bundle as in use (its `complete` file's time), so pruning keeps it. */
+export function touch(dir: string): void {
+  const now = new Date();
+  try {
+    utimesSync(join(dir, 'complete'), now, now);
+  } catch {
+    // pruned meanwhile: the next command rebuilds it
+  }
+}
+
+/** Bundles unused for a day: every code change (and every test fixture) makes a new one. */
+const UNUSED_MS = 24 * 3600 * 1000;
+
+function pruneUnused(): void {
+  for (const name of readdirSync(CACHE)) {
+    const marker = join(CACHE, name, 'complete');
+    try {
+      const unused = Date.now() - statSync(existsSync(marker) ? marker : join(CACHE, name)).mtimeMs;
+      if (unused > UNUSED_MS) rmSync(join(CACHE, name), { recursive: true, force: true });
+    } catch {
+      // removed by a concurrent command
+    }
+  }
 }
 
 async function hashHarnessSources(): Promise<string> {
