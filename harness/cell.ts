@@ -31,9 +31,19 @@ export function executeCell(job: CellJob, task: TaskDefinition<any>, method: Met
     const output = runCell(task, guardPoolHooks(method), job.key);
     return makeRecord(job, task, 'ok', output, performance.now() - start, startedAt);
   } catch (error) {
-    const reason = error instanceof Error ? `${error.name === 'Error' || error.name === 'CellError' ? '' : `${error.name}: `}${error.message}` : String(error);
+    const reason = failureReason(error);
     return makeRecord(job, task, 'failed', undefined, performance.now() - start, startedAt, reason, 'error');
   }
+}
+
+/** A thrown value as a record's reason; the sandbox's refusals say what was refused. */
+function failureReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const denied = error as Error & { code?: string; permission?: string; resource?: string };
+  if (denied.code === 'ERR_ACCESS_DENIED') {
+    return `the sandbox refused ${denied.permission ?? 'an operation'}${denied.resource ? ` on ${denied.resource}` : ''}: a cell may read only its own task's and method's folders and the npm packages, write only its temporary folder, and start no processes`;
+  }
+  return `${error.name === 'Error' || error.name === 'CellError' ? '' : `${error.name}: `}${error.message}`;
 }
 
 export function makeRecord(

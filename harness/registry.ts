@@ -55,7 +55,7 @@ export interface LoadOptions {
 export async function loadRegistry(root = ROOT, options: LoadOptions = {}): Promise<Registry> {
   const found = [...listDefinitions(root, 'benchmarks', 'task.ts'), ...listDefinitions(root, 'baselines', 'method.ts'), ...listDefinitions(root, 'methods', 'method.ts')];
   const hashes = new Map<string, string>();
-  for (const { folder } of found) hashes.set(folder, await hashEntry(root, folder));
+  for (const { folder } of found) hashes.set(folder, await hashEntry(root, join(root, folder)));
   if (options.probe ?? true) await probeImports(found.map(({ path, folder }) => ({ file: path, hash: hashes.get(folder)! })), root, options.importTimeoutMs ?? 60_000);
   const tasks = await discover<TaskDefinition<any>>(root, 'benchmarks', 'task.ts', hashes);
   for (const { definition, folder } of tasks) {
@@ -180,8 +180,8 @@ export const NOT_NUMERIC = new Set([
   'cells.ts', 'engine.ts', 'worker.ts', 'probe.ts', 'sandbox.ts', 'guard.ts', 'freeze.ts', 'cell.ts', 'cache.ts', 'registry.ts', 'provenance.ts', 'ids.ts',
   // the record's format (versioned by SCHEMA_VERSION) and type declarations (erased at run time)
   'schema.ts', 'types.ts',
-  // test support
-  'fixture-root.ts',
+  // test support (a trailing slash names a subfolder)
+  'testing/',
 ]);
 
 /** Relative import specifiers of a TypeScript source (static `import … from`, `export … from`, bare `import '…'`). */
@@ -222,12 +222,16 @@ export async function hashEntry(root: string, folder: string): Promise<string> {
 /** sha256 over a folder's files in path order, excluding tests and prose (README.md): only code and data make results stale. */
 export async function hashFolder(folder: string, exclude: ReadonlySet<string> = new Set()): Promise<string> {
   const files = (await readdir(folder, { recursive: true, withFileTypes: true }))
-    .filter((d) => d.isFile() && !d.name.endsWith('.test.ts') && !d.name.endsWith('.md') && !exclude.has(d.name))
+    .filter((d) => d.isFile() && !d.name.endsWith('.test.ts') && !d.name.endsWith('.md') && !exclude.has(d.name) && !excludedFolder(relative(folder, d.parentPath), exclude))
     .map((d) => join(d.parentPath, d.name))
     .sort();
   const parts: string[] = [];
   for (const file of files) parts.push(relative(folder, file), sha256Hex(await readFile(file)));
   return sha256Hex(parts.join('\n'));
+}
+
+function excludedFolder(path: string, exclude: ReadonlySet<string>): boolean {
+  return path !== '' && [...exclude].some((e) => e.endsWith('/') && `${path}/`.startsWith(e));
 }
 
 /** The registered task with this id, if any. */
