@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadRegistry } from './registry.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { hashFolder, loadRegistry, NOT_NUMERIC, ROOT } from './registry.ts';
 import { fixtureRoot } from './testing/fixture-root.ts';
 
 const fixtures: { cleanup: () => void }[] = [];
@@ -75,5 +77,60 @@ describe('hashEntry: what an entry’s records depend on', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('ids', () => {
+  it('rejects a folder whose name breaks the id rule (the nightly would run it, CI would not validate it)', async () => {
+    await expect(loadRegistry(root({ UpperCase: method('UpperCase') }))).rejects.toThrow(
+      'methods/UpperCase: folder names are ids, and this one is not valid: id "UpperCase" must be lowercase letters and digits in dash-separated words, starting with a letter (e.g. fresh-data-mixing)',
+    );
+  });
+
+  it('rejects an over-long id with a clear error instead of a file-system crash', async () => {
+    await expect(loadRegistry(root({ short: method('x'.repeat(304)) }))).rejects.toThrow('methods/short/method.ts: id is 304 characters long; at most 64 are allowed');
+  });
+});
+
+describe('the harness hash covers what a cell computes with', () => {
+  /** harness/ files reached by run-time relative imports (not `import type`) from `files`, transitively. */
+  function harnessClosure(files: string[]): Set<string> {
+    const harness = join(ROOT, 'harness') + sep;
+    const seen = new Set<string>();
+    const queue = [...files];
+    while (queue.length > 0) {
+      const file = queue.pop()!;
+      const text = readFileSync(file, 'utf8');
+      for (const match of text.matchAll(/(?:^|[\s;])(import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+\.ts)['"]/g)) {
+        if (match[2]) continue; // erased at run time
+        const target = resolve(dirname(file), match[3]);
+        if (seen.has(target)) continue;
+        seen.add(target);
+        queue.push(target);
+      }
+    }
+    return new Set([...seen].filter((f) => f.startsWith(harness)).map((f) => relative(join(ROOT, 'harness'), f)));
+  }
+
+  it('no module that the loop or any task or method imports at run time is classed as not numeric', async () => {
+    const definitions = ['benchmarks', 'baselines', 'methods'].flatMap((dir) =>
+      readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
+        .filter((d) => d.isFile() && d.name.endsWith('.ts') && !d.name.endsWith('.test.ts'))
+        .map((d) => join(d.parentPath, d.name)),
+    );
+    const used = harnessClosure([join(ROOT, 'harness', 'loop.ts'), ...definitions]);
+    // Scripts beside definitions (e.g. diagnostics) may use the engine; the definitions' own closure may not.
+    const definitionFiles = definitions.filter((f) => /\/(task|method)\.ts$/.test(f));
+    const cellUsed = harnessClosure([join(ROOT, 'harness', 'loop.ts'), ...definitionFiles]);
+    expect(cellUsed.has('loop.ts') && cellUsed.has('rng.ts') && cellUsed.has('stats.ts')).toBe(true);
+    expect([...cellUsed].filter((f) => NOT_NUMERIC.has(f) && f !== 'types.ts' && f !== 'schema.ts')).toEqual([]);
+    expect(used.size).toBeGreaterThanOrEqual(cellUsed.size);
+  });
+
+  it('editing a not-numeric module keeps records current; editing a numeric one makes them stale', async () => {
+    const before = (await loadRegistry(ROOT, { probe: false })).harnessHash;
+    expect(await hashFolder(join(ROOT, 'harness'), NOT_NUMERIC)).toBe(before);
+    const withoutEngine = await hashFolder(join(ROOT, 'harness'), new Set([...NOT_NUMERIC].filter((f) => f !== 'engine.ts')));
+    expect(withoutEngine).not.toBe(before);
   });
 });
