@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
@@ -14,7 +14,7 @@ import { scoreRecords, sortRecords } from '../../harness/results.ts';
 import type { ResultRecord } from '../../harness/schema.ts';
 import { fixtureRoot } from '../../harness/testing/fixture-root.ts';
 import { deltas } from './pr-summary.ts';
-import { applicableTasks, baselineIds, changedMethods, methodOutputs } from './changed-methods.ts';
+import { MethodFolderError, allMethods, applicableTasks, baselineIds, changedMethods, methodOutputs } from './changed-methods.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'ci-scripts-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -27,17 +27,25 @@ interface Outcome {
   summary: string;
   outputs: Record<string, string>;
 }
-/** Runs a command the way a workflow step does; `actions: false` leaves GITHUB_STEP_SUMMARY and GITHUB_OUTPUT unset. */
-async function step(args: string[], { actions = true } = {}): Promise<Outcome> {
+/**
+ * Runs a command the way a workflow step does; `actions: false` runs it as on a developer's
+ * machine: GITHUB_STEP_SUMMARY, GITHUB_OUTPUT, CI and GITHUB_ACTIONS unset. `env` is set last.
+ */
+async function step(args: string[], { actions = true, env: extra = {} }: { actions?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Outcome> {
   const dir = mkdtempSync(join(work, 'step-'));
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.GITHUB_STEP_SUMMARY;
   delete env.GITHUB_OUTPUT;
+  if (!actions) {
+    delete env.CI;
+    delete env.GITHUB_ACTIONS;
+  }
   if (actions) {
     // The runner creates both files before a step starts.
     writeFileSync((env.GITHUB_STEP_SUMMARY = join(dir, 'summary.md')), '');
     writeFileSync((env.GITHUB_OUTPUT = join(dir, 'output.txt')), '');
   }
+  Object.assign(env, extra);
   let result: { stdout: string; stderr: string; code: number };
   try {
     const { stdout, stderr } = await promisify(execFile)('node', args, { cwd: ROOT, env, maxBuffer: 1 << 26 });
@@ -49,7 +57,7 @@ async function step(args: string[], { actions = true } = {}): Promise<Outcome> {
   const summary = actions ? readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8') : '';
   const outputs: Record<string, string> = {};
   // GITHUB_OUTPUT holds `name<<DELIMITER\nvalue\nDELIMITER` blocks.
-  if (actions) for (const m of readFileSync(env.GITHUB_OUTPUT!, 'utf8').matchAll(/^(\S+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]] = m[3];
+  if (actions && existsSync(env.GITHUB_OUTPUT!) && statSync(env.GITHUB_OUTPUT!).isFile()) for (const m of readFileSync(env.GITHUB_OUTPUT!, 'utf8').matchAll(/^(\S+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]] = m[3];
   return { ...result, summary, outputs };
 }
 const script = (name: string, ...args: string[]) => ['--import', 'tsx', join(ROOT, 'scripts', 'ci', `${name}.ts`), ...args];
@@ -132,6 +140,67 @@ describe('changed-methods', () => {
     expect(stdout).toMatch(/^base commit unknown: checking every method/);
     expect(Object.keys(outputs).sort()).toEqual(['any', 'folders', 'ids', 'methods', 'tasks']);
     expect(outputs.methods.split(' ')).toEqual(expect.arrayContaining(['replace', 'real-only']));
+  });
+
+  it('fails loudly, naming the folder and the rule, for a touched method folder whose name is not an id', () => {
+    const fixture = fixtureRoot({ 'tail-keeper': '', Tail_Keeper: '', 'dash-': '' });
+    try {
+      mkdirSync(join(fixture.root, 'methods', 'Notes Only'));
+      const rule = 'must be lowercase letters and digits in dash-separated words, starting with a letter (e.g. fresh-data-mixing); rename the folder and the id in its method.ts';
+      const touched = ['methods/tail-keeper/method.ts', 'methods/Tail_Keeper/method.ts', 'methods/Notes Only/README.md', 'methods/dash-/method.ts'];
+      let error: unknown;
+      try {
+        changedMethods(touched, fixture.root);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(MethodFolderError);
+      expect((error as Error).message.split('\n')).toEqual([
+        `"methods/Notes Only": a method folder's name is its id, and this one is not valid: id "Notes Only" ${rule}`,
+        `"methods/Tail_Keeper": a method folder's name is its id, and this one is not valid: id "Tail_Keeper" ${rule}`,
+        `"methods/dash-": a method folder's name is its id, and this one is not valid: id "dash-" ${rule}`,
+      ]);
+      // Checking every method (base unknown) finds them too; valid folders alone pass.
+      expect(() => allMethods(fixture.root)).toThrow(MethodFolderError);
+      expect(changedMethods(['methods/tail-keeper/method.ts'], fixture.root)).toEqual(['tail-keeper']);
+    } finally {
+      fixture.cleanup();
+    }
+  });
+
+  it('as a step: exits 1 with one error line per invalid folder, and sets no outputs', async () => {
+    const long = 'a'.repeat(65);
+    const fixture = fixtureRoot({ 'tail-keeper': '', [long]: '' });
+    try {
+      const { code, stderr, stdout, outputs } = await step(script('changed-methods', '--base', '0000000', '--root', fixture.root));
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr.trim()).toBe(`error: "methods/${long}": a method folder's name is its id, and this one is not valid: id is 65 characters long; at most 64 are allowed; rename the folder and the id in its method.ts`);
+      expect(outputs).toEqual({});
+    } finally {
+      fixture.cleanup();
+    }
+  });
+
+  it('in CI, fails when it cannot write its step outputs: GITHUB_OUTPUT unset, or not a writable file', async () => {
+    const fixture = fixtureRoot({});
+    try {
+      const args = script('changed-methods', '--base', '0000000', '--root', fixture.root);
+      // A developer's machine: no outputs to set, no error.
+      expect((await step(args, { actions: false })).code).toBe(0);
+      const unset = await step(args, { actions: false, env: { CI: 'true' } });
+      expect(unset.code).toBe(2);
+      expect(unset.stderr.trim()).toBe('error: cannot set the step outputs any, ids, folders, methods, tasks: GITHUB_OUTPUT is not set, although this runs in CI (CI or GITHUB_ACTIONS is set)');
+      const folder = mkdtempSync(join(work, 'output-dir-'));
+      const unwritable = await step(args, { env: { GITHUB_OUTPUT: folder } });
+      expect(unwritable.code).toBe(2);
+      expect(unwritable.stderr.trim()).toBe(`error: cannot write the step outputs to GITHUB_OUTPUT (${folder}): EISDIR: illegal operation on a directory, open '${folder}'`);
+      const missing = await step(args, { env: { GITHUB_OUTPUT: join(folder, 'absent.txt') } });
+      expect(missing.code).toBe(2);
+      expect(missing.stderr.trim()).toBe(`error: cannot write the step outputs to GITHUB_OUTPUT (${join(folder, 'absent.txt')}): Missing file at path: ${join(folder, 'absent.txt')}`);
+    } finally {
+      fixture.cleanup();
+    }
   });
 
   it('lists the tasks the changed methods apply to, so baselines run only there', async () => {

@@ -1,7 +1,8 @@
 /**
  * The GitHub Actions side of the CI scripts: the job summary and step outputs through
  * @actions/core, guarded so every script also runs outside Actions (then the summary goes to
- * stdout and outputs are skipped), and a tiny flag parser shared by the scripts.
+ * stdout and outputs are skipped, unless CI is set: then a missing GITHUB_OUTPUT is an error),
+ * and a tiny flag parser shared by the scripts.
  */
 import * as core from '@actions/core';
 import { InputError } from '../../harness/params.ts';
@@ -22,10 +23,28 @@ export async function flushSummary(): Promise<'job summary' | 'stdout'> {
   return 'stdout';
 }
 
-/** Sets step outputs (GITHUB_OUTPUT) when running under Actions; a no-op elsewhere. */
+/** Whether this process runs as a CI step (GitHub Actions sets both; other CI systems set CI). */
+export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.GITHUB_ACTIONS === 'true') return true;
+  return env.CI !== undefined && !['', '0', 'false'].includes(env.CI.toLowerCase());
+}
+
+/**
+ * Sets step outputs (GITHUB_OUTPUT). Outside CI, without GITHUB_OUTPUT, a no-op (a developer's
+ * machine). In CI a missing or unwritable GITHUB_OUTPUT is an error: later steps read these
+ * outputs to decide what runs, and empty outputs would silently skip them.
+ */
 export function setOutputs(outputs: Record<string, string>): void {
-  if (!process.env.GITHUB_OUTPUT) return;
-  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
+  const file = process.env.GITHUB_OUTPUT;
+  if (!file) {
+    if (inCi()) throw new InputError(`cannot set the step outputs ${Object.keys(outputs).join(', ')}: GITHUB_OUTPUT is not set, although this runs in CI (CI or GITHUB_ACTIONS is set)`);
+    return;
+  }
+  try {
+    for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
+  } catch (error) {
+    throw new InputError(`cannot write the step outputs to GITHUB_OUTPUT (${file}): ${(error as Error).message}`);
+  }
 }
 
 /** HTML-escapes text for summary table cells (they are inserted as HTML). */

@@ -20,6 +20,7 @@ import { buildPlan, type PlanDocument } from '../commands/plan.ts';
 import { mergeResults } from '../commands/merge.ts';
 import { publishFolder } from '../commands/publish.ts';
 import { restoreCells } from './restore-cells.ts';
+import { sampleRecords } from '../commands/verify.ts';
 import { assemblePages } from './pages.ts';
 
 const BIN = join(ROOT, 'bin', 'collapse-bench.js');
@@ -160,6 +161,27 @@ describe('publish', () => {
     expect(next.counts).toMatchObject({ total: 16, current: 16, new: 0, stale: 0 });
     expect(next.matrix.include.map((s) => s.todo)).toEqual([0, 0, 0]);
   });
+
+  it('the plan job verifies a sample of the restored cells and stops when one no longer reproduces', async () => {
+    // As the nightly's verify step runs it, on the folder restore-cells wrote.
+    const ok = await cli(['verify', at('next'), '--sample', '3', '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual({ verified: 3, differing: [], stale: [], skipped: 0, unsampled: 13 });
+    const ids = readdirSync(at('next', 'cells')).map((f) => f.replace(/\.json$/, ''));
+    const [sampled] = sampleRecords(ids.map((id) => ({ id })), 1);
+    const file = at('next', 'cells', `${sampled.id}.json`);
+    const original = readFileSync(file, 'utf8');
+    const record = JSON.parse(original) as ResultRecord;
+    record.metrics.w2.mean[0] += 1e-9;
+    writeFileSync(file, JSON.stringify(record));
+    try {
+      const bad = await cli(['verify', at('next'), '--sample', '3', '--json']);
+      expect(bad.code).toBe(1);
+      expect(JSON.parse(bad.stdout)).toMatchObject({ verified: 2, differing: [{ id: sampled.id, what: 'metrics' }] });
+    } finally {
+      writeFileSync(file, original);
+    }
+  }, 60_000);
 
   it('assembles the Pages folder: the site build when there is one, else the HTML report, with the raw results', () => {
     expect(assemblePages({ results: at('results'), out: at('site-a'), siteDist: at('no-site') })).toBe('report');

@@ -66,7 +66,8 @@ describe('scaffolding', () => {
 
 describe('the new-method command', () => {
   const cases: [string[], string][] = [
-    [['Bad_Id'], 'error: invalid method id "Bad_Id": use lowercase letters, digits and single dashes, starting with a letter (e.g. fresh-data-mixing)'],
+    [['Bad_Id'], 'error: method id "Bad_Id" must be lowercase letters and digits in dash-separated words, starting with a letter (e.g. fresh-data-mixing)'],
+    [['a'.repeat(65)], 'error: method id is 65 characters long; at most 64 are allowed'],
     [['replace'], 'error: baselines/replace already exists: choose another id'],
     [['fresh-ok', '--hooks', 'credit'], 'error: invalid --hooks credit: expected some of pool, fit, estimate (the template has stubs for pool, fit, estimate only)'],
   ];

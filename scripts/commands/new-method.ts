@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, relative } from 'node:path';
 import { ROOT } from '../../harness/registry.ts';
 import { InputError } from '../../harness/params.ts';
+import { idProblem } from '../../harness/ids.ts';
 import { HOOK_NAMES, type HookName } from '../../harness/types.ts';
 
 /** Hooks the template has stubs for. */
@@ -26,9 +27,9 @@ export interface ScaffoldOptions {
 
 /** Writes methods/<id>/ under `root` from methods/_template/ and returns the files written (relative to root). */
 export function scaffoldMethod(root: string, id: string, options: ScaffoldOptions = {}): string[] {
-  if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(id)) {
-    throw new InputError(`invalid method id ${JSON.stringify(id)}: use lowercase letters, digits and single dashes, starting with a letter (e.g. fresh-data-mixing)`);
-  }
+  // The one id rule (harness/ids.ts) that discovery and CI apply to the folder this creates.
+  const problem = idProblem(id);
+  if (problem) throw new InputError(`method ${problem}`);
   for (const dir of ['methods', 'baselines']) {
     if (existsSync(join(root, dir, id))) throw new InputError(`${dir}/${id} already exists: choose another id`);
   }
