@@ -95,13 +95,26 @@ describe('top-level code that ends or blocks the process', () => {
     }
   }, 120_000);
 
-  it('a definition that never finishes importing is named after the import time limit', async () => {
-    const fixture = fixtureRoot({ 'hangs-at-import': source('hangs-at-import') });
+  it.each(['hangs-at-import', 'awaits-forever'])('a definition that never finishes importing (%s) is named after the import time limit', async (id) => {
+    const fixture = fixtureRoot({ [id]: source(id) });
     try {
-      await expect(loadRegistry(fixture.root, { importTimeoutMs: 5000 })).rejects.toThrow(
-        'methods/hangs-at-import/method.ts: did not finish importing within 5 s: top-level code must not wait forever or loop',
+      await expect(loadRegistry(fixture.root, { importTimeoutMs: 4000 })).rejects.toThrow(
+        `methods/${id}/method.ts: did not finish importing within 4 s: top-level code must not wait forever or loop`,
       );
     } finally {
+      fixture.cleanup();
+    }
+  }, 120_000);
+
+  it('a parameter default read from the environment is refused, naming the field', async () => {
+    const fixture = fixtureRoot({ 'leaks-in-default': source('leaks-in-default') });
+    process.env.COLLAPSE_BENCH_TEST_SECRET = 'hunter2';
+    try {
+      await expect(loadRegistry(fixture.root)).rejects.toThrow(
+        'methods/leaks-in-default/method.ts: its field "params" differs between two imports (here and in a sandbox with an empty environment): a definition\'s metadata, parameter defaults included, must not depend on the environment, the process or the clock',
+      );
+    } finally {
+      delete process.env.COLLAPSE_BENCH_TEST_SECRET;
       fixture.cleanup();
     }
   }, 120_000);

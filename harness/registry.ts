@@ -9,7 +9,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fork } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { definitionMetadata, metadataDifference } from './metadata.ts';
 import type { MethodDefinition, TaskDefinition } from './types.ts';
 import { sha256Hex } from './hash.ts';
 import { idProblem } from './ids.ts';
@@ -56,16 +57,17 @@ export async function loadRegistry(root = ROOT, options: LoadOptions = {}): Prom
   const found = [...listDefinitions(root, 'benchmarks', 'task.ts'), ...listDefinitions(root, 'baselines', 'method.ts'), ...listDefinitions(root, 'methods', 'method.ts')];
   const hashes = new Map<string, string>();
   for (const { folder } of found) hashes.set(folder, await hashEntry(root, join(root, folder)));
-  if (options.probe ?? true) await probeImports(found.map(({ path, folder }) => ({ file: path, hash: hashes.get(folder)! })), root, options.importTimeoutMs ?? 60_000);
-  const tasks = await discover<TaskDefinition<any>>(root, 'benchmarks', 'task.ts', hashes);
+  const probed = options.probe ?? true ? await probeImports(found.map(({ path, folder }) => ({ file: path, hash: hashes.get(folder)! })), root, options.importTimeoutMs ?? 60_000) : undefined;
+  const known = { hashes, probed };
+  const tasks = await discover<TaskDefinition<any>>(root, 'benchmarks', 'task.ts', known);
   for (const { definition, folder } of tasks) {
     const primary = definition.metrics.filter((m) => m.primary);
     if (primary.length !== 1) throw new Error(`${folder}/task.ts: exactly one metric must be primary (found ${primary.length})`);
     if (primary[0].direction === 'target') throw new Error(`${folder}/task.ts: the primary metric ${primary[0].name} must have direction lower or higher`);
     if (!definition.simulation === !definition.training) throw new Error(`${folder}/task.ts: give exactly one of simulation (generational) and training (epoch axis)`);
   }
-  const baselines = await discover<MethodDefinition<any>>(root, 'baselines', 'method.ts', hashes);
-  const methods = await discover<MethodDefinition<any>>(root, 'methods', 'method.ts', hashes);
+  const baselines = await discover<MethodDefinition<any>>(root, 'baselines', 'method.ts', known);
+  const methods = await discover<MethodDefinition<any>>(root, 'methods', 'method.ts', known);
   for (const { definition, folder } of baselines) {
     if (definition.kind !== 'baseline') throw new Error(`${folder}/method.ts: kind must be "baseline" under baselines/`);
   }
@@ -97,17 +99,28 @@ function listDefinitions(root: string, dir: string, file: string): { name: strin
     });
 }
 
-async function discover<T extends { id: string }>(root: string, dir: string, file: string, hashes: Map<string, string>): Promise<Entry<T>[]> {
+type Probed = Map<string, Record<string, string>>;
+
+async function discover<T extends { id: string }>(root: string, dir: string, file: string, known: { hashes: Map<string, string>; probed?: Probed }): Promise<Entry<T>[]> {
+  const { hashes, probed } = known;
   const entries: Entry<T>[] = [];
   for (const { name, folder, path } of listDefinitions(root, dir, file)) {
-    const module = (await import(pathToFileURL(path).href)) as { default?: T };
-    const definition = module.default;
     const where = relative(root, path);
+    let module: { default?: T };
+    try {
+      module = (await import(pathToFileURL(path).href)) as { default?: T };
+    } catch (error) {
+      throw new InputError(`${where}: importing it threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    }
+    const definition = module.default;
     if (!definition || typeof definition !== 'object') throw new Error(`${where}: no default export (export default defineTask/defineMethod(...))`);
     if (typeof definition.id !== 'string') throw new InputError(`${where}: the definition has no string id`);
     const problem = idProblem(definition.id);
     if (problem) throw new InputError(`${where}: ${problem.replace(/^id "(.{80}).*?"/, 'id "$1…"')}`);
     if (definition.id !== name) throw new Error(`${where}: id "${definition.id}" must equal its folder name "${name}"`);
+    const sandboxed = probed?.get(path);
+    const differs = sandboxed && metadataDifference(sandboxed, definitionMetadata(definition));
+    if (differs) throw new InputError(`${where}: its field "${differs}" differs between two imports (here and in a sandbox with an empty environment): a definition's metadata, parameter defaults included, must not depend on the environment, the process or the clock`);
     // Frozen before the next definition's top-level code runs: no module can swap another's hooks.
     entries.push({ definition: freezeDefinition(definition), folder, hash: hashes.get(folder)! });
   }
@@ -118,14 +131,17 @@ async function discover<T extends { id: string }>(root: string, dir: string, fil
  * Imports every definition in a sandboxed child, one at a time, and throws an error naming the
  * first whose import threw, exited the process or did not finish within `timeoutMs`.
  */
-async function probeImports(inputs: { file: string; hash: string }[], root: string, timeoutMs: number): Promise<void> {
-  if (inputs.length === 0) return;
+async function probeImports(inputs: { file: string; hash: string }[], root: string, timeoutMs: number): Promise<Probed> {
+  if (inputs.length === 0) return new Map();
   const bundle = await bundleDefinitions(inputs);
-  // A bundle is content-addressed: once its modules imported cleanly, the same sources need no second probe.
-  const marker = join(bundle.dir, 'imports-probed');
-  if (existsSync(marker)) return;
+  // A bundle is content-addressed: once its modules imported cleanly, the same sources need no second
+  // probe; what the probe saw is kept beside them and compared with every later import.
+  const marker = join(bundle.dir, 'imports-probed.json');
+  if (existsSync(marker)) return new Map(Object.entries(JSON.parse(readFileSync(marker, 'utf8')) as Record<string, Record<string, string>>));
+  const seen: Probed = new Map();
   const sandbox = sandboxedProcess(bundle, [root], DEFAULT_LIMITS);
   const sources = new Map(inputs.map((i) => [bundle.modules.get(i.file)!, relative(root, i.file)]));
+  const files = new Map(inputs.map((i) => [bundle.modules.get(i.file)!, i.file]));
   const child = fork(bundle.probe, [], { execArgv: sandbox.execArgv, env: sandbox.env, cwd: sandbox.tmp, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
@@ -141,15 +157,16 @@ async function probeImports(inputs: { file: string; hash: string }[], root: stri
         clearTimeout(timer);
         reject(new InputError(`${current ?? 'a definition module'}: ${why}`));
       };
-      child.on('message', (message: { ready?: true; importing?: string; imported?: string; failed?: string; reason?: string; done?: true }) => {
+      child.on('message', (message: { ready?: true; importing?: string; imported?: string; metadata?: Record<string, string>; failed?: string; reason?: string; done?: true }) => {
         if (message.ready) child.send({ modules: [...sources.keys()] });
+        else if (message.imported && message.metadata) seen.set(files.get(message.imported)!, message.metadata);
         else if (message.importing) {
           current = sources.get(message.importing) ?? message.importing;
           arm();
         } else if (message.failed) fail(`importing it threw ${message.reason}`);
         else if (message.done) {
           clearTimeout(timer);
-          writeFileSync(marker, '');
+          writeFileSync(marker, JSON.stringify(Object.fromEntries(seen)));
           resolve();
         }
       });
@@ -163,6 +180,7 @@ async function probeImports(inputs: { file: string; hash: string }[], root: stri
     child.kill('SIGKILL');
     rmSync(sandbox.tmp, { recursive: true, force: true });
   }
+  return seen;
 }
 
 /**
