@@ -111,8 +111,17 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
       process.exitCode = 1;
       return;
     }
-    // A method that does not load is reported by `validate`; here it only applies nowhere.
-    const tasks = ids.length ? await loadRegistry(root).then((r) => applicableTasks(r, ids), () => []) : [];
+    // A registry that does not load (a definition that throws, exits or hangs at import) fails the
+    // `validate` step that follows; here it is printed and the changed methods apply nowhere.
+    const tasks = ids.length
+      ? await loadRegistry(root).then(
+          (r) => applicableTasks(r, ids),
+          (error: unknown) => {
+            console.error(`::error::the registry does not load: ${(error as Error).message}`);
+            return [];
+          },
+        )
+      : [];
     const outputs = methodOutputs(ids, tasks, root);
     setOutputs(outputs);
     console.log(paths ? `changed methods since ${base.slice(0, 12)}: ${outputs.ids || 'none'}` : `base commit unknown: checking every method: ${outputs.ids || 'none'}`);
