@@ -12,6 +12,9 @@ const header = `import { z } from 'zod';\nimport { defineMethod } from '../../ha
 /** A method that runs on gaussian-chain only, so the fixtures do not depend on the other tasks. */
 const method = (id: string, { params = 'z.object({})', hooks = 'pool: replacePool', skip = `(task) => (task.id === 'gaussian-chain' ? undefined : 'fixture: gaussian-chain only')`, before = '' } = {}) =>
   `${header}${before}\nexport default defineMethod({ id: '${id}', title: '${id}', kind: 'method', summary: 'test fixture', papers: [], params: ${params}, hooks: { ${hooks} }, skip: ${skip} });\n`;
+/** A pool hook whose per-sample weights are the bits of `value`: 1 + bit (i mod `bits`). */
+const weightedBy = (value: string, bits: number) =>
+  `pool(ctx) { const bitsOf = ${value}; const batch = ctx.synthetic(ctx.size); const weights = new Float64Array(ctx.replicates * ctx.size).map((_, i) => 1 + ((bitsOf >>> (i % ${bits})) & 1)); return { parts: [{ batch, weights }] }; }`;
 const readme = (title: string | undefined) => `---\n${title === undefined ? 'authors: A. Contributor' : `title: ${title}`}\n---\n\n# Fixture\n`;
 
 const methods: Record<string, string> = {
@@ -26,9 +29,15 @@ const methods: Record<string, string> = {
     hooks: `pool(ctx) { const batch = ctx.synthetic(ctx.size); const weights = new Float64Array(ctx.replicates * ctx.size).map(() => 0.5 + Math.random()); return { parts: [{ batch, weights }] }; }`,
   }),
   stateful: method('stateful', {
-    before: 'let calls = 0; // kept between calls: the second run of a cell differs',
+    before: 'let calls = 0; // kept between calls: a second run of the cell in the same process differs',
     hooks: `pool(ctx) { if (ctx.t === 1) calls++; return { parts: [{ batch: ctx.synthetic(ctx.size + calls) }] }; }`,
   }),
+  // Sample i's weight is bit i mod 22 of the process id (ids are below 2^22 on Linux): two processes
+  // never give the same weights. Identical when the cell runs twice in one process.
+  pid: method('pid', { hooks: weightedBy('process.pid', 22) }),
+  // The same with the clock read to the second: the passes are more than a second apart, so they
+  // read different seconds, whatever the machine's speed.
+  clock: method('clock', { hooks: weightedBy('Math.floor(Date.now() / 1000)', 32) }),
   slow: method('slow', { hooks: `pool(ctx) { const end = Date.now() + 30_000; while (Date.now() < end); return { parts: [{ batch: ctx.synthetic(ctx.size) }] }; }` }),
 };
 
@@ -96,13 +105,25 @@ describe('validate rejects, naming the file and field and the fix', () => {
     expect(problem.message).toMatch(/^applies to no task \(.*needs labelled data, which gaussian-chain lacks.*\)$/);
   });
 
-  it('a nondeterministic method (Math.random), and one that keeps state between calls', () => {
-    expect(problems('random')).toHaveLength(1);
-    expect(problems('random')[0]).toMatch(
-      /^methods\/random\/method\.ts: cell gaussian-chain \(quick profile, seed 0\): is nondeterministic: the same cell run twice gave different numbers \(metrics\.\w+\.mean\[1\]: [-\d.e]+ vs [-\d.e]+\) — draw randomness only from ctx\.rng \(seeded from the cell key\), never Math\.random\(\) or the clock, and keep no state between calls$/,
+  const acrossProcesses = (id: string) =>
+    new RegExp(
+      `^methods/${id}/method\\.ts: cell gaussian-chain \\(quick profile, seed 0\\): is nondeterministic: ${id} × gaussian-chain \\(seed 0\\) gave different numbers when computed again in a new process after a pause \\(metrics\\.\\w+\\.mean\\[1\\]: [-\\d.e]+ vs [-\\d.e]+\\) — draw randomness only from ctx\\.rng \\(seeded from the cell key\\); never read Math\\.random\\(\\), the clock \\(Date\\.now\\(\\), performance\\.now\\(\\)\\) or the process \\(process\\.pid, process\\.hrtime\\)$`,
     );
+
+  it.each([
+    ['random', 'Math.random()'],
+    ['pid', 'process.pid'],
+    ['clock', 'the clock to the second'],
+  ])('a method (%s) that reads %s: its cell differs in a second pass, in a new process after a pause', (id) => {
+    expect(problems(id)).toHaveLength(1);
+    expect(problems(id)[0]).toMatch(acrossProcesses(id));
+  });
+
+  it('a method that keeps state between calls (a module-level counter): its cell differs when run again in the same process', () => {
     expect(problems('stateful')).toHaveLength(1);
-    expect(problems('stateful')[0]).toMatch(/^methods\/stateful\/method\.ts: cell gaussian-chain \(quick profile, seed 0\): is nondeterministic: /);
+    expect(problems('stateful')[0]).toMatch(
+      /^methods\/stateful\/method\.ts: cell gaussian-chain \(quick profile, seed 0\): is nondeterministic: stateful × gaussian-chain \(seed 0\) gave different numbers when computed again in the same process \(metrics\.\w+\.mean\[1\]: [-\d.e]+ vs [-\d.e]+\) — keep no state between calls outside the cell: module-level variables outlive the cell, so derive everything from the hook’s arguments \(ctx\.t, ctx\.history, ctx\.rng\)$/,
+    );
   });
 
   it('a method that exceeds its per-cell time budget at the quick profile', () => {

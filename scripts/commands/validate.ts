@@ -2,14 +2,16 @@
  * `validate [methods/<id> …]`: the checks a method must pass before review. Static: the README's
  * front matter, the definition (id, kind, title, hooks), the parameter schema, a unique id, and
  * at least one task it applies to. Dynamic: each applicable task's quick-profile cell (seed 0)
- * runs twice in one child process (so state kept between calls shows too) and must finish within
- * the per-cell time budget and give identical numbers. Every problem names the file and the
- * field, and says how to fix it.
+ * is computed by the engine twice in one child process (so state kept between calls shows), then
+ * once more in a new process after a pause (so a dependence on the process or the clock shows);
+ * every run must finish within the per-cell time budget and give bit-identical numbers. Every
+ * problem names the file and the field, and says how to fix it.
  */
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -59,7 +61,7 @@ export interface Problem {
 export interface CellCheck {
   task: string;
   status: ResultRecord['status'];
-  /** Slower of the two runs, in milliseconds. */
+  /** Slowest of the cell's runs, in milliseconds. */
   wallMs: number;
 }
 
@@ -133,28 +135,16 @@ export async function validateMethods(root: string, folders: string[], options: 
   }
   if (!run || cells.length === 0) return reports;
 
-  // Each cell twice, back to back in one child process (jobs: 1; a timeout or crash of another
-  // cell only restarts the process between pairs): a method that draws from Math.random, reads
-  // the clock or keeps state between calls gives different numbers.
-  const dir = mkdtempSync(join(tmpdir(), 'validate-'));
-  const outcomes = new Map<string, ResultRecord[]>();
-  try {
-    await runCells(cells.flatMap((c) => [c.cell, c.cell]), new ResultStore(dir), registry, runProvenance(registry), {
-      jobs: 1,
-      timeoutMs: budgetMs,
-      force: true,
-      onRecord: (record) => outcomes.set(record.id, [...(outcomes.get(record.id) ?? []), record]),
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { repeated, later } = await computeTwice(registry, cells.map((c) => c.cell), budgetMs);
 
   for (const { report, cell } of cells) {
-    const [first, second] = outcomes.get(cell.id) ?? [];
+    const [first, again] = repeated.get(cell.id) ?? [];
+    const second = later.get(cell.id);
+    const runs = second ? [first, again, second] : [first, again];
     const where = { file: `${report.folder}/method.ts`, field: `cell ${cell.key.task} (quick profile, seed 0)` };
-    report.cells.push({ task: cell.key.task, status: first.status === 'ok' ? second.status : first.status, wallMs: Math.max(first.timing.wallMs, second.timing.wallMs) });
+    report.cells.push({ task: cell.key.task, status: runs.find((r) => r.status !== 'ok')?.status ?? 'ok', wallMs: Math.max(...runs.map((r) => r.timing.wallMs)) });
     const budget = `${budgetMs / 1000} s`;
-    const slow = [first, second].find((r) => r.status === 'timeout' || r.timing.wallMs > budgetMs);
+    const slow = runs.find(overBudget(budgetMs));
     if (slow) {
       report.problems.push({
         ...where,
@@ -163,7 +153,7 @@ export async function validateMethods(root: string, folders: string[], options: 
       });
       continue;
     }
-    const failed = [first, second].find((r) => r.status === 'failed');
+    const failed = runs.find((r) => r.status === 'failed');
     if (failed) {
       const stub = /not implemented/.test(failed.reason ?? '');
       report.problems.push({
@@ -175,16 +165,69 @@ export async function validateMethods(root: string, folders: string[], options: 
       });
       continue;
     }
-    const difference = firstDifference(first, second);
-    if (difference) {
+    const cellName = `${cell.key.method} × ${cell.key.task} (seed ${cell.key.seed})`;
+    // Across the passes first: a method that reads the clock may or may not differ within one
+    // process (that depends on timing) but always differs across the passes, so the verdict is stable.
+    const acrossPasses = second && firstDifference(first, second);
+    const withinProcess = firstDifference(first, again);
+    if (acrossPasses) {
       report.problems.push({
         ...where,
-        message: `is nondeterministic: the same cell run twice gave different numbers (${difference})`,
-        fix: 'draw randomness only from ctx.rng (seeded from the cell key), never Math.random() or the clock, and keep no state between calls',
+        message: `is nondeterministic: ${cellName} gave different numbers when computed again in a new process after a pause (${acrossPasses})`,
+        fix: 'draw randomness only from ctx.rng (seeded from the cell key); never read Math.random(), the clock (Date.now(), performance.now()) or the process (process.pid, process.hrtime)',
+      });
+    } else if (withinProcess) {
+      report.problems.push({
+        ...where,
+        message: `is nondeterministic: ${cellName} gave different numbers when computed again in the same process (${withinProcess})`,
+        fix: 'keep no state between calls outside the cell: module-level variables outlive the cell, so derive everything from the hook’s arguments (ctx.t, ctx.history, ctx.rng)',
       });
     }
   }
   return reports;
+}
+
+/**
+ * The gap between the two determinism passes, in milliseconds. Over one second, so that a method
+ * reading the clock at one-second resolution (e.g. Math.floor(Date.now() / 1000), or a date
+ * formatted to the second) reads another value in the second pass even when its cells are quick.
+ */
+export const PASS_GAP_MS = 1100;
+
+/** A run that was killed at the budget or finished past it. */
+const overBudget = (budgetMs: number) => (record: ResultRecord) => record.status === 'timeout' || record.timing.wallMs > budgetMs;
+
+/**
+ * Computes each cell through the engine in two passes, into two temporary result stores (force:
+ * true, so nothing stored is reused). Pass 1 runs each cell twice in a row: the engine keeps its
+ * child process for consecutive cells of one task and method, so the repeat shows state kept
+ * between calls (a module-level counter). Pass 2 starts after pass 1 has finished and a pause,
+ * from a new runCells call and so in new child processes: it shows numbers that depend on the
+ * process (process.pid), the clock or Math.random. Pass 2 skips cells that already failed or ran
+ * past the budget in pass 1: their problem is known, and a rerun would only cost time.
+ */
+async function computeTwice(registry: Registry, planned: PlannedCell[], budgetMs: number): Promise<{ repeated: Map<string, ResultRecord[]>; later: Map<string, ResultRecord> }> {
+  const provenance = runProvenance(registry);
+  const repeated = new Map<string, ResultRecord[]>();
+  const later = new Map<string, ResultRecord>();
+  const pass = async (cells: PlannedCell[], onRecord: (record: ResultRecord) => void) => {
+    const dir = mkdtempSync(join(tmpdir(), 'validate-'));
+    try {
+      await runCells(cells, new ResultStore(dir), registry, provenance, { jobs: 1, timeoutMs: budgetMs, force: true, onRecord });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  await pass(
+    planned.flatMap((cell) => [cell, cell]),
+    (record) => repeated.set(record.id, [...(repeated.get(record.id) ?? []), record]),
+  );
+  const clean = planned.filter((cell) => repeated.get(cell.id)!.every((r) => r.status !== 'failed' && !overBudget(budgetMs)(r)));
+  if (clean.length > 0) {
+    await sleep(PASS_GAP_MS);
+    await pass(clean, (record) => later.set(record.id, record));
+  }
+  return { repeated, later };
 }
 
 /** The first differing number between two records of one cell, as `metrics.w2.mean[3]: a vs b`; undefined when identical. */
