@@ -73,7 +73,9 @@ export async function runCells(
   }
 
   const planned = new Map(cells.map((c) => [c.id, c]));
-  const bundle = todo.length > 0 ? await bundleDefinitions(definitionFiles(todo.map((job) => planned.get(job.id)!), registry.root)) : undefined;
+  // Every definition of the registry, as the import probe bundled them (the same folder, built
+  // once); a cell's process still imports only its own task's and method's modules.
+  const bundle = todo.length > 0 ? await bundleDefinitions(definitionFiles(registry)) : undefined;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const queue = [...todo];
   const workers: Promise<void>[] = [];
@@ -118,14 +120,12 @@ export async function runCells(
   return cells.map((c) => records.get(c.id)!);
 }
 
-/** The task and method source files of the cells to compute (their bundle's entries). */
-function definitionFiles(cells: PlannedCell[], root: string) {
-  const inputs = new Map<string, string>();
-  for (const cell of cells) {
-    inputs.set(join(root, cell.task.folder, 'task.ts'), cell.task.hash);
-    inputs.set(join(root, cell.method.folder, 'method.ts'), cell.method.hash);
-  }
-  return [...inputs].map(([file, hash]) => ({ file, hash }));
+/** The task and method source files of a registry (its bundle's entries). */
+export function definitionFiles(registry: Registry): { file: string; hash: string }[] {
+  return [...registry.tasks.map((t) => ({ entry: t, file: 'task.ts' })), ...registry.methods.map((m) => ({ entry: m, file: 'method.ts' }))].map(({ entry, file }) => ({
+    file: join(registry.root, entry.folder, file),
+    hash: entry.hash,
+  }));
 }
 
 function workerRequest(job: CellJob, cell: PlannedCell, bundle: CellBundle, root: string): WorkerRequest {

@@ -1,7 +1,8 @@
 /**
  * Seeds a nightly run folder with the current cells of the last published run, so `run` only
- * recomputes new and stale cells (its cache is keyed by code hashes). Timed-out cells are left
- * out: they are always recomputed, and a shard must not keep an old timeout beside a new record.
+ * recomputes new and stale cells (its cache is keyed by code hashes). Timed-out and crashed cells
+ * are left out (counted as `timeouts`): they are always recomputed, and a shard must not keep an
+ * old one beside a new record.
  *
  *   node --import tsx scripts/ci/restore-cells.ts --results _published/results --out runs/nightly
  */
@@ -9,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadRegistry, type Registry } from '../../harness/registry.ts';
-import { staleReason } from '../../harness/cache.ts';
+import { machineDependentReason, staleReason } from '../../harness/cache.ts';
 import { readCellFiles, readIndex, runDir } from '../../harness/publish.ts';
 import { main, parseFlags } from './github.ts';
 
@@ -27,7 +28,7 @@ export function restoreCells(registry: Registry, results: string, out: string): 
   mkdirSync(join(out, 'cells'), { recursive: true });
   for (const { record, file } of readCellFiles(runDir(results, latest.id))) {
     if (staleReason(record, registry)) outcome.stale++;
-    else if (record.status === 'timeout') outcome.timeouts++;
+    else if (machineDependentReason(record)) outcome.timeouts++; // timeouts and crashes: recomputed by the shard that owns them
     else {
       copyFileSync(file, join(out, 'cells', `${record.id}.json`));
       outcome.restored++;

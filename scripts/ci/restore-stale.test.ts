@@ -65,7 +65,7 @@ function publish(name: string, id: string, records: ResultRecord[]): string {
 }
 
 describe('restoreCells', () => {
-  it('restores only the current cell; each stale reason and the timeout are counted and left out', () => {
+  it('restores only the current cell; each stale reason, the timeout and the crash are counted and left out', () => {
     const current = record(cells[0].key);
     const staleOnes = [
       record({ ...cells[1].key, task: 'retired-task' }), // the task no longer exists
@@ -75,11 +75,13 @@ describe('restoreCells', () => {
       record(cells[3].key, {}, { harnessHash: 'an-older-harness' }),
     ];
     const timeout = record(cells[4].key, { status: 'timeout', reason: 'exceeded the per-cell time limit of 600 s', steps: [], metrics: {} });
-    const results = publish('mixed', 'night-1', [current, ...staleOnes, timeout]);
-    expect(readdirSync(at('mixed', 'results', 'runs', 'night-1', 'cells'))).toHaveLength(7);
+    const crash = record({ ...cells[0].key, seed: 7 }, { status: 'failed', failure: 'crash', reason: "the cell's process was killed (SIGKILL), e.g. out of memory", steps: [], metrics: {} });
+    const results = publish('mixed', 'night-1', [current, ...staleOnes, timeout, crash]);
+    expect(readdirSync(at('mixed', 'results', 'runs', 'night-1', 'cells'))).toHaveLength(8);
 
     const restored = restoreCells(registry, results, at('mixed', 'next'));
-    expect(restored).toEqual({ run: 'night-1', restored: 1, stale: 5, timeouts: 1 });
+    // The crash is counted with the timeouts: both are recomputed by the shard that owns them.
+    expect(restored).toEqual({ run: 'night-1', restored: 1, stale: 5, timeouts: 2 });
     expect(readdirSync(at('mixed', 'next', 'cells'))).toEqual([`${current.id}.json`]);
     // Copied byte for byte from the published run.
     expect(readFileSync(at('mixed', 'next', 'cells', `${current.id}.json`), 'utf8')).toBe(

@@ -6,10 +6,10 @@
  */
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { loadRegistry, type Registry } from '../../harness/registry.ts';
-import { staleReason } from '../../harness/cache.ts';
+import { staleReason, writeFileAtomic } from '../../harness/cache.ts';
 import { InputError } from '../../harness/params.ts';
 import { readCellFiles } from '../../harness/publish.ts';
 import { scoreRecords, sortRecords } from '../../harness/results.ts';
@@ -84,7 +84,7 @@ export function mergeResults(registry: Registry, inputs: string[], out: string, 
   }
   const records = sortRecords([...chosen.values()].map((c) => c.record));
   const scores = scoreRecords(records, registry);
-  writeFileSync(join(out, 'scores.json'), JSON.stringify(scores, null, 1) + '\n');
+  writeFileAtomic(join(out, 'scores.json'), JSON.stringify(scores, null, 1) + '\n');
   const statuses: Record<string, number> = {};
   for (const r of records) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
   return { out, cells: chosen.size, ...outcome, statuses, scores };
