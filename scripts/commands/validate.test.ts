@@ -160,3 +160,13 @@ describe('the validate command', () => {
     expect(stderr.trim()).toBe('error: invalid folder "harness": expected methods/<id> or baselines/<id>');
   });
 });
+
+describe('the shipped methods', () => {
+  it('pass the static checks (front matter, definition, parameters, applicability)', async () => {
+    const { readdirSync, existsSync } = await import('node:fs');
+    const folders = readdirSync(join(ROOT, 'methods')).filter((id) => !id.startsWith('_') && existsSync(join(ROOT, 'methods', id, 'method.ts'))).map((id) => join(ROOT, 'methods', id));
+    const reports = await validateMethods(ROOT, folders, { run: false });
+    expect(reports.flatMap((r) => r.problems.map(formatProblem))).toEqual([]);
+    expect(reports).toHaveLength(folders.length);
+  }, 120_000);
+});
