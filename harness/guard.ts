@@ -5,8 +5,9 @@
  * never handed out (made up by the method), a batch whose data changed after it was drawn, or
  * data whose shape does not match its declared size (data length = replicates × size × the
  * task's values per sample, learned from the generation-0 real batch). Batches are frozen when
- * drawn, so their origin, generation and size cannot be relabelled. The method sees a frozen
- * copy of the history, so it cannot slip a batch into the harness's own list either.
+ * drawn, so their origin, generation and size cannot be relabelled. The method sees frozen
+ * copies of the history (current at each access), so it cannot slip a batch into the harness's
+ * own list either. Honest hooks compute exactly what they computed unguarded.
  */
 import { createHash } from 'node:crypto';
 import type { Batch, FilterContext, MethodDefinition, Pool, PoolContext } from './types.ts';
@@ -61,7 +62,11 @@ export function guardPoolHooks<P extends Record<string, unknown>>(method: Method
     for (const batch of ctx.history) guard.admit(batch); // generation-0 real data, drawn before any hook
     return {
       ...ctx,
-      history: Object.freeze(ctx.history.slice()) as Batch<unknown>[],
+      // Read at each access: a hook that draws and then reads the history sees its new batches
+      // (accumulate does), but gets a frozen copy it cannot add to.
+      get history() {
+        return Object.freeze(ctx.history.slice()) as Batch<unknown>[];
+      },
       synthetic: (n: number) => guard.admit(ctx.synthetic(n), n),
       real: (n: number) => guard.admit(ctx.real(n), n),
     };
