@@ -10,7 +10,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { ResultRecord } from './schema.ts';
+import { ResultRecord } from './schema.ts';
+import { canonicalJson } from './hash.ts';
 import type { PlannedCell } from './cells.ts';
 import type { Registry } from './registry.ts';
 import type { RunProvenance } from './provenance.ts';
@@ -95,7 +96,13 @@ export async function runCells(
             child ??= spawnCellChild(bundle!, request, cell, registry.root, limits);
             const outcome = await runInChild(child, request, timeoutMs, limits);
             if (outcome.kind === 'record') {
-              finish(outcome.record, false);
+              const problem = recordProblem(outcome.record, job);
+              if (!problem) {
+                finish(outcome.record, false);
+                continue;
+              }
+              child = retire(child, true); // a process that files a bad record serves no further cell
+              finish(makeRecord(job, cell.task.definition, 'failed', undefined, 0, new Date().toISOString(), problem, 'error'), false);
               continue;
             }
             if (outcome.kind === 'failed') {
@@ -118,6 +125,25 @@ export async function runCells(
   await Promise.all(workers);
   if (failure !== undefined) throw failure;
   return cells.map((c) => records.get(c.id)!);
+}
+
+/**
+ * Why a record sent by a cell's process cannot stand for the job, or undefined. The child's
+ * record is checked against the schema and against what the parent asked for (cell, key, code
+ * hashes), so a process cannot file numbers under another cell or another entry's code.
+ */
+function recordProblem(record: unknown, job: CellJob): string | undefined {
+  const parsed = ResultRecord.safeParse(record);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return `the cell's process returned an invalid record (field ${issue.path.join('.') || '(root)'}: ${issue.message})`;
+  }
+  const r = parsed.data;
+  if (r.id !== job.id || canonicalJson(r.key) !== canonicalJson(job.key)) return "the cell's process returned a record for another cell";
+  if (r.provenance.taskHash !== job.taskHash || r.provenance.methodHash !== job.methodHash || r.provenance.harnessHash !== job.provenance.harnessHash) {
+    return "the cell's process returned a record with other code hashes than the cell's";
+  }
+  return undefined;
 }
 
 /** The task and method source files of a registry (its bundle's entries). */

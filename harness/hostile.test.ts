@@ -34,14 +34,14 @@ describe('hooks that cheat the pool', () => {
   let fixture: ReturnType<typeof fixtureRoot>;
   let registry: Registry;
   beforeAll(async () => {
-    const ids = ['forges-batch', 'understates-size', 'resizes-batch', 'rewrites-data', 'injects-history'];
+    const ids = ['forges-batch', 'understates-size', 'resizes-batch', 'rewrites-data', 'injects-history', 'sends-record'];
     fixture = fixtureRoot(Object.fromEntries(ids.map((id) => [id, source(id)])));
     registry = await loadRegistry(fixture.root);
   });
   afterAll(() => fixture.cleanup());
 
   it('fail their own cells with the reason; the others are untouched', async () => {
-    const methods = ['replace', 'forges-batch', 'understates-size', 'resizes-batch', 'rewrites-data', 'injects-history'];
+    const methods = ['replace', 'forges-batch', 'understates-size', 'resizes-batch', 'rewrites-data', 'injects-history', 'sends-record'];
     const cells = planCells(registry, { tasks: ['gaussian-chain'], methods, profile: 'quick', seeds: 1, sets: small });
     const records = await runCells(cells, new ResultStore(join(dir, 'pool')), registry, runProvenance(registry), { jobs: 2, timeoutMs: 60_000 });
     const by = Object.fromEntries(records.map((r) => [r.key.method, r]));
@@ -57,6 +57,7 @@ describe('hooks that cheat the pool', () => {
     });
     expect(by['injects-history'].status).toBe('failed');
     expect(by['injects-history'].reason).toMatch(/^TypeError: Cannot add property \d+, object is not extensible/);
+    expect(by['sends-record']).toMatchObject({ status: 'failed', failure: 'error', reason: "the cell's process returned an invalid record (field schemaVersion: Invalid input: expected 1)" });
   }, 240_000);
 });
 
