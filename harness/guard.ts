@@ -1,15 +1,15 @@
 /**
- * Only batches the harness drew can enter a pool. A `pool` or `filter` hook receives batches
- * from `ctx.synthetic`, `ctx.real` and `ctx.history` and returns parts that refer to them; this
- * guard wraps those hooks and fails the cell when a returned part holds a batch the harness
- * never handed out (made up by the method), a batch whose data changed after it was drawn, or
- * data whose shape does not match its declared size (data length = replicates × size × the
- * task's values per sample, learned from the generation-0 real batch). Batches are frozen when
- * drawn, so their origin, generation and size cannot be relabelled. The method sees frozen
- * copies of the history (current at each access), so it cannot slip a batch into the harness's
- * own list either. Honest hooks compute exactly what they computed unguarded.
+ * Only batches the harness drew can enter a pool, unchanged. A `pool` or `filter` hook never holds
+ * the harness's batches: `ctx.synthetic`, `ctx.real`, `ctx.history` and `ctx.previous` hand out
+ * frozen views (one per batch, so identity is stable), whose `data` is a copy made on first read.
+ * When the hook returns, every part's batch is mapped back to the harness's own batch; a part
+ * holding anything else (a batch the method made up, or a relabelled copy of one) fails the cell.
+ * A method can therefore neither forge samples nor rewrite drawn ones: writing into a view's data
+ * changes only its copy, and its origin, generation and size cannot be assigned. Each drawn batch
+ * is also checked against its declared size (data length = replicates × size × the task's values
+ * per sample, learned from the generation-0 real batch). Honest hooks compute exactly what they
+ * computed unguarded (harness/guard.test.ts); since no hook reads data today, no copy is made.
  */
-import { createHash } from 'node:crypto';
 import type { Batch, FilterContext, MethodDefinition, Pool, PoolContext } from './types.ts';
 import { CellError } from './loop.ts';
 
@@ -17,37 +17,52 @@ import { CellError } from './loop.ts';
 type Shape = Map<string, number | string>;
 
 class BatchLedger {
-  private readonly prints = new WeakMap<Batch<unknown>, string>();
+  private readonly views = new WeakMap<Batch<unknown>, Batch<unknown>>();
+  private readonly originals = new WeakMap<Batch<unknown>, Batch<unknown>>();
   private shape: Shape | undefined;
 
   constructor(private readonly replicates: number) {}
 
-  /** Records a batch the harness drew: checks its size and shape, freezes it, remembers its fingerprint. */
-  admit<D>(batch: Batch<D>, requested?: number): Batch<D> {
-    if (this.prints.has(batch)) return batch;
-    if (requested !== undefined && batch.size !== requested) throw new CellError(`the task drew ${batch.size} samples per replicate where ${requested} were asked for`);
-    const shape = shapeOf(batch, this.replicates);
-    this.shape ??= shape; // the first batch admitted is the generation-0 real data
+  /** The view of a batch the harness drew (made, and its shape checked, on first sight). */
+  view<D>(original: Batch<D>, requested?: number): Batch<D> {
+    const known = this.views.get(original as Batch<unknown>);
+    if (known) return known as Batch<D>;
+    if (requested !== undefined && original.size !== requested) throw new CellError(`the task drew ${original.size} samples per replicate where ${requested} were asked for`);
+    const shape = shapeOf(original, this.replicates);
+    this.shape ??= shape; // the first batch seen is the generation-0 real data
     const problem = shapeMismatch(shape, this.shape);
-    if (problem) throw new CellError(`a ${batch.origin} batch of generation ${batch.generation} has ${problem}`);
-    Object.freeze(batch);
-    this.prints.set(batch, fingerprint(batch.data));
-    return batch;
+    if (problem) throw new CellError(`a ${original.origin} batch of generation ${original.generation} has ${problem}`);
+    let copy: D | undefined;
+    const view: Batch<D> = Object.freeze({
+      origin: original.origin,
+      generation: original.generation,
+      size: original.size,
+      get data(): D {
+        return (copy ??= structuredClone(original.data));
+      },
+    });
+    this.views.set(original as Batch<unknown>, view as Batch<unknown>);
+    this.originals.set(view as Batch<unknown>, original as Batch<unknown>);
+    return view;
   }
 
-  /** Fails the cell unless every part of `pool` holds an admitted batch whose data is unchanged. */
-  check(pool: Pool<unknown>, t: number): void {
-    if (!pool || !Array.isArray(pool.parts)) return; // the loop reports malformed pools itself
-    pool.parts.forEach((part, i) => {
-      const batch = part?.batch;
-      const print = batch ? this.prints.get(batch) : undefined;
-      if (print === undefined) {
-        throw new CellError(`pool part ${i} at generation ${t} holds a batch the harness did not draw: a pool may only hold batches from ctx.synthetic, ctx.real or ctx.history`);
-      }
-      if (fingerprint(batch.data) !== print) {
-        throw new CellError(`pool part ${i} at generation ${t} holds a ${batch.origin} batch of generation ${batch.generation} whose data was changed after it was drawn`);
-      }
-    });
+  /** The harness's batch behind a view handed out, or undefined for anything else. */
+  original<D>(batch: Batch<D>): Batch<D> | undefined {
+    return this.originals.get(batch as Batch<unknown>) as Batch<D> | undefined;
+  }
+
+  /** The pool with the harness's own batches; fails the cell for a part holding any other batch. */
+  toHarness(pool: Pool<unknown>, t: number): Pool<unknown> {
+    if (!pool || !Array.isArray(pool.parts)) return pool; // the loop reports malformed pools itself
+    return {
+      parts: pool.parts.map((part, i) => {
+        const original = part?.batch ? this.original(part.batch) : undefined;
+        if (!original) {
+          throw new CellError(`pool part ${i} at generation ${t} holds a batch the harness did not draw: a pool may only hold batches from ctx.synthetic, ctx.real, ctx.history or ctx.previous`);
+        }
+        return part.weights === undefined ? { batch: original } : { batch: original, weights: part.weights };
+      }),
+    };
   }
 }
 
@@ -56,56 +71,45 @@ export function guardPoolHooks<P extends Record<string, unknown>>(method: Method
   const { pool, filter } = method.hooks;
   if (!pool && !filter) return method;
   let ledger: BatchLedger | undefined;
-  const view = <C extends PoolContext<unknown>>(ctx: C): C => {
+  const viewOf = (ctx: PoolContext<unknown>): PoolContext<unknown> => {
     ledger ??= new BatchLedger(ctx.replicates);
     const guard = ledger;
-    for (const batch of ctx.history) guard.admit(batch); // generation-0 real data, drawn before any hook
+    guard.view(ctx.history[0]); // the generation-0 real data sets the shape
+    const previous: Pool<unknown> = { parts: ctx.previous.parts.map((part) => ({ ...part, batch: guard.view(part.batch) })) };
     return {
       ...ctx,
+      previous,
       // Read at each access: a hook that draws and then reads the history sees its new batches
-      // (accumulate does), but gets a frozen copy it cannot add to.
+      // (accumulate does), as a frozen list it cannot add to.
       get history() {
-        return Object.freeze(ctx.history.slice()) as Batch<unknown>[];
+        return Object.freeze(ctx.history.map((batch) => guard.view(batch))) as Batch<unknown>[];
       },
-      synthetic: (n: number) => guard.admit(ctx.synthetic(n), n),
-      real: (n: number) => guard.admit(ctx.real(n), n),
+      synthetic: (n: number) => guard.view(ctx.synthetic(n), n),
+      real: (n: number) => guard.view(ctx.real(n), n),
     };
   };
   const hooks = { ...method.hooks };
   if (pool) {
     hooks.pool = (ctx: PoolContext<unknown>, params: P) => {
-      const result = pool(view(ctx), params);
-      ledger!.check(result, ctx.t);
-      return result;
+      const result = pool(viewOf(ctx), params); // first: it creates the ledger
+      return ledger!.toHarness(result, ctx.t);
     };
   }
   if (filter) {
     hooks.filter = (ctx: FilterContext<unknown>, params: P) => {
-      const result = filter(view(ctx), params);
-      ledger!.check(result, ctx.t);
-      return result;
+      const view: FilterContext<unknown> = {
+        ...viewOf(ctx),
+        features: (batch) => {
+          const original = ledger!.original(batch);
+          if (!original) throw new CellError(`features were asked for a batch the harness did not draw at generation ${ctx.t}`);
+          return ctx.features(original);
+        },
+      };
+      const result = filter(view, params);
+      return ledger!.toHarness(result, ctx.t);
     };
   }
   return { ...method, hooks };
-}
-
-/** sha1 over a batch's data (typed arrays byte for byte, scalars by value); native and fast enough to run on every pool. */
-function fingerprint(data: unknown): string {
-  const hash = createHash('sha1');
-  const walk = (value: unknown): void => {
-    if (ArrayBuffer.isView(value)) hash.update(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
-    else if (Array.isArray(value)) {
-      hash.update(`[${value.length}`);
-      value.forEach(walk);
-    } else if (value !== null && typeof value === 'object') {
-      for (const key of Object.keys(value).sort()) {
-        hash.update(`{${key}`);
-        walk((value as Record<string, unknown>)[key]);
-      }
-    } else hash.update(`${typeof value}:${String(value)}`);
-  };
-  walk(data);
-  return hash.digest('hex');
 }
 
 function shapeOf(batch: Batch<unknown>, replicates: number): Shape {
