@@ -78,7 +78,12 @@ export async function runCells(
   // once); a cell's process still imports only its own task's and method's modules.
   const bundle = todo.length > 0 ? await bundleDefinitions(definitionFiles(registry)) : undefined;
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const queue = [...todo];
+  const queue = todo.map((job) => ({ job, pair: pairOf(planned.get(job.id)!) }));
+  const held = new Map<string, number>(); // live children per pair, to spread pairs over workers
+  const drop = (child: CellChild, kill = false): undefined => {
+    held.set(child.pair, (held.get(child.pair) ?? 1) - 1);
+    return retire(child, kill);
+  };
   const workers: Promise<void>[] = [];
   let failure: unknown;
   for (let w = 0; w < Math.min(jobs, queue.length); w++) {
@@ -87,13 +92,16 @@ export async function runCells(
         let child: CellChild | undefined;
         try {
           while (queue.length > 0 && failure === undefined) {
-            const job = queue.shift()!;
+            const job = takeNext(queue, child, held);
             const cell = planned.get(job.id)!;
             const request = workerRequest(job, cell, bundle!, registry.root);
             // One child per (task, method): it never holds another contribution's code.
-            if (child && !child.process.connected) child = retire(child, true);
-            if (child && (child.request.taskModule !== request.taskModule || child.request.methodModule !== request.methodModule)) child = retire(child);
-            child ??= spawnCellChild(bundle!, request, cell, registry.root, limits);
+            if (child && !child.process.connected) child = drop(child, true);
+            if (child && child.pair !== pairOf(cell)) child = drop(child);
+            if (!child) {
+              child = spawnCellChild(bundle!, request, cell, registry.root, limits);
+              held.set(child.pair, (held.get(child.pair) ?? 0) + 1);
+            }
             const outcome = await runInChild(child, request, timeoutMs, limits);
             if (outcome.kind === 'record') {
               const problem = recordProblem(outcome.record, job);
@@ -101,7 +109,7 @@ export async function runCells(
                 finish(outcome.record, false);
                 continue;
               }
-              child = retire(child, true); // a process that files a bad record serves no further cell
+              child = drop(child, true); // a process that files a bad record serves no further cell
               finish(makeRecord(job, cell.task.definition, 'failed', undefined, 0, new Date().toISOString(), problem, 'error'), false);
               continue;
             }
@@ -110,14 +118,14 @@ export async function runCells(
               continue;
             }
             // The child is gone or must go: record the cell, start a fresh child for the next.
-            child = retire(child, true);
+            child = drop(child, true);
             const status = outcome.kind === 'timeout' ? 'timeout' : 'failed';
             finish(makeRecord(job, cell.task.definition, status, undefined, outcome.wallMs, outcome.startedAt, outcome.reason, status === 'failed' ? 'crash' : undefined), false);
           }
         } catch (error) {
           failure ??= error;
         } finally {
-          if (child) retire(child);
+          if (child) drop(child);
         }
       })(),
     );
@@ -154,6 +162,22 @@ export function definitionFiles(registry: Registry): { file: string; hash: strin
   }));
 }
 
+/** A cell's (task, method) pair: what one child process may hold. */
+function pairOf(cell: PlannedCell): string {
+  return `${cell.task.folder}\n${cell.method.folder}`;
+}
+
+/**
+ * The next job for a worker: one of its own child's pair if any is left (no new process), else the
+ * first whose pair no other worker's child holds (two workers do not start a child for one pair),
+ * else the first. Records are still returned in plan order.
+ */
+function takeNext(queue: { job: CellJob; pair: string }[], child: CellChild | undefined, held: ReadonlyMap<string, number>): CellJob {
+  let at = child ? queue.findIndex((q) => q.pair === child.pair) : -1;
+  if (at < 0) at = queue.findIndex((q) => !held.get(q.pair));
+  return queue.splice(Math.max(at, 0), 1)[0].job;
+}
+
 function workerRequest(job: CellJob, cell: PlannedCell, bundle: CellBundle, root: string): WorkerRequest {
   return {
     job,
@@ -164,6 +188,8 @@ function workerRequest(job: CellJob, cell: PlannedCell, bundle: CellBundle, root
 
 interface CellChild {
   process: ChildProcess;
+  /** The (task, method) pair it serves (pairOf). */
+  pair: string;
   request: WorkerRequest;
   tmp: string;
   /** The definition source being imported, while the child imports it (for failure reasons). */
@@ -184,7 +210,7 @@ function spawnCellChild(bundle: CellBundle, request: WorkerRequest, cell: Planne
     [request.taskModule, join(cell.task.folder, 'task.ts')],
     [request.methodModule, join(cell.method.folder, 'method.ts')],
   ]);
-  return { process: child, request, tmp: sandbox.tmp, sources };
+  return { process: child, pair: pairOf(cell), request, tmp: sandbox.tmp, sources };
 }
 
 /** Ends a child (politely, or with SIGKILL when it must go) and removes its temporary folder. */

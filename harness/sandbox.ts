@@ -93,7 +93,6 @@ export async function bundleDefinitions(inputs: readonly BundleInput[]): Promise
       outExtension: { '.js': '.mjs' },
       chunkNames: 'chunk-[hash]',
       logLevel: 'silent',
-      sourcemap: 'inline', // stack traces in failure reasons name the TypeScript sources
     });
     writeFileSync(join(staging, 'complete'), '');
     try {
@@ -184,7 +183,6 @@ export function sandboxedProcess(bundle: CellBundle, readable: readonly string[]
     ...(addons ? ['--allow-addons'] : []),
     `--max-old-space-size=${limits.heapMb}`,
     '--no-warnings=ExperimentalWarning',
-    '--enable-source-maps',
   ];
   return { execArgv, env: childEnvironment(tmp), tmp };
 }
