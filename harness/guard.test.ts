@@ -21,3 +21,44 @@ describe('guardPoolHooks', () => {
     }
   }, 240_000);
 });
+
+describe('the context a guarded hook sees', () => {
+  /** A context like the loop's: synthetic() appends to the harness's own history list. */
+  function fakeContext(features?: (batch: unknown) => unknown) {
+    const replicates = 2;
+    const batch = (origin: 'real' | 'synthetic', generation: number) => ({ origin, generation, size: 3, data: new Float64Array(replicates * 3) });
+    const history = [batch('real', 0)];
+    const ctx = {
+      t: 1, size: 3, replicates, previous: { parts: [{ batch: history[0] }] }, history, rng: undefined as never,
+      synthetic: () => { const b = batch('synthetic', 0); history.push(b); return b; },
+      real: () => { const b = batch('real', 1); history.push(b); return b; },
+      ...(features && { features }),
+    };
+    return { ctx, history };
+  }
+
+  it('is live through a copy of ctx (a filter hook draws, then reads the history), read-only, and maps features to the harness\'s batches', () => {
+    const seen: unknown[] = [];
+    const method = {
+      id: 'm', title: 'm', kind: 'method', summary: '', papers: [], params: undefined as never,
+      hooks: {
+        filter(ctx: any) {
+          const copy = { ...ctx };
+          ctx.synthetic(3);
+          seen.push(copy.history.length, ctx.history.map((b: { origin: string }) => b.origin));
+          ctx.features(ctx.history[1]);
+          expect(() => ctx.history.push(ctx.history[0])).toThrow('ctx.history is read-only');
+          return { parts: ctx.history.map((b: unknown) => ({ batch: b })) };
+        },
+      },
+    };
+    const asked: unknown[] = [];
+    const { ctx, history } = fakeContext((batch) => asked.push(batch));
+    const pool = guardPoolHooks(method as never).hooks.filter!(ctx as never, {} as never);
+    expect(seen).toEqual([2, ['real', 'synthetic']]);
+    expect(asked).toEqual([history[1]]);
+    expect(asked[0]).toBe(history[1]); // the harness's own batch, not the view
+    expect(pool.parts.map((p) => p.batch)).toEqual(history);
+    expect(pool.parts[1].batch).toBe(history[1]);
+  });
+});

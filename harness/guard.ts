@@ -71,22 +71,29 @@ export function guardPoolHooks<P extends Record<string, unknown>>(method: Method
   const { pool, filter } = method.hooks;
   if (!pool && !filter) return method;
   let ledger: BatchLedger | undefined;
-  const viewOf = (ctx: PoolContext<unknown>): PoolContext<unknown> => {
+  /** The context a hook sees: views instead of the harness's batches (see the module comment). */
+  const viewOf = <C extends PoolContext<unknown>>(ctx: C): C => {
     ledger ??= new BatchLedger(ctx.replicates);
     const guard = ledger;
     guard.view(ctx.history[0]); // the generation-0 real data sets the shape
-    const previous: Pool<unknown> = { parts: ctx.previous.parts.map((part) => ({ ...part, batch: guard.view(part.batch) })) };
-    return {
+    const view = {
       ...ctx,
-      previous,
-      // Read at each access: a hook that draws and then reads the history sees its new batches
-      // (accumulate does), as a frozen list it cannot add to.
-      get history() {
-        return Object.freeze(ctx.history.map((batch) => guard.view(batch))) as Batch<unknown>[];
-      },
+      previous: { parts: ctx.previous.parts.map((part) => ({ ...part, batch: guard.view(part.batch) })) },
       synthetic: (n: number) => guard.view(ctx.synthetic(n), n),
       real: (n: number) => guard.view(ctx.real(n), n),
     };
+    if ('features' in ctx) {
+      const features = (ctx as unknown as FilterContext<unknown>).features;
+      Object.assign(view, {
+        features: (batch: Batch<unknown>) => {
+          const original = guard.original(batch);
+          if (!original) throw new CellError(`features were asked for a batch the harness did not draw at generation ${ctx.t}`);
+          return features(original);
+        },
+      });
+    }
+    view.history = liveReadOnly(ctx.history, (batch) => guard.view(batch));
+    return view as C;
   };
   const hooks = { ...method.hooks };
   if (pool) {
@@ -97,19 +104,34 @@ export function guardPoolHooks<P extends Record<string, unknown>>(method: Method
   }
   if (filter) {
     hooks.filter = (ctx: FilterContext<unknown>, params: P) => {
-      const view: FilterContext<unknown> = {
-        ...viewOf(ctx),
-        features: (batch) => {
-          const original = ledger!.original(batch);
-          if (!original) throw new CellError(`features were asked for a batch the harness did not draw at generation ${ctx.t}`);
-          return ctx.features(original);
-        },
-      };
-      const result = filter(view, params);
+      const result = filter(viewOf(ctx), params);
       return ledger!.toHarness(result, ctx.t);
     };
   }
   return { ...method, hooks };
+}
+
+/**
+ * The harness's own history list seen through a proxy: live (a hook that draws and then reads it
+ * sees its new batches, as accumulate and latent-filtering do, even through a copy of ctx), with
+ * every batch as its view, and read-only.
+ */
+function liveReadOnly(history: Batch<unknown>[], view: (batch: Batch<unknown>) => Batch<unknown>): Batch<unknown>[] {
+  const refuse = (): never => {
+    throw new TypeError('ctx.history is read-only: a pool may hold only batches the harness drew');
+  };
+  return new Proxy(history, {
+    get: (target, property, receiver) => {
+      if (typeof property === 'string' && /^(0|[1-9]\d*)$/.test(property)) {
+        const i = Number(property);
+        return i < target.length ? view(target[i]) : undefined;
+      }
+      return Reflect.get(target, property, receiver);
+    },
+    set: refuse,
+    defineProperty: refuse,
+    deleteProperty: refuse,
+  });
 }
 
 function shapeOf(batch: Batch<unknown>, replicates: number): Shape {

@@ -54,8 +54,7 @@ describe('hooks that cheat the pool', () => {
     // It wrote into its own copy of the data: the pool, and so the numbers, are replace's.
     expect(by['rewrites-data'].status).toBe('ok');
     expect(by['rewrites-data'].metrics).toEqual(by.replace.metrics);
-    expect(by['injects-history'].status).toBe('failed');
-    expect(by['injects-history'].reason).toMatch(/^TypeError: Cannot add property \d+, object is not extensible/);
+    expect(by['injects-history']).toMatchObject({ status: 'failed', reason: 'TypeError: ctx.history is read-only: a pool may hold only batches the harness drew' });
     expect(by['sends-record']).toMatchObject({ status: 'failed', failure: 'error', reason: "the cell's process returned an invalid record (field schemaVersion: Invalid input: expected 1)" });
   }, 240_000);
 });
