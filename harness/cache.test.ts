@@ -15,27 +15,14 @@ import { InputError } from './params.ts';
 import { resultRecordJsonSchema, type CellKey, type ResultRecord } from './schema.ts';
 import type { MethodDefinition, TaskDefinition } from './types.ts';
 import { readFolder, readResults } from '../scripts/output.ts';
+import { testRecord } from './testing/records.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'cache-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function record(seed: number): ResultRecord {
   const key: CellKey = { task: 't', taskParams: { n: 1 }, method: 'm', methodParams: {}, seed };
-  return {
-    schemaVersion: 1,
-    id: cellId(key),
-    key,
-    status: 'ok',
-    stepAxis: 'generation',
-    steps: [0, 1],
-    metrics: { err: { mean: [0, seed], se: [0, 0], n: [1, 1] } },
-    budget: { realSamplesPerChain: 0 },
-    timing: { wallMs: 1, startedAt: '2025-01-01T00:00:00.000Z' },
-    provenance: {
-      harnessVersion: '0.1.0', taskHash: 'task-0', methodHash: 'method-0', harnessHash: 'harness-0',
-      gitCommit: null, lockfileHash: null, node: 'v20.19.0', backend: 'js-float64', cpu: 'test', date: '2025-01-01T00:00:00.000Z',
-    },
-  };
+  return testRecord(key, { metrics: { err: { mean: [0, seed], se: [0, 0], n: [1, 1] } } });
 }
 
 /** A registry under which the records above are current (staleReason reads only ids and hashes). */

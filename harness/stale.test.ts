@@ -8,6 +8,7 @@ import { loadRegistry, type Registry } from './registry.ts';
 import { planCells, type PlannedCell } from './cells.ts';
 import { machineDependentReason, reusable, staleReason } from './cache.ts';
 import type { ResultRecord } from './schema.ts';
+import { testRecord } from './testing/records.ts';
 
 let registry: Registry;
 let cell: PlannedCell;
@@ -19,23 +20,7 @@ beforeAll(async () => {
 
 /** The record `cell` would get from the current code, with `changes` applied. */
 function record(changes: Partial<ResultRecord> = {}, provenance: Partial<ResultRecord['provenance']> = {}): ResultRecord {
-  return {
-    schemaVersion: 1,
-    id: cell.id,
-    key: cell.key,
-    status: 'ok',
-    stepAxis: 'generation',
-    steps: [0, 1],
-    metrics: { w2: { mean: [0, 1], se: [0, 0], n: [1, 1] } },
-    budget: { realSamplesPerChain: 0 },
-    timing: { wallMs: 1, startedAt: '2025-01-01T00:00:00.000Z' },
-    provenance: {
-      harnessVersion: '0.1.0', taskHash: cell.task.hash, methodHash: cell.method.hash, harnessHash: registry.harnessHash,
-      gitCommit: null, lockfileHash: null, node: 'v20.19.0', backend: 'js-float64', cpu: 'test', date: '2025-01-01T00:00:00.000Z',
-      ...provenance,
-    },
-    ...changes,
-  };
+  return testRecord(cell.key, changes, { taskHash: cell.task.hash, methodHash: cell.method.hash, harnessHash: registry.harnessHash, ...provenance });
 }
 const without = (kind: 'tasks' | 'methods', id: string): Registry => ({ ...registry, [kind]: registry[kind].filter((e) => e.definition.id !== id) });
 

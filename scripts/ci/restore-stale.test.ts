@@ -8,10 +8,11 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { loadRegistry, type Registry } from '../../harness/registry.ts';
-import { cellId, planCells, type PlannedCell } from '../../harness/cells.ts';
+import { planCells, type PlannedCell } from '../../harness/cells.ts';
 import { publishRun } from '../../harness/publish.ts';
 import { score } from '../../harness/scoring.ts';
 import type { CellKey, ResultRecord } from '../../harness/schema.ts';
+import { testRecord } from '../../harness/testing/records.ts';
 import { restoreCells } from './restore-cells.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'restore-stale-'));
@@ -28,23 +29,7 @@ beforeAll(async () => {
 
 /** A record of `key` as the current code computes it, with `changes` applied. */
 function record(key: CellKey, changes: Partial<ResultRecord> = {}, provenance: Partial<ResultRecord['provenance']> = {}): ResultRecord {
-  return {
-    schemaVersion: 1,
-    id: cellId(key),
-    key,
-    status: 'ok',
-    stepAxis: 'generation',
-    steps: [0, 1],
-    metrics: { w2: { mean: [0, 1], se: [0, 0], n: [1, 1] } },
-    budget: { realSamplesPerChain: 0 },
-    timing: { wallMs: 1, startedAt: '2025-01-01T00:00:00.000Z' },
-    provenance: {
-      harnessVersion: '0.1.0', taskHash: cells[0].task.hash, methodHash: cells[0].method.hash, harnessHash: registry.harnessHash,
-      gitCommit: null, lockfileHash: null, node: 'v20.19.0', backend: 'js-float64', cpu: 'test', date: '2025-01-01T00:00:00.000Z',
-      ...provenance,
-    },
-    ...changes,
-  };
+  return testRecord(key, changes, { taskHash: cells[0].task.hash, methodHash: cells[0].method.hash, harnessHash: registry.harnessHash, ...provenance });
 }
 
 /** Publishes `records` as run `id` into `<work>/<name>/results`, through the real publishRun. */
