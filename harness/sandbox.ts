@@ -17,7 +17,7 @@
  */
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
@@ -133,7 +133,6 @@ function pruneUnused(): void {
 }
 
 async function hashHarnessSources(): Promise<string> {
-  const { readdir } = await import('node:fs/promises');
   const harness = fileURLToPath(new URL('.', import.meta.url));
   const files = (await readdir(harness, { recursive: true, withFileTypes: true }))
     .filter((d) => d.isFile() && d.name.endsWith('.ts') && !d.name.endsWith('.test.ts'))
