@@ -5,6 +5,7 @@ import type { RunProvenance } from './provenance.ts';
 import { runCell, type CellOutput } from './loop.ts';
 import { guardPoolHooks } from './guard.ts';
 import { activeBackend, backendLabel, usesTfjs, type BackendName } from './backend.ts';
+import { fusedKernels, kernelLabel } from './kernels.ts';
 
 /** Statistical cells are float64 JavaScript on typed arrays; TF.js cells name their backend (e.g. `tfjs-wasm`). */
 export const STATISTICAL_BACKEND = 'js-float64';
@@ -19,6 +20,8 @@ export interface CellJob {
   provenance: RunProvenance;
   /** The TensorFlow.js backend, for cells whose task or method uses it (harness/backend.ts). */
   backend?: BackendName;
+  /** The cell's models compute with the fused kernels (its task has them and the run chose them; harness/kernels.ts). */
+  kernels?: boolean;
 }
 
 export function executeCell(job: CellJob, task: TaskDefinition<any>, method: MethodDefinition<any>): ResultRecord {
@@ -28,6 +31,7 @@ export function executeCell(job: CellJob, task: TaskDefinition<any>, method: Met
     if (usesTfjs(task, method, job.key.taskParams) && (job.backend === undefined || activeBackend() !== job.backend)) {
       throw new Error(`TensorFlow.js backend ${job.backend ?? '(none chosen)'} is not started in this process: set CellJob.backend and await loadBackend() before executeCell`);
     }
+    if (task.kernels && fusedKernels() !== (job.kernels === true)) throw new Error(`the fused kernels are ${fusedKernels() ? 'on' : 'off'} in this process but the cell's job says ${job.kernels ? 'on' : 'off'}: call setFusedKernels(job.kernels) before executeCell`);
     const output = runCell(task, guardPoolHooks(method), job.key);
     return makeRecord(job, task, 'ok', output, performance.now() - start, startedAt);
   } catch (error) {
@@ -70,6 +74,11 @@ export function makeRecord(
     budget: { realSamplesPerChain: output?.realSamplesPerChain ?? 0 },
     ...(output?.snapshots?.length && { snapshots: output.snapshots }),
     timing: { wallMs: Math.round(wallMs * 1000) / 1000, startedAt },
-    provenance: { ...job.provenance, taskHash: job.taskHash, methodHash: job.methodHash, backend: job.backend ? backendLabel(job.backend) : STATISTICAL_BACKEND },
+    provenance: { ...job.provenance, taskHash: job.taskHash, methodHash: job.methodHash, backend: recordedBackend(job) },
   };
+}
+
+/** What computed a cell, as its record says: `js-float64`, `tfjs-wasm`, or `kernels+tfjs-wasm`. */
+export function recordedBackend(job: Pick<CellJob, 'backend' | 'kernels'>): string {
+  return job.backend ? kernelLabel(backendLabel(job.backend), job.kernels === true) : STATISTICAL_BACKEND;
 }

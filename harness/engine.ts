@@ -16,8 +16,9 @@ import type { PlannedCell } from './cells.ts';
 import type { Registry } from './registry.ts';
 import type { RunProvenance } from './provenance.ts';
 import { ResultStore, reusable } from './cache.ts';
-import { makeRecord, type CellJob } from './cell.ts';
-import { backendLabel, pickBackend, usesTfjs, type BackendName } from './backend.ts';
+import { makeRecord, recordedBackend, type CellJob } from './cell.ts';
+import { pickBackend, usesTfjs, type BackendName } from './backend.ts';
+import type { KernelChoice } from './kernels.ts';
 import { bundleDefinitions, DEFAULT_LIMITS, residentMb, sandboxedProcess, touch, type CellBundle, type SandboxLimits } from './sandbox.ts';
 import type { WorkerMessage, WorkerRequest } from './worker.ts';
 
@@ -38,6 +39,8 @@ export interface EngineOptions {
    * when such a cell is planned; a stored record from another backend is recomputed.
    */
   backend?: string;
+  /** Whether tasks with fused kernels use them (`--kernels`; harness/kernels.ts). @default 'fused' */
+  kernels?: KernelChoice;
   /** Memory caps of each cell's process. @default DEFAULT_LIMITS (harness/sandbox.ts) */
   limits?: SandboxLimits;
 }
@@ -66,9 +69,12 @@ export async function runCells(
 
   for (const cell of cells) {
     const job: CellJob = { root: registry.root, id: cell.id, key: cell.key, taskHash: cell.task.hash, methodHash: cell.method.hash, provenance };
-    if (backend && !cell.skipReason && usesTfjs(cell.task.definition, cell.method.definition, cell.key.taskParams)) job.backend = backend;
+    if (backend && !cell.skipReason && usesTfjs(cell.task.definition, cell.method.definition, cell.key.taskParams)) {
+      job.backend = backend;
+      if (cell.task.definition.kernels && (options.kernels ?? 'fused') === 'fused') job.kernels = true;
+    }
     const stored = force ? undefined : store.read(cell.id);
-    if (reusable(stored, cell, registry) && (!job.backend || stored.provenance.backend === backendLabel(job.backend))) finish(stored, true);
+    if (reusable(stored, cell, registry) && (!job.backend || stored.provenance.backend === recordedBackend(job))) finish(stored, true);
     else if (cell.skipReason) finish(makeRecord(job, cell.task.definition, 'skipped', undefined, 0, new Date().toISOString(), cell.skipReason), false);
     else todo.push(job);
   }

@@ -29,3 +29,8 @@ export function setFusedKernels(on: boolean): void {
 export function kernelLabel(backendLabel: string, on: boolean): string {
   return on ? `kernels+${backendLabel}` : backendLabel;
 }
+
+/** The kernel choice and TF.js backend label a record's backend label names (`kernels+tfjs-wasm` → fused, `tfjs-wasm`). */
+export function splitKernelLabel(label: string): { kernels: KernelChoice; backendLabel: string } {
+  return label.startsWith('kernels+') ? { kernels: 'fused', backendLabel: label.slice('kernels+'.length) } : { kernels: 'tfjs', backendLabel: label };
+}

@@ -397,6 +397,12 @@ export interface TaskBase<P extends Record<string, unknown> = Record<string, unk
    * decides per resolved parameters (e.g. recursive-lm: only its `char` variant uses TF.js).
    */
   engine?: Engine | ((params: P) => Engine | undefined);
+  /**
+   * The task's models have fused CPU kernels (kernels/), used instead of TensorFlow.js when the
+   * run chooses them (`--kernels fused`, the default); the record's backend then says
+   * `kernels+tfjs-<backend>` (harness/kernels.ts).
+   */
+  kernels?: boolean;
 }
 
 /** A generational task: the harness runs the loop of harness/loop.ts over `simulation`. */

@@ -9,6 +9,7 @@
 import type { MethodDefinition, TaskDefinition } from './types.ts';
 import { executeCell, type CellJob } from './cell.ts';
 import { loadBackend } from './backend.ts';
+import { setFusedKernels } from './kernels.ts';
 import { freezeDefinition } from './freeze.ts';
 
 /** What the engine sends: a cell and the bundled modules of its task and method. */
@@ -53,6 +54,7 @@ process.on('message', async ({ job, taskModule, methodModule }: WorkerRequest) =
       return;
     }
   }
+  setFusedKernels(job.kernels === true);
   process.send!(executeCell(job, loaded.task, loaded.method));
 });
 // The engine is gone (finished, or killed with -9): stop instead of lingering.

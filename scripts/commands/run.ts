@@ -13,6 +13,7 @@ import { runProvenance } from '../../harness/provenance.ts';
 import { scoreRecords } from '../../harness/results.ts';
 import { PROFILES, type Profile } from '../../harness/types.ts';
 import { BACKEND_NAMES } from '../../harness/backend.ts';
+import { KERNEL_CHOICES, type KernelChoice } from '../../harness/kernels.ts';
 import { printJson, countStatuses, printFailures, printScores, readFolder, displayPath, collect, positiveInt, DEFAULT_OUT } from '../output.ts';
 
 export function register(program: Command): void {
@@ -29,6 +30,7 @@ export function register(program: Command): void {
     .option('--jobs <n>', 'parallel cell processes', positiveInt, Math.max(1, availableParallelism()))
     .option('--timeout <seconds>', 'per-cell time limit', positiveInt, 600)
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend for neural cells (default: the first of the choices that loads)').choices(BACKEND_NAMES as string[]))
+    .addOption(new Option('--kernels <choice>', 'models with fused CPU kernels (diffusion) compute with them, or with TensorFlow.js (the reference; use it with a GPU backend)').choices(KERNEL_CHOICES as string[]).default('fused'))
     .option('--force', 'recompute cells even when current results exist')
     .option('--fail-fast', 'stop at the first failed cell')
     .option('--json', 'print { records, scores } as JSON on stdout (records: this run\'s cells; scores: of every current cell in --out, as in its scores.json)')
@@ -43,7 +45,7 @@ export function register(program: Command): void {
       bar?.start(cells.length, 0, { last: '' });
       let reusedCount = 0;
       const records = await runCells(cells, store, registry, runProvenance(registry), {
-        jobs: opts.jobs, timeoutMs: opts.timeout * 1000, force: opts.force, failFast: opts.failFast, backend: opts.backend,
+        jobs: opts.jobs, timeoutMs: opts.timeout * 1000, force: opts.force, failFast: opts.failFast, backend: opts.backend, kernels: opts.kernels as KernelChoice,
         onRecord: (record, reused) => {
           if (reused) reusedCount++;
           bar?.increment({ last: `${record.key.task} × ${record.key.method} #${record.key.seed} ${record.status}` });
@@ -72,5 +74,5 @@ export function register(program: Command): void {
 
 interface RunOptions {
   task?: string[]; method?: string[]; profile: string; seeds?: number; set?: string[]; shard?: string;
-  out: string; jobs: number; timeout: number; force?: boolean; failFast?: boolean; json?: boolean; backend?: string;
+  out: string; jobs: number; timeout: number; force?: boolean; failFast?: boolean; json?: boolean; backend?: string; kernels?: string;
 }

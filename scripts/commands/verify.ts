@@ -16,6 +16,7 @@ import type { PlannedCell } from '../../harness/cells.ts';
 import { ResultStore } from '../../harness/cache.ts';
 import { runCells } from '../../harness/engine.ts';
 import { backendFromLabel } from '../../harness/backend.ts';
+import { splitKernelLabel } from '../../harness/kernels.ts';
 import { splitStale } from '../../harness/results.ts';
 import { canonicalJson } from '../../harness/hash.ts';
 import { InputError } from '../../harness/params.ts';
@@ -78,10 +79,11 @@ export async function verifyRecords(records: ResultRecord[], registry: Registry,
   try {
     for (const [label, group] of [...byBackend].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const cells = group.map((record) => plannedCell(record, registry));
-      const backend = backendFromLabel(label);
+      const { kernels, backendLabel } = splitKernelLabel(label);
+      const backend = backendFromLabel(backendLabel);
       let fresh: ResultRecord[];
       try {
-        fresh = await runCells(cells, new ResultStore(dir), registry, provenance, { force: true, jobs: options.jobs ?? 1, timeoutMs: options.timeoutMs, ...(backend && { backend }) });
+        fresh = await runCells(cells, new ResultStore(dir), registry, provenance, { force: true, jobs: options.jobs ?? 1, timeoutMs: options.timeoutMs, ...(backend && { backend, kernels }) });
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
         throw new InputError(`cannot recompute the ${group.length} record(s) computed on ${label}: ${error.message}`);
