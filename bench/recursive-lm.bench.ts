@@ -7,11 +7,19 @@
  * inverse CDF and counted with bincount, the work our task must do because pool hooks weight
  * individual tokens).
  *
- *   node --import tsx bench/recursive-lm.bench.ts
+ * The growth chain of issue 14 (`RECURSIVE_LM_GROWTH`: V = 50, one context, n_t = 100(t+1),
+ * real share α_t = t^(−1/2) through fresh-data-mixing, 200 generations, 500 replicates) is timed
+ * as whole chains beside numpy drawing its counts as rng.multinomial(n_t, α_t p* + (1−α_t) p̂),
+ * with the final l2_err of both and of theory.ts's recursion.
+ *
+ *   node --import tsx bench/recursive-lm.bench.ts          # every case
+ *   node --import tsx bench/recursive-lm.bench.ts growth   # the growth chain only
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import task from '../benchmarks/recursive-lm/task.ts';
 import replace from '../baselines/replace/method.ts';
+import freshDataMixing from '../methods/fresh-data-mixing/method.ts';
+import { l2ErrorRecursion, sqNorm, zipfPmf } from '../benchmarks/recursive-lm/theory.ts';
 import { runGenerational } from '../harness/loop.ts';
 import { runReference } from './reference.ts';
 
@@ -54,6 +62,43 @@ export const RECURSIVE_LM_CASES: RecursiveLmCase[] = [
   { vocab: 50, contexts: 20, samples: 2000, replicates: 100, generations: 10 }, // many tokens per row
 ];
 
+/** The growth chain: n_t = samples·(t+1) tokens per context, real share α_t = min(1, alpha·t^(−alpha_decay)). */
+export interface RecursiveLmGrowthCase extends RecursiveLmCase {
+  samples_growth: 1;
+  alpha: number;
+  alpha_decay: number;
+}
+
+export const RECURSIVE_LM_GROWTH: RecursiveLmGrowthCase = { vocab: 50, contexts: 1, samples: 100, samples_growth: 1, alpha: 1, alpha_decay: 0.5, replicates: 500, generations: 200 };
+
+export interface RecursiveLmGrowthResult extends RecursiveLmGrowthCase {
+  /** Whole chain (G + 1 generations) per generation, so that it reads like the other rows. */
+  oursPerGenerationMs: number;
+  numpyPerGenerationMs: number | null;
+  ratio: number | null;
+  detail: {
+    /**
+     * How our pool mixes real and synthetic tokens: fresh-data-mixing `split=exact`, round(α_t·n_t)
+     * real tokens and the rest synthetic, two unweighted batches (counts only). `split=random`
+     * (each slot real with probability α_t, numpy's mixture exactly) builds per-token 0/1
+     * weights in harness/pool.ts's bernoulliSplit, whose cost grows with the tokens.
+     */
+    split: 'exact';
+    oursChainSeconds: number;
+    numpyChainSeconds: number | null;
+    oursCpuChainSeconds: number;
+    numpyCpuChainSeconds: number | null;
+    cpuRatio: number | null;
+    /** Final l2_err, mean and SE over replicates, of the first timed chain (ours: seed 0). */
+    oursFinalL2: number;
+    oursFinalL2Se: number;
+    numpyFinalL2: number | null;
+    numpyFinalL2Se: number | null;
+    /** theory.ts's recursion for i.i.d. draws from the mixture (numpy's chain). */
+    theoryFinalL2: number;
+  };
+}
+
 async function timeNumpy(c: RecursiveLmCase, repeats: number): Promise<{ counts: Timing; tokens: Timing } | null> {
   type Out = { perGenerationSeconds: number; perGenerationCpuSeconds: number };
   const out = await runReference<Record<'counts' | 'tokens', Out>>(SCRIPT, [c.vocab, c.contexts, c.samples, c.replicates, c.generations, repeats], 'numpy recursive-lm', 600_000);
@@ -84,8 +129,57 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-export async function benchRecursiveLm(repeats = 5): Promise<RecursiveLmBenchResult[]> {
-  const out: RecursiveLmBenchResult[] = [];
+/** The growth chain, ours and numpy's, median of `repeats` whole chains each. */
+export async function benchRecursiveLmGrowth(repeats = 5): Promise<RecursiveLmGrowthResult> {
+  const c = RECURSIVE_LM_GROWTH;
+  type Out = { medianSeconds: number; medianCpuSeconds: number; finalL2: number; finalL2Se: number };
+  const numpy = await runReference<Out>(SCRIPT, ['growth', c.vocab, c.contexts, c.samples, c.replicates, c.generations, c.alpha, c.alpha_decay, repeats], 'numpy recursive-lm growth', 600_000);
+  const taskParams = task.params.parse({ variant: 'markov', vocab: c.vocab, contexts: c.contexts, samples: c.samples, samples_growth: c.samples_growth, replicates: c.replicates, generations: c.generations });
+  const methodParams = freshDataMixing.params.parse({ alpha: c.alpha, alpha_decay: c.alpha_decay, split: 'exact' });
+  const chain = (seed: number) => runGenerational(task, freshDataMixing, { task: task.id, taskParams, method: freshDataMixing.id, methodParams, seed });
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  let final = chain(repeats).metrics.l2_err; // warm-up (JIT) on a seed the timed runs do not use
+  for (let seed = 0; seed < repeats; seed++) {
+    const start = performance.now();
+    const startCpu = process.cpuUsage();
+    const out = chain(seed);
+    const used = process.cpuUsage(startCpu);
+    wall.push(performance.now() - start);
+    cpu.push((used.user + used.system) / 1000);
+    if (seed === 0) final = out.metrics.l2_err;
+  }
+  const steps = Array.from({ length: c.generations + 1 }, (_, t) => t);
+  const theory = l2ErrorRecursion(
+    sqNorm(zipfPmf(c.vocab, taskParams.zipf)),
+    steps.map((t) => c.samples * (t + 1)),
+    steps.map((t) => (t === 0 ? 1 : Math.min(1, c.alpha * Math.pow(t, -c.alpha_decay)))),
+  );
+  const oursSeconds = median(wall) / 1000;
+  const oursCpu = median(cpu) / 1000;
+  return {
+    ...c,
+    oursPerGenerationMs: (oursSeconds * 1000) / (c.generations + 1),
+    numpyPerGenerationMs: numpy ? (numpy.medianSeconds * 1000) / (c.generations + 1) : null,
+    ratio: numpy ? oursSeconds / numpy.medianSeconds : null,
+    detail: {
+      split: 'exact',
+      oursChainSeconds: oursSeconds,
+      numpyChainSeconds: numpy?.medianSeconds ?? null,
+      oursCpuChainSeconds: oursCpu,
+      numpyCpuChainSeconds: numpy?.medianCpuSeconds ?? null,
+      cpuRatio: numpy ? oursCpu / numpy.medianCpuSeconds : null,
+      oursFinalL2: final.mean[c.generations],
+      oursFinalL2Se: final.se[c.generations],
+      numpyFinalL2: numpy?.finalL2 ?? null,
+      numpyFinalL2Se: numpy?.finalL2Se ?? null,
+      theoryFinalL2: theory[c.generations],
+    },
+  };
+}
+
+export async function benchRecursiveLm(repeats = 5): Promise<(RecursiveLmBenchResult | RecursiveLmGrowthResult)[]> {
+  const out: (RecursiveLmBenchResult | RecursiveLmGrowthResult)[] = [];
   for (const c of RECURSIVE_LM_CASES) {
     const numpy = await timeNumpy(c, repeats);
     const ours = timeOurs(c, repeats);
@@ -102,9 +196,11 @@ export async function benchRecursiveLm(repeats = 5): Promise<RecursiveLmBenchRes
       },
     });
   }
+  out.push(await benchRecursiveLmGrowth(repeats));
   return out;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.table((await benchRecursiveLm()).map(({ detail, ...row }) => ({ ...row, ...detail })));
+  const rows = process.argv[2] === 'growth' ? [await benchRecursiveLmGrowth()] : await benchRecursiveLm();
+  console.table(rows.map(({ detail, ...row }) => ({ ...row, ...detail })));
 }

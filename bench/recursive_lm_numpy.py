@@ -13,6 +13,13 @@ Two ways to sample, both timed:
 Prints one JSON object with the median wall time (and CPU time, steadier on a shared machine)
 per generation over `repeats` whole chains.
 Usage: recursive_lm_numpy.py VOCAB CONTEXTS SAMPLES REPLICATES GENERATIONS REPEATS
+
+The growth chain (issue 14): n_t = SAMPLES*(t+1) tokens per context and a real share
+alpha_t = min(1, ALPHA*t^(-DECAY)) from generation 1 on, each token real with probability
+alpha_t (fresh-data-mixing), so a generation draws its counts as rng.multinomial(n_t, q_t) with
+q_t = alpha_t*p_star + (1-alpha_t)*p_hat (counts only). Prints the median wall and CPU time
+of a whole chain and the final l2_err (mean and SE over replicates).
+Usage: recursive_lm_numpy.py growth VOCAB CONTEXTS SAMPLES REPLICATES GENERATIONS ALPHA DECAY REPEATS
 """
 import json
 import statistics
@@ -68,7 +75,53 @@ def chain(np, rng, draw, V, C, n, R, G, p_star, log_p_star, h_star):
     return metrics
 
 
+def growth_chain(np, rng, V, C, n0, R, G, alpha, decay, p_star, log_p_star, h_star):
+    p_hat = np.broadcast_to(p_star, (R, C, V))  # generation 0 samples the truth
+    for t in range(G + 1):
+        n = n0 * (t + 1)
+        a = 1.0 if t == 0 else min(1.0, alpha * t ** -decay)
+        q = p_star if a == 1.0 else a * p_star + (1 - a) * p_hat
+        counts = rng.multinomial(n, np.broadcast_to(q, (R, C, V)))
+        p_hat = counts / n
+        metrics = evaluate(np, p_hat, p_star, log_p_star, h_star)
+    return metrics
+
+
+def growth(np, args):
+    V, C, n0, R, G = (int(a) for a in args[:5])
+    alpha, decay = float(args[5]), float(args[6])
+    repeats = int(args[7])
+    rng = np.random.default_rng(0)
+    p_star = truth(np, rng, V, C)
+    log_p_star = np.log(p_star)
+    h_star = -(p_star[0] * log_p_star[0]).sum()
+    growth_chain(np, rng, V, C, n0, R, 2, alpha, decay, p_star, log_p_star, h_star)  # warm-up
+    times, cpu, finals = [], [], []
+    for _ in range(repeats):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        metrics = growth_chain(np, rng, V, C, n0, R, G, alpha, decay, p_star, log_p_star, h_star)
+        times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+        finals.append(metrics[0])
+    mean, se = finals[0]
+    return {
+        "numpy": np.__version__,
+        "medianSeconds": statistics.median(times),
+        "medianCpuSeconds": statistics.median(cpu),
+        "finalL2": float(mean),
+        "finalL2Se": float(se),
+    }
+
+
 def main():
+    if sys.argv[1] == "growth":
+        try:
+            import numpy as np
+        except ImportError as error:
+            print(json.dumps({"error": f"numpy is not importable: {error}"}))
+            return 2
+        print(json.dumps(growth(np, sys.argv[2:])))
+        return 0
     V, C, n, R, G, repeats = (int(a) for a in sys.argv[1:7])
     try:
         import numpy as np

@@ -23,10 +23,166 @@ import type { Rng } from '../../harness/rng.ts';
 import type { RecursiveLmParams } from './task.ts';
 import { sqNorm, zipfPmf } from './theory.ts';
 
-/** A batch's payload: token ids, R × size, replicate-major, sample j of a replicate in context j mod `contexts`. */
-export interface TokenData {
-  tokens: Int32Array;
-  contexts: number;
+/**
+ * A batch's payload: the token counts of every (replicate, context), the fit's sufficient
+ * statistic, and the tokens themselves only on demand.
+ *
+ * `counts[(r·C + c)·V + v]` is how many of replicate r's samples in context c are token v; they
+ * are drawn as one multinomial per (replicate, context) with n_c = ⌊size/C⌋ (+1 for c < size
+ * mod C) trials. `tokens` (R × size ids, replicate-major, sample j of a replicate in context
+ * j mod C) is a uniformly random arrangement of each (replicate, context)'s multiset, shuffled
+ * with a stream forked when the batch was drawn: multinomial counts in a uniform order are
+ * exactly i.i.d. draws in storage order, and the same batch always materializes the same
+ * tokens. They are made the first time they are read (the fit reads them only for a pool
+ * part whose weights vary within a replicate) and then kept with the batch, which is never
+ * modified.
+ *
+ * Only `contexts` is an own enumerable property; the rest sits in private fields behind
+ * getters, so that walking or cloning a batch's data (harness/guard.ts) never materializes
+ * tokens. The guard's per-sample shape check therefore sees no arrays here.
+ */
+export class TokenData {
+  /** Contexts C: sample j of a replicate belongs to context j mod C. */
+  readonly contexts: number;
+  readonly #counts: Int32Array;
+  readonly #replicates: number;
+  readonly #vocab: number;
+  readonly #size: number;
+  #stream: Rng | undefined;
+  #tokens: Int32Array | undefined;
+
+  /**
+   * @param counts R × C × V counts whose rows sum to the samples of each (replicate, context)
+   * @param source the stream that arranges them into tokens, or the tokens themselves
+   */
+  constructor(counts: Int32Array, shape: { replicates: number; contexts: number; vocab: number; size: number }, source: Rng | Int32Array) {
+    const { replicates: R, contexts: C, vocab: V, size } = shape;
+    if (counts.length !== R * C * V) throw new Error(`TokenData needs replicates × contexts × vocab = ${R * C * V} counts, got ${counts.length}`);
+    this.contexts = C;
+    this.#counts = counts;
+    this.#replicates = R;
+    this.#vocab = V;
+    this.#size = size;
+    if (source instanceof Int32Array) {
+      if (source.length !== R * size) throw new Error(`TokenData needs replicates × size = ${R * size} tokens, got ${source.length}`);
+      this.#tokens = source;
+    } else {
+      this.#stream = source;
+    }
+  }
+
+  /** Data holding the given tokens (R × size, layout as above), their counts computed. */
+  static fromTokens(tokens: Int32Array, shape: { replicates: number; contexts: number; vocab: number }): TokenData {
+    const { replicates: R, contexts: C, vocab: V } = shape;
+    const size = tokens.length / R;
+    if (!Number.isInteger(size)) throw new Error(`${tokens.length} tokens do not split into ${R} replicates`);
+    const counts = new Int32Array(R * C * V);
+    for (let r = 0; r < R; r++) {
+      for (let j = 0; j < size; j++) {
+        const v = tokens[r * size + j];
+        if (!(v >= 0 && v < V)) throw new Error(`token ${v} at replicate ${r} sample ${j} is outside the vocabulary 0 … ${V - 1}`);
+        counts[(r * C + (j % C)) * V + v]++;
+      }
+    }
+    return new TokenData(counts, { replicates: R, contexts: C, vocab: V, size }, tokens);
+  }
+
+  /** R × C × V token counts (read-only by contract: batches are never modified). */
+  get counts(): Int32Array {
+    return this.#counts;
+  }
+
+  get replicates(): number {
+    return this.#replicates;
+  }
+
+  get vocab(): number {
+    return this.#vocab;
+  }
+
+  /** Samples per replicate (the batch's size). */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Whether the tokens exist yet (they are made on first read of `tokens`). */
+  get materialized(): boolean {
+    return this.#tokens !== undefined;
+  }
+
+  /** R × size token ids, replicate-major, sample j in context j mod C; i.i.d. in storage order. */
+  get tokens(): Int32Array {
+    return (this.#tokens ??= this.#arrange());
+  }
+
+  /**
+   * Each (replicate, context)'s multiset, shuffled uniformly into its slots (Fisher–Yates; the
+   * swap partner of slot i is ⌊u·(i+1)⌋ for a 53-bit uniform u, as the alias draws pick their
+   * column, off uniform by < (i+1)·2⁻⁵³).
+   */
+  #arrange(): Int32Array {
+    const stream = this.#stream!;
+    this.#stream = undefined;
+    const { contexts: C } = this;
+    const R = this.#replicates;
+    const V = this.#vocab;
+    const n = this.#size;
+    const counts = this.#counts;
+    const tokens = new Int32Array(R * n);
+    const width = Math.ceil(n / C);
+    const row = new Int32Array(width);
+    const u = new Float64Array(width);
+    for (let r = 0; r < R; r++) {
+      for (let c = 0; c < C && c < n; c++) {
+        // One context's tokens grouped by id, then shuffled; a single context in place.
+        const m = contextSize(n, C, c);
+        const slots = C === 1 ? tokens.subarray(r * n, (r + 1) * n) : row;
+        let at = 0;
+        const off = (r * C + c) * V;
+        for (let v = 0; v < V; v++) for (let k = counts[off + v]; k > 0; k--) slots[at++] = v;
+        if (at !== m) throw new Error(`TokenData counts of replicate ${r} context ${c} sum to ${at}, not ${m}`);
+        stream.fillUniform(m > 1 ? u.subarray(0, m - 1) : u.subarray(0, 0));
+        for (let i = m - 1; i > 0; i--) {
+          const j = (u[i - 1] * (i + 1)) | 0;
+          const x = slots[i];
+          slots[i] = slots[j];
+          slots[j] = x;
+        }
+        if (C > 1) for (let i = 0, j = r * n + c; i < m; i++, j += C) tokens[j] = slots[i];
+      }
+    }
+    return tokens;
+  }
+}
+
+/** Samples of context c in a replicate of n samples (round-robin over C contexts). */
+function contextSize(n: number, C: number, c: number): number {
+  return Math.floor(n / C) + (c < n % C ? 1 : 0);
+}
+
+/**
+ * A batch of n samples per replicate: `drawRow(r, c, n_c, counts, offset)` writes the counts of
+ * (replicate r, context c) at counts[offset …]. The token stream is forked first, from four
+ * draws of `rng` (fork labels must differ between batches of one stream).
+ */
+function drawBatch(
+  R: number,
+  C: number,
+  V: number,
+  n: number,
+  rng: Rng,
+  drawRow: (r: number, c: number, count: number, counts: Int32Array, offset: number) => void,
+): TokenData {
+  const label = `tokens ${rng.nextUint32()} ${rng.nextUint32()} ${rng.nextUint32()} ${rng.nextUint32()}`;
+  const stream = rng.fork(label);
+  const counts = new Int32Array(R * C * V);
+  for (let r = 0; r < R; r++) {
+    for (let c = 0; c < C; c++) {
+      const count = contextSize(n, C, c);
+      if (count > 0) drawRow(r, c, count, counts, (r * C + c) * V);
+    }
+  }
+  return new TokenData(counts, { replicates: R, contexts: C, vocab: V, size: n }, stream);
 }
 
 /**
@@ -64,8 +220,14 @@ export function markovSimulation(p: RecursiveLmParams, setup: Rng): Generational
   for (let k = 0; k < V; k++) if (zipf[k] > 0) hStar -= zipf[k] * Math.log(zipf[k]);
   const trueSupport = zipf.reduce((s, x) => s + (x > 0 ? 1 : 0), 0);
   const starSqNorm = sqNorm(zipf);
-  const realTables = new AliasTables(C, V);
-  for (let c = 0; c < C; c++) realTables.build(pStar, c * V, c, -1);
+  // The truth's rows are prepared once, for both ways of drawing counts.
+  const realRows = new RowSamplers(C, V);
+  for (let c = 0; c < C; c++) {
+    realRows.prepare(pStar, c * V, c, -1);
+    realRows.buildAlias(c);
+    realRows.buildConditionals(c);
+  }
+  const modelRows = new RowSamplers(C, V);
   const counter = new PoolCounter(R, C, V);
 
   return {
@@ -73,21 +235,19 @@ export function markovSimulation(p: RecursiveLmParams, setup: Rng): Generational
     generations: p.generations,
     sampleSize: (t) => C * Math.round(p.samples * Math.pow(t + 1, p.samples_growth)),
     real(n, rng, generation) {
-      const tokens = new Int32Array(R * n);
-      const u = new Float64Array(n);
-      for (let r = 0; r < R; r++) realTables.draw(rng.fillUniform(u), tokens, r * n);
-      return { origin: 'real', generation, size: n, data: { tokens, contexts: C } };
+      const batch = drawBatch(R, C, V, n, rng, (r, c, count, out, off) => realRows.drawCounts(c, count, rng, out, off));
+      return { origin: 'real', generation, size: n, data: batch };
     },
     sample(model, n, rng, generation) {
       checkModel(model, R * C * V);
-      const tokens = new Int32Array(R * n);
-      const u = new Float64Array(n);
-      const tables = new AliasTables(C, V);
-      for (let r = 0; r < R; r++) {
-        for (let c = 0; c < C; c++) tables.build(model, (r * C + c) * V, c, r);
-        tables.draw(rng.fillUniform(u), tokens, r * n);
-      }
-      return { origin: 'synthetic', generation, size: n, data: { tokens, contexts: C } };
+      const batch = drawBatch(R, C, V, n, rng, (r, c, count, out, off) => {
+        modelRows.prepare(model, (r * C + c) * V, c, r);
+        // Whichever exact multinomial draw is cheaper for this row (see RowSamplers).
+        if (modelRows.prefersBinomials(c, count)) modelRows.buildConditionals(c);
+        else modelRows.buildAlias(c);
+        modelRows.drawCounts(c, count, rng, out, off);
+      });
+      return { origin: 'synthetic', generation, size: n, data: batch };
     },
     fit(pool, options) {
       const { smoothing, cv } = parseFitOptions(options, p.smoothing);
@@ -228,31 +388,54 @@ export function countTokens(pool: Pool<TokenData>, R: number, C: number, V: numb
   return { counts, totals: rowSums(counts, R * C, V) };
 }
 
-/** Adds the weighted token counts of `parts` into counts (R × C × V). */
+/**
+ * Adds the weighted token counts of `parts` into counts (R × C × V). An unweighted part adds
+ * its counts; a weighted one adds, per replicate, w·counts where the replicate's weights are
+ * all one value w (scaled or whole batches), and otherwise sums the weights token by token,
+ * which materializes the batch's tokens.
+ */
 function addCounts(counts: Float64Array, parts: readonly PoolPart<TokenData>[], R: number, C: number, V: number): void {
+  const CV = C * V;
   for (const { batch, weights } of parts) {
     const n = batch.size;
-    const { tokens, contexts } = batch.data;
-    if (contexts !== C) throw new Error(`pool batch has ${contexts} contexts; the task has ${C}`);
-    // Sample j of a replicate is in context j mod C: rows of C samples, one per context, then
-    // a partial row. Nested loops keep the context bookkeeping out of the inner loop.
-    const rows = Math.floor(n / C);
-    const rest = n - rows * C;
+    const data = batch.data;
+    if (data.contexts !== C) throw new Error(`pool batch has ${data.contexts} contexts; the task has ${C}`);
+    if (data.replicates !== R || data.vocab !== V || data.size !== n) {
+      throw new Error(`pool batch data holds ${data.replicates} replicates × ${data.size} samples over ${data.vocab} tokens; the task has ${R} replicates and ${V} tokens, the batch size ${n}`);
+    }
+    const source = data.counts;
     for (let r = 0; r < R; r++) {
-      const first = r * C * V;
-      let j = r * n;
+      const first = r * CV;
       if (weights === undefined) {
-        for (let i = 0; i < rows; i++) for (let off = first, end = first + C * V; off < end; off += V) counts[off + tokens[j++]] += 1;
-        for (let c = 0; c < rest; c++) counts[first + c * V + tokens[j++]] += 1;
-      } else {
-        for (let i = 0; i < rows; i++) {
-          for (let off = first, end = first + C * V; off < end; off += V) {
-            counts[off + tokens[j]] += weights[j];
-            j++;
-          }
-        }
-        for (let c = 0; c < rest; c++, j++) counts[first + c * V + tokens[j]] += weights[j];
+        for (let i = first, end = first + CV; i < end; i++) counts[i] += source[i];
+        continue;
       }
+      const w = weights[r * n];
+      let constant = true;
+      for (let j = r * n + 1, end = (r + 1) * n; j < end; j++) {
+        if (weights[j] !== w) {
+          constant = false;
+          break;
+        }
+      }
+      if (constant) {
+        if (w !== 0) for (let i = first, end = first + CV; i < end; i++) counts[i] += w * source[i];
+        continue;
+      }
+      // Weights vary within the replicate: sum them per token. Sample j is in context j mod C:
+      // rows of C samples, one per context, then a partial row (nested loops keep the context
+      // bookkeeping out of the inner loop).
+      const tokens = data.tokens;
+      const rows = Math.floor(n / C);
+      const rest = n - rows * C;
+      let j = r * n;
+      for (let i = 0; i < rows; i++) {
+        for (let off = first, end = first + CV; off < end; off += V) {
+          counts[off + tokens[j]] += weights[j];
+          j++;
+        }
+      }
+      for (let c = 0; c < rest; c++, j++) counts[first + c * V + tokens[j]] += weights[j];
     }
   }
 }
@@ -388,43 +571,70 @@ class Grouper {
 }
 
 /**
- * Walker's alias tables (Vose's construction) for C rows of V probabilities, over each row's
- * positive entries only (late in a chain most tokens are dead, and building costs ≈20 ns per
- * entry against ≈4 ns per draw). O(V) to build a row, O(1) per draw from one 53-bit uniform:
- * its integer part picks a column, its fraction decides the column's token or its alias. A
- * zero-probability token has no column, so it is never drawn.
+ * A (synthetic) row is drawn by conditional binomials when it has more than this many samples
+ * per positive entry, else by alias draws; both are exact multinomial draws. Measured on the
+ * shared 2-core machine (V = 50 and 1000, Zipf-like rows): a row costs ≈ 80 ns per positive
+ * entry by binomials and ≈ 8 ns per trial by alias draws, equal near 8 trials per entry.
  */
-class AliasTables {
-  /** Per column: threshold, own token, alias token; columns of row c start at c·V. */
-  private readonly prob: Float64Array;
+export const BINOMIAL_ROW_FACTOR = 8;
+
+/**
+ * Exact multinomial counts for C rows of V probabilities, over each row's positive entries
+ * only (late in a chain most tokens are dead; a zero-probability token is never drawn). Two
+ * ways, both exact, chosen per row by cost:
+ * - conditional binomials: count_k ~ Binomial(left, p_k / Σ_{j ≥ k} p_j) over the m positive
+ *   entries in token order, O(m) draws whatever the number of trials n;
+ * - Walker's alias tables (Vose's construction): O(m) to build, O(1) per trial from one
+ *   53-bit uniform (its integer part picks a column, its fraction the column's token or its
+ *   alias), each trial's token counted: O(n).
+ * `prepare` validates and compacts row c; then `buildConditionals` and/or `buildAlias` make
+ * the tables `drawCounts` needs.
+ */
+class RowSamplers {
+  /** Per row c, from c·V: the positive entries' token ids and raw masses. */
   private readonly token: Int32Array;
+  private readonly mass: Float64Array;
+  /** Positive entries per row, and their sum. */
+  private readonly columns: Int32Array;
+  private readonly sums: Float64Array;
+  /** Which tables row c has since its last `prepare`. */
+  private readonly hasAlias: Uint8Array;
+  private readonly hasConditionals: Uint8Array;
+  /** Conditional binomial probabilities p_k / Σ_{j ≥ k} p_j. */
+  private readonly conditional: Float64Array;
+  /** Alias tables: per column, threshold and alias token (its own token is `token`). */
+  private readonly prob: Float64Array;
   private readonly alias: Int32Array;
-  /** Columns (positive entries) per row, as a double for the draw's multiply. */
-  private readonly columns: Float64Array;
   private readonly scaled: Float64Array;
   private readonly small: Int32Array;
   private readonly large: Int32Array;
+  private uniforms = new Float64Array(1024);
 
   constructor(
     private readonly C: number,
     private readonly V: number,
   ) {
-    this.prob = new Float64Array(C * V);
     this.token = new Int32Array(C * V);
+    this.mass = new Float64Array(C * V);
+    this.columns = new Int32Array(C);
+    this.sums = new Float64Array(C);
+    this.hasAlias = new Uint8Array(C);
+    this.hasConditionals = new Uint8Array(C);
+    this.conditional = new Float64Array(C * V);
+    this.prob = new Float64Array(C * V);
     this.alias = new Int32Array(C * V);
-    this.columns = new Float64Array(C);
     this.scaled = new Float64Array(V);
     this.small = new Int32Array(V);
     this.large = new Int32Array(V);
   }
 
-  /** Builds row `c` from p[off … off+V) (proportional to probabilities), replicate r's (−1: the truth). */
-  build(p: Float64Array, off: number, c: number, r: number): void {
-    const { V, prob, token, alias, scaled, small, large } = this;
+  /** Row c from p[off … off+V) (proportional to probabilities), replicate r's (−1: the truth). */
+  prepare(p: Float64Array, off: number, c: number, r: number): void {
+    const { V, token, mass } = this;
     const at = c * V;
-    // Pass 1: validate, sum, and compact the positive entries (token ids and raw masses) to
-    // the front. Branch-free where a branch would be a coin flip (a mispredicted branch costs
-    // more than the rest of the step): every entry is written, only the count advances.
+    // Validate, sum, and compact the positive entries to the front. Branch-free where a branch
+    // would be a coin flip (a mispredicted branch costs more than the rest of the step): every
+    // entry is written, only the count advances.
     let sum = 0;
     let m = 0;
     for (let v = 0; v < V; v++) {
@@ -432,17 +642,43 @@ class AliasTables {
       if (!(x >= 0) || x === Infinity) throw new Error(invalidEntry(r, c, v, x));
       sum += x;
       token[at + m] = v;
-      scaled[m] = x;
+      mass[at + m] = x;
       m += (x > 0) as unknown as number;
     }
     if (!(sum > 0) || sum === Infinity) throw new Error(invalidSum(r, c, sum));
     this.columns[c] = m;
-    // Pass 2, over the m columns: scale to mean 1 and split into small (< 1) and large.
-    const f = m / sum;
+    this.sums[c] = sum;
+    this.hasAlias[c] = 0;
+    this.hasConditionals[c] = 0;
+  }
+
+  /** Whether n trials of row c are cheaper by conditional binomials than by alias draws. */
+  prefersBinomials(c: number, n: number): boolean {
+    return n > BINOMIAL_ROW_FACTOR * this.columns[c];
+  }
+
+  buildConditionals(c: number): void {
+    const { V, mass, conditional } = this;
+    const at = c * V;
+    // Suffix sums from the end, each summed directly (never total − prefix, which cancels).
+    let rest = 0;
+    for (let k = this.columns[c] - 1; k >= 0; k--) {
+      rest += mass[at + k];
+      conditional[at + k] = Math.min(1, mass[at + k] / rest);
+    }
+    this.hasConditionals[c] = 1;
+  }
+
+  buildAlias(c: number): void {
+    const { V, mass, prob, token, alias, scaled, small, large } = this;
+    const at = c * V;
+    const m = this.columns[c];
+    // Scale to mean 1 and split into small (< 1) and large, branch-free.
+    const f = m / this.sums[c];
     let ns = 0;
     let nl = 0;
     for (let k = 0; k < m; k++) {
-      const s = scaled[k] * f;
+      const s = mass[at + k] * f;
       scaled[k] = s;
       small[ns] = k;
       large[nl] = k;
@@ -471,28 +707,42 @@ class AliasTables {
     if (l >= 0) prob[at + l] = 1;
     while (nl > 0) prob[at + large[--nl]] = 1;
     while (ns > 0) prob[at + small[--ns]] = 1;
+    this.hasAlias[c] = 1;
   }
 
-  /** Writes u.length tokens at out[offset …]: sample j from row j mod C. */
-  draw(u: Float64Array, out: Int32Array, offset: number): void {
-    const { C, V, prob, token, alias, columns } = this;
-    const n = u.length;
-    let row = 0;
-    let c = 0;
+  /**
+   * Adds Multinomial(n, row c) counts into out[off + token]: by conditional binomials where
+   * built and cheaper (or the only tables built), else by alias draws.
+   */
+  drawCounts(c: number, n: number, rng: Rng, out: Int32Array, off: number): void {
+    const { V, token } = this;
+    const at = c * V;
+    const m = this.columns[c];
+    const binomials = this.hasConditionals[c] === 1 && (this.hasAlias[c] === 0 || this.prefersBinomials(c, n));
+    if (binomials) {
+      const conditional = this.conditional;
+      let left = n;
+      for (let k = 0; k < m - 1 && left > 0; k++) {
+        const x = rng.binomial(left, conditional[at + k]);
+        out[off + token[at + k]] += x;
+        left -= x;
+      }
+      if (left > 0) out[off + token[at + m - 1]] += left;
+      return;
+    }
+    if (this.hasAlias[c] !== 1) throw new Error(`row ${c} has no sampling tables`);
+    if (this.uniforms.length < n) this.uniforms = new Float64Array(Math.max(n, 2 * this.uniforms.length));
+    const u = rng.fillUniform(this.uniforms.subarray(0, n));
+    const { prob, alias } = this;
     for (let j = 0; j < n; j++) {
-      const x = u[j] * columns[c];
+      const x = u[j] * m;
       const k = x | 0;
-      const at = row + k;
+      const col = at + k;
       // The column's token when the fraction falls under its threshold, else the alias: a
       // mask rather than a branch (several times faster when the thresholds are coin flips).
-      const a = alias[at];
-      const keep = -((x - k < prob[at]) as unknown as number);
-      out[offset + j] = a ^ ((a ^ token[at]) & keep);
-      row += V;
-      if (++c === C) {
-        c = 0;
-        row = 0;
-      }
+      const a = alias[col];
+      const keep = -((x - k < prob[col]) as unknown as number);
+      out[off + (a ^ ((a ^ token[col]) & keep))]++;
     }
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import task from './task.ts';
-import { countTokens, looSmoothing, SMOOTHING_GRID, trueDistributions, type TokenData } from './markov.ts';
+import { countTokens, looSmoothing, SMOOTHING_GRID, TokenData, trueDistributions } from './markov.ts';
 import { l2ErrorRecursion, sqNorm, supportExpectation, zipfPmf } from './theory.ts';
 import replace from '../../baselines/replace/method.ts';
 import { runGenerational } from '../../harness/loop.ts';
@@ -250,7 +250,7 @@ describe('recursive-lm batches', () => {
   });
 
   it('weights count per token; a context without pool weight is uniform', () => {
-    const data: TokenData = { tokens: Int32Array.from([1, 2, 3, 1, 2, 3, 5, 5, 5, 0, 0, 0]), contexts: 3 };
+    const data = TokenData.fromTokens(Int32Array.from([1, 2, 3, 1, 2, 3, 5, 5, 5, 0, 0, 0]), { replicates: 2, contexts: 3, vocab: 6 });
     const batch: Batch<TokenData> = { origin: 'real', generation: 0, size: 6, data };
     const weights = Float64Array.from([0, 1, 1, 0, 3, 1, 1, 1, 1, 1, 1, 1]);
     const pool: Pool<TokenData> = { parts: [{ batch, weights }] };
