@@ -2,11 +2,14 @@
  * ddpm.ts: the schedules and DDIM steps against their closed forms; the denoiser's custom
  * gradient against TF.js's own; a real learning run on two tight Gaussians (DDPM and DDIM
  * samples land on their class, zero-weight points never shape the model); determinism per
- * seed; and no tensor left behind by any public function.
+ * seed; and no tensor left behind by any public function. The learning and determinism tests run
+ * on both engines (TF.js and the fused kernels of kernels/mlp, harness/kernels.ts), and the
+ * kernels are checked against TF.js on the same weights, batches and random draws.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBackend, tfjs } from '../../harness/backend.ts';
+import { fusedKernels, setFusedKernels } from '../../harness/kernels.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import {
   createDenoiser,
@@ -275,7 +278,24 @@ function stats(x: Float32Array): { mean: [number, number]; within: (c: [number, 
   return { mean: [mx, my], within };
 }
 
-describe('learning two tight Gaussians (hidden 64, 3 layers, T = 100)', () => {
+/** The two engines of trainDenoiser, sampling, denoisingLoss and latents. */
+const ENGINES = [
+  { engine: 'TF.js', fused: false },
+  { engine: 'the fused kernels', fused: true },
+];
+
+/** Runs a describe block's tests with the fused kernels on or off, restoring the switch afterwards. */
+function useEngine(fused: boolean): void {
+  let saved = false;
+  beforeAll(() => {
+    saved = fusedKernels();
+    setFusedKernels(fused);
+  });
+  afterAll(() => setFusedKernels(saved));
+}
+
+describe.each(ENGINES)('learning two tight Gaussians (hidden 64, 3 layers, T = 100) on $engine', ({ fused }) => {
+  useEngine(fused);
   const config: DenoiserConfig = { hidden: 64, layers: 3, timeEmbedding: 16, classes: 2 };
   // Half of the class-0 points sit at (10, 10) with weight 0: they must never shape the model.
   const data = toy(256, 256, 'learn');
@@ -368,12 +388,14 @@ describe('learning two tight Gaussians (hidden 64, 3 layers, T = 100)', () => {
       h.dispose();
     }
     den.dispose();
-    // Bit for bit: both input paths build the same float32 rows (one embedding table).
+    // Bit for bit: both input paths build the same float32 rows (one embedding table), and the
+    // kernels sum in tfjs-wasm's order (see 'the fused kernels against TF.js').
     expect(z).toEqual(Float32Array.from(sum));
   });
 });
 
-describe('determinism and weights', () => {
+describe.each(ENGINES)('determinism and weights on $engine', ({ fused }) => {
+  useEngine(fused);
   const config: DenoiserConfig = { hidden: 16, layers: 2, timeEmbedding: 8, classes: 2 };
   const options = { steps: 30, batch: 64, learningRate: 1e-2, labelDropout: 0.2 };
   const data = toy(64, 64, 'det');
@@ -408,5 +430,52 @@ describe('determinism and weights', () => {
     expect(() => sampleDdpm(w, schedule, Int32Array.from([3]), rngFromKey('bad', 's'))).toThrow('outside 0…2');
     expect(() => sampleDdpm({ ...w, config: { ...config, hidden: 8 } }, schedule, Int32Array.from([0]), rngFromKey('bad', 's'))).toThrow('do not match their config');
     expect(() => sampleDdim(w, schedule, ddimSchedule(schedule, 10), new Float64Array(9), Int32Array.from([0]), rngFromKey('bad', 's'))).toThrow('one per DDIM step');
+  });
+});
+
+describe('the fused kernels against TF.js (same weights, batches and random draws)', () => {
+  const config: DenoiserConfig = { hidden: 24, layers: 3, timeEmbedding: 16, classes: 2 };
+  const data = toy(256, 256, 'engines');
+  const options = { steps: 200, batch: 100, learningRate: 2e-3, labelDropout: 0.1 };
+  afterAll(() => setFusedKernels(false));
+
+  /** fn with the fused kernels on, then off. */
+  const both = <T>(fn: () => T): { kernels: T; tfjs: T } => {
+    setFusedKernels(true);
+    const kernels = fn();
+    setFusedKernels(false);
+    return { kernels, tfjs: fn() };
+  };
+
+  // On the wasm backend the kernels compute the very same float32 numbers as TF.js: XNNPACK's
+  // wasm SIMD matmul also sums over k in order with a separate multiply and add, and the kernels'
+  // Adam, ReLU and loss gradient follow TF.js's operations. So equality is exact here; a change
+  // of summation order in the kernels (k-splitting, fused multiply-add) would show up as a
+  // failure of this test and needs its own statistical check instead.
+  it('training (200 Adam steps), its random draws, and the trained model’s loss, DDPM and DDIM samples and latents equal TF.js’s bit for bit', () => {
+    const init = initDenoiser(config, rngFromKey('engines', 'init'));
+    const trained = both(() => {
+      const rng = rngFromKey('engines', 'train');
+      const weights = trainDenoiser(init, schedule, data, options, rng);
+      // The rng ends in the same state: the same draws, in the same order.
+      return { weights, next: rng.uniform() };
+    });
+    expect(trained.kernels).toEqual(trained.tfjs);
+    const weights = trained.tfjs.weights;
+    // Trained: the loss fell (measured 2.77 → 0.31 on both engines) and agrees exactly.
+    const before = denoisingLoss(init, schedule, data, rngFromKey('engines', 'loss'), 2);
+    const loss = both(() => denoisingLoss(weights, schedule, data, rngFromKey('engines', 'loss'), 2));
+    expect(loss.kernels).toBeLessThan(0.5 * before);
+    expect(loss.kernels).toBe(loss.tfjs);
+    const labels = Int32Array.from({ length: 300 }, (_, i) => i % 3);
+    const ddpm = both(() => sampleDdpm(weights, schedule, labels, rngFromKey('engines', 'ddpm'), 1.5));
+    expect(ddpm.kernels).toEqual(ddpm.tfjs);
+    const ddim = ddimSchedule(schedule, 10);
+    const sigma = new Float64Array(10).map((_, k) => ddimSigma(ddim, k, 0.5));
+    const x = both(() => sampleDdim(weights, schedule, ddim, sigma, labels, rngFromKey('engines', 'ddim'), true));
+    expect(x.kernels).toEqual(x.tfjs);
+    const points = data.points.subarray(0, 2 * 40);
+    const z = both(() => latents(weights, schedule, points, [10, 60], rngFromKey('engines', 'latents')));
+    expect(z.kernels).toEqual(z.tfjs);
   });
 });

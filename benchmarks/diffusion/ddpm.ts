@@ -17,13 +17,28 @@
  * Speed: the network input [x, emb(t), onehot(c)] of a minibatch or a sampling chunk is
  * written into one Float32Array on the CPU (the embedding from a precomputed table), so each
  * training step uploads two tensors (input, target ε) and each sampling chunk one.
+ *
+ * Engines: when the process runs the fused kernels (harness/kernels.ts `fusedKernels()`),
+ * training, sampling, denoisingLoss and latents compute the same network with the wasm SIMD
+ * kernels of kernels/mlp (a fused forward/backward/Adam step, tf.train.adam's update) instead
+ * of TF.js, which stays the reference. Both engines see the same input rows and the same random
+ * draws; their floating-point sums differ in order, so their numbers differ in the last bits
+ * (and, through training, more), each bit-identical run to run. createDenoiser stays TF.js.
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { Rng } from '../../harness/rng.ts';
 import { tfjs } from '../../harness/backend.ts';
+import { fusedKernels } from '../../harness/kernels.ts';
+import { MlpKernel } from '../../kernels/mlp/mlp.ts';
 
 /** Rows per forward pass when sampling or evaluating (bounds the memory of large batches). */
 const CHUNK = 4096;
+/**
+ * Rows per forward pass on the fused kernels: a chunk's activations (256 × hidden floats per
+ * layer) stay in the L2 cache. An output row depends only on its input row, so the chunk size
+ * changes no number.
+ */
+const KERNEL_CHUNK = 256;
 
 // ---------------------------------------------------------------------------------------
 // Noise schedules (pure float64)
@@ -245,14 +260,20 @@ function denseLayer(tf: typeof TF): (x: TF.Tensor2D, w: TF.Tensor, b: TF.Tensor)
   return (x, w, b) => op(x, w, b) as TF.Tensor2D;
 }
 
-function network(weights: DenoiserWeights, schedule: Schedule): Network {
-  const tf = tfjs();
-  const { config } = weights;
-  checkConfig(config);
-  const expected = weightShapes(config);
+/** Checks the weights against their config; returns the expected shapes. */
+function checkWeights(weights: DenoiserWeights): number[][] {
+  checkConfig(weights.config);
+  const expected = weightShapes(weights.config);
   if (weights.values.length !== expected.length || expected.some((shape, i) => shape.join() !== weights.shapes[i]?.join() || weights.values[i].length !== shape.reduce((a, b) => a * b, 1))) {
     throw new Error(`denoiser weights do not match their config (expected shapes ${JSON.stringify(expected)}, got ${JSON.stringify(weights.shapes)})`);
   }
+  return expected;
+}
+
+function network(weights: DenoiserWeights, schedule: Schedule): Network {
+  const tf = tfjs();
+  const { config } = weights;
+  const expected = checkWeights(weights);
   const T = schedule.T;
   const E = config.timeEmbedding;
   const embedding = timeEmbeddingTable(T, E);
@@ -297,8 +318,11 @@ export function createDenoiser(weights: DenoiserWeights, schedule: Schedule): De
   return network(weights, schedule);
 }
 
+/** What builds the network's input rows: the config and the time-embedding table [T, E]. */
+type InputLayout = Pick<Network, 'config' | 'embedding'>;
+
 /** Writes row `row` of the network input: [x₀, x₁, emb(t), onehot(label)]. */
-function writeInput(net: Network, input: Float32Array, row: number, x0: number, x1: number, t: number, label: number): void {
+function writeInput(net: InputLayout, input: Float32Array, row: number, x0: number, x1: number, t: number, label: number): void {
   const E = net.config.timeEmbedding;
   const width = inputWidth(net.config);
   const at = row * width;
@@ -316,21 +340,66 @@ function checkLabels(labels: Int32Array, classes: number): void {
 }
 
 /**
- * ε̂ (or the last hidden layer, `hiddenOnly`) for n points x (n·2), timesteps t and labels,
- * in chunks of ≤ CHUNK rows; writes n·width values into `out`.
+ * The denoiser as the functions below evaluate it, on either engine: input rows are written
+ * into `input(m)`, then `run(m, hiddenOnly, out, at)` writes ε̂ [m, 2] (or the last hidden
+ * layer [m, hidden]) for them into `out` from index `at`.
  */
-function evaluateRows(net: Network, x: ArrayLike<number>, t: Int32Array, labels: Int32Array, hiddenOnly: boolean, out: Float32Array): Float32Array {
+interface Evaluator extends InputLayout {
+  /** Rows per forward pass. */
+  chunk: number;
+  input(rows: number): Float32Array;
+  run(rows: number, hiddenOnly: boolean, out: Float32Array, at: number): void;
+  dispose(): void;
+}
+
+/** The evaluator of the current engine: the fused kernels when this process runs them, else TF.js. */
+function evaluator(weights: DenoiserWeights, schedule: Schedule): Evaluator {
+  if (fusedKernels()) {
+    checkWeights(weights);
+    const { config } = weights;
+    const kernel = MlpKernel.create({ input: inputWidth(config), hidden: config.hidden, layers: config.layers, output: 2 }, weights.values, KERNEL_CHUNK);
+    return {
+      config,
+      embedding: timeEmbeddingTable(schedule.T, config.timeEmbedding),
+      chunk: KERNEL_CHUNK,
+      input: (rows) => kernel.input(rows),
+      run: (rows, hiddenOnly, out, at) => out.set(kernel.forward(rows, hiddenOnly), at),
+      dispose: () => {},
+    };
+  }
   const tf = tfjs();
-  const n = labels.length;
+  const net = network(weights, schedule);
   const width = inputWidth(net.config);
+  let buffer = new Float32Array(0);
+  return {
+    config: net.config,
+    embedding: net.embedding,
+    chunk: CHUNK,
+    input: (rows) => {
+      if (buffer.length < rows * width) buffer = new Float32Array(rows * width);
+      return buffer;
+    },
+    run: (rows, hiddenOnly, out, at) => {
+      const y = tf.tidy(() => net.forward(tf.tensor2d(buffer.subarray(0, rows * width), [rows, width]), hiddenOnly));
+      out.set(y.dataSync() as Float32Array, at);
+      y.dispose();
+    },
+    dispose: () => net.dispose(),
+  };
+}
+
+/**
+ * ε̂ (or the last hidden layer, `hiddenOnly`) for n points x (n·2), timesteps t and labels,
+ * in chunks of ≤ net.chunk rows; writes n·width values into `out`.
+ */
+function evaluateRows(net: Evaluator, x: ArrayLike<number>, t: Int32Array, labels: Int32Array, hiddenOnly: boolean, out: Float32Array): Float32Array {
+  const n = labels.length;
   const outWidth = hiddenOnly ? net.config.hidden : 2;
-  const input = new Float32Array(Math.min(n, CHUNK) * width);
-  for (let start = 0; start < n; start += CHUNK) {
-    const m = Math.min(CHUNK, n - start);
+  for (let start = 0; start < n; start += net.chunk) {
+    const m = Math.min(net.chunk, n - start);
+    const input = net.input(m);
     for (let r = 0; r < m; r++) writeInput(net, input, r, x[2 * (start + r)], x[2 * (start + r) + 1], t[start + r], labels[start + r]);
-    const y = tf.tidy(() => net.forward(tf.tensor2d(input.subarray(0, m * width), [m, width]), hiddenOnly));
-    out.set(y.dataSync() as Float32Array, start * outWidth);
-    y.dispose();
+    net.run(m, hiddenOnly, out, start * outWidth);
   }
   return out;
 }
@@ -414,7 +483,6 @@ function checkData(data: TrainingData, classes: number): number {
  * dropout uniform (when labelDropout > 0). Returns new weights; `init` is not modified.
  */
 export function trainDenoiser(init: DenoiserWeights, schedule: Schedule, data: TrainingData, options: TrainOptions, rng: Rng): DenoiserWeights {
-  const tf = tfjs();
   const { steps, batch: B, learningRate, labelDropout } = options;
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be an integer >= 0, got ${steps}`);
   if (!Number.isInteger(B) || B < 1) throw new Error(`batch must be a positive integer, got ${B}`);
@@ -425,11 +493,8 @@ export function trainDenoiser(init: DenoiserWeights, schedule: Schedule, data: T
   const { T, alphaBar } = schedule;
   const signal = alphaBar.map(Math.sqrt);
   const noise = alphaBar.map((a) => Math.sqrt(1 - a));
-  const net = network(init, schedule);
-  const optimizer = tf.train.adam(learningRate);
-  const width = inputWidth(init.config);
-  const input = new Float32Array(B * width);
-  const target = new Float32Array(B * 2);
+  const trainer = fusedKernels() ? kernelTrainer(init, schedule, B, learningRate) : tfjsTrainer(init, schedule, B, learningRate);
+  const { input, target } = trainer;
   const { points, labels } = data;
   try {
     for (let step = 0; step < steps; step++) {
@@ -441,21 +506,74 @@ export function trainDenoiser(init: DenoiserWeights, schedule: Schedule, data: T
         const label = labelDropout > 0 && rng.uniform() < labelDropout ? classes : labels[i];
         const a = signal[t - 1];
         const s = noise[t - 1];
-        writeInput(net, input, b, a * points[2 * i] + s * e0, a * points[2 * i + 1] + s * e1, t, label);
+        writeInput(trainer, input, b, a * points[2 * i] + s * e0, a * points[2 * i + 1] + s * e1, t, label);
         target[2 * b] = e0;
         target[2 * b + 1] = e1;
       }
+      trainer.step();
+    }
+    return trainer.read();
+  } finally {
+    trainer.dispose();
+  }
+}
+
+/**
+ * One engine's Adam steps on L_simple: the caller writes a minibatch's input rows [B, width]
+ * and targets ε [B, 2] into `input` and `target`, then calls step().
+ */
+interface Trainer extends InputLayout {
+  input: Float32Array;
+  target: Float32Array;
+  step(): void;
+  read(): DenoiserWeights;
+  dispose(): void;
+}
+
+/** TF.js (the reference): optimizer.minimize of mean‖ε − ε̂‖² with tf.train.adam. */
+function tfjsTrainer(init: DenoiserWeights, schedule: Schedule, B: number, learningRate: number): Trainer {
+  const tf = tfjs();
+  const net = network(init, schedule);
+  const optimizer = tf.train.adam(learningRate);
+  const width = inputWidth(init.config);
+  const input = new Float32Array(B * width);
+  const target = new Float32Array(B * 2);
+  return {
+    config: net.config,
+    embedding: net.embedding,
+    input,
+    target,
+    step: () =>
       tf.tidy(() => {
         const x = tf.tensor2d(input, [B, width]);
         const eps = tf.tensor2d(target, [B, 2]);
         optimizer.minimize(() => tf.mean(tf.sum(tf.square(tf.sub(eps, net.forward(x, false))), 1)) as TF.Scalar, false, net.variables);
-      });
-    }
-    return net.read();
-  } finally {
-    optimizer.dispose();
-    net.dispose();
-  }
+      }),
+    read: () => net.read(),
+    dispose: () => {
+      optimizer.dispose();
+      net.dispose();
+    },
+  };
+}
+
+/** The fused kernels: the same loss and Adam update (tf.train.adam's defaults) in one wasm step. */
+function kernelTrainer(init: DenoiserWeights, schedule: Schedule, B: number, learningRate: number): Trainer {
+  const expected = checkWeights(init);
+  const { config } = init;
+  const kernel = MlpKernel.create({ input: inputWidth(config), hidden: config.hidden, layers: config.layers, output: 2 }, init.values, B);
+  return {
+    config,
+    embedding: timeEmbeddingTable(schedule.T, config.timeEmbedding),
+    // Views into the kernel's memory, which never grows past B rows: the step reads them in place.
+    input: kernel.input(B),
+    target: kernel.target(B),
+    step: () => {
+      kernel.trainStep(B, { learningRate });
+    },
+    read: () => ({ config: { ...config }, shapes: expected.map((s) => [...s]), values: kernel.read() }),
+    dispose: () => {},
+  };
 }
 
 /**
@@ -483,7 +601,7 @@ export function denoisingLoss(weights: DenoiserWeights, schedule: Schedule, data
     x[2 * j + 1] = a * data.points[2 * i + 1] + s * eps[2 * j + 1];
     labels[j] = data.labels[i];
   });
-  const net = network(weights, schedule);
+  const net = evaluator(weights, schedule);
   let predicted: Float32Array;
   try {
     predicted = evaluateRows(net, x, t, labels, false, new Float32Array(2 * m));
@@ -525,7 +643,7 @@ function reverse(weights: DenoiserWeights, schedule: Schedule, steps: number[], 
   const eps = new Float32Array(2 * n);
   const t = new Int32Array(n);
   const trajectory = record ? { x: [] as Float32Array[], z: [] as Float32Array[], eps: [] as Float32Array[] } : undefined;
-  const net = network(weights, schedule);
+  const net = evaluator(weights, schedule);
   try {
     for (let k = 0; k < steps.length; k++) {
       t.fill(steps[k]);
@@ -601,7 +719,7 @@ export function latents(weights: DenoiserWeights, schedule: Schedule, points: Fl
   const x = new Float64Array(2 * n);
   const eps = new Float64Array(2 * n);
   const t = new Int32Array(n);
-  const net = network(weights, schedule);
+  const net = evaluator(weights, schedule);
   try {
     for (const step of timesteps) {
       const a = Math.sqrt(schedule.alphaBar[step - 1]);
