@@ -5,12 +5,15 @@
  * sampling (`sampleDdpm`: 1000 points over every one of T = 100 timesteps), beside the same
  * network, loss, batch and sampling loop in PyTorch on the CPU (bench/diffusion_torch.py,
  * Debian python3-torch with libopenblas0-pthread, /usr/bin/python3, one thread: our wasm
- * backend runs one). Medians over repeated runs, each side after one warm-up run.
+ * backend runs one). Ours runs on both engines of ddpm.ts: TF.js (the reference) and the fused
+ * wasm SIMD kernels (kernels/mlp, what cells use by default), their timed runs alternating so
+ * that both see the same machine load. Medians over repeated runs, each after one warm-up run.
  *
  *   node --import tsx bench/diffusion.bench.ts [--backend wasm|cpu|node|node-gpu]
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { backendLabel, pickBackend } from '../harness/backend.ts';
+import { kernelLabel, setFusedKernels } from '../harness/kernels.ts';
 import { rngFromKey } from '../harness/rng.ts';
 import { dataset } from '../benchmarks/diffusion/data.ts';
 import { initDenoiser, linearSchedule, sampleDdpm, trainDenoiser, type DenoiserConfig } from '../benchmarks/diffusion/ddpm.ts';
@@ -33,7 +36,11 @@ export interface DiffusionCase {
 }
 
 export interface DiffusionBenchResult extends DiffusionCase {
+  /** TF.js's backend label (the TF.js engine's rows). */
   backend: string;
+  /** The fused kernels' label, e.g. `kernels+tfjs-wasm`. */
+  kernelBackend: string;
+  /** TF.js engine. */
   oursStepsPerSecond: number;
   torchStepsPerSecond: number | null;
   /** Median time of one sampling run (samples points × T timesteps). */
@@ -44,6 +51,15 @@ export interface DiffusionBenchResult extends DiffusionCase {
   ratio: number | null;
   /** Our sampling time over PyTorch's. */
   sampleRatio: number | null;
+  /** The fused kernels: steps per second and sampling time. */
+  kernelStepsPerSecond: number;
+  kernelSampleMs: number;
+  /** PyTorch's steps/s over the kernels' (≥ 1: PyTorch is that many times faster). */
+  kernelRatio: number | null;
+  /** The kernels' sampling time over PyTorch's. */
+  kernelSampleRatio: number | null;
+  /** The kernels' steps/s over TF.js's. */
+  kernelSpeedup: number;
 }
 
 const SHARED = { layers: 3, batch: 256, timeEmbedding: 16, classes: 8, T: 100, steps: 200, samples: 1000 };
@@ -71,32 +87,54 @@ async function timeTorch(c: DiffusionCase, repeats: number): Promise<{ rate: num
   return out && { rate: out.stepsPerSecond, sampleMs: out.sampleMs, threads: out.threads };
 }
 
-function timeOurs(c: DiffusionCase, repeats: number): { rate: number; sampleMs: number } {
+interface OurTimes {
+  rate: number;
+  sampleMs: number;
+}
+
+/** Our training rate and sampling time on TF.js and on the fused kernels, timed runs alternating. */
+function timeOurs(c: DiffusionCase, repeats: number): { tfjs: OurTimes; kernels: OurTimes } {
   const config: DenoiserConfig = { hidden: c.hidden, layers: c.layers, timeEmbedding: c.timeEmbedding, classes: c.classes };
   const schedule = linearSchedule(c.T);
   const points = new Float32Array(2 * POOL);
   const labels = new Int32Array(POOL);
   dataset('ring').sample(POOL, rngFromKey('diffusion-bench', 'data'), points, labels);
   const options = { steps: c.steps, batch: c.batch, learningRate: LEARNING_RATE, labelDropout: LABEL_DROPOUT };
+  const weights = initDenoiser(config, rngFromKey('diffusion-bench', 'sampler'));
+  const sampleLabels = new Int32Array(c.samples).map((_, i) => i % c.classes);
   const train = (seed: number) => {
     const init = initDenoiser(config, rngFromKey({ bench: 'diffusion', seed }, 'init'));
     const start = performance.now();
     trainDenoiser(init, schedule, { points, labels }, options, rngFromKey({ bench: 'diffusion', seed }, 'fit'));
     return c.steps / ((performance.now() - start) / 1000);
   };
-  train(-1); // warm-up: kernel set-up and first-call costs
-  const rate = median(Array.from({ length: repeats }, (_, i) => train(i)));
-
-  const weights = initDenoiser(config, rngFromKey('diffusion-bench', 'sampler'));
-  const sampleLabels = new Int32Array(c.samples).map((_, i) => i % c.classes);
   const sample = (seed: number) => {
     const start = performance.now();
     sampleDdpm(weights, schedule, sampleLabels, rngFromKey({ bench: 'diffusion', seed }, 'sample'));
     return performance.now() - start;
   };
-  sample(-1); // warm-up
-  const sampleMs = median(Array.from({ length: repeats }, (_, i) => sample(i)));
-  return { rate, sampleMs };
+  const engines = [false, true];
+  const rates: number[][] = [[], []];
+  const sampleMs: number[][] = [[], []];
+  try {
+    // Warm-up: kernel set-up and first-call costs.
+    engines.forEach((fused) => {
+      setFusedKernels(fused);
+      train(-1);
+      sample(-1);
+    });
+    for (let i = 0; i < repeats; i++) {
+      engines.forEach((fused, e) => {
+        setFusedKernels(fused);
+        rates[e].push(train(i));
+        sampleMs[e].push(sample(i));
+      });
+    }
+  } finally {
+    setFusedKernels(false);
+  }
+  const times = (e: number) => ({ rate: median(rates[e]), sampleMs: median(sampleMs[e]) });
+  return { tfjs: times(0), kernels: times(1) };
 }
 
 export async function benchDiffusion(repeats = 3, backend?: string): Promise<DiffusionBenchResult[]> {
@@ -104,10 +142,11 @@ export async function benchDiffusion(repeats = 3, backend?: string): Promise<Dif
   const out: DiffusionBenchResult[] = [];
   for (const c of DIFFUSION_CASES) {
     const torch = await timeTorch(c, repeats);
-    const ours = timeOurs(c, repeats);
+    const { tfjs: ours, kernels } = timeOurs(c, repeats);
     out.push({
       ...c,
       backend: backendLabel(name),
+      kernelBackend: kernelLabel(backendLabel(name), true),
       oursStepsPerSecond: ours.rate,
       torchStepsPerSecond: torch?.rate ?? null,
       oursSampleMs: ours.sampleMs,
@@ -115,6 +154,11 @@ export async function benchDiffusion(repeats = 3, backend?: string): Promise<Dif
       torchThreads: torch?.threads ?? null,
       ratio: torch === null ? null : torch.rate / ours.rate,
       sampleRatio: torch === null ? null : ours.sampleMs / torch.sampleMs,
+      kernelStepsPerSecond: kernels.rate,
+      kernelSampleMs: kernels.sampleMs,
+      kernelRatio: torch === null ? null : torch.rate / kernels.rate,
+      kernelSampleRatio: torch === null ? null : kernels.sampleMs / torch.sampleMs,
+      kernelSpeedup: kernels.rate / ours.rate,
     });
   }
   return out;

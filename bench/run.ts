@@ -48,11 +48,17 @@ console.table(
 console.table([
   ...neural.dcca.map((r) => ({ task: 'dcca', backend: r.backend, 'ours steps/s': r.oursStepsPerSec.toFixed(1), 'torch steps/s': r.torchStepsPerSec?.toFixed(1) ?? 'n/a', 'torch faster by': r.ratio?.toFixed(1) ?? 'n/a' })),
   ...neural['recursive-lm char'].map((r) => ({ task: 'recursive-lm char', backend: r.backend, 'ours steps/s': r.oursStepsPerSecond.toFixed(1), 'torch steps/s': r.torchStepsPerSecond?.toFixed(1) ?? 'n/a', 'torch faster by': r.ratio?.toFixed(1) ?? 'n/a' })),
-  ...neural.diffusion.map((r) => ({ task: `diffusion hidden=${r.hidden}`, backend: r.backend, 'ours steps/s': r.oursStepsPerSecond.toFixed(1), 'torch steps/s': r.torchStepsPerSecond?.toFixed(1) ?? 'n/a', 'torch faster by': r.ratio?.toFixed(1) ?? 'n/a' })),
+  ...neural.diffusion.flatMap((r) => [
+    { task: `diffusion hidden=${r.hidden}`, backend: r.backend, 'ours steps/s': r.oursStepsPerSecond.toFixed(1), 'torch steps/s': r.torchStepsPerSecond?.toFixed(1) ?? 'n/a', 'torch faster by': r.ratio?.toFixed(1) ?? 'n/a' },
+    { task: `diffusion hidden=${r.hidden}`, backend: r.kernelBackend, 'ours steps/s': r.kernelStepsPerSecond.toFixed(1), 'torch steps/s': r.torchStepsPerSecond?.toFixed(1) ?? 'n/a', 'torch faster by': r.kernelRatio?.toFixed(2) ?? 'n/a' },
+  ]),
 ]);
 // Diffusion sampling (sampleDdpm): time per run, ours / PyTorch.
 console.table(
-  neural.diffusion.map((r) => ({ task: `diffusion sampling hidden=${r.hidden}`, case: `${r.samples} points × T=${r.T}`, backend: r.backend, 'ours ms': ms(r.oursSampleMs), 'torch ms': ms(r.torchSampleMs), ratio: r.sampleRatio?.toFixed(2) ?? 'n/a' })),
+  neural.diffusion.flatMap((r) => [
+    { task: `diffusion sampling hidden=${r.hidden}`, case: `${r.samples} points × T=${r.T}`, backend: r.backend, 'ours ms': ms(r.oursSampleMs), 'torch ms': ms(r.torchSampleMs), ratio: r.sampleRatio?.toFixed(2) ?? 'n/a' },
+    { task: `diffusion sampling hidden=${r.hidden}`, case: `${r.samples} points × T=${r.T}`, backend: r.kernelBackend, 'ours ms': ms(r.kernelSampleMs), 'torch ms': ms(r.torchSampleMs), ratio: r.kernelSampleRatio?.toFixed(2) ?? 'n/a' },
+  ]),
 );
 const dir = join(ROOT, 'runs', 'bench');
 mkdirSync(dir, { recursive: true });
