@@ -40,16 +40,16 @@ export function gemm(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, bias:
         const b0 = v128.load(bp);
         const b1 = v128.load(bp, 16);
         const off = <usize>k << 2;
-        let s = f32x4.splat(load<f32>(a0 + off));
+        let s = v128.load32_splat((a0 + off));
         c00 = f32x4.add(c00, f32x4.mul(s, b0));
         c01 = f32x4.add(c01, f32x4.mul(s, b1));
-        s = f32x4.splat(load<f32>(a1 + off));
+        s = v128.load32_splat((a1 + off));
         c10 = f32x4.add(c10, f32x4.mul(s, b0));
         c11 = f32x4.add(c11, f32x4.mul(s, b1));
-        s = f32x4.splat(load<f32>(a2 + off));
+        s = v128.load32_splat((a2 + off));
         c20 = f32x4.add(c20, f32x4.mul(s, b0));
         c21 = f32x4.add(c21, f32x4.mul(s, b1));
-        s = f32x4.splat(load<f32>(a3 + off));
+        s = v128.load32_splat((a3 + off));
         c30 = f32x4.add(c30, f32x4.mul(s, b0));
         c31 = f32x4.add(c31, f32x4.mul(s, b1));
         bp += stride;
@@ -81,10 +81,10 @@ export function gemm(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, bias:
       for (let k = 0; k < K; k++) {
         const b0 = v128.load(bp);
         const off = <usize>k << 2;
-        c0 = f32x4.add(c0, f32x4.mul(f32x4.splat(load<f32>(a0 + off)), b0));
-        c1 = f32x4.add(c1, f32x4.mul(f32x4.splat(load<f32>(a1 + off)), b0));
-        c2 = f32x4.add(c2, f32x4.mul(f32x4.splat(load<f32>(a2 + off)), b0));
-        c3 = f32x4.add(c3, f32x4.mul(f32x4.splat(load<f32>(a3 + off)), b0));
+        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat((a0 + off)), b0));
+        c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat((a1 + off)), b0));
+        c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat((a2 + off)), b0));
+        c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat((a3 + off)), b0));
         bp += stride;
       }
       if (bias) {
@@ -114,7 +114,7 @@ export function gemm(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32, bias:
       let c0 = zero;
       let bp = at(b, j);
       for (let k = 0; k < K; k++) {
-        c0 = f32x4.add(c0, f32x4.mul(f32x4.splat(load<f32>(ar + (<usize>k << 2))), v128.load(bp)));
+        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat((ar + (<usize>k << 2))), v128.load(bp)));
         bp += <usize>N << 2;
       }
       if (bias) c0 = f32x4.add(c0, v128.load(at(bias, j)));
