@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import task from './task.ts';
-import { countTokens, looSmoothing, SMOOTHING_GRID, TokenData, trueDistributions } from './markov.ts';
+import { BINOMIAL_ROW_FACTOR, countTokens, looSmoothing, SMOOTHING_GRID, TokenData, trueDistributions } from './markov.ts';
 import { l2ErrorRecursion, sqNorm, supportExpectation, zipfPmf } from './theory.ts';
 import replace from '../../baselines/replace/method.ts';
+import freshDataMixing from '../../methods/fresh-data-mixing/method.ts';
 import { runGenerational } from '../../harness/loop.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import type { CellKey } from '../../harness/schema.ts';
 import { defineMethod, type Batch, type MethodDefinition, type Pool } from '../../harness/types.ts';
-import { poolWeightSums } from '../../harness/pool.ts';
+import { bernoulliSplit, poolWeightSums, scaleWeights, subsample, wholePool } from '../../harness/pool.ts';
 import { meanAndSe } from '../../harness/stats.ts';
 
 type Overrides = Record<string, number | string | boolean>;
@@ -344,5 +345,194 @@ describe('recursive-lm fit options', () => {
     expect(() => sim.sample(bad, 10, rngFromKey('options', 'sample'), 0)).toThrow(message);
     expect(() => sim.evaluate(bad)).toThrow(message);
     expect(() => sim.evaluate(new Float64Array(50_000))).toThrow('invalid recursive-lm model: replicate 0 context 0 has probabilities summing to 0');
+  });
+});
+
+describe('recursive-lm counts and tokens', () => {
+  /** Moments over replicates of one column of an R × k matrix (row-major). */
+  function moments(x: Float64Array, R: number, k: number, col: number) {
+    let mean = 0;
+    for (let r = 0; r < R; r++) mean += x[r * k + col] / R;
+    let m2 = 0;
+    let m4 = 0;
+    for (let r = 0; r < R; r++) {
+      const d = x[r * k + col] - mean;
+      m2 += (d * d) / R;
+      m4 += (d * d * d * d) / R;
+    }
+    const variance = (m2 * R) / (R - 1);
+    // SE of the mean, and of the sample variance (√((μ₄ − σ⁴)/R) to first order).
+    return { mean, variance, seMean: Math.sqrt(variance / R), seVariance: Math.sqrt(Math.max(m4 - m2 * m2, 0) / R) };
+  }
+
+  /**
+   * Per replicate: the counts of `row`'s tokens and Pearson's X² = Σ_{p_v > 0} (c_v − n p_v)²/(n p_v),
+   * whose mean under Multinomial(n, p) is exactly (positive entries − 1). Columns 0 … V−1 are
+   * the counts, column V is X².
+   */
+  function countTable(counts: (r: number, v: number) => number, R: number, p: number[], n: number): Float64Array {
+    const V = p.length;
+    const table = new Float64Array(R * (V + 1));
+    for (let r = 0; r < R; r++) {
+      let x2 = 0;
+      for (let v = 0; v < V; v++) {
+        const c = counts(r, v);
+        table[r * (V + 1) + v] = c;
+        if (p[v] > 0) x2 += (c - n * p[v]) ** 2 / (n * p[v]);
+      }
+      table[r * (V + 1) + V] = x2;
+    }
+    return table;
+  }
+
+  it('counts are Multinomial(n_c, p) by binomials (many trials per token) and by alias draws (few), like token-level draws', () => {
+    const R = 4000;
+    const rows = [
+      [0, 0.5, 0.1, 0, 0.25, 0.15],
+      [1, 1, 1, 1, 1, 1].map((x) => x / 6),
+    ];
+    const params = task.params.parse({ vocab: 6, contexts: 2, replicates: R });
+    const sim = task.simulation(params, rngFromKey('multinomial', 'setup'));
+    const model = new Float64Array(R * 2 * 6);
+    for (let r = 0; r < R; r++) model.set(rows.flat(), r * 12);
+    const reference = rngFromKey('multinomial', 'reference');
+    // n_c = 12 trials per context: alias draws (12 ≤ 8 × positive entries); 200: conditional binomials.
+    for (const perContext of [12, 200]) {
+      const data = (sim.sample(model, 2 * perContext, rngFromKey('multinomial', `sample ${perContext}`), 0) as Batch<TokenData>).data;
+      expect(perContext > BINOMIAL_ROW_FACTOR * 6).toBe(perContext === 200);
+      for (let c = 0; c < 2; c++) {
+        const p = rows[c];
+        const ours = countTable((r, v) => data.counts[(r * 2 + c) * 6 + v], R, p, perContext);
+        // Token-level reference: perContext i.i.d. categorical tokens per replicate, counted.
+        const tokens = new Float64Array(R * 6);
+        for (let r = 0; r < R; r++) for (let i = 0; i < perContext; i++) tokens[r * 6 + reference.categorical(p)]++;
+        const theirs = countTable((r, v) => tokens[r * 6 + v], R, p, perContext);
+        const what = (v: number) => `n_c = ${perContext}, context ${c}, ${v < 6 ? `token ${v}` : 'Pearson X²'}`;
+        for (let r = 0; r < R; r++) {
+          let total = 0;
+          for (let v = 0; v < 6; v++) total += ours[r * 7 + v];
+          expect(total).toBe(perContext);
+        }
+        for (let v = 0; v <= 6; v++) {
+          const a = moments(ours, R, 7, v);
+          const b = moments(theirs, R, 7, v);
+          if (v < 6 && p[v] === 0) {
+            expect(a.mean + a.variance, what(v)).toBe(0);
+            continue;
+          }
+          // Exact moments: E c_v = n p_v, Var c_v = n p_v (1 − p_v); E X² = positive entries − 1.
+          const mean = v < 6 ? perContext * p[v] : p.filter((x) => x > 0).length - 1;
+          expect(Math.abs(a.mean - mean), `${what(v)} mean ${a.mean} vs ${mean}`).toBeLessThan(4 * a.seMean);
+          expect(Math.abs(b.mean - mean), `${what(v)} reference mean ${b.mean} vs ${mean}`).toBeLessThan(4 * b.seMean);
+          expect(Math.abs(a.mean - b.mean), what(v)).toBeLessThan(4 * Math.hypot(a.seMean, b.seMean));
+          expect(Math.abs(a.variance - b.variance), `${what(v)} variance ${a.variance} vs ${b.variance}`).toBeLessThan(4 * Math.hypot(a.seVariance, b.seVariance));
+          if (v < 6) {
+            const variance = perContext * p[v] * (1 - p[v]);
+            expect(Math.abs(a.variance - variance), `${what(v)} variance ${a.variance} vs ${variance}`).toBeLessThan(4 * a.seVariance);
+          }
+        }
+      }
+    }
+  });
+
+  it('tokens are a uniform arrangement of the counts, made on first read, the same from the same key', () => {
+    const params = task.params.parse({ vocab: 6, contexts: 3, replicates: 4 });
+    const draw = () => task.simulation(params, rngFromKey('arrange', 'setup')).real(20, rngFromKey('arrange', 'real'), 0) as Batch<TokenData>;
+    const { data } = draw();
+    // Walking or cloning the data (as harness/guard.ts does) sees only `contexts` and never materializes.
+    expect(Object.keys(data)).toEqual(['contexts']);
+    expect(structuredClone(data)).toEqual({ contexts: 3 });
+    expect(data.materialized).toBe(false);
+    const tokens = data.tokens;
+    expect(data.materialized).toBe(true);
+    expect(data.tokens).toBe(tokens);
+    expect(TokenData.fromTokens(tokens, { replicates: 4, contexts: 3, vocab: 6 }).counts).toEqual(data.counts);
+    expect(draw().data.tokens).toEqual(tokens);
+    // The counts are the batch's own: another key gives other tokens.
+    const other = task.simulation(params, rngFromKey('arrange', 'setup')).real(20, rngFromKey('arrange', 'other'), 0) as Batch<TokenData>;
+    expect(other.data.tokens).not.toEqual(tokens);
+  });
+
+  it('one context: tokens are i.i.d. in storage order (lag-1 descents of a uniform row)', () => {
+    const params = task.params.parse({ vocab: 6, contexts: 1, replicates: 3 });
+    const sim = task.simulation(params, rngFromKey('iid', 'setup'));
+    const uniform = new Float64Array(3 * 6).fill(1 / 6);
+    // 2000 tokens per replicate: conditional binomials draw the counts, the shuffle the order.
+    const { tokens } = (sim.sample(uniform, 2000, rngFromKey('iid', 'sample'), 0) as Batch<TokenData>).data;
+    let descents = 0;
+    for (let r = 0; r < 3; r++) for (let j = 1; j < 2000; j++) if (tokens[r * 2000 + j] < tokens[r * 2000 + j - 1]) descents++;
+    // As in the round-robin test above: 1999 comparisons per replicate, p = 15/36, neighbours
+    // covary by 20/216 − p² (sorted tokens would give 0 descents).
+    const p = 15 / 36;
+    const sd = Math.sqrt(3 * (1999 * p * (1 - p) + 2 * 1998 * (20 / 216 - p * p)));
+    expect(Math.abs(descents - 3 * 1999 * p), `${descents} descents, SD ${sd}`).toBeLessThanOrEqual(3 * sd);
+  });
+
+  describe('weighted pools fit as their tokens, weight by weight', () => {
+    const R = 50;
+    const C = 3;
+    const V = 7;
+    const params = task.params.parse({ vocab: V, contexts: C, replicates: R });
+    const setup = () => task.simulation(params, rngFromKey('weighted', 'setup'));
+    const sim = setup();
+    const draw = rngFromKey('weighted', 'draw');
+    const model = sim.fit({ parts: [{ batch: sim.real(C * 8, draw, 0) }] }, {});
+    const batches = () => [sim.real(C * 40, draw, 1), sim.sample(model, C * 40, draw, 1)] as Batch<TokenData>[];
+
+    /** Σ of weights per (replicate, context, token), from the materialized tokens. */
+    function tokenCounts(pool: Pool<TokenData>): Float64Array {
+      const counts = new Float64Array(R * C * V);
+      for (const { batch, weights } of pool.parts) {
+        const n = batch.size;
+        const { tokens } = batch.data;
+        for (let r = 0; r < R; r++) for (let j = 0; j < n; j++) counts[(r * C + (j % C)) * V + tokens[r * n + j]] += weights ? weights[r * n + j] : 1;
+      }
+      return counts;
+    }
+
+    /** The fit's counts equal the tokens' exactly, and p̂ (β = 0) is their normalization. */
+    function expectTokenFit(pool: Pool<TokenData>) {
+      const fit = setup().fit(pool, {});
+      const counts = tokenCounts(pool);
+      expect(Array.from(countTokens(pool, R, C, V).counts)).toEqual(Array.from(counts));
+      for (let row = 0; row < R * C; row++) {
+        let total = 0;
+        for (let v = 0; v < V; v++) total += counts[row * V + v];
+        for (let v = 0; v < V; v++) expect(fit[row * V + v]).toBeCloseTo(total > 0 ? counts[row * V + v] / total : 1 / V, 15);
+      }
+    }
+
+    it('unweighted and constant-weight parts (scaleWeights) use the counts and never make tokens', () => {
+      const [a, b] = batches();
+      const pool: Pool<TokenData> = { parts: [{ batch: a }, scaleWeights({ batch: b }, 2.5, R)] };
+      setup().fit(pool, {});
+      expect(a.data.materialized || b.data.materialized).toBe(false);
+      expectTokenFit(pool);
+    });
+
+    it('bernoulliSplit (complementary 0/1 weights per slot), subsample, and weights varying per token', () => {
+      const [a, b] = batches();
+      const rng = rngFromKey('weighted', 'method');
+      const varying = new Float64Array(R * a.size);
+      for (let i = 0; i < varying.length; i++) varying[i] = (i % 5) * 0.25;
+      const pools: Pool<TokenData>[] = [
+        { parts: bernoulliSplit(a, b, 0.3, R, rng) },
+        subsample(wholePool([a, b]), R, C * 30, rng),
+        { parts: [{ batch: a, weights: varying }, { batch: b }] },
+      ];
+      for (const pool of pools) {
+        setup().fit(pool, {});
+        expect(a.data.materialized && b.data.materialized).toBe(true);
+        expectTokenFit(pool);
+      }
+    });
+  });
+
+  it('a pool with per-token weights (fresh-data-mixing, split = random) is bit-identical run to run', () => {
+    const taskParams = task.params.parse({ samples: 30, generations: 4, replicates: 40 });
+    const methodParams = freshDataMixing.params.parse({ alpha: 0.4, split: 'random' });
+    const key: CellKey = { task: task.id, taskParams, method: freshDataMixing.id, methodParams, seed: 3 };
+    const first = JSON.stringify(runGenerational(task, freshDataMixing, key));
+    expect(JSON.stringify(runGenerational(task, freshDataMixing, key))).toBe(first);
   });
 });
