@@ -62,3 +62,37 @@ describe('the context a guarded hook sees', () => {
     expect(pool.parts[1].batch).toBe(history[1]);
   });
 });
+
+describe('weights a guarded hook returns', () => {
+  const replicates = 2;
+  const drawn = () => ({ origin: 'synthetic' as const, generation: 0, size: 3, data: new Float64Array(replicates * 3) });
+
+  it('are the harness\'s own copies: a method writing into its array afterwards, or into a previous part\'s weights, changes nothing the task sees', () => {
+    let kept: Float64Array | undefined;
+    const method = {
+      id: 'm', title: 'm', kind: 'method', summary: '', papers: [], params: undefined as never,
+      hooks: {
+        pool(ctx: any) {
+          if (ctx.previous.parts[0].weights) ctx.previous.parts[0].weights.fill(9); // only its copy
+          kept = new Float64Array(replicates * 3).fill(1);
+          return { parts: [...ctx.previous.parts, { batch: ctx.synthetic(3), weights: kept }] };
+        },
+      },
+    };
+    const history = [drawn()];
+    const first = { parts: [{ batch: history[0], weights: new Float64Array(replicates * 3).fill(2) }] };
+    const ctx = { t: 1, size: 3, replicates, previous: first, history, rng: undefined as never, synthetic: () => { const b = drawn(); history.push(b); return b; }, real: () => drawn() };
+    const hook = guardPoolHooks(method as never).hooks.pool!;
+    const pool = hook(ctx as never, {} as never);
+    // The previous part returned as it was handed out is the harness's part itself (weights untouched).
+    expect(pool.parts[0]).toBe(first.parts[0]);
+    expect([...first.parts[0].weights]).toEqual([2, 2, 2, 2, 2, 2]);
+    // A new part's weights are copied on return: writing into the method's array later changes nothing.
+    expect(pool.parts[1].weights).not.toBe(kept);
+    kept!.fill(7);
+    expect([...pool.parts[1].weights!]).toEqual([1, 1, 1, 1, 1, 1]);
+    // Next generation: the part returned before comes back as the same harness part, weights and all.
+    const next = hook({ ...ctx, t: 2, previous: pool } as never, {} as never);
+    expect(next.parts[1]).toBe(pool.parts[1]);
+  });
+});

@@ -9,8 +9,14 @@
  * is also checked against its declared size (data length = replicates × size × the task's values
  * per sample, learned from the generation-0 real batch). Honest hooks compute exactly what they
  * computed unguarded (harness/guard.test.ts); since no hook reads data today, no copy is made.
+ *
+ * Weights get the same treatment, so a pool's weights, once returned, are the harness's alone and
+ * never change: a task may cache per-part statistics by the identity of a part's weights (the
+ * fit of an accumulating pool then costs what its new parts cost). `ctx.previous` hands out one
+ * frozen view per part whose `weights` is a copy made on first read; a view returned as it is
+ * maps back to the harness's part (same weights), any other part's weights are copied on return.
  */
-import type { Batch, FilterContext, MethodDefinition, Pool, PoolContext } from './types.ts';
+import type { Batch, FilterContext, MethodDefinition, Pool, PoolContext, PoolPart } from './types.ts';
 import { CellError } from './loop.ts';
 
 /** Per-path values per sample of a task's data: the length of each typed array ÷ (replicates × size), and each scalar. */
@@ -19,6 +25,8 @@ type Shape = Map<string, number | string>;
 class BatchLedger {
   private readonly views = new WeakMap<Batch<unknown>, Batch<unknown>>();
   private readonly originals = new WeakMap<Batch<unknown>, Batch<unknown>>();
+  private readonly partViews = new WeakMap<PoolPart<unknown>, PoolPart<unknown>>();
+  private readonly partOriginals = new WeakMap<PoolPart<unknown>, PoolPart<unknown>>();
   private shape: Shape | undefined;
 
   constructor(private readonly replicates: number) {}
@@ -46,6 +54,28 @@ class BatchLedger {
     return view;
   }
 
+  /** The view of a part of the harness's previous pool: its batch's view, and a copy of its weights made on first read. */
+  partView(original: PoolPart<unknown>): PoolPart<unknown> {
+    const known = this.partViews.get(original);
+    if (known) return known;
+    const batch = this.view(original.batch);
+    const weights = original.weights;
+    let copy: Float64Array | undefined;
+    const view: PoolPart<unknown> = Object.freeze(
+      weights === undefined
+        ? { batch }
+        : {
+            batch,
+            get weights(): Float64Array {
+              return (copy ??= weights.slice());
+            },
+          },
+    );
+    this.partViews.set(original, view);
+    this.partOriginals.set(view, original);
+    return view;
+  }
+
   /** The harness's batch behind a view handed out, or undefined for anything else. */
   original<D>(batch: Batch<D>): Batch<D> | undefined {
     return this.originals.get(batch as Batch<unknown>) as Batch<D> | undefined;
@@ -56,11 +86,14 @@ class BatchLedger {
     if (!pool || !Array.isArray(pool.parts)) return pool; // the loop reports malformed pools itself
     return {
       parts: pool.parts.map((part, i) => {
+        const kept = part ? this.partOriginals.get(part) : undefined;
+        if (kept) return kept;
         const original = part?.batch ? this.original(part.batch) : undefined;
         if (!original) {
           throw new CellError(`pool part ${i} at generation ${t} holds a batch the harness did not draw: a pool may only hold batches from ctx.synthetic, ctx.real, ctx.history or ctx.previous`);
         }
-        return part.weights === undefined ? { batch: original } : { batch: original, weights: part.weights };
+        // A copy the method cannot reach: the weights a task sees (and may cache by) never change.
+        return part.weights === undefined ? { batch: original } : { batch: original, weights: copyWeights(part.weights) };
       }),
     };
   }
@@ -78,7 +111,7 @@ export function guardPoolHooks<P extends Record<string, unknown>>(method: Method
     guard.view(ctx.history[0]); // the generation-0 real data sets the shape
     const view = {
       ...ctx,
-      previous: { parts: ctx.previous.parts.map((part) => ({ ...part, batch: guard.view(part.batch) })) },
+      previous: { parts: ctx.previous.parts.map((part) => guard.partView(part)) },
       synthetic: (n: number) => guard.view(ctx.synthetic(n), n),
       real: (n: number) => guard.view(ctx.real(n), n),
     };
@@ -163,4 +196,10 @@ function shapeMismatch(shape: Shape, reference: Shape): string | undefined {
   }
   for (const path of reference.keys()) if (!shape.has(path)) return `no field ${path || 'data'}`;
   return undefined;
+}
+
+/** A returned part's weights as the harness's own Float64Array (anything else is left for the loop's checks to report). */
+function copyWeights(weights: unknown): Float64Array {
+  if (weights instanceof Float64Array) return weights.slice();
+  return ArrayBuffer.isView(weights) || Array.isArray(weights) ? Float64Array.from(weights as ArrayLike<number>) : (weights as Float64Array);
 }
