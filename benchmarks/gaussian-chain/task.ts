@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { defineTask, type GenerationalSimulation, type Pool } from '../../harness/types.ts';
+import { defineTask, type Batch, type GenerationalSimulation, type Pool, type PoolPart } from '../../harness/types.ts';
 import type { Rng } from '../../harness/rng.ts';
 import { gaussianTheory } from './theory.ts';
 
@@ -76,6 +76,7 @@ function gaussianChain(p: GaussianChainParams): GenerationalSimulation<Float64Ar
   const trueFactor = psdSqrt(trueCov, d);
   const trueTrace = d * p.variance;
   let anchor: GaussianModel | undefined; // the generation-0 fit, target of `shrinkage`
+  const stats = new PartStatsCache(R, d);
 
   return {
     replicates: R,
@@ -91,7 +92,7 @@ function gaussianChain(p: GaussianChainParams): GenerationalSimulation<Float64Ar
       return { origin: 'synthetic', generation, size: n, data };
     },
     fit(pool, options) {
-      const model = fitGaussian(pool, R, d, p.estimator);
+      const model = fitGaussian(pool, stats, R, d, p.estimator);
       if (p.known_variance) for (let r = 0; r < R; r++) model.cov.set(trueCov, r * d * d);
       // Fit option `shrinkage` s ∈ [0, 1]: Σ̂ ← (1−s)Σ̂ + s·Σ̂₀, towards the generation-0 fit.
       const s = options.shrinkage ?? 0;
@@ -170,83 +171,129 @@ function drawGaussian(R: number, n: number, d: number, rng: Rng, factors: Float6
   return out;
 }
 
+/** One pool part's weighted statistics per replicate: Σw, Σw², its weighted mean and its scatter about that mean (lower triangle). */
+interface PartStats {
+  w: Float64Array;
+  w2: Float64Array;
+  mean: Float64Array;
+  scatter: Float64Array;
+}
+
 /**
- * Weighted mean and covariance per replicate. Unbiased uses reliability weights,
- * Σw(x−μ)(x−μ)ᵀ / (V₁ − V₂/V₁) with V₁ = Σw, V₂ = Σw²; for unit weights that is n − 1.
+ * The per-part statistics of a chain's pools, computed once per part. A batch never changes, and
+ * a part's weights, once a pool hook has returned them, are the harness's own and never change
+ * either (harness/guard.ts), so a part is identified by its batch (unweighted) or its weights. An
+ * accumulating pool then costs its new parts' samples plus O(parts) per fit, not a rescan of every
+ * sample drawn so far.
  */
-function fitGaussian(pool: Pool<Float64Array>, R: number, d: number, estimator: 'mle' | 'unbiased'): GaussianModel {
-  const mean = new Float64Array(R * d);
-  const cov = new Float64Array(R * d * d);
-  const v1 = new Float64Array(R);
-  const v2 = new Float64Array(R);
-  // Two passes (means, then centred scatter) for accuracy; d = 1 gets its own tight loops
-  // because it is the hot path of long chains.
-  for (const { batch, weights } of pool.parts) {
-    const n = batch.size;
-    const x = batch.data;
-    for (let r = 0; r < R; r++) {
-      const base = r * n;
-      if (d === 1 && weights === undefined) {
-        let sum = 0;
-        for (let i = base, end = base + n; i < end; i++) sum += x[i];
-        mean[r] += sum;
-        v1[r] += n;
-        v2[r] += n;
-        continue;
-      }
-      if (d === 1) {
-        let sw = 0;
-        let sww = 0;
-        let swx = 0;
+class PartStatsCache {
+  private readonly unweighted = new WeakMap<Batch<Float64Array>, PartStats>();
+  private readonly weighted = new WeakMap<Float64Array, { batch: Batch<Float64Array>; stats: PartStats }>();
+
+  constructor(private readonly R: number, private readonly d: number) {}
+
+  get(part: PoolPart<Float64Array>): PartStats {
+    const { batch, weights } = part;
+    if (!weights) {
+      let stats = this.unweighted.get(batch);
+      if (!stats) this.unweighted.set(batch, (stats = partStats(batch, undefined, this.R, this.d)));
+      return stats;
+    }
+    const known = this.weighted.get(weights);
+    if (known && known.batch === batch) return known.stats;
+    const stats = partStats(batch, weights, this.R, this.d);
+    this.weighted.set(weights, { batch, stats });
+    return stats;
+  }
+}
+
+/** A part's statistics, two passes per replicate (mean, then centred scatter) for accuracy; d = 1 gets its own tight loops, the hot path of long chains. */
+function partStats(batch: Batch<Float64Array>, weights: Float64Array | undefined, R: number, d: number): PartStats {
+  const n = batch.size;
+  const x = batch.data;
+  const out: PartStats = { w: new Float64Array(R), w2: new Float64Array(R), mean: new Float64Array(R * d), scatter: new Float64Array(R * d * d) };
+  for (let r = 0; r < R; r++) {
+    const base = r * n;
+    if (d === 1) {
+      let sw = 0;
+      let sww = 0;
+      let swx = 0;
+      if (weights === undefined) {
+        for (let i = base, end = base + n; i < end; i++) swx += x[i];
+        sw = n;
+        sww = n;
+      } else {
         for (let i = base, end = base + n; i < end; i++) {
-          const w = weights![i];
+          const w = weights[i];
           sw += w;
           sww += w * w;
           swx += w * x[i];
         }
-        mean[r] += swx;
-        v1[r] += sw;
-        v2[r] += sww;
-        continue;
       }
-      for (let i = 0; i < n; i++) {
-        const w = weights ? weights[base + i] : 1;
-        if (w === 0) continue;
-        v1[r] += w;
-        v2[r] += w * w;
-        const at = (base + i) * d;
-        for (let k = 0; k < d; k++) mean[r * d + k] += w * x[at + k];
-      }
+      const m = sw > 0 ? swx / sw : 0;
+      let ss = 0;
+      if (weights === undefined) for (let i = base, end = base + n; i < end; i++) ss += (x[i] - m) * (x[i] - m);
+      else for (let i = base, end = base + n; i < end; i++) ss += weights[i] * (x[i] - m) * (x[i] - m);
+      out.w[r] = sw;
+      out.w2[r] = sww;
+      out.mean[r] = m;
+      out.scatter[r] = ss;
+      continue;
     }
-  }
-  for (let r = 0; r < R; r++) for (let k = 0; k < d; k++) mean[r * d + k] /= v1[r];
-  for (const { batch, weights } of pool.parts) {
-    const n = batch.size;
-    const x = batch.data;
-    for (let r = 0; r < R; r++) {
-      const base = r * n;
-      if (d === 1) {
-        const m = mean[r];
-        let ss = 0;
-        if (weights === undefined) for (let i = base, end = base + n; i < end; i++) ss += (x[i] - m) * (x[i] - m);
-        else for (let i = base, end = base + n; i < end; i++) ss += weights[i] * (x[i] - m) * (x[i] - m);
-        cov[r] += ss;
-        continue;
-      }
-      for (let i = 0; i < n; i++) {
-        const w = weights ? weights[base + i] : 1;
-        if (w === 0) continue;
-        const at = (base + i) * d;
-        for (let k = 0; k < d; k++) {
-          const dk = x[at + k] - mean[r * d + k];
-          for (let j = 0; j <= k; j++) cov[r * d * d + k * d + j] += w * dk * (x[at + j] - mean[r * d + j]);
-        }
-      }
+    const mean = out.mean.subarray(r * d, (r + 1) * d);
+    let sw = 0;
+    for (let i = 0; i < n; i++) {
+      const w = weights ? weights[base + i] : 1;
+      if (w === 0) continue;
+      sw += w;
+      out.w2[r] += w * w;
+      const at = (base + i) * d;
+      for (let k = 0; k < d; k++) mean[k] += w * x[at + k];
     }
-  }
-  for (let r = 0; r < R; r++) {
-    const denom = estimator === 'mle' ? v1[r] : v1[r] - v2[r] / v1[r];
+    out.w[r] = sw;
+    for (let k = 0; k < d; k++) mean[k] = sw > 0 ? mean[k] / sw : 0;
     const c = r * d * d;
+    for (let i = 0; i < n; i++) {
+      const w = weights ? weights[base + i] : 1;
+      if (w === 0) continue;
+      const at = (base + i) * d;
+      for (let k = 0; k < d; k++) {
+        const dk = x[at + k] - mean[k];
+        for (let j = 0; j <= k; j++) out.scatter[c + k * d + j] += w * dk * (x[at + j] - mean[j]);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Weighted mean and covariance per replicate, from the parts' statistics combined exactly
+ * (Chan, Golub & LeVeque's pairwise update: scatter = Σ_p [S_p + W_p (m_p − m)(m_p − m)ᵀ]).
+ * Unbiased uses reliability weights, Σw(x−μ)(x−μ)ᵀ / (V₁ − V₂/V₁) with V₁ = Σw, V₂ = Σw²; for
+ * unit weights that is n − 1.
+ */
+function fitGaussian(pool: Pool<Float64Array>, cache: PartStatsCache, R: number, d: number, estimator: 'mle' | 'unbiased'): GaussianModel {
+  const parts = pool.parts.map((part) => cache.get(part));
+  const mean = new Float64Array(R * d);
+  const cov = new Float64Array(R * d * d);
+  for (let r = 0; r < R; r++) {
+    let v1 = 0;
+    let v2 = 0;
+    for (const s of parts) {
+      v1 += s.w[r];
+      v2 += s.w2[r];
+      for (let k = 0; k < d; k++) mean[r * d + k] += s.w[r] * s.mean[r * d + k];
+    }
+    for (let k = 0; k < d; k++) mean[r * d + k] /= v1;
+    const c = r * d * d;
+    for (const s of parts) {
+      if (s.w[r] === 0) continue;
+      for (let k = 0; k < d; k++) {
+        const dk = s.mean[r * d + k] - mean[r * d + k];
+        for (let j = 0; j <= k; j++) cov[c + k * d + j] += s.scatter[c + k * d + j] + s.w[r] * dk * (s.mean[r * d + j] - mean[r * d + j]);
+      }
+    }
+    const denom = estimator === 'mle' ? v1 : v1 - v2 / v1;
     for (let k = 0; k < d; k++) {
       for (let j = 0; j <= k; j++) {
         const v = cov[c + k * d + j] / denom;
