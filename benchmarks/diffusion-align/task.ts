@@ -120,6 +120,7 @@ export default defineTask({
   tradeoff: { metric: 'reward' },
   anchors: { oracle: 'pretrained', reference: 'grpo' },
   engine: 'tfjs',
+  kernels: true,
   training: (params, ctx) => train(Params.parse(params), ctx),
 });
 
