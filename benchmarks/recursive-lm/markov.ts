@@ -6,8 +6,14 @@
  * Truth: context c's next-token distribution p*_c is Zipf(s), p_k ∝ k^(−s), under a random
  * permutation of the vocabulary per context (drawn once per cell from the setup stream and
  * shared by every replicate). Fit: weighted token counts per (replicate, context) plus an
- * additive pseudo-count β, p̂_v = (n_v + β)/(N + Vβ). Sampling draws tokens from p̂ with one
- * alias table per (replicate, context).
+ * additive pseudo-count β, p̂_v = (n_v + β)/(N + Vβ).
+ *
+ * Cost follows counts, not tokens. A batch draws one multinomial per (replicate, context) from
+ * p̂ (or p*), by conditional binomials or alias draws, whichever is cheaper for the row, and
+ * keeps the counts (TokenData); the fit adds the counts of unweighted parts (and w·counts of
+ * parts whose weights are one value per replicate). Tokens are made only when a pool part's
+ * weights vary within a replicate, as a uniformly random arrangement of each row's multiset
+ * from a stream forked when the batch was drawn.
  *
  * Batch layout (what pool hooks see). `data.tokens` is an Int32Array of R × size token ids,
  * replicate-major; within a replicate, sample j belongs to context j mod C ("round-robin"):
@@ -15,11 +21,12 @@
  * balanced per-context subsample (counts differ by at most one), `ctx.synthetic(n)` works
  * for any n (a final partial row covers the first n mod C contexts), and batches of the same
  * size line up slot by slot: slot j is the same context in every batch. Tokens within a
- * context are i.i.d. draws in storage order, never sorted.
+ * context are i.i.d. draws in storage order, never sorted (multinomial counts in a uniformly
+ * random order are exactly i.i.d. draws).
  */
 import { z } from 'zod';
 import type { Batch, FitOptions, GenerationalSimulation, Pool, PoolPart } from '../../harness/types.ts';
-import type { Rng } from '../../harness/rng.ts';
+import { Rng } from '../../harness/rng.ts';
 import type { RecursiveLmParams } from './task.ts';
 import { sqNorm, zipfPmf } from './theory.ts';
 
@@ -33,9 +40,9 @@ import { sqNorm, zipfPmf } from './theory.ts';
  * j mod C) is a uniformly random arrangement of each (replicate, context)'s multiset, shuffled
  * with a stream forked when the batch was drawn: multinomial counts in a uniform order are
  * exactly i.i.d. draws in storage order, and the same batch always materializes the same
- * tokens. They are made the first time they are read (the fit reads them only for a pool
- * part whose weights vary within a replicate) and then kept with the batch, which is never
- * modified.
+ * tokens. They are made on each read (the fit reads them only for a pool part whose weights
+ * vary within a replicate, once per fit) and not kept: the batch holds only its counts and the
+ * stream's seed, so a history of batches costs O(R·C·V) each rather than O(R·size).
  *
  * Only `contexts` is an own enumerable property; the rest sits in private fields behind
  * getters, so that walking or cloning a batch's data (harness/guard.ts) never materializes
@@ -48,12 +55,15 @@ export class TokenData {
   readonly #replicates: number;
   readonly #vocab: number;
   readonly #size: number;
-  #stream: Rng | undefined;
-  #tokens: Int32Array | undefined;
+  /** The seed of the arrangement's stream, or the tokens a caller gave (fromTokens). */
+  readonly #seed: string | undefined;
+  readonly #given: Int32Array | undefined;
+  #arrangements = 0;
 
   /**
    * @param counts R × C × V counts whose rows sum to the samples of each (replicate, context)
-   * @param source the stream that arranges them into tokens, or the tokens themselves
+   * @param source the stream that arranges them into tokens (only its seed is kept: each
+   *   arrangement starts it afresh), or the tokens themselves
    */
   constructor(counts: Int32Array, shape: { replicates: number; contexts: number; vocab: number; size: number }, source: Rng | Int32Array) {
     const { replicates: R, contexts: C, vocab: V, size } = shape;
@@ -65,9 +75,9 @@ export class TokenData {
     this.#size = size;
     if (source instanceof Int32Array) {
       if (source.length !== R * size) throw new Error(`TokenData needs replicates × size = ${R * size} tokens, got ${source.length}`);
-      this.#tokens = source;
+      this.#given = source;
     } else {
-      this.#stream = source;
+      this.#seed = source.seed;
     }
   }
 
@@ -105,14 +115,19 @@ export class TokenData {
     return this.#size;
   }
 
-  /** Whether the tokens exist yet (they are made on first read of `tokens`). */
-  get materialized(): boolean {
-    return this.#tokens !== undefined;
+  /** How many times `tokens` has been arranged from the counts (a diagnostic: 0 = never needed). */
+  get arrangements(): number {
+    return this.#arrangements;
   }
 
-  /** R × size token ids, replicate-major, sample j in context j mod C; i.i.d. in storage order. */
+  /**
+   * R × size token ids, replicate-major, sample j in context j mod C; i.i.d. in storage order.
+   * Each read arranges them anew, O(R·size), with identical values: hold the array to reuse it.
+   */
   get tokens(): Int32Array {
-    return (this.#tokens ??= this.#arrange());
+    if (this.#given) return this.#given;
+    this.#arrangements++;
+    return this.#arrange(new Rng(this.#seed!));
   }
 
   /**
@@ -120,9 +135,7 @@ export class TokenData {
    * swap partner of slot i is ⌊u·(i+1)⌋ for a 53-bit uniform u, as the alias draws pick their
    * column, off uniform by < (i+1)·2⁻⁵³).
    */
-  #arrange(): Int32Array {
-    const stream = this.#stream!;
-    this.#stream = undefined;
+  #arrange(stream: Rng): Int32Array {
     const { contexts: C } = this;
     const R = this.#replicates;
     const V = this.#vocab;
@@ -404,6 +417,8 @@ function addCounts(counts: Float64Array, parts: readonly PoolPart<TokenData>[], 
       throw new Error(`pool batch data holds ${data.replicates} replicates × ${data.size} samples over ${data.vocab} tokens; the task has ${R} replicates and ${V} tokens, the batch size ${n}`);
     }
     const source = data.counts;
+    // Arranged at most once per part, on the first replicate whose weights vary.
+    let tokens: Int32Array | undefined;
     for (let r = 0; r < R; r++) {
       const first = r * CV;
       if (weights === undefined) {
@@ -425,7 +440,7 @@ function addCounts(counts: Float64Array, parts: readonly PoolPart<TokenData>[], 
       // Weights vary within the replicate: sum them per token. Sample j is in context j mod C:
       // rows of C samples, one per context, then a partial row (nested loops keep the context
       // bookkeeping out of the inner loop).
-      const tokens = data.tokens;
+      tokens ??= data.tokens;
       const rows = Math.floor(n / C);
       const rest = n - rows * C;
       let j = r * n;

@@ -435,17 +435,20 @@ describe('recursive-lm counts and tokens', () => {
     }
   });
 
-  it('tokens are a uniform arrangement of the counts, made on first read, the same from the same key', () => {
+  it('tokens are a uniform arrangement of the counts, made on each read, the same from the same key', () => {
     const params = task.params.parse({ vocab: 6, contexts: 3, replicates: 4 });
     const draw = () => task.simulation(params, rngFromKey('arrange', 'setup')).real(20, rngFromKey('arrange', 'real'), 0) as Batch<TokenData>;
     const { data } = draw();
     // Walking or cloning the data (as harness/guard.ts does) sees only `contexts` and never materializes.
     expect(Object.keys(data)).toEqual(['contexts']);
     expect(structuredClone(data)).toEqual({ contexts: 3 });
-    expect(data.materialized).toBe(false);
+    expect(data.arrangements).toBe(0);
     const tokens = data.tokens;
-    expect(data.materialized).toBe(true);
-    expect(data.tokens).toBe(tokens);
+    expect(data.arrangements).toBe(1);
+    // Not kept, but the same tokens on every read.
+    const again = data.tokens;
+    expect(again).not.toBe(tokens);
+    expect(again).toEqual(tokens);
     expect(TokenData.fromTokens(tokens, { replicates: 4, contexts: 3, vocab: 6 }).counts).toEqual(data.counts);
     expect(draw().data.tokens).toEqual(tokens);
     // The counts are the batch's own: another key gives other tokens.
@@ -506,7 +509,7 @@ describe('recursive-lm counts and tokens', () => {
       const [a, b] = batches();
       const pool: Pool<TokenData> = { parts: [{ batch: a }, scaleWeights({ batch: b }, 2.5, R)] };
       setup().fit(pool, {});
-      expect(a.data.materialized || b.data.materialized).toBe(false);
+      expect(a.data.arrangements + b.data.arrangements).toBe(0);
       expectTokenFit(pool);
     });
 
@@ -521,8 +524,10 @@ describe('recursive-lm counts and tokens', () => {
         { parts: [{ batch: a, weights: varying }, { batch: b }] },
       ];
       for (const pool of pools) {
+        const before = [a.data.arrangements, b.data.arrangements];
         setup().fit(pool, {});
-        expect(a.data.materialized && b.data.materialized).toBe(true);
+        // Once per weighted part and fit, not once per replicate.
+        expect([a.data.arrangements - before[0], b.data.arrangements - before[1]]).toEqual(pool === pools[2] ? [1, 0] : [1, 1]);
         expectTokenFit(pool);
       }
     });
