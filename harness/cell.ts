@@ -4,8 +4,8 @@ import type { MethodDefinition, TaskDefinition } from './types.ts';
 import type { RunProvenance } from './provenance.ts';
 import { runCell, type CellOutput } from './loop.ts';
 import { guardPoolHooks } from './guard.ts';
-import { activeBackend, backendLabel, usesTfjs, type BackendName } from './backend.ts';
-import { fusedKernels, kernelLabel } from './kernels.ts';
+import { activeBackend, backendLabel, type BackendName } from './backend.ts';
+import { cellNeedsTfjs, fusedKernels, kernelLabel } from './kernels.ts';
 
 /** Statistical cells are float64 JavaScript on typed arrays; TF.js cells name their backend (e.g. `tfjs-wasm`). */
 export const STATISTICAL_BACKEND = 'js-float64';
@@ -28,7 +28,7 @@ export function executeCell(job: CellJob, task: TaskDefinition<any>, method: Met
   const startedAt = new Date().toISOString();
   const start = performance.now();
   try {
-    if (usesTfjs(task, method, job.key.taskParams) && (job.backend === undefined || activeBackend() !== job.backend)) {
+    if (cellNeedsTfjs(task, method, job.key.taskParams, job.kernels === true) && (job.backend === undefined || activeBackend() !== job.backend)) {
       throw new Error(`TensorFlow.js backend ${job.backend ?? '(none chosen)'} is not started in this process: set CellJob.backend and await loadBackend() before executeCell`);
     }
     if (task.kernels && fusedKernels() !== (job.kernels === true)) throw new Error(`the fused kernels are ${fusedKernels() ? 'on' : 'off'} in this process but the cell's job says ${job.kernels ? 'on' : 'off'}: call setFusedKernels(job.kernels) before executeCell`);
@@ -78,7 +78,8 @@ export function makeRecord(
   };
 }
 
-/** What computed a cell, as its record says: `js-float64`, `tfjs-wasm`, or `kernels+tfjs-wasm`. */
+/** What computed a cell, as its record says: `js-float64`, `tfjs-wasm`, `kernels`, or `kernels+tfjs-wasm`. */
 export function recordedBackend(job: Pick<CellJob, 'backend' | 'kernels'>): string {
-  return job.backend ? kernelLabel(backendLabel(job.backend), job.kernels === true) : STATISTICAL_BACKEND;
+  if (!job.backend && !job.kernels) return STATISTICAL_BACKEND;
+  return kernelLabel(job.backend && backendLabel(job.backend), job.kernels === true);
 }

@@ -17,7 +17,8 @@ import type { Registry } from './registry.ts';
 import type { RunProvenance } from './provenance.ts';
 import { ResultStore, reusable } from './cache.ts';
 import { makeRecord, recordedBackend, type CellJob } from './cell.ts';
-import { pickBackend, usesTfjs, type BackendName } from './backend.ts';
+import { pickBackend, type BackendName } from './backend.ts';
+import { cellNeedsTfjs, cellUsesKernels } from './kernels.ts';
 import type { KernelChoice } from './kernels.ts';
 import { bundleDefinitions, DEFAULT_LIMITS, residentMb, sandboxedProcess, touch, type CellBundle, type SandboxLimits } from './sandbox.ts';
 import type { WorkerMessage, WorkerRequest } from './worker.ts';
@@ -55,7 +56,9 @@ export async function runCells(
   const { jobs = 1, timeoutMs = 600_000, force = false, failFast = false, onRecord } = options;
   const records = new Map<string, ResultRecord>();
   const todo: CellJob[] = [];
-  const neural = cells.some((c) => !c.skipReason && usesTfjs(c.task.definition, c.method.definition, c.key.taskParams));
+  const kernelChoice = options.kernels ?? 'fused';
+  const needsTfjs = (c: PlannedCell) => !c.skipReason && cellNeedsTfjs(c.task.definition, c.method.definition, c.key.taskParams, cellUsesKernels(c.task.definition, kernelChoice));
+  const neural = cells.some(needsTfjs);
   const backend: BackendName | undefined = neural ? (await pickBackend({ backend: options.backend })).name : undefined;
 
   const finish = (record: ResultRecord, reused: boolean) => {
@@ -69,12 +72,10 @@ export async function runCells(
 
   for (const cell of cells) {
     const job: CellJob = { root: registry.root, id: cell.id, key: cell.key, taskHash: cell.task.hash, methodHash: cell.method.hash, provenance };
-    if (backend && !cell.skipReason && usesTfjs(cell.task.definition, cell.method.definition, cell.key.taskParams)) {
-      job.backend = backend;
-      if (cell.task.definition.kernels && (options.kernels ?? 'fused') === 'fused') job.kernels = true;
-    }
+    if (!cell.skipReason && cellUsesKernels(cell.task.definition, kernelChoice)) job.kernels = true;
+    if (backend && needsTfjs(cell)) job.backend = backend;
     const stored = force ? undefined : store.read(cell.id);
-    if (reusable(stored, cell, registry) && (!job.backend || stored.provenance.backend === recordedBackend(job))) finish(stored, true);
+    if (reusable(stored, cell, registry) && ((!job.backend && !job.kernels) || stored.provenance.backend === recordedBackend(job))) finish(stored, true);
     else if (cell.skipReason) finish(makeRecord(job, cell.task.definition, 'skipped', undefined, 0, new Date().toISOString(), cell.skipReason), false);
     else todo.push(job);
   }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { fusedKernels, kernelLabel, setFusedKernels, splitKernelLabel } from './kernels.ts';
+import { cellNeedsTfjs, cellUsesKernels, fusedKernels, kernelLabel, setFusedKernels, splitKernelLabel } from './kernels.ts';
 import { recordedBackend } from './cell.ts';
 
 describe('the kernel switch and its label', () => {
@@ -15,8 +15,32 @@ describe('the kernel switch and its label', () => {
     expect(recordedBackend({})).toBe('js-float64');
     expect(recordedBackend({ backend: 'wasm' })).toBe('tfjs-wasm');
     expect(recordedBackend({ backend: 'wasm', kernels: true })).toBe('kernels+tfjs-wasm');
+    expect(recordedBackend({ kernels: true })).toBe('kernels');
+    expect(splitKernelLabel('kernels')).toEqual({ kernels: 'fused', backendLabel: '' });
     expect(kernelLabel('tfjs-cpu', false)).toBe('tfjs-cpu');
     expect(splitKernelLabel('kernels+tfjs-wasm')).toEqual({ kernels: 'fused', backendLabel: 'tfjs-wasm' });
     expect(splitKernelLabel('tfjs-node')).toEqual({ kernels: 'tfjs', backendLabel: 'tfjs-node' });
+  });
+});
+
+describe('which cells use the kernels and which need TF.js', () => {
+  const statistical = { engine: undefined, kernels: undefined };
+  const diffusion = { engine: 'tfjs' as const, kernels: 'instead-of-tfjs' as const };
+  const align = { engine: 'tfjs' as const, kernels: 'beside-tfjs' as const };
+  const plain = { engine: undefined };
+  const tfjsMethod = { engine: 'tfjs' as const };
+
+  it('uses the kernels only for tasks that have them, when the run chose them', () => {
+    expect(cellUsesKernels(diffusion, 'fused')).toBe(true);
+    expect(cellUsesKernels(diffusion, 'tfjs')).toBe(false);
+    expect(cellUsesKernels(statistical, 'fused')).toBe(false);
+  });
+
+  it('starts TF.js unless the kernels replace all of the task\'s TF.js and the method uses none', () => {
+    expect(cellNeedsTfjs(diffusion, plain, {}, true)).toBe(false);
+    expect(cellNeedsTfjs(diffusion, plain, {}, false)).toBe(true);
+    expect(cellNeedsTfjs(diffusion, tfjsMethod, {}, true)).toBe(true);
+    expect(cellNeedsTfjs(align, plain, {}, true)).toBe(true);
+    expect(cellNeedsTfjs(statistical, plain, {}, true)).toBe(false);
   });
 });

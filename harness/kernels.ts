@@ -9,6 +9,9 @@
  * harness hash (registry.ts NOT_NUMERIC), like the other modules that only choose and record.
  */
 
+import { usesTfjs } from './backend.ts';
+import type { MethodDefinition, TaskDefinition } from './types.ts';
+
 /** `fused`: models with kernels compute with them; `tfjs`: everything on TensorFlow.js. */
 export type KernelChoice = 'fused' | 'tfjs';
 export const KERNEL_CHOICES: readonly KernelChoice[] = ['fused', 'tfjs'];
@@ -25,12 +28,26 @@ export function setFusedKernels(on: boolean): void {
   fused = on;
 }
 
-/** The record's backend label of a cell whose task has kernels: `kernels+tfjs-wasm` when they ran. */
-export function kernelLabel(backendLabel: string, on: boolean): string {
+/** Whether a cell computes with the fused kernels: its task has them and the run chose them. */
+export function cellUsesKernels(task: Pick<TaskDefinition<any>, 'kernels'>, choice: KernelChoice): boolean {
+  return task.kernels !== undefined && choice === 'fused';
+}
+
+/** Whether a cell needs a TensorFlow.js backend: its method or task uses TF.js, unless the kernels replace all of the task's. */
+export function cellNeedsTfjs(task: Pick<TaskDefinition<any>, 'engine' | 'kernels'>, method: Pick<MethodDefinition<any>, 'engine'>, taskParams: Record<string, unknown>, kernels: boolean): boolean {
+  if (method.engine === 'tfjs') return true;
+  if (kernels && task.kernels === 'instead-of-tfjs') return false;
+  return usesTfjs(task, method, taskParams);
+}
+
+/** The record's backend label: `kernels` alone, or `kernels+tfjs-wasm` when TF.js ran beside them; the TF.js label when they did not run. */
+export function kernelLabel(backendLabel: string | undefined, on: boolean): string {
+  if (backendLabel === undefined) return on ? 'kernels' : '';
   return on ? `kernels+${backendLabel}` : backendLabel;
 }
 
 /** The kernel choice and TF.js backend label a record's backend label names (`kernels+tfjs-wasm` → fused, `tfjs-wasm`). */
 export function splitKernelLabel(label: string): { kernels: KernelChoice; backendLabel: string } {
+  if (label === 'kernels') return { kernels: 'fused', backendLabel: '' };
   return label.startsWith('kernels+') ? { kernels: 'fused', backendLabel: label.slice('kernels+'.length) } : { kernels: 'tfjs', backendLabel: label };
 }

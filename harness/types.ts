@@ -399,10 +399,11 @@ export interface TaskBase<P extends Record<string, unknown> = Record<string, unk
   engine?: Engine | ((params: P) => Engine | undefined);
   /**
    * The task's models have fused CPU kernels (kernels/), used instead of TensorFlow.js when the
-   * run chooses them (`--kernels fused`, the default); the record's backend then says
-   * `kernels+tfjs-<backend>` (harness/kernels.ts).
+   * run chooses them (`--kernels fused`, the default; harness/kernels.ts). `instead-of-tfjs`: with
+   * the kernels on, the task computes nothing with TF.js (its cells do not start a backend unless
+   * the method uses one; records say `kernels`); `beside-tfjs`: it still does (`kernels+tfjs-wasm`).
    */
-  kernels?: boolean;
+  kernels?: 'instead-of-tfjs' | 'beside-tfjs';
 }
 
 /** A generational task: the harness runs the loop of harness/loop.ts over `simulation`. */

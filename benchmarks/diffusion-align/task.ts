@@ -120,7 +120,7 @@ export default defineTask({
   tradeoff: { metric: 'reward' },
   anchors: { oracle: 'pretrained', reference: 'grpo' },
   engine: 'tfjs',
-  kernels: true,
+  kernels: 'beside-tfjs',
   training: (params, ctx) => train(Params.parse(params), ctx),
 });
 

@@ -126,7 +126,7 @@ export default defineTask({
   budgetUnit: 'labelled 2-D points',
   hooks: ['pool', 'filter'],
   engine: 'tfjs',
-  kernels: true,
+  kernels: 'instead-of-tfjs',
   simulation: (params, rng) => diffusionSimulation(Params.parse(params), rng),
 });
 
