@@ -85,7 +85,10 @@ export async function runCells(
   // once); a cell's process still imports only its own task's and method's modules.
   const bundle = todo.length > 0 ? await bundleDefinitions(definitionFiles(registry)) : undefined;
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const queue = todo.map((job) => ({ job, pair: pairOf(planned.get(job.id)!) }));
+  // Neural cells first (TF.js or kernels: the longest by far): longest-first keeps the run's end
+  // from being one long cell computing while the other workers idle. Stable otherwise.
+  const expensive = (job: CellJob) => (job.backend !== undefined || job.kernels === true ? 0 : 1);
+  const queue = todo.map((job) => ({ job, pair: pairOf(planned.get(job.id)!) })).sort((a, b) => expensive(a.job) - expensive(b.job));
   const held = new Map<string, number>(); // live children per pair, to spread pairs over workers
   const drop = (child: CellChild, kill = false): undefined => {
     held.set(child.pair, (held.get(child.pair) ?? 1) - 1);
