@@ -5,7 +5,7 @@ import type { RunProvenance } from './provenance.ts';
 import { runCell, type CellOutput } from './loop.ts';
 import { guardPoolHooks } from './guard.ts';
 import { activeBackend, backendLabel, type BackendName } from './backend.ts';
-import { cellNeedsTfjs, fusedKernels, kernelLabel } from './kernels.ts';
+import { cellNeedsTfjs, fusedKernels, kernelLabel, taskKernels } from './kernels.ts';
 
 /** Statistical cells are float64 JavaScript on typed arrays; TF.js cells name their backend (e.g. `tfjs-wasm`). */
 export const STATISTICAL_BACKEND = 'js-float64';
@@ -31,7 +31,7 @@ export function executeCell(job: CellJob, task: TaskDefinition<any>, method: Met
     if (cellNeedsTfjs(task, method, job.key.taskParams, job.kernels === true) && (job.backend === undefined || activeBackend() !== job.backend)) {
       throw new Error(`TensorFlow.js backend ${job.backend ?? '(none chosen)'} is not started in this process: set CellJob.backend and await loadBackend() before executeCell`);
     }
-    if (task.kernels && fusedKernels() !== (job.kernels === true)) throw new Error(`the fused kernels are ${fusedKernels() ? 'on' : 'off'} in this process but the cell's job says ${job.kernels ? 'on' : 'off'}: call setFusedKernels(job.kernels) before executeCell`);
+    if (taskKernels(task, job.key.taskParams) && fusedKernels() !== (job.kernels === true)) throw new Error(`the fused kernels are ${fusedKernels() ? 'on' : 'off'} in this process but the cell's job says ${job.kernels ? 'on' : 'off'}: call setFusedKernels(job.kernels) before executeCell`);
     const output = runCell(task, guardPoolHooks(method), job.key);
     return makeRecord(job, task, 'ok', output, performance.now() - start, startedAt);
   } catch (error) {

@@ -57,7 +57,7 @@ export async function runCells(
   const records = new Map<string, ResultRecord>();
   const todo: CellJob[] = [];
   const kernelChoice = options.kernels ?? 'fused';
-  const needsTfjs = (c: PlannedCell) => !c.skipReason && cellNeedsTfjs(c.task.definition, c.method.definition, c.key.taskParams, cellUsesKernels(c.task.definition, kernelChoice));
+  const needsTfjs = (c: PlannedCell) => !c.skipReason && cellNeedsTfjs(c.task.definition, c.method.definition, c.key.taskParams, cellUsesKernels(c.task.definition, c.key.taskParams, kernelChoice));
   const neural = cells.some(needsTfjs);
   const backend: BackendName | undefined = neural ? (await pickBackend({ backend: options.backend })).name : undefined;
 
@@ -72,7 +72,7 @@ export async function runCells(
 
   for (const cell of cells) {
     const job: CellJob = { root: registry.root, id: cell.id, key: cell.key, taskHash: cell.task.hash, methodHash: cell.method.hash, provenance };
-    if (!cell.skipReason && cellUsesKernels(cell.task.definition, kernelChoice)) job.kernels = true;
+    if (!cell.skipReason && cellUsesKernels(cell.task.definition, cell.key.taskParams, kernelChoice)) job.kernels = true;
     if (backend && needsTfjs(cell)) job.backend = backend;
     const stored = force ? undefined : store.read(cell.id);
     if (reusable(stored, cell, registry) && ((!job.backend && !job.kernels) || stored.provenance.backend === recordedBackend(job))) finish(stored, true);

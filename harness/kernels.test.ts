@@ -31,9 +31,13 @@ describe('which cells use the kernels and which need TF.js', () => {
   const tfjsMethod = { engine: 'tfjs' as const };
 
   it('uses the kernels only for tasks that have them, when the run chose them', () => {
-    expect(cellUsesKernels(diffusion, 'fused')).toBe(true);
-    expect(cellUsesKernels(diffusion, 'tfjs')).toBe(false);
-    expect(cellUsesKernels(statistical, 'fused')).toBe(false);
+    expect(cellUsesKernels(diffusion, {}, 'fused')).toBe(true);
+    expect(cellUsesKernels(diffusion, {}, 'tfjs')).toBe(false);
+    expect(cellUsesKernels(statistical, {}, 'fused')).toBe(false);
+    // Per parameters, as recursive-lm's char variant (its markov variant has no neural model).
+    const variants = { kernels: (p: Record<string, unknown>) => (p.variant === 'char' ? ('instead-of-tfjs' as const) : undefined) };
+    expect(cellUsesKernels(variants, { variant: 'char' }, 'fused')).toBe(true);
+    expect(cellUsesKernels(variants, { variant: 'markov' }, 'fused')).toBe(false);
   });
 
   it('starts TF.js unless the kernels replace all of the task\'s TF.js and the method uses none', () => {

@@ -9,6 +9,9 @@ import type { z } from 'zod';
 import type { Rng } from './rng.ts';
 import type { Snapshot } from './schema.ts';
 
+/** How a task's models use the fused kernels (TaskDefinition.kernels). */
+export type KernelUse = 'instead-of-tfjs' | 'beside-tfjs';
+
 /** The profiles every task defines; `quick` is the default and runs in seconds. */
 export type Profile = 'quick' | 'standard' | 'full';
 export const PROFILES: readonly Profile[] = ['quick', 'standard', 'full'];
@@ -403,7 +406,7 @@ export interface TaskBase<P extends Record<string, unknown> = Record<string, unk
    * the kernels on, the task computes nothing with TF.js (its cells do not start a backend unless
    * the method uses one; records say `kernels`); `beside-tfjs`: it still does (`kernels+tfjs-wasm`).
    */
-  kernels?: 'instead-of-tfjs' | 'beside-tfjs';
+  kernels?: KernelUse | ((params: P) => KernelUse | undefined);
 }
 
 /** A generational task: the harness runs the loop of harness/loop.ts over `simulation`. */
