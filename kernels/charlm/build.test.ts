@@ -1,0 +1,23 @@
+/**
+ * The committed wasm (wasm.generated.ts) is exactly what the pinned AssemblyScript compiler
+ * makes of kernels/charlm/assembly/index.ts: nobody edited the binary by hand and nobody forgot to
+ * run `npm run build:kernels` after changing the source.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { compileKernels, generatedModule, GENERATED } from './build.ts';
+import { CHARLM_WASM_BASE64 } from './wasm.generated.ts';
+
+describe('kernels/charlm build', () => {
+  it('recompiling the AssemblyScript source gives the committed bytes and module text', async () => {
+    const binary = await compileKernels();
+    expect(Buffer.from(binary).toString('base64')).toBe(CHARLM_WASM_BASE64);
+    expect(readFileSync(GENERATED, 'utf8')).toBe(generatedModule(binary));
+  });
+
+  it('the binary imports nothing and validates as WebAssembly with SIMD', () => {
+    const bytes = Buffer.from(CHARLM_WASM_BASE64, 'base64');
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    expect(WebAssembly.Module.imports(new WebAssembly.Module(bytes))).toEqual([]);
+  });
+});
