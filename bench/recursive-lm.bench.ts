@@ -4,13 +4,15 @@
  * time and as CPU time of the process (steadier when other work shares the cores).
  * numpy is timed two ways: `counts` (rng.multinomial over the batched rows, no tokens: the
  * idiomatic numpy chain, and the reference of `ratio`) and `tokens` (token ids materialized by
- * inverse CDF and counted with bincount, the work our task must do because pool hooks weight
- * individual tokens).
+ * inverse CDF and counted with bincount: what a chain that materializes every token pays; ours
+ * draws counts and makes tokens only for pools with per-token weights).
  *
  * The growth chain of issue 14 (`RECURSIVE_LM_GROWTH`: V = 50, one context, n_t = 100(t+1),
  * real share α_t = t^(−1/2) through fresh-data-mixing, 200 generations, 500 replicates) is timed
- * as whole chains beside numpy drawing its counts as rng.multinomial(n_t, α_t p* + (1−α_t) p̂),
- * with the final l2_err of both and of theory.ts's recursion.
+ * as whole chains beside numpy drawing its counts as rng.multinomial(n_t, α_t p* + (1−α_t) p̂)
+ * (the reference of `ratio`) and beside numpy doing our pools' work (two multinomials per row),
+ * with the final l2_err of both and of theory.ts's recursion, and once more driven by hand
+ * without harness/loop.ts, to show what the loop adds.
  *
  *   node --import tsx bench/recursive-lm.bench.ts          # every case
  *   node --import tsx bench/recursive-lm.bench.ts growth   # the growth chain only
@@ -21,6 +23,7 @@ import replace from '../baselines/replace/method.ts';
 import freshDataMixing from '../methods/fresh-data-mixing/method.ts';
 import { l2ErrorRecursion, sqNorm, zipfPmf } from '../benchmarks/recursive-lm/theory.ts';
 import { runGenerational } from '../harness/loop.ts';
+import { rngFromKey } from '../harness/rng.ts';
 import { runReference } from './reference.ts';
 
 const SCRIPT = fileURLToPath(new URL('./recursive_lm_numpy.py', import.meta.url));
@@ -85,7 +88,14 @@ export interface RecursiveLmGrowthResult extends RecursiveLmGrowthCase {
      */
     split: 'exact';
     oursChainSeconds: number;
+    /**
+     * The same chain driven by hand through the task's real/sample/fit/evaluate, without
+     * harness/loop.ts (its per-token real-data ledger, history, pool checks): what the task costs.
+     */
+    oursTaskOnlyChainSeconds: number;
     numpyChainSeconds: number | null;
+    /** numpy doing our pools' work: Multinomial(round(α_t·n_t), p*) + Multinomial(n_t − that, p̂) per row. */
+    numpyExactSplitChainSeconds: number | null;
     oursCpuChainSeconds: number;
     numpyCpuChainSeconds: number | null;
     cpuRatio: number | null;
@@ -129,11 +139,34 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/**
+ * The growth chain through the simulation alone, as fresh-data-mixing `split=exact` builds its
+ * pools (round(α_t·n_t) real tokens per context and the rest synthetic, unweighted).
+ */
+function growthChainByHand(taskParams: ReturnType<typeof task.params.parse>, c: RecursiveLmGrowthCase, seed: number): void {
+  const shared = { task: task.id, taskParams, seed };
+  const sim = task.simulation(taskParams, rngFromKey(shared, 'setup'));
+  const realRng = rngFromKey(shared, 'real');
+  const sampleRng = rngFromKey(shared, 'sample');
+  let model = sim.fit({ parts: [{ batch: sim.real(sim.sampleSize(0), realRng, 0) }] }, {});
+  sim.evaluate(model);
+  for (let t = 1; t <= c.generations; t++) {
+    const n = sim.sampleSize(t);
+    const k = Math.round(Math.min(1, c.alpha * Math.pow(t, -c.alpha_decay)) * n);
+    const parts = [];
+    if (k > 0) parts.push({ batch: sim.real(k, realRng, t) });
+    if (k < n) parts.push({ batch: sim.sample(model, n - k, sampleRng, t - 1) });
+    model = sim.fit({ parts }, {});
+    sim.evaluate(model);
+  }
+}
+
 /** The growth chain, ours and numpy's, median of `repeats` whole chains each. */
 export async function benchRecursiveLmGrowth(repeats = 5): Promise<RecursiveLmGrowthResult> {
   const c = RECURSIVE_LM_GROWTH;
-  type Out = { medianSeconds: number; medianCpuSeconds: number; finalL2: number; finalL2Se: number };
-  const numpy = await runReference<Out>(SCRIPT, ['growth', c.vocab, c.contexts, c.samples, c.replicates, c.generations, c.alpha, c.alpha_decay, repeats], 'numpy recursive-lm growth', 600_000);
+  type Split = { medianSeconds: number; medianCpuSeconds: number; finalL2: number; finalL2Se: number };
+  const out = await runReference<{ mixture: Split; exact: Split }>(SCRIPT, ['growth', c.vocab, c.contexts, c.samples, c.replicates, c.generations, c.alpha, c.alpha_decay, repeats], 'numpy recursive-lm growth', 600_000);
+  const numpy = out?.mixture;
   const taskParams = task.params.parse({ variant: 'markov', vocab: c.vocab, contexts: c.contexts, samples: c.samples, samples_growth: c.samples_growth, replicates: c.replicates, generations: c.generations });
   const methodParams = freshDataMixing.params.parse({ alpha: c.alpha, alpha_decay: c.alpha_decay, split: 'exact' });
   const chain = (seed: number) => runGenerational(task, freshDataMixing, { task: task.id, taskParams, method: freshDataMixing.id, methodParams, seed });
@@ -148,6 +181,12 @@ export async function benchRecursiveLmGrowth(repeats = 5): Promise<RecursiveLmGr
     wall.push(performance.now() - start);
     cpu.push((used.user + used.system) / 1000);
     if (seed === 0) final = out.metrics.l2_err;
+  }
+  const taskOnly: number[] = [];
+  for (let seed = 0; seed < repeats; seed++) {
+    const start = performance.now();
+    growthChainByHand(taskParams, c, seed);
+    taskOnly.push(performance.now() - start);
   }
   const steps = Array.from({ length: c.generations + 1 }, (_, t) => t);
   const theory = l2ErrorRecursion(
@@ -165,7 +204,9 @@ export async function benchRecursiveLmGrowth(repeats = 5): Promise<RecursiveLmGr
     detail: {
       split: 'exact',
       oursChainSeconds: oursSeconds,
+      oursTaskOnlyChainSeconds: median(taskOnly) / 1000,
       numpyChainSeconds: numpy?.medianSeconds ?? null,
+      numpyExactSplitChainSeconds: out?.exact.medianSeconds ?? null,
       oursCpuChainSeconds: oursCpu,
       numpyCpuChainSeconds: numpy?.medianCpuSeconds ?? null,
       cpuRatio: numpy ? oursCpu / numpy.medianCpuSeconds : null,

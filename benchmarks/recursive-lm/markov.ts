@@ -410,12 +410,9 @@ export function countTokens(pool: Pool<TokenData>, R: number, C: number, V: numb
 function addCounts(counts: Float64Array, parts: readonly PoolPart<TokenData>[], R: number, C: number, V: number): void {
   const CV = C * V;
   for (const { batch, weights } of parts) {
+    checkPart(batch, R, C, V);
     const n = batch.size;
     const data = batch.data;
-    if (data.contexts !== C) throw new Error(`pool batch has ${data.contexts} contexts; the task has ${C}`);
-    if (data.replicates !== R || data.vocab !== V || data.size !== n) {
-      throw new Error(`pool batch data holds ${data.replicates} replicates × ${data.size} samples over ${data.vocab} tokens; the task has ${R} replicates and ${V} tokens, the batch size ${n}`);
-    }
     const source = data.counts;
     // Arranged at most once per part, on the first replicate whose weights vary.
     let tokens: Int32Array | undefined;
@@ -455,6 +452,15 @@ function addCounts(counts: Float64Array, parts: readonly PoolPart<TokenData>[], 
   }
 }
 
+/** Throws unless the batch's data has the task's replicates, contexts and vocabulary, and the batch's size. */
+function checkPart(batch: Batch<TokenData>, R: number, C: number, V: number): void {
+  const data = batch.data;
+  if (data.contexts !== C) throw new Error(`pool batch has ${data.contexts} contexts; the task has ${C}`);
+  if (data.replicates !== R || data.vocab !== V || data.size !== batch.size) {
+    throw new Error(`pool batch data holds ${data.replicates} replicates × ${data.size} samples over ${data.vocab} tokens; the task has ${R} replicates and ${V} tokens, the batch size ${batch.size}`);
+  }
+}
+
 function rowSums(a: Float64Array, rows: number, V: number): Float64Array {
   const sums = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
@@ -488,8 +494,20 @@ class PoolCounter {
     while (k < parts.length && parts[k].weights === undefined) k++;
     const prefix = this.prefix;
     const reuse = prefix !== undefined && prefix.batches.length <= k && prefix.batches.every((b, i) => parts[i].batch === b);
-    const counts = reuse ? prefix.counts.slice() : new Float64Array(R * C * V);
-    addCounts(counts, parts.slice(reuse ? prefix.batches.length : 0, k), R, C, V);
+    let counts: Float64Array;
+    let from = 0;
+    if (reuse) {
+      counts = prefix.counts.slice();
+      from = prefix.batches.length;
+    } else if (k > 0) {
+      // The first unweighted part's counts, converted natively (cheaper than zeros plus adds).
+      checkPart(parts[0].batch, R, C, V);
+      counts = new Float64Array(parts[0].batch.data.counts);
+      from = 1;
+    } else {
+      counts = new Float64Array(R * C * V);
+    }
+    addCounts(counts, parts.slice(from, k), R, C, V);
     // Kept only for pools of two or more leading batches, which an accumulating pool repeats;
     // `replace` (one new batch per generation) would copy it for nothing.
     this.prefix = k > 1 ? { batches: parts.slice(0, k).map((part) => part.batch), counts: counts.slice() } : undefined;
@@ -747,8 +765,13 @@ class RowSamplers {
     }
     if (this.hasAlias[c] !== 1) throw new Error(`row ${c} has no sampling tables`);
     if (this.uniforms.length < n) this.uniforms = new Float64Array(Math.max(n, 2 * this.uniforms.length));
-    const u = rng.fillUniform(this.uniforms.subarray(0, n));
-    const { prob, alias } = this;
+    this.countAliasDraws(at, m, rng.fillUniform(this.uniforms.subarray(0, n)), out, off);
+  }
+
+  /** Counts one alias draw per uniform of u from the row whose m columns start at `at`. */
+  private countAliasDraws(at: number, m: number, u: Float64Array, out: Int32Array, off: number): void {
+    const { prob, alias, token } = this;
+    const n = u.length;
     for (let j = 0; j < n; j++) {
       const x = u[j] * m;
       const k = x | 0;
