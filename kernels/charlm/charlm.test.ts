@@ -1,15 +1,18 @@
 /**
- * charlm.ts against TF.js (the wasm backend, the one cells use) on the same weights, contexts,
- * targets and scales: the logits, the log-softmax, the weighted loss and every hand-written
- * gradient against tf.grads of char.ts's TF.js model, Adam against tf.train.adam on the same
- * gradients, several training steps against optimizer.minimize; sizes that hit every SIMD block
- * edge; determinism (same bits run to run, whatever the rows per call); bad ids refused.
+ * charlm.ts against TF.js on the wasm backend (the one cells use) on the same weights,
+ * contexts, targets and scales: the logits, the log-softmax, the weighted loss and every
+ * hand-written gradient against tf.grads of char.ts's TF.js model, Adam against tf.train.adam
+ * on the same gradients, several training steps against optimizer.minimize — all bit for bit,
+ * as the kernels follow tfjs-wasm's float32 operations and summation orders (README.md); tanh
+ * against tf.tanh on a million inputs; sizes that hit every SIMD block edge and TF.js's k-blocks
+ * of 48; determinism (same bits run to run, whatever the rows per call); bad ids refused.
  */
 import type * as TF from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBackend, tfjs } from '../../harness/backend.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import { CharLmKernel, charLmParameterShapes, type CharLmShape } from './charlm.ts';
+import { CHARLM_WASM_BASE64 } from './wasm.generated.ts';
 
 let tf: typeof TF;
 beforeAll(async () => {
@@ -106,38 +109,42 @@ function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return scale === 0 ? diff : diff / scale;
 }
 
-// The char task's default model; odd sizes that hit every SIMD block edge (widths not multiples
-// of 4 or 8, leftover rows); the smallest model.
+// The char task's default model (products over 64 rows and 96 units: TF.js's k-blocks of 48);
+// odd sizes that hit every SIMD block edge (widths not multiples of 4 or 8, leftover rows, a
+// k-block of 48 plus a remainder); the smallest model.
 const SHAPES: { name: string; shape: CharLmShape; rows: number }[] = [
   { name: 'char defaults (R 3, k 6, E 12, H 96, 29 → 28), 64 rows', shape: { replicates: 3, window: 6, embedding: 12, hidden: 96, symbols: 29, classes: 28 }, rows: 64 },
   { name: 'odd sizes (R 2, k 3, E 5, H 13, 6 → 5), 9 rows', shape: { replicates: 2, window: 3, embedding: 5, hidden: 13, symbols: 6, classes: 5 }, rows: 9 },
+  { name: 'odd sizes over k-blocks (R 2, k 5, E 3, H 53, 7 → 6), 101 rows', shape: { replicates: 2, window: 5, embedding: 3, hidden: 53, symbols: 7, classes: 6 }, rows: 101 },
   { name: 'smallest (R 1, k 1, E 1, H 1, 2 → 2), 1 row', shape: { replicates: 1, window: 1, embedding: 1, hidden: 1, symbols: 2, classes: 2 }, rows: 1 },
 ];
 
 describe.each(SHAPES)('char LM kernel vs TF.js: $name', ({ shape, rows }) => {
-  it('logits agree to float32 round-off; the log-softmax of the same logits is bit-identical', () => {
+  it('the logits and log-probabilities equal TF.js’s bit for bit', () => {
     const c = randomCase(shape, rows, 'forward');
     const net = kernelFor(shape, c, rows);
     const logits = net.forward(rows).slice();
     const logp = net.logProbabilities(rows).slice();
-    const [want, wantLogp] = tf.tidy(() => [tfLogits(shape, replicaTensors(shape, c.weights), c.contexts, rows).dataSync(), tf.logSoftmax(tf.tensor2d(logits, [shape.replicates * rows, shape.classes])).dataSync()]);
+    const [want, wantLogp] = tf.tidy(() => {
+      const z = tfLogits(shape, replicaTensors(shape, c.weights), c.contexts, rows);
+      return [z.dataSync(), tf.logSoftmax(z).dataSync()];
+    });
     expect(logits.length).toBe(shape.replicates * rows * shape.classes);
-    // Not bit for bit: tanh differs from tfjs-wasm's by 1–2 ulp on a few inputs (README).
-    expect(relativeError(logits, want)).toBeLessThan(1e-5);
+    expect(logits).toEqual(want);
     expect(logp).toEqual(wantLogp);
   });
 
-  it('the weighted loss and every gradient equal tf.grads of char.ts’s TF.js loss', () => {
+  it('the weighted loss and every gradient equal tf.grads of char.ts’s TF.js loss bit for bit', () => {
     const c = randomCase(shape, rows, 'backward');
     const net = kernelFor(shape, c, rows);
     const losses = net.lossAndGradients(rows);
     const got = net.gradients();
     const wantLosses = tf.tidy(() => tfLosses(shape, replicaTensors(shape, c.weights), c, rows).dataSync());
     const want = tfGradients(shape, c, rows);
-    expect(relativeError(losses, wantLosses)).toBeLessThan(1e-5);
+    expect(losses).toEqual(wantLosses);
     got.forEach((g, i) => {
       expect(g.length, `gradient ${i}`).toBe(want[i].length);
-      expect(relativeError(g, want[i]), `gradient ${i}`).toBeLessThan(1e-5);
+      expect(g, `gradient ${i}`).toEqual(want[i]);
       // Not trivially zero (every parameter is in the graph).
       expect(g.some((x) => x !== 0), `gradient ${i} non-zero`).toBe(true);
     });
@@ -162,7 +169,7 @@ describe.each(SHAPES)('char LM kernel vs TF.js: $name', ({ shape, rows }) => {
     expect(net.read()).toEqual(want);
   });
 
-  it('training steps follow optimizer.minimize on the summed loss', () => {
+  it('training steps equal optimizer.minimize on the summed loss bit for bit', () => {
     const c = randomCase(shape, rows, 'train');
     const net = kernelFor(shape, c, rows);
     const steps = 5;
@@ -184,9 +191,32 @@ describe.each(SHAPES)('char LM kernel vs TF.js: $name', ({ shape, rows }) => {
       optimizer.dispose();
       return { weights, losses };
     });
-    // Adam's first steps move each weight by ≈ lr, so round-off grows only mildly over 5 steps.
-    expect(relativeError(kernelLosses.flat(), losses.flat())).toBeLessThan(1e-4);
-    net.read().forEach((w, i) => expect(relativeError(w, weights[i]), `weights ${i}`).toBeLessThan(1e-4));
+    expect(kernelLosses).toEqual(losses);
+    net.read().forEach((w, i) => expect(w, `weights ${i}`).toEqual(weights[i]));
+    // The weights moved (the comparison is not of two untouched copies).
+    expect(relativeError(net.read()[1], c.weights[1])).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('char LM kernel: tanh', () => {
+  it('equals tfjs-wasm’s Tanh (musl’s tanhf) on a million inputs across its branches', () => {
+    const k = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(CHARLM_WASM_BASE64, 'base64')), {}).exports as { memory: WebAssembly.Memory; heapBase(): number; tanhInPlace(x: number, n: number): void };
+    const rng = rngFromKey('charlm-kernel-test', 'tanh');
+    const n = 1 << 20;
+    // |x| on a log scale from 1e-40 (subnormal) to 20 (beyond the |x| > 10 branch), both signs,
+    // and the special values.
+    const x = Float32Array.from({ length: n }, () => (rng.uniform() < 0.5 ? -1 : 1) * Math.exp(Math.log(1e-40) + rng.uniform() * (Math.log(20) - Math.log(1e-40))));
+    x.set([0, -0, Infinity, -Infinity, NaN, 0.5493, 0.2554, 10, -10]);
+    const at = Math.ceil(k.heapBase() / 16) * 16;
+    const pages = Math.ceil((at + 4 * n) / 65536) - k.memory.buffer.byteLength / 65536;
+    if (pages > 0) k.memory.grow(pages);
+    new Float32Array(k.memory.buffer, at, n).set(x);
+    k.tanhInPlace(at, n);
+    const got = new Float32Array(k.memory.buffer, at, n).slice();
+    const want = tf.tidy(() => tf.tanh(tf.tensor1d(x)).dataSync());
+    let differ = 0;
+    for (let i = 0; i < n; i++) if (!Object.is(got[i], want[i])) differ++;
+    expect(differ).toBe(0);
   });
 });
 

@@ -51,7 +51,8 @@ interface Kernels {
   columnSums(input: number, out: number, M: number, N: number): void;
   adam(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, c1: number, c2: number, epsilon: number): void;
   gatherRows(ids: number, table: number, out: number, count: number, width: number): void;
-  scatterAddRows(ids: number, grad: number, table: number, count: number, width: number, tableRows: number): void;
+  gemmBlocked(a: number, b: number, c: number, M: number, K: number, N: number): void;
+  scatterAddRows(ids: number, grad: number, table: number, partial: number, count: number, width: number, tableRows: number): void;
   tanhInPlace(x: number, n: number): void;
   tanhBackward(grad: number, y: number, n: number): void;
   logSoftmax(logits: number, out: number, rows: number, n: number): void;
@@ -167,7 +168,7 @@ export class CharLmKernel {
     this.dHiddenAt = take(rows * H);
     this.dInputAt = take(rows * k * E);
     this.transposedAt = take(rows * Math.max(k * E, H));
-    this.transposedWeightAt = take(Math.max(k * E * H, H * V));
+    this.transposedWeightAt = take(Math.max(k * E * H, H * V, this.shape.symbols * E));
     const pages = Math.ceil(at / PAGE) - this.k.memory.buffer.byteLength / PAGE;
     if (pages > 0) this.k.memory.grow(pages);
     this.view = new Float32Array(this.k.memory.buffer);
@@ -244,18 +245,19 @@ export class CharLmKernel {
       // Output layer: ∂b₂ = Σ_rows ∂z, ∂W₂ = hᵀ·∂z, ∂h = ∂z·W₂ᵀ.
       this.k.columnSums(this.dLogitsAt, this.grad[4] + 4 * r * V, rows, V);
       this.k.transpose(hidden, this.transposedAt, rows, H);
-      this.k.gemm(this.transposedAt, this.dLogitsAt, this.grad[3] + 4 * r * this.sizes[3], H, rows, V, 0, 0);
+      this.k.gemmBlocked(this.transposedAt, this.dLogitsAt, this.grad[3] + 4 * r * this.sizes[3], H, rows, V);
       this.k.transpose(w2, this.transposedWeightAt, H, V);
-      this.k.gemm(this.dLogitsAt, this.transposedWeightAt, this.dHiddenAt, rows, V, H, 0, 0);
+      this.k.gemmBlocked(this.dLogitsAt, this.transposedWeightAt, this.dHiddenAt, rows, V, H);
       // Through tanh, then the hidden layer: ∂b₁, ∂W₁ = xᵀ·∂a, ∂x = ∂a·W₁ᵀ.
       this.k.tanhBackward(this.dHiddenAt, hidden, rows * H);
       this.k.columnSums(this.dHiddenAt, this.grad[2] + 4 * r * H, rows, H);
       this.k.transpose(input, this.transposedAt, rows, kE);
-      this.k.gemm(this.transposedAt, this.dHiddenAt, this.grad[1] + 4 * r * this.sizes[1], kE, rows, H, 0, 0);
+      this.k.gemmBlocked(this.transposedAt, this.dHiddenAt, this.grad[1] + 4 * r * this.sizes[1], kE, rows, H);
       this.k.transpose(w1, this.transposedWeightAt, kE, H);
-      this.k.gemm(this.dHiddenAt, this.transposedWeightAt, this.dInputAt, rows, H, kE, 0, 0);
-      // The embedding: each context position's gradient added to its symbol's row, in order.
-      this.k.scatterAddRows(this.contextAt + 4 * r * rows * k, this.dInputAt, this.grad[0] + 4 * r * S * E, rows * k, E, S);
+      this.k.gemmBlocked(this.dHiddenAt, this.transposedWeightAt, this.dInputAt, rows, H, kE);
+      // The embedding: each context position's gradient added to its symbol's row (scratch: the
+      // transposed-weight buffer, free again).
+      this.k.scatterAddRows(this.contextAt + 4 * r * rows * k, this.dInputAt, this.grad[0] + 4 * r * S * E, this.transposedWeightAt, rows * k, E, S);
     }
     return losses;
   }
