@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import task from './task.ts';
 import {
   ALPHABET,
+  bitsPerChar,
+  generateChunks,
+  trainCharLm,
   NGRAM,
   TRAIN_FRACTION,
   V,
@@ -26,6 +29,7 @@ import accumulate from '../../baselines/accumulate/method.ts';
 import accumulateSubsample from '../../baselines/accumulate-subsample/method.ts';
 import freshDataMixing from '../../methods/fresh-data-mixing/method.ts';
 import { loadBackend, usesTfjs } from '../../harness/backend.ts';
+import { fusedKernels, setFusedKernels } from '../../harness/kernels.ts';
 import { runGenerational, type CellOutput } from '../../harness/loop.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import { loadRegistry } from '../../harness/registry.ts';
@@ -153,6 +157,67 @@ describe('recursive-lm (char): engine and determinism', () => {
   });
 });
 
+describe('recursive-lm (char): the fused kernels against TF.js (same weights, draws and text)', () => {
+  /** fn with the fused kernels on, then off (the switch restored afterwards). */
+  function both<T>(fn: () => T): { kernels: T; tfjs: T } {
+    const before = fusedKernels();
+    try {
+      setFusedKernels(true);
+      const kernels = fn();
+      setFusedKernels(false);
+      return { kernels, tfjs: fn() };
+    } finally {
+      setFusedKernels(before);
+    }
+  }
+
+  // kernels/charlm follows tfjs-wasm's float32 operations and summation orders (musl's tanhf,
+  // its k-blocks of 48 in the gradients' products), so on the wasm backend the two engines give
+  // the very same numbers: a change in either would show here as a difference, and then needs
+  // a statistical comparison instead (e.g. bits per character after training, within a few
+  // standard errors over replicates).
+  it('training on a weighted pool, bits per character and sampling are bit-identical (wasm)', () => {
+    const { train, heldout } = corpus();
+    const L = 32;
+    const n = 40;
+    const R = 3;
+    const rng = rngFromKey('char-engines', 'real');
+    const chars = new Uint8Array(R * n * L);
+    for (let i = 0; i < R * n; i++) {
+      const start = rng.int(train.length - L + 1);
+      chars.set(train.subarray(start, start + L), i * L);
+    }
+    // Unequal weights and some zeros: the per-row scales and the positive-weight draw matter.
+    const weights = Float64Array.from({ length: R * n }, (_, i) => (i % 4) * 0.5);
+    const pool = { parts: [{ batch: { origin: 'real' as const, generation: 0, size: n, data: { chars, length: L } }, weights }] };
+    // The task's default model; batch 64 > 48 rows exercises TF.js's k-blocks.
+    const o = { replicates: R, window: 6, embedding: 12, hidden: 96, steps: 30, batch: 64, learningRate: 0.02 };
+    const evalText = heldout.slice(0, 16 * L);
+    const out = both(() => {
+      const model = trainCharLm(pool, o, rngFromKey('char-engines', 'fit'));
+      return {
+        model,
+        bpc: bitsPerChar(model, o, evalText, L),
+        text: generateChunks(model, o, 8, L, { temperature: 0.8, topP: 0.9 }, rngFromKey('char-engines', 'sample')),
+      };
+    });
+    expect(out.kernels.model.weights).toEqual(out.tfjs.model.weights);
+    expect(out.kernels.model.trainLoss).toEqual(out.tfjs.model.trainLoss);
+    expect(out.kernels.bpc).toEqual(out.tfjs.bpc);
+    expect(out.kernels.text).toEqual(out.tfjs.text);
+    // It learned something (not two copies of an untrained model): below log₂ 28 ≈ 4.81 bits.
+    for (const b of out.kernels.bpc) expect(b).toBeLessThan(4.4);
+  });
+
+  it('a whole cell (fits, samples, metrics) gives the same record on both engines, and the same twice on the kernels', () => {
+    const settings = { ...TINY, batch: 50, hidden: 24 };
+    const { kernels, tfjs } = both(() => run(settings, accumulateSubsample));
+    expect(JSON.stringify(kernels)).toBe(JSON.stringify(tfjs));
+    const again = both(() => run(settings, accumulateSubsample)).kernels;
+    expect(JSON.stringify(again)).toBe(JSON.stringify(kernels));
+  });
+});
+
 describe('recursive-lm (char): through the engine', () => {
   let dir: string;
   beforeAll(() => {
@@ -165,7 +230,8 @@ describe('recursive-lm (char): through the engine', () => {
     const registry = await loadRegistry(root);
     const sets = Object.entries({ ...TINY, generations: 1, steps: 2 }).filter(([k]) => k !== 'variant').map(([k, v]) => `${k}=${v}`);
     const plan = (variant: string) => planCells(registry, { tasks: ['recursive-lm'], methods: ['replace'], profile: 'quick', seeds: 1, sets: [...sets, `variant=${variant}`, 'replicates=2'] });
-    const records = await runCells([...plan('char'), ...plan('markov')], new ResultStore(dir), registry, runProvenance(registry), { jobs: 1, backend: 'wasm' });
+    // TF.js chosen explicitly: with the (default) fused kernels a char cell records `kernels`.
+    const records = await runCells([...plan('char'), ...plan('markov')], new ResultStore(dir), registry, runProvenance(registry), { jobs: 1, backend: 'wasm', kernels: 'tfjs' });
     const byVariant = Object.fromEntries(records.map((r) => [r.key.taskParams.variant as string, r]));
     expect(byVariant.char.status, byVariant.char.reason).toBe('ok');
     expect(byVariant.char.provenance.backend).toBe('tfjs-wasm');

