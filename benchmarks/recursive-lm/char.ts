@@ -336,11 +336,33 @@ interface CharForward {
   dispose(): void;
 }
 
+/** Rows per replicate of one kernel forward call in evaluation: the buffers stay in cache. */
+const FORWARD_BLOCK = 256;
+/** The kernel model that evaluation and sampling reuse (its memory already grown and touched). */
+let forwardNet: CharLmKernel | undefined;
+
 /** The model's forward pass for `rows` contexts per replicate, on the kernels or on TF.js. */
 function forwardEngine(model: CharModel, shape: CharShape, rows: number): CharForward {
   if (fusedKernels()) {
-    const net = CharLmKernel.create(kernelShape(shape), model.weights, rows);
-    return { context: net.contexts(rows), logits: () => net.forward(rows), logProbabilities: () => net.logProbabilities(rows), dispose: () => {} };
+    const { replicates: R, window: k } = shape;
+    const kShape = kernelShape(shape);
+    if (!forwardNet || JSON.stringify(forwardNet.shape) !== JSON.stringify(kShape)) forwardNet = CharLmKernel.create(kShape, model.weights, FORWARD_BLOCK);
+    const net = forwardNet;
+    net.setWeights(model.weights);
+    const context = new Int32Array(R * rows * k);
+    const out = new Float32Array(R * rows * V);
+    // Blocks of rows (each output row depends only on its own context, so the blocks change nothing).
+    const run = (logSoftmax: boolean) => {
+      for (let r0 = 0; r0 < rows; r0 += FORWARD_BLOCK) {
+        const n = Math.min(FORWARD_BLOCK, rows - r0);
+        const ctx = net.contexts(n);
+        for (let r = 0; r < R; r++) ctx.set(context.subarray((r * rows + r0) * k, (r * rows + r0 + n) * k), r * n * k);
+        const values = logSoftmax ? net.logProbabilities(n) : net.forward(n);
+        for (let r = 0; r < R; r++) out.set(values.subarray(r * n * V, (r + 1) * n * V), (r * rows + r0) * V);
+      }
+      return out;
+    };
+    return { context, logits: () => run(false), logProbabilities: () => run(true), dispose: () => {} };
   }
   const tf = tfjs();
   const w = replicaTensors(tf, model.weights, shape, false);

@@ -231,6 +231,12 @@ describe('char LM kernel: determinism and contracts', () => {
       return net.read();
     };
     expect(train()).toEqual(train());
+    // setWeights starts over: one instance reused for a second model trains it as a fresh one.
+    const reused = kernelFor(shape, c, 12);
+    reused.trainStep(12, { learningRate: 0.05 });
+    reused.setWeights(c.weights);
+    for (let s = 0; s < 4; s++) reused.trainStep(12, { learningRate: 0.05 });
+    expect(reused.read()).toEqual(train());
     // The first 5 rows of each replicate, alone, give the same logits as within 12 rows.
     const all = kernelFor(shape, c, 12).forward(12).slice();
     const net = CharLmKernel.create(shape, c.weights, 5);
@@ -250,5 +256,6 @@ describe('char LM kernel: determinism and contracts', () => {
     expect(() => net.lossAndGradients(3)).toThrow('target -1 is outside 0…7');
     expect(() => net.forward(4)).toThrow('rows must be an integer in 1…3');
     expect(() => CharLmKernel.create(shape, c.weights.slice(0, 4))).toThrow('char LM weights do not match');
+    expect(() => net.setWeights(c.weights.map((w) => w.subarray(1)))).toThrow('char LM weights do not match');
   });
 });

@@ -115,9 +115,6 @@ export class CharLmKernel {
     this.shape = { ...shape };
     this.sizes = charLmParameterShapes(shape).map(([a, b]) => a * b);
     const R = shape.replicates;
-    if (weights.length !== 5 || weights.some((w, i) => w.length !== R * this.sizes[i])) {
-      throw new Error(`char LM weights do not match ${R} replicates of ${JSON.stringify(charLmParameterShapes(shape))} (got lengths ${weights.map((w) => w.length).join(', ')})`);
-    }
     this.k = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as Kernels;
     // Never address 0: gemm reads a bias address of 0 as "no bias".
     let at = align(Math.max(16, this.k.heapBase()));
@@ -131,11 +128,25 @@ export class CharLmKernel {
     this.view = new Float32Array(this.k.memory.buffer);
     this.ints = new Int32Array(this.k.memory.buffer);
     this.reserve(Math.max(1, capacity));
+    this.setWeights(weights);
+  }
+
+  /**
+   * Replaces the weights (copied, create()'s layout) and starts Adam afresh (zero moments,
+   * step 0): the model is then as if just created with them, so one instance and its memory
+   * can serve model after model (every other buffer is written before it is read).
+   */
+  setWeights(weights: Float32Array[]): void {
+    const R = this.shape.replicates;
+    if (weights.length !== 5 || weights.some((w, i) => w.length !== R * this.sizes[i])) {
+      throw new Error(`char LM weights do not match ${R} replicates of ${JSON.stringify(charLmParameterShapes(this.shape))} (got lengths ${weights.map((w) => w.length).join(', ')})`);
+    }
     weights.forEach((w, i) => {
       this.view.set(w, this.value[i] / 4);
       this.view.fill(0, this.moment1[i] / 4, this.moment1[i] / 4 + w.length);
       this.view.fill(0, this.moment2[i] / 4, this.moment2[i] / 4 + w.length);
     });
+    this.adamSteps = 0;
   }
 
   /**
