@@ -232,9 +232,87 @@ function tanhf(x: f32): f32 {
   return sign ? -t : t;
 }
 
-/** x ← tanh(x) in place over n values (musl's tanhf: tfjs-wasm's Tanh bit for bit). */
+// @ts-ignore: decorator
+@inline
+function splatBits(bits: u32): v128 {
+  return i32x4.splat(<i32>bits);
+}
+
+/**
+ * expm1f on 4 lanes, for the arguments tanhf gives it (2|x| ≤ 20 and −2|x| ≥ −0.51; finite):
+ * every branch of expm1f computed in every lane with the same float32 operations, and each
+ * lane's result selected by the branch expm1f takes for it, so each lane equals expm1f
+ * bit for bit. (The overflow branches of expm1f are not reached from tanhf.)
+ */
+// @ts-ignore: decorator
+@inline
+function expm1f4(a: v128): v128 {
+  const hx = v128.and(a, splatBits(0x7FFFFFFF));
+  const negative = i32x4.lt_s(a, i32x4.splat(0));
+  // k: 0 for |a| ≤ ln2/2, ±1 below 1.5·ln2, else trunc(a/ln2 ± 0.5), as expm1f.
+  const half = v128.bitselect(f32x4.splat(-0.5), f32x4.splat(0.5), negative);
+  const kGeneral = i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(f32x4.splat(reinterpret<f32>(0x3FB8AA3B)), a), half));
+  const kOne = v128.bitselect(i32x4.splat(-1), i32x4.splat(1), negative);
+  const reduce = i32x4.gt_s(hx, splatBits(0x3EB17218));
+  const k = v128.and(v128.bitselect(kOne, kGeneral, i32x4.lt_s(hx, splatBits(0x3F851592))), reduce);
+  // hi = a − k·ln2_hi, lo = k·ln2_lo (for k = ±1 these are expm1f's a ∓ ln2_hi, ±ln2_lo exactly;
+  // for k = 0 they give x = a and c = +0, as expm1f).
+  const tk = f32x4.convert_i32x4_s(k);
+  const hi = f32x4.sub(a, f32x4.mul(tk, f32x4.splat(reinterpret<f32>(0x3F317180))));
+  const lo = f32x4.mul(tk, f32x4.splat(reinterpret<f32>(0x3717F7D1)));
+  const x = f32x4.sub(hi, lo);
+  const c = f32x4.sub(f32x4.sub(hi, x), lo);
+  const hfx = f32x4.mul(f32x4.splat(0.5), x);
+  const hxs = f32x4.mul(x, hfx);
+  const r1 = f32x4.add(f32x4.splat(1), f32x4.mul(hxs, f32x4.add(f32x4.splat(reinterpret<f32>(0xBD088868)), f32x4.mul(hxs, f32x4.splat(reinterpret<f32>(0x3ACF3010))))));
+  const t = f32x4.sub(f32x4.splat(3), f32x4.mul(r1, hfx));
+  const e0 = f32x4.mul(hxs, f32x4.div(f32x4.sub(r1, t), f32x4.sub(f32x4.splat(6), f32x4.mul(x, t))));
+  const kZero = f32x4.sub(x, f32x4.sub(f32x4.mul(x, e0), hxs));
+  const e = f32x4.sub(f32x4.sub(f32x4.mul(x, f32x4.sub(e0, c)), c), hxs);
+  const kMinusOne = f32x4.sub(f32x4.mul(f32x4.splat(0.5), f32x4.sub(x, e)), f32x4.splat(0.5));
+  const kPlusOne = v128.bitselect(
+    f32x4.mul(f32x4.splat(-2), f32x4.sub(e, f32x4.add(x, f32x4.splat(0.5)))),
+    f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.splat(2), f32x4.sub(x, e))),
+    f32x4.lt(x, f32x4.splat(-0.25)),
+  );
+  const twopk = i32x4.shl(i32x4.add(k, i32x4.splat(0x7F)), 23);
+  const uf = i32x4.shl(i32x4.sub(i32x4.splat(0x7F), k), 23);
+  const below23 = f32x4.add(f32x4.sub(x, e), f32x4.sub(f32x4.splat(1), uf));
+  const from23 = f32x4.add(f32x4.sub(x, f32x4.add(e, uf)), f32x4.splat(1));
+  const kLarge = f32x4.mul(v128.bitselect(below23, from23, i32x4.lt_s(k, i32x4.splat(23))), twopk);
+  let out = v128.bitselect(kPlusOne, kLarge, i32x4.eq(k, i32x4.splat(1)));
+  out = v128.bitselect(kMinusOne, out, i32x4.eq(k, i32x4.splat(-1)));
+  out = v128.bitselect(kZero, out, i32x4.eq(k, i32x4.splat(0)));
+  // |a| < 2⁻²⁵: expm1f returns a itself.
+  return v128.bitselect(a, out, i32x4.lt_s(hx, splatBits(0x33000000)));
+}
+
+/** tanhf on 4 lanes: each lane equals tanhf (every branch computed, each lane's selected). */
+// @ts-ignore: decorator
+@inline
+function tanhf4(v: v128): v128 {
+  const sign = v128.and(v, splatBits(0x80000000));
+  const y = v128.and(v, splatBits(0x7FFFFFFF));
+  const mid = i32x4.gt_s(y, splatBits(0x3E82C578));
+  const em = expm1f4(v128.bitselect(f32x4.mul(f32x4.splat(2), y), f32x4.mul(f32x4.splat(-2), y), mid));
+  const denominator = f32x4.add(em, f32x4.splat(2));
+  let t = v128.bitselect(
+    f32x4.add(f32x4.splat(1), f32x4.div(f32x4.splat(0), y)),
+    f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), denominator)),
+    i32x4.gt_s(y, splatBits(0x41200000)),
+  );
+  t = v128.bitselect(t, f32x4.div(em, denominator), i32x4.gt_s(y, splatBits(0x3F0C9F54)));
+  t = v128.bitselect(t, f32x4.div(f32x4.neg(em), denominator), mid);
+  t = v128.bitselect(t, y, i32x4.gt_s(y, splatBits(0x007FFFFF)));
+  // sign ? −t : t (negation flips the sign bit).
+  return v128.xor(t, sign);
+}
+
+/** x ← tanh(x) in place over n values (musl's tanhf, 4 lanes at a time: tfjs-wasm's Tanh bit for bit). */
 export function tanhInPlace(x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<f32>(at(x, i), tanhf(load<f32>(at(x, i))));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(at(x, i), tanhf4(v128.load(at(x, i))));
+  for (; i < n; i++) store<f32>(at(x, i), tanhf(load<f32>(at(x, i))));
 }
 
 /** tanh's backward in place: grad ← (1 − y²)·grad over n values (TF.js's order: sub, square, mul). */
