@@ -40,9 +40,11 @@ import { sqNorm, zipfPmf } from './theory.ts';
  * j mod C) is a uniformly random arrangement of each (replicate, context)'s multiset, shuffled
  * with a stream forked when the batch was drawn: multinomial counts in a uniform order are
  * exactly i.i.d. draws in storage order, and the same batch always materializes the same
- * tokens. They are made on each read (the fit reads them only for a pool part whose weights
- * vary within a replicate, once per fit) and not kept: the batch holds only its counts and the
- * stream's seed, so a history of batches costs O(R·C·V) each rather than O(R·size).
+ * tokens. They are made on first read (the fit reads them only for a pool part whose weights
+ * vary within a replicate) and then kept: a batch no pool ever weights token by token holds only
+ * its counts and the stream's seed, O(R·C·V) rather than O(R·size). Keeping them matters for
+ * pools that weight the whole history token by token every generation (accumulate-subsample):
+ * arranging every batch anew each generation made those cells 2× slower than tokens did.
  *
  * Only `contexts` is an own enumerable property; the rest sits in private fields behind
  * getters, so that walking or cloning a batch's data (harness/guard.ts) never materializes
@@ -59,6 +61,7 @@ export class TokenData {
   readonly #seed: string | undefined;
   readonly #given: Int32Array | undefined;
   #arrangements = 0;
+  #arranged: Int32Array | undefined;
 
   /**
    * @param counts R × C × V counts whose rows sum to the samples of each (replicate, context)
@@ -122,12 +125,15 @@ export class TokenData {
 
   /**
    * R × size token ids, replicate-major, sample j in context j mod C; i.i.d. in storage order.
-   * Each read arranges them anew, O(R·size), with identical values: hold the array to reuse it.
+   * Arranged on first read, O(R·size), and kept (read-only by contract, like the counts).
    */
   get tokens(): Int32Array {
     if (this.#given) return this.#given;
-    this.#arrangements++;
-    return this.#arrange(new Rng(this.#seed!));
+    if (!this.#arranged) {
+      this.#arrangements++;
+      this.#arranged = this.#arrange(new Rng(this.#seed!));
+    }
+    return this.#arranged;
   }
 
   /**
