@@ -293,16 +293,19 @@ function expm1f4(a: v128): v128 {
 function tanhf4(v: v128): v128 {
   const sign = v128.and(v, splatBits(0x80000000));
   const y = v128.and(v, splatBits(0x7FFFFFFF));
+  const huge = i32x4.gt_s(y, splatBits(0x41200000));
+  const high = i32x4.gt_s(y, splatBits(0x3F0C9F54));
   const mid = i32x4.gt_s(y, splatBits(0x3E82C578));
   const em = expm1f4(v128.bitselect(f32x4.mul(f32x4.splat(2), y), f32x4.mul(f32x4.splat(-2), y), mid));
-  const denominator = f32x4.add(em, f32x4.splat(2));
-  let t = v128.bitselect(
-    f32x4.add(f32x4.splat(1), f32x4.div(f32x4.splat(0), y)),
-    f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), denominator)),
-    i32x4.gt_s(y, splatBits(0x41200000)),
-  );
-  t = v128.bitselect(t, f32x4.div(em, denominator), i32x4.gt_s(y, splatBits(0x3F0C9F54)));
-  t = v128.bitselect(t, f32x4.div(f32x4.neg(em), denominator), mid);
+  // One division per lane, of the numerator and denominator its branch divides:
+  // |x| > 10: 1 + 0/y;  > 0.5493: 1 − 2/(em + 2);  > 0.2554: em/(em + 2);  else −em/(em + 2).
+  let numerator = v128.bitselect(em, f32x4.neg(em), mid);
+  numerator = v128.bitselect(f32x4.splat(2), numerator, high);
+  numerator = v128.bitselect(f32x4.splat(0), numerator, huge);
+  const q = f32x4.div(numerator, v128.bitselect(y, f32x4.add(em, f32x4.splat(2)), huge));
+  let t = v128.bitselect(f32x4.sub(f32x4.splat(1), q), q, high);
+  t = v128.bitselect(f32x4.add(f32x4.splat(1), q), t, huge);
+  // Subnormal and zero |x|: tanhf returns |x| itself.
   t = v128.bitselect(t, y, i32x4.gt_s(y, splatBits(0x007FFFFF)));
   // sign ? −t : t (negation flips the sign bit).
   return v128.xor(t, sign);

@@ -1,0 +1,10 @@
+import task from '../../benchmarks/recursive-lm/task.ts';
+import { setFusedKernels } from '../../harness/kernels.ts';
+import { rngFromKey } from '../../harness/rng.ts';
+setFusedKernels(true);
+const p = task.params.parse({ variant: 'char', generations: 1, steps: 5 });
+const sim: any = task.simulation(p, rngFromKey('notf', 'setup'));
+const real = sim.real(p.chunks, rngFromKey('notf', 'real'), 0);
+const model = sim.fit({ parts: [{ batch: real }] }, {});
+const syn = sim.sample(model, 8, rngFromKey('notf', 's'), 1);
+console.log(sim.evaluate(model).bits_per_char, syn.data.chars.length, sim.snapshot(model, rngFromKey('notf', 'snap')).lines[0]);
