@@ -184,7 +184,7 @@ export interface TrainOptions extends CharShape {
   learningRate: number;
 }
 
-/** Per replicate: the (part, chunk, weight) of every chunk with positive weight, and their mean weight. */
+/** One replicate's chunks with positive weight: part and index of each, its weight, their mean. */
 interface PositiveChunks {
   part: number[];
   index: number[];
@@ -192,6 +192,7 @@ interface PositiveChunks {
   mean: number;
 }
 
+/** Per replicate, the chunks a minibatch may draw (positive weight); L, the chunk length. */
 function positiveChunks(pool: Pool<CharData>, R: number): { chunks: PositiveChunks[]; L: number } {
   const chunks: PositiveChunks[] = [];
   let L = 0;
