@@ -5,7 +5,8 @@
  * kernels/charlm/wasm.generated.ts. Cells run from an esbuild bundle that can read nothing else,
  * so the binary travels as a TypeScript module and nothing is compiled or fetched at run time.
  *
- *   node --import tsx kernels/charlm/build.ts
+ *   npm run build:kernels  (kernels/mlp/build.ts, which rebuilds this module too)
+ *   node --import tsx kernels/charlm/build.ts  (this module alone)
  *
  * build.test.ts recompiles and checks that the committed module holds exactly these bytes.
  */
@@ -53,8 +54,13 @@ export function generatedModule(binary: Uint8Array): string {
   ].join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** Compiles the kernels and writes wasm.generated.ts; returns the binary's size in bytes. */
+export async function writeGenerated(): Promise<number> {
   const binary = await compileKernels();
   writeFileSync(GENERATED, generatedModule(binary));
-  console.log(`wrote ${GENERATED} (${binary.length} bytes of wasm)`);
+  return binary.length;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(`wrote ${GENERATED} (${await writeGenerated()} bytes of wasm)`);
 }

@@ -4,7 +4,7 @@
  * kernels/mlp/wasm.generated.ts. Cells run from an esbuild bundle that can read nothing else,
  * so the binary travels as a TypeScript module and nothing is compiled or fetched at run time.
  *
- *   npm run build:kernels
+ *   npm run build:kernels  (then also kernels/charlm, which compiles these kernels in)
  *
  * build.test.ts recompiles and checks that the committed module holds exactly these bytes.
  */
@@ -56,4 +56,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const binary = await compileKernels();
   writeFileSync(GENERATED, generatedModule(binary));
   console.log(`wrote ${GENERATED} (${binary.length} bytes of wasm)`);
+  // kernels/charlm compiles these dense kernels in from this source: rebuild it too.
+  const charlm = await import('../charlm/build.ts');
+  console.log(`wrote ${charlm.GENERATED} (${await charlm.writeGenerated()} bytes of wasm)`);
 }
