@@ -87,12 +87,40 @@ describe('weights a guarded hook returns', () => {
     // The previous part returned as it was handed out is the harness's part itself (weights untouched).
     expect(pool.parts[0]).toBe(first.parts[0]);
     expect([...first.parts[0].weights]).toEqual([2, 2, 2, 2, 2, 2]);
-    // A new part's weights are copied on return: writing into the method's array later changes nothing.
-    expect(pool.parts[1].weights).not.toBe(kept);
-    kept!.fill(7);
+    // A new part's weights are taken over on return (transferred: the method's handle is emptied).
+    expect(pool.parts[1].weights === kept).toBe(false);
+    expect(kept!.length).toBe(0);
     expect([...pool.parts[1].weights!]).toEqual([1, 1, 1, 1, 1, 1]);
     // Next generation: the part returned before comes back as the same harness part, weights and all.
     const next = hook({ ...ctx, t: 2, previous: pool } as never, {} as never);
     expect(next.parts[1]).toBe(pool.parts[1]);
+  });
+
+  it('copies weights that share a buffer, accepts one array in two parts of a pool, and refuses an array handed over before', () => {
+    const buffer = new Float64Array(2 * replicates * 3).fill(1);
+    let again: Float64Array | undefined;
+    const method = {
+      id: 'm', title: 'm', kind: 'method', summary: '', papers: [], params: undefined as never,
+      hooks: {
+        pool(ctx: any) {
+          if (ctx.t === 1) {
+            const shared = buffer.subarray(0, replicates * 3);
+            again = new Float64Array(replicates * 3).fill(3);
+            return { parts: [{ batch: ctx.history[0], weights: shared }, { batch: ctx.synthetic(3), weights: again }, { batch: ctx.synthetic(3), weights: again }] };
+          }
+          return { parts: [{ batch: ctx.history[0], weights: again }] };
+        },
+      },
+    };
+    const history = [drawn()];
+    const ctx = { t: 1, size: 3, replicates, previous: { parts: [{ batch: history[0] }] }, history, rng: undefined as never, synthetic: () => { const b = drawn(); history.push(b); return b; }, real: () => drawn() };
+    const hook = guardPoolHooks(method as never).hooks.pool!;
+    const pool = hook(ctx as never, {} as never);
+    expect(buffer.length).toBe(12); // a subarray is copied, its buffer left alone
+    buffer.fill(5);
+    expect([...pool.parts[0].weights!]).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(pool.parts[2].weights).toBe(pool.parts[1].weights);
+    expect([...pool.parts[1].weights!]).toEqual([3, 3, 3, 3, 3, 3]);
+    expect(() => hook({ ...ctx, t: 2, previous: pool } as never, {} as never)).toThrow('pool part 0 at generation 2 holds weights an earlier pool handed over');
   });
 });

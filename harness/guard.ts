@@ -14,7 +14,10 @@
  * never change: a task may cache per-part statistics by the identity of a part's weights (the
  * fit of an accumulating pool then costs what its new parts cost). `ctx.previous` hands out one
  * frozen view per part whose `weights` is a copy made on first read; a view returned as it is
- * maps back to the harness's part (same weights), any other part's weights are copied on return.
+ * maps back to the harness's part (same weights). Any other part's weights are taken over on
+ * return: a Float64Array that owns its whole buffer is transferred (no copy: a subsampled history
+ * can weigh gigabytes, and the method's handle becomes an empty, detached array), anything else is
+ * copied. Returning a handed-over array again fails the cell with a reason that says so.
  */
 import type { Batch, FilterContext, MethodDefinition, Pool, PoolContext, PoolPart } from './types.ts';
 import { CellError } from './loop.ts';
@@ -27,6 +30,8 @@ class BatchLedger {
   private readonly originals = new WeakMap<Batch<unknown>, Batch<unknown>>();
   private readonly partViews = new WeakMap<PoolPart<unknown>, PoolPart<unknown>>();
   private readonly partOriginals = new WeakMap<PoolPart<unknown>, PoolPart<unknown>>();
+  /** Weights arrays a hook returned, and the harness's array each became (transferred or copied). */
+  private readonly takenWeights = new WeakMap<object, { own: Float64Array; t: number }>();
   private shape: Shape | undefined;
 
   constructor(private readonly replicates: number) {}
@@ -81,6 +86,17 @@ class BatchLedger {
     return this.originals.get(batch as Batch<unknown>) as Batch<D> | undefined;
   }
 
+  /** The harness's own array for weights a hook returned (the same one if the same array appears in several parts of a pool). */
+  private takeWeights(weights: unknown, part: number, t: number): Float64Array {
+    if (weights === null || typeof weights !== 'object') return weights as Float64Array; // the loop reports it
+    const taken = this.takenWeights.get(weights);
+    if (taken?.t === t) return taken.own; // the same array in several parts of this pool
+    if (taken) throw new CellError(`pool part ${part} at generation ${t} holds weights an earlier pool handed over: weights returned in a pool become the harness's (the array is emptied); return ctx.previous's parts as they are, or new arrays`);
+    const own = takeOver(weights);
+    this.takenWeights.set(weights, { own, t });
+    return own;
+  }
+
   /** The pool with the harness's own batches; fails the cell for a part holding any other batch. */
   toHarness(pool: Pool<unknown>, t: number): Pool<unknown> {
     if (!pool || !Array.isArray(pool.parts)) return pool; // the loop reports malformed pools itself
@@ -92,8 +108,8 @@ class BatchLedger {
         if (!original) {
           throw new CellError(`pool part ${i} at generation ${t} holds a batch the harness did not draw: a pool may only hold batches from ctx.synthetic, ctx.real, ctx.history or ctx.previous`);
         }
-        // A copy the method cannot reach: the weights a task sees (and may cache by) never change.
-        return part.weights === undefined ? { batch: original } : { batch: original, weights: copyWeights(part.weights) };
+        // Weights the method can no longer reach: what a task sees (and may cache by) never changes.
+        return part.weights === undefined ? { batch: original } : { batch: original, weights: this.takeWeights(part.weights, i, t) };
       }),
     };
   }
@@ -198,8 +214,11 @@ function shapeMismatch(shape: Shape, reference: Shape): string | undefined {
   return undefined;
 }
 
-/** A returned part's weights as the harness's own Float64Array (anything else is left for the loop's checks to report). */
-function copyWeights(weights: unknown): Float64Array {
-  if (weights instanceof Float64Array) return weights.slice();
+/** A returned part's weights as the harness's own Float64Array: transferred when it owns its whole buffer, else copied (non-arrays are left for the loop's checks). */
+function takeOver(weights: object): Float64Array {
+  if (weights instanceof Float64Array) {
+    const whole = weights.byteOffset === 0 && weights.byteLength === weights.buffer.byteLength && weights.buffer instanceof ArrayBuffer && weights.byteLength > 0;
+    return whole ? structuredClone(weights, { transfer: [weights.buffer] }) : weights.slice();
+  }
   return ArrayBuffer.isView(weights) || Array.isArray(weights) ? Float64Array.from(weights as ArrayLike<number>) : (weights as Float64Array);
 }
