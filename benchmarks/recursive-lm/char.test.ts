@@ -225,7 +225,7 @@ describe('recursive-lm (char): through the engine', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('a char cell records the TF.js backend, a markov cell does not', async () => {
+  it('a char cell records what computed it (TF.js backend, or the kernels), a markov cell neither', async () => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const registry = await loadRegistry(root);
     const sets = Object.entries({ ...TINY, generations: 1, steps: 2 }).filter(([k]) => k !== 'variant').map(([k, v]) => `${k}=${v}`);
@@ -237,6 +237,13 @@ describe('recursive-lm (char): through the engine', () => {
     expect(byVariant.char.provenance.backend).toBe('tfjs-wasm');
     expect(byVariant.markov.status).toBe('ok');
     expect(byVariant.markov.provenance.backend).not.toMatch(/^tfjs/);
+    // On the (default) fused kernels: the char cell starts no TF.js and says `kernels`, with the same numbers as tfjs-wasm.
+    const fused = await runCells([...plan('char'), ...plan('markov')], new ResultStore(`${dir}-fused`), registry, runProvenance(registry), { jobs: 1, backend: 'wasm' });
+    const fusedByVariant = Object.fromEntries(fused.map((r) => [r.key.taskParams.variant as string, r]));
+    expect(fusedByVariant.char.provenance.backend).toBe('kernels');
+    expect(fusedByVariant.char.metrics).toEqual(byVariant.char.metrics);
+    expect(fusedByVariant.markov.provenance.backend).toBe('js-float64');
+    rmSync(`${dir}-fused`, { recursive: true, force: true });
   });
 });
 

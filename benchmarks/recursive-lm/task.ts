@@ -16,7 +16,7 @@ import { charSimulation } from './char.ts';
 import { recursiveLmTheory } from './theory.ts';
 
 const Params = z.object({
-  variant: z.enum(['markov', 'char']).default('markov').describe('model family: markov = count model p̂(token | context) over synthetic Zipf contexts; char = neural character LM (TensorFlow.js) on real text'),
+  variant: z.enum(['markov', 'char']).default('markov').describe('model family: markov = count model p̂(token | context) over synthetic Zipf contexts; char = neural character LM on real text (fused wasm kernels, or TensorFlow.js with --kernels tfjs)'),
   samples: z.number().int().min(1).default(100).describe('markov: tokens per context at generation 0, n₀'),
   samples_growth: z.number().min(0).max(4).default(0).describe('markov: sample-size growth g: n_t = round(samples·(t+1)^g) tokens per context'),
   generations: z.number().int().min(1).max(10_000).default(20).describe('generations after generation 0'),
@@ -76,6 +76,7 @@ export default defineTask({
   fitOptions: FitOptionsSchema,
   theory: recursiveLmTheory,
   engine: (params) => (params.variant === 'char' ? 'tfjs' : undefined),
+  kernels: (params) => (params.variant === 'char' ? 'instead-of-tfjs' : undefined),
   simulation: (params, rng) => simulation(Params.parse(params), rng),
 });
 
