@@ -5,14 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileKernels, generatedModule, GENERATED } from './build.ts';
+import { compileKernels, generatedModule, generatedPath, KERNEL_BUILDS } from '../build.ts';
 import { CHARLM_WASM_BASE64 } from './wasm.generated.ts';
 
 describe('kernels/charlm build', () => {
+  const build = KERNEL_BUILDS.find((b) => b.folder === 'charlm')!;
+
   it('recompiling the AssemblyScript source gives the committed bytes and module text', async () => {
-    const binary = await compileKernels();
+    const binary = await compileKernels(build);
     expect(Buffer.from(binary).toString('base64')).toBe(CHARLM_WASM_BASE64);
-    expect(readFileSync(GENERATED, 'utf8')).toBe(generatedModule(binary));
+    expect(readFileSync(generatedPath(build), 'utf8')).toBe(generatedModule(build, binary));
   });
 
   it('the binary imports nothing and validates as WebAssembly with SIMD', () => {
