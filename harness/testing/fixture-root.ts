@@ -1,5 +1,5 @@
 /**
- * A throw-away registry root for tests: the real benchmarks/, baselines/ and harness/ plus
+ * A throw-away registry root for tests: the real benchmarks/, baselines/, kernels/ and harness/ plus
  * the given method files, under runs/ (git-ignored) so that imports of npm packages resolve
  * through the repository's node_modules.
  */
@@ -10,7 +10,8 @@ import { ROOT } from '../registry.ts';
 export function fixtureRoot(methods: Record<string, string>): { root: string; cleanup: () => void } {
   mkdirSync(join(ROOT, 'runs'), { recursive: true });
   const root = mkdtempSync(join(ROOT, 'runs', 'fixture-'));
-  for (const name of ['benchmarks', 'baselines', 'harness', 'package.json', 'package-lock.json']) {
+  // kernels/ too: tasks import it, and their content hashes cover it (a root without it hashes them differently).
+  for (const name of ['benchmarks', 'baselines', 'kernels', 'harness', 'package.json', 'package-lock.json']) {
     symlinkSync(join(ROOT, name), join(root, name));
   }
   for (const [id, source] of Object.entries(methods)) {
