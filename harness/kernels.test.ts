@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cellNeedsTfjs, cellUsesKernels, fusedKernels, kernelLabel, setFusedKernels, splitKernelLabel } from './kernels.ts';
-import { recordedBackend } from './cell.ts';
+import { executeCell, recordedBackend } from './cell.ts';
 
 describe('the kernel switch and its label', () => {
   afterEach(() => setFusedKernels(false));
@@ -46,5 +46,20 @@ describe('which cells use the kernels and which need TF.js', () => {
     expect(cellNeedsTfjs(diffusion, tfjsMethod, {}, true)).toBe(true);
     expect(cellNeedsTfjs(align, plain, {}, true)).toBe(true);
     expect(cellNeedsTfjs(statistical, plain, {}, true)).toBe(false);
+  });
+});
+
+describe('a cell whose engine switch disagrees with its job', () => {
+  afterEach(() => setFusedKernels(false));
+  const task = { id: 't', stepAxis: 'generation', kernels: 'instead-of-tfjs' } as never;
+  const method = { id: 'm', hooks: {} } as never;
+  const job = (kernels?: boolean) => ({ root: '.', id: 'x', key: { task: 't', taskParams: {}, method: 'm', methodParams: {}, seed: 0 }, taskHash: 'h', methodHash: 'h', provenance: {} as never, ...(kernels && { kernels }) });
+
+  it('fails instead of computing on the other engine, both ways', () => {
+    const off = executeCell(job(true), task, method);
+    expect(off.status).toBe('failed');
+    expect(off.reason).toBe("the fused kernels are off in this process but the cell's job says on: call setFusedKernels(job.kernels) before executeCell");
+    setFusedKernels(true);
+    expect(executeCell(job(), task, method).reason).toBe("the fused kernels are on in this process but the cell's job says off: call setFusedKernels(job.kernels) before executeCell");
   });
 });
