@@ -18,8 +18,7 @@ import type { RunProvenance } from './provenance.ts';
 import { ResultStore, reusable } from './cache.ts';
 import { makeRecord, recordedBackend, type CellJob } from './cell.ts';
 import { pickBackend, type BackendName } from './backend.ts';
-import { cellNeedsTfjs, cellUsesKernels } from './kernels.ts';
-import type { KernelChoice } from './kernels.ts';
+import { cellNeedsTfjs, cellUsesKernels, type KernelChoice } from './kernels.ts';
 import { bundleDefinitions, DEFAULT_LIMITS, residentMb, sandboxedProcess, touch, type CellBundle, type SandboxLimits } from './sandbox.ts';
 import type { WorkerMessage, WorkerRequest } from './worker.ts';
 

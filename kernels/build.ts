@@ -3,7 +3,7 @@
  * `assemblyscript` devDependency into a generated TypeScript module holding the binary, base64
  * (kernels/<name>/wasm.generated.ts). Cells run from an esbuild bundle that can read nothing
  * else, so the binary travels as a module (bundled, and covered by the content hash of every task
- * that imports it); nothing is compiled or fetched at run time. Each folder's build.test.ts
+ * that imports it); nothing is compiled or fetched at run time. kernels/build.test.ts
  * recompiles and checks that the committed module holds exactly these bytes.
  *
  *   npm run build:kernels   (every folder; after editing an assembly/ source, commit both files)
