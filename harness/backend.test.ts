@@ -123,7 +123,7 @@ describe('neural cells', () => {
   it('a TF.js cell run in a process whose backend was not started fails with the reason', async () => {
     const { registry, cells } = await plan();
     const cell = cells[1];
-    const job = { root: ROOT, id: cell.id, key: cell.key, taskHash: cell.task.hash, methodHash: cell.method.hash, provenance: runProvenance(registry) };
+    const job = { root: ROOT, id: cell.id, key: cell.key, taskHash: cell.task.hash, methodHash: cell.method.hash, harnessHash: registry.harnessHashOf(cell.key.task, cell.key.method), provenance: runProvenance(registry) };
     expect(executeCell(job, cell.task.definition, cell.method.definition)).toMatchObject({
       status: 'failed',
       reason: 'TensorFlow.js backend (none chosen) is not started in this process: set CellJob.backend and await loadBackend() before executeCell',

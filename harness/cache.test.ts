@@ -30,7 +30,7 @@ const registry: Registry = {
   root: ROOT,
   tasks: [{ definition: { id: 't' }, folder: 'benchmarks/t', hash: 'task-0' } as unknown as Entry<TaskDefinition<any>>],
   methods: [{ definition: { id: 'm' }, folder: 'methods/m', hash: 'method-0' } as unknown as Entry<MethodDefinition<any>>],
-  harnessHash: 'harness-0',
+  harnessHashOf: () => 'harness-0',
 };
 
 let count = 0;

@@ -117,7 +117,7 @@ export function staleReason(record: ResultRecord, registry: Registry): string | 
   if (!method) return `method ${record.key.method} no longer exists`;
   if (record.provenance.taskHash !== task.hash) return `task ${task.definition.id} changed since the record was computed`;
   if (record.provenance.methodHash !== method.hash) return `method ${method.definition.id} changed since the record was computed`;
-  if (record.provenance.harnessHash !== registry.harnessHash) return 'harness changed since the record was computed';
+  if (record.provenance.harnessHash !== registry.harnessHashOf(record.key.task, record.key.method)) return 'harness changed since the record was computed';
   return undefined;
 }
 

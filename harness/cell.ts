@@ -17,6 +17,8 @@ export interface CellJob {
   key: CellKey;
   taskHash: string;
   methodHash: string;
+  /** The cell's harness hash (Registry.harnessHashOf). */
+  harnessHash: string;
   provenance: RunProvenance;
   /** The TensorFlow.js backend, for cells whose task or method uses it (harness/backend.ts). */
   backend?: BackendName;
@@ -74,7 +76,7 @@ export function makeRecord(
     budget: { realSamplesPerChain: output?.realSamplesPerChain ?? 0 },
     ...(output?.snapshots?.length && { snapshots: output.snapshots }),
     timing: { wallMs: Math.round(wallMs * 1000) / 1000, startedAt },
-    provenance: { ...job.provenance, taskHash: job.taskHash, methodHash: job.methodHash, backend: recordedBackend(job) },
+    provenance: { ...job.provenance, taskHash: job.taskHash, methodHash: job.methodHash, harnessHash: job.harnessHash, backend: recordedBackend(job) },
   };
 }
 

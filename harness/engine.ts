@@ -70,7 +70,7 @@ export async function runCells(
   };
 
   for (const cell of cells) {
-    const job: CellJob = { root: registry.root, id: cell.id, key: cell.key, taskHash: cell.task.hash, methodHash: cell.method.hash, provenance };
+    const job: CellJob = { root: registry.root, id: cell.id, key: cell.key, taskHash: cell.task.hash, methodHash: cell.method.hash, harnessHash: registry.harnessHashOf(cell.key.task, cell.key.method), provenance };
     if (!cell.skipReason && cellUsesKernels(cell.task.definition, cell.key.taskParams, kernelChoice)) job.kernels = true;
     if (backend && needsTfjs(cell)) job.backend = backend;
     const stored = force ? undefined : store.read(cell.id);
@@ -157,7 +157,7 @@ function recordProblem(record: unknown, job: CellJob): string | undefined {
   }
   const r = parsed.data;
   if (r.id !== job.id || canonicalJson(r.key) !== canonicalJson(job.key)) return "the cell's process returned a record for another cell";
-  if (r.provenance.taskHash !== job.taskHash || r.provenance.methodHash !== job.methodHash || r.provenance.harnessHash !== job.provenance.harnessHash) {
+  if (r.provenance.taskHash !== job.taskHash || r.provenance.methodHash !== job.methodHash || r.provenance.harnessHash !== job.harnessHash) {
     return "the cell's process returned a record with other code hashes than the cell's";
   }
   return undefined;

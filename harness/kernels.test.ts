@@ -53,7 +53,7 @@ describe('a cell whose engine switch disagrees with its job', () => {
   afterEach(() => setFusedKernels(false));
   const task = { id: 't', stepAxis: 'generation', kernels: 'instead-of-tfjs' } as never;
   const method = { id: 'm', hooks: {} } as never;
-  const job = (kernels?: boolean) => ({ root: '.', id: 'x', key: { task: 't', taskParams: {}, method: 'm', methodParams: {}, seed: 0 }, taskHash: 'h', methodHash: 'h', provenance: {} as never, ...(kernels && { kernels }) });
+  const job = (kernels?: boolean) => ({ root: '.', id: 'x', key: { task: 't', taskParams: {}, method: 'm', methodParams: {}, seed: 0 }, taskHash: 'h', methodHash: 'h', harnessHash: 'h', provenance: {} as never, ...(kernels && { kernels }) });
 
   it('fails instead of computing on the other engine, both ways', () => {
     const off = executeCell(job(true), task, method);

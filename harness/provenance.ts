@@ -7,15 +7,14 @@ import type { Provenance } from './schema.ts';
 import type { Registry } from './registry.ts';
 import { sha256Hex } from './hash.ts';
 
-/** The run-wide part of provenance; cells add their task and method hashes and backend. */
-export type RunProvenance = Omit<Provenance, 'taskHash' | 'methodHash' | 'backend'>;
+/** The run-wide part of provenance; cells add their task, method and harness hashes and backend. */
+export type RunProvenance = Omit<Provenance, 'taskHash' | 'methodHash' | 'harnessHash' | 'backend'>;
 
 export function runProvenance(registry: Registry, root = registry.root): RunProvenance {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   const lockfile = join(root, 'package-lock.json');
   return {
     harnessVersion: pkg.version,
-    harnessHash: registry.harnessHash,
     gitCommit: gitCommit(root),
     lockfileHash: existsSync(lockfile) ? sha256Hex(readFileSync(lockfile)) : null,
     node: process.version,

@@ -62,6 +62,14 @@ describe('computeChanges', () => {
     expect(harness.find((c) => c.entry === 'm1' && c.field === 'iqm')?.cause).toBe('harness changed; dependencies changed (package-lock.json)');
   });
 
+  it('attributes a harness change only to the cells whose harness hash changed (hashes are per cell)', () => {
+    const withM2 = { ...base, m2: {} };
+    // m2's cells reach a harness module that changed; m1's moved without any change of its own.
+    const changes = computeChanges(run(withM2), run({ ...withM2, m1: { shift: 0.1 }, m2: { shift: 0.1, hashes: { harness: 'harness-1' } } }), FOLDERS);
+    expect(changes.find((c) => c.entry === 'm2' && c.field === 'iqm')?.cause).toBe('harness changed');
+    expect(changes.find((c) => c.entry === 'm1' && c.field === 'iqm')?.cause).toBe('no code change recorded (same task, method and harness hashes): nondeterminism or platform');
+  });
+
   it('reports a new method, and ranks it moved past as caused by it', () => {
     const changes = computeChanges(run(base), run({ ...base, m2: {} }), FOLDERS);
     expect(changes.filter((c) => c.entry === 'm2').map((c) => [c.setting === null, c.field, c.before, c.cause])).toEqual([

@@ -151,7 +151,8 @@ function parseJsonFile<T>(path: string, schema: z.ZodType<T>, what: string): T {
 
 /** Content hashes seen in a run's records, per component. */
 interface CodeState {
-  harness: string;
+  /** Per cell's task and method (`task\nmethod`): harness hashes are per cell (registry.ts cellHarnessHashes). */
+  harness: Map<string, string>;
   lockfile: string;
   node: string;
   tasks: Map<string, string>;
@@ -159,10 +160,10 @@ interface CodeState {
 }
 
 function codeState(records: readonly ResultRecord[]): CodeState {
-  const sets = { harness: new Set<string>(), lockfile: new Set<string>(), node: new Set<string>(), tasks: new Map<string, Set<string>>(), methods: new Map<string, Set<string>>() };
+  const sets = { harness: new Map<string, Set<string>>(), lockfile: new Set<string>(), node: new Set<string>(), tasks: new Map<string, Set<string>>(), methods: new Map<string, Set<string>>() };
   const add = (map: Map<string, Set<string>>, id: string, hash: string) => (map.get(id) ?? map.set(id, new Set()).get(id)!).add(hash);
   for (const r of records) {
-    sets.harness.add(r.provenance.harnessHash);
+    add(sets.harness, `${r.key.task}\n${r.key.method}`, r.provenance.harnessHash);
     sets.lockfile.add(r.provenance.lockfileHash ?? 'none');
     sets.node.add(r.provenance.node);
     add(sets.tasks, r.key.task, r.provenance.taskHash);
@@ -171,7 +172,7 @@ function codeState(records: readonly ResultRecord[]): CodeState {
   // Reused records may come from older commits with equal code: equal sets mean equal code.
   const join = (s: Set<string>) => [...s].sort().join(' + ');
   return {
-    harness: join(sets.harness),
+    harness: new Map([...sets.harness].map(([k, v]) => [k, join(v)])),
     lockfile: join(sets.lockfile),
     node: join(sets.node),
     tasks: new Map([...sets.tasks].map(([k, v]) => [k, join(v)])),
@@ -195,7 +196,10 @@ export function computeChanges(previous: RunSnapshot, current: RunSnapshot, fold
 
   const codeCauses = (methods: string[], tasks: string[]): string[] => {
     const out: string[] = [];
-    if (before.harness !== after.harness) out.push('harness changed');
+    const pairs = [...new Set(tasks)].flatMap((task) => [...new Set(methods)].map((method) => `${task}\n${method}`));
+    // Only cells both runs have: an entry or setting that one run lacks is named below as added or removed.
+    const differs = (pair: string) => before.harness.has(pair) && after.harness.has(pair) && before.harness.get(pair) !== after.harness.get(pair);
+    if (pairs.some(differs)) out.push('harness changed');
     for (const task of [...new Set(tasks)].sort()) {
       const a = before.tasks.get(task);
       const b = after.tasks.get(task);

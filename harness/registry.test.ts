@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { hashFolder, loadRegistry, NOT_NUMERIC, ROOT } from './registry.ts';
+import { cellHarnessHashes, loadRegistry, NOT_NUMERIC, ROOT } from './registry.ts';
 import { fixtureRoot } from './testing/fixture-root.ts';
 
 const fixtures: { cleanup: () => void }[] = [];
@@ -130,10 +131,37 @@ describe('the harness hash covers what a cell computes with', () => {
     expect(used.size).toBeGreaterThanOrEqual(cellUsed.size);
   });
 
-  it('editing a not-numeric module keeps records current; editing a numeric one makes them stale', async () => {
-    const before = (await loadRegistry(ROOT, { probe: false })).harnessHash;
-    expect(await hashFolder(join(ROOT, 'harness'), NOT_NUMERIC)).toBe(before);
-    const withoutEngine = await hashFolder(join(ROOT, 'harness'), new Set([...NOT_NUMERIC].filter((f) => f !== 'engine.ts')));
-    expect(withoutEngine).not.toBe(before);
+  it('a cell\'s harness hash covers the numeric modules its loop, task and method reach, and nothing else', async () => {
+    // A copy of the code a few cells compute with: the edits below must not touch the repository.
+    const root = mkdtempSync(join(tmpdir(), 'harness-hash-'));
+    try {
+      for (const dir of ['harness', 'benchmarks/gaussian-chain', 'benchmarks/dcca', 'baselines/replace', 'baselines/dcca', 'methods/contraction-filter']) cpSync(join(ROOT, dir), join(root, dir), { recursive: true });
+      const cells = [['gaussian-chain', 'replace'], ['dcca', 'dcca'], ['gaussian-chain', 'contraction-filter']] as const;
+      const hashes = async () => {
+        const of = await cellHarnessHashes(root);
+        return cells.map(([task, method]) => of(task, method));
+      };
+      const edit = (file: string) => appendFileSync(join(root, 'harness', file), '\n// edited\n');
+      const before = await hashes();
+      // dcca × dcca and gaussian-chain × contraction-filter reach the same modules (the loop's, backend.ts and what it imports).
+      expect(before[1]).toBe(before[2]);
+      expect(before[0]).not.toBe(before[1]);
+      expect(before[0]).toBe((await cellHarnessHashes(ROOT))('gaussian-chain', 'replace'));
+
+      edit('engine.ts'); // not numeric: runs cells, computes nothing in them
+      expect(await hashes()).toEqual(before);
+      edit('types.ts'); // reached only through type imports, which are erased
+      expect(await hashes()).toEqual(before);
+      edit('backend.ts'); // imported by dcca and contraction-filter, not by the loop or gaussian-chain × replace
+      const afterBackend = await hashes();
+      expect(afterBackend[0]).toBe(before[0]);
+      expect(afterBackend[1]).not.toBe(before[1]);
+      expect(afterBackend[2]).not.toBe(before[2]);
+      edit('stats.ts'); // imported by the loop: every cell
+      const afterStats = await hashes();
+      afterStats.forEach((hash, i) => expect(hash).not.toBe(afterBackend[i]));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -38,8 +38,11 @@ export interface Registry {
   tasks: Entry<TaskDefinition<any>>[];
   /** Baselines first, then methods, each sorted by id. */
   methods: Entry<MethodDefinition<any>>[];
-  /** sha256 over harness/ sources. */
-  harnessHash: string;
+  /**
+   * The harness hash of a cell of this task and method: sha256 over the numeric harness modules
+   * the cell's code reaches (see cellHarnessHashes). A record is current only while it matches.
+   */
+  harnessHashOf(task: string, method: string): string;
 }
 
 export interface LoadOptions {
@@ -80,7 +83,7 @@ export async function loadRegistry(root = ROOT, options: LoadOptions = {}): Prom
     if (seen.has(definition.id)) throw new Error(`${folder}: id "${definition.id}" is used twice among baselines and methods`);
     seen.add(definition.id);
   }
-  return { root, tasks, methods: all, harnessHash: await hashFolder(join(root, 'harness'), NOT_NUMERIC) };
+  return { root, tasks, methods: all, harnessHashOf: await cellHarnessHashes(root) };
 }
 
 /** The definition files under `dir` (folders starting with `_` or `.` are not discovered), with their ids checked. */
@@ -250,6 +253,67 @@ export async function hashFolder(folder: string, exclude: ReadonlySet<string> = 
 
 function excludedFolder(path: string, exclude: ReadonlySet<string>): boolean {
   return path !== '' && [...exclude].some((e) => e.endsWith('/') && `${path}/`.startsWith(e));
+}
+
+/** Run-time relative imports of a TypeScript source: `import type` and `export type` are erased, so not followed. */
+const RUNTIME_IMPORT = /(?:^|[\s;])(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+\.ts)['"]/g;
+
+/**
+ * The harness hash, per cell. A cell computes with three bodies of code: the generational and
+ * training loops (harness/loop.ts), its task's folder and its method's folder. Its harness hash
+ * covers the harness modules those reach through run-time imports, transitively (through any
+ * file, inside or outside harness/), less the modules declared not numeric (NOT_NUMERIC): a
+ * module no cell of a task and method imports cannot change their numbers, so editing it leaves
+ * their records current. Only paths and contents are read; nothing is imported.
+ *
+ * Returns `(task, method) => hash` for the task and method ids (folder names) under `root`.
+ */
+export async function cellHarnessHashes(root: string): Promise<(task: string, method: string) => string> {
+  const harness = resolve(root, 'harness') + sep;
+  const reach = async (starts: string[]): Promise<Set<string>> => {
+    const seen = new Set(starts);
+    const queue = [...starts];
+    while (queue.length > 0) {
+      const file = queue.pop()!;
+      for (const [, typeOnly, specifier] of (await readFile(file, 'utf8')).matchAll(RUNTIME_IMPORT)) {
+        const target = resolve(dirname(file), specifier);
+        if (typeOnly || seen.has(target) || !existsSync(target)) continue;
+        seen.add(target);
+        queue.push(target);
+      }
+    }
+    const modules = new Set<string>();
+    for (const file of seen) {
+      if (!file.startsWith(harness)) continue;
+      const name = relative(harness, file).split(sep).join('/');
+      if (!NOT_NUMERIC.has(name.slice(name.lastIndexOf('/') + 1)) && !excludedFolder(dirname(name) === '.' ? '' : dirname(name), NOT_NUMERIC)) modules.add(name);
+    }
+    return modules;
+  };
+  const sourcesOf = async (folder: string) =>
+    existsSync(folder)
+      ? (await readdir(folder, { recursive: true, withFileTypes: true })).filter((d) => d.isFile() && d.name.endsWith('.ts') && !d.name.endsWith('.test.ts')).map((d) => resolve(d.parentPath, d.name))
+      : [];
+  const loops = await reach([join(harness, 'loop.ts')]);
+  const entries = new Map<string, Set<string>>();
+  for (const dir of ['benchmarks', 'baselines', 'methods']) {
+    if (!existsSync(join(root, dir))) continue;
+    for (const d of readdirSync(join(root, dir), { withFileTypes: true })) if (d.isDirectory()) entries.set(`${dir}/${d.name}`, await reach(await sourcesOf(join(root, dir, d.name))));
+  }
+  const contents = new Map<string, string>();
+  for (const name of new Set([...loops, ...[...entries.values()].flatMap((s) => [...s])])) contents.set(name, sha256Hex(await readFile(join(harness, name))));
+  const memo = new Map<string, string>();
+  return (task, method) => {
+    const key = `${task}\n${method}`;
+    let hash = memo.get(key);
+    if (hash === undefined) {
+      const own = (folder: string) => entries.get(folder) ?? new Set<string>();
+      const modules = new Set([...loops, ...own(`benchmarks/${task}`), ...own(`baselines/${method}`), ...own(`methods/${method}`)]);
+      hash = sha256Hex([...modules].sort().flatMap((name) => [name, contents.get(name)!]).join('\n'));
+      memo.set(key, hash);
+    }
+    return hash;
+  };
 }
 
 /** The registered task with this id, if any. */

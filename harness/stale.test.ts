@@ -20,7 +20,7 @@ beforeAll(async () => {
 
 /** The record `cell` would get from the current code, with `changes` applied. */
 function record(changes: Partial<ResultRecord> = {}, provenance: Partial<ResultRecord['provenance']> = {}): ResultRecord {
-  return testRecord(cell.key, changes, { taskHash: cell.task.hash, methodHash: cell.method.hash, harnessHash: registry.harnessHash, ...provenance });
+  return testRecord(cell.key, changes, { taskHash: cell.task.hash, methodHash: cell.method.hash, harnessHash: registry.harnessHashOf(cell.key.task, cell.key.method), ...provenance });
 }
 const without = (kind: 'tasks' | 'methods', id: string): Registry => ({ ...registry, [kind]: registry[kind].filter((e) => e.definition.id !== id) });
 
@@ -51,7 +51,7 @@ describe('staleReason', () => {
     });
     expect(staleReason(record(), newer('tasks', 'gaussian-chain'))).toBe('task gaussian-chain changed since the record was computed');
     expect(staleReason(record(), newer('methods', 'replace'))).toBe('method replace changed since the record was computed');
-    expect(staleReason(record(), { ...registry, harnessHash: 'a-newer-harness' })).toBe('harness changed since the record was computed');
+    expect(staleReason(record(), { ...registry, harnessHashOf: () => 'a-newer-harness' })).toBe('harness changed since the record was computed');
     // Another task's or method's change does not touch this record.
     expect(staleReason(record(), newer('tasks', 'regression'))).toBeUndefined();
     expect(staleReason(record(), newer('methods', 'accumulate'))).toBeUndefined();

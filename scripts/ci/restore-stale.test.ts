@@ -29,7 +29,7 @@ beforeAll(async () => {
 
 /** A record of `key` as the current code computes it, with `changes` applied. */
 function record(key: CellKey, changes: Partial<ResultRecord> = {}, provenance: Partial<ResultRecord['provenance']> = {}): ResultRecord {
-  return testRecord(key, changes, { taskHash: cells[0].task.hash, methodHash: cells[0].method.hash, harnessHash: registry.harnessHash, ...provenance });
+  return testRecord(key, changes, { taskHash: cells[0].task.hash, methodHash: cells[0].method.hash, harnessHash: registry.harnessHashOf(key.task, key.method), ...provenance });
 }
 
 /** Publishes `records` as run `id` into `<work>/<name>/results`, through the real publishRun. */
