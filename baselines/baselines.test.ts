@@ -5,7 +5,7 @@ import replace from './replace/method.ts';
 import accumulate from './accumulate/method.ts';
 import accumulateSubsample from './accumulate-subsample/method.ts';
 import realOnly from './real-only/method.ts';
-import { runGenerational } from '../harness/loop.ts';
+import { runGenerational } from '../harness/generations.ts';
 import type { MethodDefinition } from '../harness/types.ts';
 
 const params = task.params.parse({ samples: 10, generations: 12, replicates: 4000 });

@@ -11,7 +11,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import task from '../benchmarks/dcca/task.ts';
 import dcca from '../baselines/dcca/method.ts';
-import { runCell } from '../harness/loop.ts';
+import { runCell } from '../harness/cell.ts';
 import { activeBackend, pickBackend } from '../harness/backend.ts';
 import { runReference } from './reference.ts';
 

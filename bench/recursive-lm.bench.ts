@@ -12,7 +12,7 @@
  * as whole chains beside numpy drawing its counts as rng.multinomial(n_t, α_t p* + (1−α_t) p̂)
  * (the reference of `ratio`) and beside numpy doing our pools' work (two multinomials per row),
  * with the final l2_err of both and of theory.ts's recursion, and once more driven by hand
- * without harness/loop.ts, to show what the loop adds.
+ * without harness/generations.ts, to show what the loop adds.
  *
  *   node --import tsx bench/recursive-lm.bench.ts          # every case
  *   node --import tsx bench/recursive-lm.bench.ts growth   # the growth chain only
@@ -22,7 +22,7 @@ import task from '../benchmarks/recursive-lm/task.ts';
 import replace from '../baselines/replace/method.ts';
 import freshDataMixing from '../methods/fresh-data-mixing/method.ts';
 import { l2ErrorRecursion, sqNorm, zipfPmf } from '../benchmarks/recursive-lm/theory.ts';
-import { runGenerational } from '../harness/loop.ts';
+import { runGenerational } from '../harness/generations.ts';
 import { rngFromKey } from '../harness/rng.ts';
 import { runReference } from './reference.ts';
 
@@ -90,7 +90,7 @@ export interface RecursiveLmGrowthResult extends RecursiveLmGrowthCase {
     oursChainSeconds: number;
     /**
      * The same chain driven by hand through the task's real/sample/fit/evaluate, without
-     * harness/loop.ts (its per-token real-data ledger, history, pool checks): what the task costs.
+     * harness/generations.ts (its per-token real-data ledger, history, pool checks): what the task costs.
      */
     oursTaskOnlyChainSeconds: number;
     numpyChainSeconds: number | null;

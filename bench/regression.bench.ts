@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import task from '../benchmarks/regression/task.ts';
 import replace from '../baselines/replace/method.ts';
-import { runGenerational } from '../harness/loop.ts';
+import { runGenerational } from '../harness/generations.ts';
 import { runReference } from './reference.ts';
 
 const SCRIPT = fileURLToPath(new URL('./regression_numpy.py', import.meta.url));

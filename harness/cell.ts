@@ -2,7 +2,9 @@
 import { SCHEMA_VERSION, type CellKey, type CellStatus, type ResultRecord } from './schema.ts';
 import type { MethodDefinition, TaskDefinition } from './types.ts';
 import type { RunProvenance } from './provenance.ts';
-import { runCell, type CellOutput } from './loop.ts';
+import type { CellOutput } from './outcome.ts';
+import { runGenerational } from './generations.ts';
+import { runTraining } from './training.ts';
 import { guardPoolHooks } from './guard.ts';
 import { activeBackend, backendLabel, type BackendName } from './backend.ts';
 import { cellNeedsTfjs, fusedKernels, kernelLabel, taskKernels } from './kernels.ts';
@@ -24,6 +26,11 @@ export interface CellJob {
   backend?: BackendName;
   /** The cell's models compute with the fused kernels (its task has them and the run chose them; harness/kernels.ts). */
   kernels?: boolean;
+}
+
+/** Runs one cell of either kind of task in this process (no record, no guard: executeCell adds them). */
+export function runCell(task: TaskDefinition<any>, method: MethodDefinition<any>, key: CellKey): CellOutput {
+  return task.stepAxis === 'epoch' ? runTraining(task, method, key) : runGenerational(task, method, key);
 }
 
 export function executeCell(job: CellJob, task: TaskDefinition<any>, method: MethodDefinition<any>): ResultRecord {

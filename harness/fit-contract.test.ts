@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import gaussianChain from '../benchmarks/gaussian-chain/task.ts';
 import regression from '../benchmarks/regression/task.ts';
-import { runGenerational, CellError } from './loop.ts';
+import { runGenerational } from './generations.ts';
+import { CellError } from './outcome.ts';
 import { inapplicableReason } from './registry.ts';
 import { defineMethod, type FitContext, type FitOptions, type GenerationalTask } from './types.ts';
 

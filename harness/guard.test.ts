@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadRegistry } from './registry.ts';
 import { planCells } from './cells.ts';
-import { runCell } from './loop.ts';
+import { runCell } from './cell.ts';
 import { guardPoolHooks } from './guard.ts';
 
 describe('guardPoolHooks', () => {

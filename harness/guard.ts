@@ -20,7 +20,7 @@
  * copied. Returning a handed-over array again fails the cell with a reason that says so.
  */
 import type { Batch, FilterContext, MethodDefinition, Pool, PoolContext, PoolPart } from './types.ts';
-import { CellError } from './loop.ts';
+import { CellError } from './outcome.ts';
 
 /** Per-path values per sample of a task's data: the length of each typed array ÷ (replicates × size), and each scalar. */
 type Shape = Map<string, number | string>;

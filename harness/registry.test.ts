@@ -119,15 +119,17 @@ describe('the harness hash covers what a cell computes with', () => {
         .filter((d) => d.isFile() && d.name.endsWith('.ts') && !d.name.endsWith('.test.ts'))
         .map((d) => join(d.parentPath, d.name)),
     );
-    const used = harnessClosure([join(ROOT, 'harness', 'loop.ts'), ...definitions]);
+    const loops = [join(ROOT, 'harness', 'generations.ts'), join(ROOT, 'harness', 'training.ts')];
+    const used = harnessClosure([...loops, ...definitions]);
     // Scripts beside definitions (e.g. diagnostics) may use the engine; the definitions' own closure may not.
     const definitionFiles = definitions.filter((f) => /\/(task|method)\.ts$/.test(f));
-    const cellUsed = harnessClosure([join(ROOT, 'harness', 'loop.ts'), ...definitionFiles]);
-    expect(cellUsed.has('loop.ts') && cellUsed.has('rng.ts') && cellUsed.has('stats.ts')).toBe(true);
+    const cellUsed = harnessClosure([...loops, ...definitionFiles]);
+    expect(['rng.ts', 'stats.ts', 'pool.ts', 'outcome.ts'].every((m) => cellUsed.has(m))).toBe(true);
     // Exceptions, each with its reason: types.ts and schema.ts are types and the record format;
     // kernels.ts is only the engine switch, whose state executeCell checks against the job and the
     // record names in its backend label (kernels.test.ts), so editing it cannot silently change numbers.
-    expect([...cellUsed].filter((f) => NOT_NUMERIC.has(f) && f !== 'types.ts' && f !== 'schema.ts' && f !== 'kernels.ts')).toEqual([]);
+    // outcome.ts holds the output type and the error that fails a cell with its reason.
+    expect([...cellUsed].filter((f) => NOT_NUMERIC.has(f) && !['types.ts', 'schema.ts', 'kernels.ts', 'outcome.ts'].includes(f))).toEqual([]);
     expect(used.size).toBeGreaterThanOrEqual(cellUsed.size);
   });
 
@@ -138,15 +140,13 @@ describe('the harness hash covers what a cell computes with', () => {
       for (const dir of ['harness', 'benchmarks/gaussian-chain', 'benchmarks/dcca', 'baselines/replace', 'baselines/dcca', 'methods/contraction-filter']) cpSync(join(ROOT, dir), join(root, dir), { recursive: true });
       const cells = [['gaussian-chain', 'replace'], ['dcca', 'dcca'], ['gaussian-chain', 'contraction-filter']] as const;
       const hashes = async () => {
-        const of = await cellHarnessHashes(root);
+        const of = await cellHarnessHashes(root, (task) => (task === 'dcca' ? 'epoch' : 'generation'));
         return cells.map(([task, method]) => of(task, method));
       };
       const edit = (file: string) => appendFileSync(join(root, 'harness', file), '\n// edited\n');
       const before = await hashes();
-      // dcca × dcca and gaussian-chain × contraction-filter reach the same modules (the loop's, backend.ts and what it imports).
-      expect(before[1]).toBe(before[2]);
-      expect(before[0]).not.toBe(before[1]);
-      expect(before[0]).toBe((await cellHarnessHashes(ROOT))('gaussian-chain', 'replace'));
+      expect(new Set(before).size).toBe(3);
+      expect(before[0]).toBe((await loadRegistry(ROOT, { probe: false })).harnessHashOf('gaussian-chain', 'replace'));
 
       edit('engine.ts'); // not numeric: runs cells, computes nothing in them
       expect(await hashes()).toEqual(before);
@@ -157,9 +157,14 @@ describe('the harness hash covers what a cell computes with', () => {
       expect(afterBackend[0]).toBe(before[0]);
       expect(afterBackend[1]).not.toBe(before[1]);
       expect(afterBackend[2]).not.toBe(before[2]);
-      edit('stats.ts'); // imported by the loop: every cell
+      edit('pool.ts'); // imported by the generational loop, not by the training loop or dcca
+      const afterPool = await hashes();
+      expect(afterPool[1]).toBe(afterBackend[1]);
+      expect(afterPool[0]).not.toBe(afterBackend[0]);
+      expect(afterPool[2]).not.toBe(afterBackend[2]);
+      edit('stats.ts'); // imported by both loops: every cell
       const afterStats = await hashes();
-      afterStats.forEach((hash, i) => expect(hash).not.toBe(afterBackend[i]));
+      afterStats.forEach((hash, i) => expect(hash).not.toBe(afterPool[i]));
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -12,6 +12,8 @@ import { fork } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { definitionMetadata, metadataDifference } from './metadata.ts';
 import type { MethodDefinition, TaskDefinition } from './types.ts';
+
+type StepAxis = TaskDefinition<any>['stepAxis'];
 import { sha256Hex } from './hash.ts';
 import { idProblem } from './ids.ts';
 import { InputError } from './params.ts';
@@ -83,7 +85,8 @@ export async function loadRegistry(root = ROOT, options: LoadOptions = {}): Prom
     if (seen.has(definition.id)) throw new Error(`${folder}: id "${definition.id}" is used twice among baselines and methods`);
     seen.add(definition.id);
   }
-  return { root, tasks, methods: all, harnessHashOf: await cellHarnessHashes(root) };
+  const axes = new Map(tasks.map((t) => [t.definition.id, t.definition.stepAxis]));
+  return { root, tasks, methods: all, harnessHashOf: await cellHarnessHashes(root, (task) => axes.get(task)) };
 }
 
 /** The definition files under `dir` (folders starting with `_` or `.` are not discovered), with their ids checked. */
@@ -190,15 +193,15 @@ async function probeImports(inputs: { file: string; hash: string }[], root: stri
  * harness/ modules that never change a cell's numbers, so editing them must not make every stored
  * record stale: they read, score or present records; plan, schedule, sandbox, check or store cells
  * (a check can only fail a cell, never alter what an ok cell computed); or support tests. The
- * harness hash covers every other harness module (loop, rng, stats, pool, params, hash, backend and
- * any new one: a module is covered unless listed here). registry.test.ts checks that no module a
- * cell's computation imports (from harness/loop.ts or any task or method) is listed here.
+ * harness hash covers every other harness module a cell reaches (the loops, rng, stats, pool, params,
+ * hash, backend and any new one: a module is covered unless listed here). registry.test.ts checks
+ * that no module a cell's computation imports (from the loops or any task or method) is listed here.
  */
 export const NOT_NUMERIC = new Set([
   // reading, scoring, presenting
   'report.ts', 'charts.ts', 'scoring.ts', 'results.ts', 'published.ts', 'publish.ts',
   // planning, running, sandboxing, checking, storing
-  'cells.ts', 'engine.ts', 'worker.ts', 'probe.ts', 'sandbox.ts', 'guard.ts', 'freeze.ts', 'metadata.ts', 'cell.ts', 'cache.ts', 'registry.ts', 'provenance.ts', 'ids.ts', 'kernels.ts',
+  'cells.ts', 'outcome.ts', 'engine.ts', 'worker.ts', 'probe.ts', 'sandbox.ts', 'guard.ts', 'freeze.ts', 'metadata.ts', 'cell.ts', 'cache.ts', 'registry.ts', 'provenance.ts', 'ids.ts', 'kernels.ts',
   // the record's format (versioned by SCHEMA_VERSION) and type declarations (erased at run time)
   'schema.ts', 'types.ts',
   // test support (a trailing slash names a subfolder)
@@ -259,16 +262,17 @@ function excludedFolder(path: string, exclude: ReadonlySet<string>): boolean {
 const RUNTIME_IMPORT = /(?:^|[\s;])(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+\.ts)['"]/g;
 
 /**
- * The harness hash, per cell. A cell computes with three bodies of code: the generational and
- * training loops (harness/loop.ts), its task's folder and its method's folder. Its harness hash
- * covers the harness modules those reach through run-time imports, transitively (through any
+ * The harness hash, per cell. A cell computes with three bodies of code: the loop of its task's
+ * step axis (harness/generations.ts or harness/training.ts), its task's folder and its method's
+ * folder. Its harness hash covers the harness modules those reach through run-time imports, transitively (through any
  * file, inside or outside harness/), less the modules declared not numeric (NOT_NUMERIC): a
  * module no cell of a task and method imports cannot change their numbers, so editing it leaves
  * their records current. Only paths and contents are read; nothing is imported.
  *
- * Returns `(task, method) => hash` for the task and method ids (folder names) under `root`.
+ * Returns `(task, method) => hash` for the task and method ids (folder names) under `root`;
+ * `axisOf` gives a task's step axis (a task it does not know is hashed with both loops).
  */
-export async function cellHarnessHashes(root: string): Promise<(task: string, method: string) => string> {
+export async function cellHarnessHashes(root: string, axisOf: (task: string) => StepAxis | undefined): Promise<(task: string, method: string) => string> {
   const harness = resolve(root, 'harness') + sep;
   const reach = async (starts: string[]): Promise<Set<string>> => {
     const seen = new Set(starts);
@@ -294,21 +298,23 @@ export async function cellHarnessHashes(root: string): Promise<(task: string, me
     existsSync(folder)
       ? (await readdir(folder, { recursive: true, withFileTypes: true })).filter((d) => d.isFile() && d.name.endsWith('.ts') && !d.name.endsWith('.test.ts')).map((d) => resolve(d.parentPath, d.name))
       : [];
-  const loops = await reach([join(harness, 'loop.ts')]);
+  const loops = { generation: await reach([join(harness, 'generations.ts')]), epoch: await reach([join(harness, 'training.ts')]) };
   const entries = new Map<string, Set<string>>();
   for (const dir of ['benchmarks', 'baselines', 'methods']) {
     if (!existsSync(join(root, dir))) continue;
     for (const d of readdirSync(join(root, dir), { withFileTypes: true })) if (d.isDirectory()) entries.set(`${dir}/${d.name}`, await reach(await sourcesOf(join(root, dir, d.name))));
   }
   const contents = new Map<string, string>();
-  for (const name of new Set([...loops, ...[...entries.values()].flatMap((s) => [...s])])) contents.set(name, sha256Hex(await readFile(join(harness, name))));
+  for (const name of new Set([...loops.generation, ...loops.epoch, ...[...entries.values()].flatMap((s) => [...s])])) contents.set(name, sha256Hex(await readFile(join(harness, name))));
   const memo = new Map<string, string>();
   return (task, method) => {
     const key = `${task}\n${method}`;
     let hash = memo.get(key);
     if (hash === undefined) {
       const own = (folder: string) => entries.get(folder) ?? new Set<string>();
-      const modules = new Set([...loops, ...own(`benchmarks/${task}`), ...own(`baselines/${method}`), ...own(`methods/${method}`)]);
+      const axis = axisOf(task);
+      const loop = axis ? loops[axis] : new Set([...loops.generation, ...loops.epoch]);
+      const modules = new Set([...loop, ...own(`benchmarks/${task}`), ...own(`baselines/${method}`), ...own(`methods/${method}`)]);
       hash = sha256Hex([...modules].sort().flatMap((name) => [name, contents.get(name)!]).join('\n'));
       memo.set(key, hash);
     }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { defineMethod } from '../../harness/types.ts';
-import { replacePool } from '../../harness/loop.ts';
+import { replacePool } from '../../harness/generations.ts';
 
 export default defineMethod({
   id: 'replace',

@@ -15,7 +15,8 @@ import linearCca from '../../baselines/linear-cca/method.ts';
 import earlyStopping from '../../baselines/early-stopping/method.ts';
 import nr from '../../methods/noise-regularization/method.ts';
 import { loadBackend } from '../../harness/backend.ts';
-import { runCell, type CellOutput } from '../../harness/loop.ts';
+import { runCell } from '../../harness/cell.ts';
+import { type CellOutput } from '../../harness/outcome.ts';
 import { inapplicableReason, loadRegistry } from '../../harness/registry.ts';
 import type { MethodDefinition } from '../../harness/types.ts';
 

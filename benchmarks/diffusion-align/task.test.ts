@@ -13,7 +13,8 @@ import task, { groupAdvantages, leadingDdimSchedule, type PolicyObjectiveContext
 import grpo from '../../baselines/grpo/method.ts';
 import pretrained from '../../baselines/pretrained/method.ts';
 import { loadBackend } from '../../harness/backend.ts';
-import { runCell, type CellOutput } from '../../harness/loop.ts';
+import { runCell } from '../../harness/cell.ts';
+import { type CellOutput } from '../../harness/outcome.ts';
 import { defineMethod, type CreditContext, type MethodDefinition } from '../../harness/types.ts';
 import { ddimCoefficient, ddimSigma, linearSchedule } from '../diffusion/ddpm.ts';
 import { rngFromKey } from '../../harness/rng.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import task from './task.ts';
 import replace from '../../baselines/replace/method.ts';
-import { runGenerational } from '../../harness/loop.ts';
+import { runGenerational } from '../../harness/generations.ts';
 import type { CellKey } from '../../harness/schema.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 

@@ -30,7 +30,8 @@ import accumulateSubsample from '../../baselines/accumulate-subsample/method.ts'
 import freshDataMixing from '../../methods/fresh-data-mixing/method.ts';
 import { loadBackend, usesTfjs } from '../../harness/backend.ts';
 import { fusedKernels, setFusedKernels } from '../../harness/kernels.ts';
-import { runGenerational, type CellOutput } from '../../harness/loop.ts';
+import { runGenerational } from '../../harness/generations.ts';
+import { type CellOutput } from '../../harness/outcome.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import { loadRegistry } from '../../harness/registry.ts';
 import { planCells } from '../../harness/cells.ts';

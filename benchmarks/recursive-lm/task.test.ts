@@ -5,7 +5,7 @@ import { BINOMIAL_ROW_FACTOR, countTokens, looSmoothing, SMOOTHING_GRID, TokenDa
 import { l2ErrorRecursion, sqNorm, supportExpectation, zipfPmf } from './theory.ts';
 import replace from '../../baselines/replace/method.ts';
 import freshDataMixing from '../../methods/fresh-data-mixing/method.ts';
-import { runGenerational } from '../../harness/loop.ts';
+import { runGenerational } from '../../harness/generations.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import type { CellKey } from '../../harness/schema.ts';
 import { defineMethod, type Batch, type MethodDefinition, type Pool } from '../../harness/types.ts';

@@ -4,7 +4,7 @@ import task, { GCV_GRID, type RegressionData, type RegressionModel } from './tas
 import { conditionalExcess } from './theory.ts';
 import replace from '../../baselines/replace/method.ts';
 import accumulate from '../../baselines/accumulate/method.ts';
-import { runGenerational } from '../../harness/loop.ts';
+import { runGenerational } from '../../harness/generations.ts';
 import type { CellKey } from '../../harness/schema.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import type { Batch, FitOptions, GenerationalSimulation, MethodDefinition, Pool } from '../../harness/types.ts';

@@ -16,7 +16,7 @@ import regression from '../../benchmarks/regression/task.ts';
 import recursiveLm from '../../benchmarks/recursive-lm/task.ts';
 import replace from '../../baselines/replace/method.ts';
 import { ROOT, inapplicableReason } from '../../harness/registry.ts';
-import { runGenerational } from '../../harness/loop.ts';
+import { runGenerational } from '../../harness/generations.ts';
 import { paramInfo } from '../../harness/params.ts';
 import type { FitContext, MethodDefinition } from '../../harness/types.ts';
 import type { ResultRecord } from '../../harness/schema.ts';

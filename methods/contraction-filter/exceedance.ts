@@ -25,7 +25,8 @@
 import { pathToFileURL } from 'node:url';
 import type { GenerationalSimulation, GenerationalTask, MethodDefinition } from '../../harness/types.ts';
 import type { CellKey } from '../../harness/schema.ts';
-import { runGenerational, type CellOutput } from '../../harness/loop.ts';
+import { runGenerational } from '../../harness/generations.ts';
+import { type CellOutput } from '../../harness/outcome.ts';
 import { choleskyFactors, errorDim, toErrors, type GaussianModel } from './gaussian.ts';
 
 export interface ExceedanceCurves {

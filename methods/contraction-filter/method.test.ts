@@ -1,7 +1,7 @@
 /** The contraction filter: deterministic training, the learned contraction, and end to end against replace. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBackend } from '../../harness/backend.ts';
-import { runGenerational } from '../../harness/loop.ts';
+import { runGenerational } from '../../harness/generations.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import { trapezoid } from '../../harness/scoring.ts';
 import type { CellKey } from '../../harness/schema.ts';

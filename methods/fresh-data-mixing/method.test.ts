@@ -5,7 +5,7 @@ import { gaussianMixingTheory } from './theory.ts';
 import task from '../../benchmarks/gaussian-chain/task.ts';
 import replace from '../../baselines/replace/method.ts';
 import realOnly from '../../baselines/real-only/method.ts';
-import { runGenerational } from '../../harness/loop.ts';
+import { runGenerational } from '../../harness/generations.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import { trapezoid } from '../../harness/scoring.ts';
 import type { Batch, MethodDefinition, Pool, PoolContext } from '../../harness/types.ts';

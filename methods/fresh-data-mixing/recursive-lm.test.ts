@@ -10,7 +10,7 @@ import method, { realFraction, type FreshDataMixingParams } from './method.ts';
 import task from '../../benchmarks/recursive-lm/task.ts';
 import replace from '../../baselines/replace/method.ts';
 import { l2ErrorRecursion, sqNorm, zipfPmf } from '../../benchmarks/recursive-lm/theory.ts';
-import { runGenerational } from '../../harness/loop.ts';
+import { runGenerational } from '../../harness/generations.ts';
 import type { MethodDefinition } from '../../harness/types.ts';
 
 function run(taskOverrides: Record<string, unknown>, methodOverrides: Partial<FreshDataMixingParams>, m: MethodDefinition<any> = method) {

@@ -5,7 +5,7 @@ import { weightedMeanVariance } from './theory.ts';
 import task from '../../benchmarks/gaussian-chain/task.ts';
 import replace from '../../baselines/replace/method.ts';
 import realOnly from '../../baselines/real-only/method.ts';
-import { runGenerational } from '../../harness/loop.ts';
+import { runGenerational } from '../../harness/generations.ts';
 import { trapezoid } from '../../harness/scoring.ts';
 import type { MethodDefinition } from '../../harness/types.ts';
 

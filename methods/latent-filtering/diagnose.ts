@@ -11,7 +11,7 @@ import task, { type Points } from '../../benchmarks/diffusion/task.ts';
 import lsf from './method.ts';
 import threshold from '../latent-threshold-filtering/method.ts';
 import { loadBackend } from '../../harness/backend.ts';
-import { runCell } from '../../harness/loop.ts';
+import { runCell } from '../../harness/cell.ts';
 import { defineMethod, type Batch, type FilterContext, type MethodDefinition, type Pool } from '../../harness/types.ts';
 
 const args = process.argv.slice(2);

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import task from '../../benchmarks/diffusion/task.ts';
 import method from './method.ts';
 import { loadBackend } from '../../harness/backend.ts';
-import { runCell } from '../../harness/loop.ts';
+import { runCell } from '../../harness/cell.ts';
 
 beforeAll(async () => {
   await loadBackend('wasm');

@@ -10,7 +10,7 @@ import task from '../../benchmarks/diffusion/task.ts';
 import replace from '../../baselines/replace/method.ts';
 import method from './method.ts';
 import { loadBackend } from '../../harness/backend.ts';
-import { runCell } from '../../harness/loop.ts';
+import { runCell } from '../../harness/cell.ts';
 import type { MethodDefinition } from '../../harness/types.ts';
 
 beforeAll(async () => {

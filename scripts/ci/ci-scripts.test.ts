@@ -123,7 +123,7 @@ describe('changed-methods', () => {
     const fixture = fixtureRoot({ 'tail-keeper': '', 'fresh-mix': '' });
     try {
       mkdirSync(join(fixture.root, 'methods', '_template'));
-      const paths = ['methods/tail-keeper/method.ts', 'methods/tail-keeper/README.md', 'methods/fresh-mix/README.md', 'methods/deleted/method.ts', 'methods/_template/method.ts', 'methods/$(evil)/method.ts', 'harness/loop.ts'];
+      const paths = ['methods/tail-keeper/method.ts', 'methods/tail-keeper/README.md', 'methods/fresh-mix/README.md', 'methods/deleted/method.ts', 'methods/_template/method.ts', 'methods/$(evil)/method.ts', 'harness/generations.ts'];
       expect(changedMethods(paths, fixture.root)).toEqual(['fresh-mix', 'tail-keeper']);
       const outputs = methodOutputs(['tail-keeper'], ['gaussian-chain'], fixture.root);
       expect(outputs).toEqual({ any: 'true', ids: 'tail-keeper', folders: 'methods/tail-keeper', methods: ['tail-keeper', ...baselineIds(fixture.root)].join(' '), tasks: 'gaussian-chain' });

@@ -1,25 +1,14 @@
 /**
- * The cell loops. Trained tasks (step axis `epoch`) run their own training protocol
- * (runTraining). The generational loop: generation 0 is fit on real data; generation t ≥ 1 is fit on the
- * pool the method's `pool` (or `filter`) hook builds from the model of generation t−1 (and, where the
+ * The generational loop: generation 0 is fit on real data; generation t ≥ 1 is fit on the pool the
+ * method's `pool` (or `filter`) hook builds from the model of generation t−1 (and, where the
  * method asks, fresh real data). All replicates advance together (vectorized chains).
  */
-import type { Batch, CreditContext, EstimateContext, Features, FilterContext, FitContext, FitOptions, LossContext, MethodDefinition, Pool, PoolContext, TaskDefinition, TrainedTask, TrainingContext } from './types.ts';
+import type { Batch, EstimateContext, Features, FilterContext, FitContext, FitOptions, MethodDefinition, Pool, PoolContext, TaskDefinition } from './types.ts';
 import type { CellKey, MetricSeries, Snapshot } from './schema.ts';
 import { rngFromKey } from './rng.ts';
 import { summarize } from './stats.ts';
 import { poolWeightSums } from './pool.ts';
-
-export interface CellOutput {
-  steps: number[];
-  metrics: Record<string, MetricSeries>;
-  realSamplesPerChain: number;
-  /** The task's pictures of the samples (GenerationalSimulation.snapshot), if it draws any. */
-  snapshots?: Snapshot[];
-}
-
-/** Raised for a cell-level failure whose message is the reason stored in the record. */
-export class CellError extends Error {}
+import { CellError, type CellOutput } from './outcome.ts';
 
 /** The pool of the no-mitigation regime: n_t fresh samples of the previous model only. */
 export function replacePool<D>(ctx: PoolContext<D>): Pool<D> {
@@ -133,40 +122,6 @@ export function runGenerational(
     if (!Number.isInteger(n) || n < 1) throw new CellError(`pool hook asked for ${n} ${what} samples; expected a positive integer`);
     return n;
   }
-}
-
-/**
- * A trained (epoch-axis) task's cell: the task trains for its epochs and asks the method's
- * `loss` hook for the objective at each step; the harness checks and summarizes the metrics.
- * Streams are derived from the cell key per role, as in the generational loop.
- */
-export function runTraining(task: TrainedTask<any>, method: MethodDefinition<any>, key: CellKey): CellOutput {
-  const params = key.methodParams;
-  const { loss: lossHook, credit: creditHook } = method.hooks;
-  const ctx: TrainingContext = {
-    rng: (role) => rngFromKey(key, role),
-    sharedRng: (role) => rngFromKey({ task: key.task, taskParams: key.taskParams, seed: key.seed }, role),
-    ...(lossHook && { loss: (c: LossContext) => lossHook(c, params) }),
-    ...(creditHook && { credit: (c: CreditContext) => creditHook(c, params) }),
-    options: method.training ? method.training(params) : {},
-    method: method.id,
-  };
-  const out = task.training(key.taskParams, ctx);
-  const metrics: Record<string, MetricSeries> = {};
-  for (const [name, series] of Object.entries(out.metrics)) {
-    if (series.length !== out.steps.length) throw new CellError(`metric ${name} has ${series.length} values for ${out.steps.length} ${task.stepAxis}s`);
-    series.forEach((values, i) => {
-      const bad = values.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) throw new CellError(`metric ${name} is ${values[bad]} at ${task.stepAxis} ${out.steps[i]} (replicate ${bad})`);
-    });
-    metrics[name] = summarize(series);
-  }
-  return { steps: out.steps, metrics, realSamplesPerChain: 0 };
-}
-
-/** Runs one cell of either kind of task. */
-export function runCell(task: TaskDefinition<any>, method: MethodDefinition<any>, key: CellKey): CellOutput {
-  return task.stepAxis === 'epoch' ? runTraining(task, method, key) : runGenerational(task, method, key);
 }
 
 /** The fit hook's options, checked against the task's declared fit options (strictly). */
