@@ -7,7 +7,7 @@ import type { Batch, EstimateContext, Features, FilterContext, FitContext, FitOp
 import type { CellKey, MetricSeries, Snapshot } from './schema.ts';
 import { rngFromKey } from './rng.ts';
 import { summarize } from './stats.ts';
-import { poolWeightSums } from './pool.ts';
+import { densePool, partWeights, poolWeightSums, subsetPicks } from './pool.ts';
 import { CellError, type CellOutput } from './outcome.ts';
 
 /** The pool of the no-mitigation regime: n_t fresh samples of the previous model only. */
@@ -51,8 +51,14 @@ export function runGenerational(
   const snapshots: Snapshot[] = sim.snapshot ? [{ ...sim.snapshot(undefined, snapshotRng.fork('real')), step: null }] : [];
 
   const first = sim.real(sim.sampleSize(0), realRng, 0);
+  // Every batch drawn, kept only for methods that read it: the others' memory stays what their pools hold.
+  const keepHistory = method.needs?.history === true;
   const history: Batch<unknown>[] = [first];
   let pool: Pool<unknown> = { parts: [{ batch: first }] };
+  // Parts already checked, and parts whose real samples are already counted: a pool that keeps
+  // earlier rounds costs only its new parts.
+  const checkedParts = new WeakSet<object>();
+  const countedParts = new WeakSet<object>();
   let model: unknown;
   let anchor: unknown;
 
@@ -60,12 +66,12 @@ export function runGenerational(
     const size = sim.sampleSize(t);
     if (t > 0) {
       const previousModel = model;
-      const ctx: PoolContext<unknown> = {
+      const ctx = {
         t,
         size,
         replicates: sim.replicates,
         previous: pool,
-        history,
+        initial: first,
         rng: methodRng,
         synthetic: (n) => remember(sim.sample(previousModel, checkCount(n, 'synthetic'), sampleRng, t - 1)),
         real: (n) => {
@@ -73,26 +79,28 @@ export function runGenerational(
           used.set(batch, new Uint8Array(sim.replicates * n));
           return batch;
         },
-      };
+      } as PoolContext<unknown>;
+      withHistory(ctx);
       if (filterHook) {
-        const filterCtx: FilterContext<unknown> = {
+        const filterCtx: FilterContext<unknown> = withHistory({
           ...ctx,
           features: (batch) => {
             let f = features.get(batch);
             if (!f) features.set(batch, (f = sim.features!(batch, anchor)));
             return f;
           },
-        };
+        });
         pool = filterHook(filterCtx, params);
       } else {
         pool = poolHook(ctx, params);
       }
-      checkPool(pool, sim.replicates, t);
-      markUsed(pool, used);
+      checkPool(pool, sim.replicates, t, checkedParts);
+      markUsed(pool, used, sim.replicates, countedParts);
     }
     sampleSizes.push(size);
     const fitCtx: FitContext = { t, size, sampleSizes: sampleSizes.slice(), replicates: sim.replicates, task: task.id, taskParams: key.taskParams, known };
-    model = sim.fit(pool, fitHook ? checkFitOptions(task, method.id, fitHook(fitCtx, params), t) : {});
+    const options = fitHook ? checkFitOptions(task, method.id, fitHook(fitCtx, params), t) : {};
+    model = sim.fit(sim.compactPools ? pool : densePool(pool, sim.replicates), options);
     if (t === 0) anchor = model;
     if (estimateHook) {
       const estimateCtx: EstimateContext = { t, task: task.id, taskParams: key.taskParams, anchor, poolSize: poolWeightSums(pool, sim.replicates) };
@@ -114,8 +122,18 @@ export function runGenerational(
   for (const mask of used.values()) for (let i = 0; i < mask.length; i++) realSamples += mask[i];
   return { steps, metrics, realSamplesPerChain: realSamples / sim.replicates, ...(snapshots.length && { snapshots }) };
 
+  /** Adds `history` to a hook's context, not enumerable so that spreading the context (as the guard does) does not read it. */
+  function withHistory<C extends object>(ctx: C): C {
+    return Object.defineProperty(ctx, 'history', {
+      enumerable: false,
+      get: () => {
+        if (!keepHistory) throw new CellError(`method ${method.id} read ctx.history without declaring needs: { history: true } (the harness keeps every batch only for methods that declare it)`);
+        return history;
+      },
+    });
+  }
   function remember<D>(batch: Batch<D>): Batch<D> {
-    history.push(batch as Batch<unknown>);
+    if (keepHistory) history.push(batch as Batch<unknown>);
     return batch;
   }
   function checkCount(n: number, what: string): number {
@@ -134,29 +152,65 @@ function checkFitOptions(task: TaskDefinition<any>, method: string, options: Fit
   throw new CellError(`fit hook of ${method} at generation ${t}: invalid fit option ${where} for task ${task.id} (declares ${Object.keys(task.fitOptions.shape).join(', ')}): ${issue.message}`);
 }
 
-function markUsed(pool: Pool<unknown>, used: Map<Batch<unknown>, Uint8Array>): void {
-  for (const { batch, weights } of pool.parts) {
-    const mask = used.get(batch);
-    if (!mask) continue;
+/**
+ * Marks the fresh real samples (drawn at t ≥ 1) that enter the pool with positive weight. A part
+ * seen in an earlier pool (the same object) was counted then; a subset is realized afresh.
+ */
+function markUsed(pool: Pool<unknown>, used: Map<Batch<unknown>, Uint8Array>, replicates: number, seen: WeakSet<object>): void {
+  if (!pool.parts.some((part) => used.has(part.batch))) return;
+  if (pool.subset) {
+    subsetPicks(pool, replicates, (r, part, index, count) => {
+      for (let i = 0; i < count; i++) {
+        const { batch } = pool.parts[part[i]];
+        const mask = used.get(batch);
+        if (mask) mask[r * batch.size + index[i]] = 1;
+      }
+    });
+    return;
+  }
+  for (const part of pool.parts) {
+    const mask = used.get(part.batch);
+    if (!mask || seen.has(part)) continue;
+    const weights = partWeights(part, replicates);
     if (!weights) mask.fill(1);
     else for (let i = 0; i < mask.length; i++) if (weights[i] > 0) mask[i] = 1;
+    seen.add(part);
   }
 }
 
-function checkPool(pool: Pool<unknown>, replicates: number, t: number): void {
+const SEED = /^[0-9a-f]{64}$/;
+
+/** Checks the parts not seen in an earlier pool (and remembers them), and the pool's subset. */
+function checkPool(pool: Pool<unknown>, replicates: number, t: number, seen: WeakSet<object>): void {
   if (!pool || !Array.isArray(pool.parts) || pool.parts.length === 0) {
     throw new CellError(`pool hook returned an empty pool at generation ${t}`);
   }
   for (const [i, part] of pool.parts.entries()) {
-    const { weights, batch } = part;
-    if (weights === undefined) continue;
-    if (weights.length !== replicates * batch.size) {
-      throw new CellError(`pool part ${i} at generation ${t} has ${weights.length} weights; expected replicates × size = ${replicates * batch.size}`);
+    if (seen.has(part)) continue;
+    const { weights, batch, draw } = part;
+    if (weights !== undefined && draw !== undefined) throw new CellError(`pool part ${i} at generation ${t} has both weights and a draw; give one`);
+    if (draw !== undefined) {
+      const ok = draw.kind === 'bernoulli' && typeof draw.seed === 'string' && SEED.test(draw.seed) && draw.p >= 0 && draw.p <= 1 && (draw.side === 'first' || draw.side === 'second') && draw.weight >= 0 && Number.isFinite(draw.weight);
+      if (!ok) throw new CellError(`pool part ${i} at generation ${t} has an invalid draw (harness/types.ts BernoulliDraw: kind 'bernoulli', a 64-hex seed, p in [0, 1], side first or second, a finite weight ≥ 0)`);
     }
-    for (let j = 0; j < weights.length; j++) {
-      if (!(weights[j] >= 0) || !Number.isFinite(weights[j])) {
-        throw new CellError(`pool part ${i} at generation ${t} has weight ${weights[j]}; weights must be finite and ≥ 0`);
+    if (weights !== undefined) {
+      if (weights.length !== replicates * batch.size) {
+        throw new CellError(`pool part ${i} at generation ${t} has ${weights.length} weights; expected replicates × size = ${replicates * batch.size}`);
       }
+      for (let j = 0; j < weights.length; j++) {
+        if (!(weights[j] >= 0) || !Number.isFinite(weights[j])) {
+          throw new CellError(`pool part ${i} at generation ${t} has weight ${weights[j]}; weights must be finite and ≥ 0`);
+        }
+      }
+    }
+    seen.add(part);
+  }
+  const subset = pool.subset;
+  if (subset !== undefined) {
+    const total = pool.parts.reduce((s, p) => s + p.batch.size, 0);
+    if (pool.parts.some((p) => p.weights !== undefined || p.draw !== undefined)) throw new CellError(`the pool at generation ${t} has a subset over weighted parts; a subset needs plain parts (harness/pool.ts subsample weighs such pools itself)`);
+    if (!Number.isInteger(subset.size) || subset.size < 1 || subset.size > total || typeof subset.seed !== 'string' || !SEED.test(subset.seed)) {
+      throw new CellError(`the pool at generation ${t} has an invalid subset (size must be an integer in [1, ${total}], seed 64 hex digits)`);
     }
   }
 }

@@ -19,7 +19,8 @@
  * can weigh gigabytes, and the method's handle becomes an empty, detached array), anything else is
  * copied. Returning a handed-over array again fails the cell with a reason that says so.
  */
-import type { Batch, FilterContext, MethodDefinition, Pool, PoolContext, PoolPart } from './types.ts';
+import type { Batch, BernoulliDraw, FilterContext, MethodDefinition, Pool, PoolContext, PoolPart, PoolSubset } from './types.ts';
+import { partWeights } from './pool.ts';
 import { CellError } from './outcome.ts';
 
 /** Per-path values per sample of a task's data: the length of each typed array ÷ (replicates × size), and each scalar. */
@@ -64,18 +65,22 @@ class BatchLedger {
     const known = this.partViews.get(original);
     if (known) return known;
     const batch = this.view(original.batch);
-    const weights = original.weights;
+    const { weights, draw } = original;
     let copy: Float64Array | undefined;
-    const view: PoolPart<unknown> = Object.freeze(
-      weights === undefined
-        ? { batch }
-        : {
-            batch,
-            get weights(): Float64Array {
-              return (copy ??= weights.slice());
-            },
-          },
-    );
+    const replicates = this.replicates;
+    let view: PoolPart<unknown>;
+    if (draw !== undefined) {
+      // The recipe as it is, and (not enumerable, so that a spread copies the recipe only) its weights realized on first read.
+      view = Object.defineProperty({ batch, draw: Object.freeze({ ...draw }) }, 'weights', { enumerable: false, get: () => (copy ??= partWeights(original, replicates)) });
+    } else if (weights === undefined) view = { batch };
+    else
+      view = {
+        batch,
+        get weights(): Float64Array {
+          return (copy ??= weights.slice());
+        },
+      };
+    Object.freeze(view);
     this.partViews.set(original, view);
     this.partOriginals.set(view, original);
     return view;
@@ -100,7 +105,9 @@ class BatchLedger {
   /** The pool with the harness's own batches; fails the cell for a part holding any other batch. */
   toHarness(pool: Pool<unknown>, t: number): Pool<unknown> {
     if (!pool || !Array.isArray(pool.parts)) return pool; // the loop reports malformed pools itself
+    const subset = pool.subset as Partial<PoolSubset> | undefined;
     return {
+      ...(subset !== undefined && { subset: { size: subset?.size, seed: subset?.seed } as PoolSubset }),
       parts: pool.parts.map((part, i) => {
         const kept = part ? this.partOriginals.get(part) : undefined;
         if (kept) return kept;
@@ -109,7 +116,14 @@ class BatchLedger {
           throw new CellError(`pool part ${i} at generation ${t} holds a batch the harness did not draw: a pool may only hold batches from ctx.synthetic, ctx.real, ctx.history or ctx.previous`);
         }
         // Weights the method can no longer reach: what a task sees (and may cache by) never changes.
-        return part.weights === undefined ? { batch: original } : { batch: original, weights: this.takeWeights(part.weights, i, t) };
+        const own: PoolPart<unknown> = { batch: original };
+        if (part.weights !== undefined) own.weights = this.takeWeights(part.weights, i, t);
+        if (part.draw !== undefined) {
+          // A copy of the recipe's fields (the loop checks them): the method keeps no handle on it.
+          const { kind, seed, p, side, weight } = (part.draw ?? {}) as BernoulliDraw;
+          own.draw = { kind, seed, p, side, weight };
+        }
+        return own;
       }),
     };
   }
@@ -124,10 +138,11 @@ export function guardPoolHooks<P extends Record<string, unknown>>(method: Method
   const viewOf = <C extends PoolContext<unknown>>(ctx: C): C => {
     ledger ??= new BatchLedger(ctx.replicates);
     const guard = ledger;
-    guard.view(ctx.history[0]); // the generation-0 real data sets the shape
+    const initial = guard.view(ctx.initial); // the generation-0 real data sets the shape
     const view = {
       ...ctx,
-      previous: { parts: ctx.previous.parts.map((part) => guard.partView(part)) },
+      initial,
+      previous: { parts: ctx.previous.parts.map((part) => guard.partView(part)), ...(ctx.previous.subset && { subset: ctx.previous.subset }) },
       synthetic: (n: number) => guard.view(ctx.synthetic(n), n),
       real: (n: number) => guard.view(ctx.real(n), n),
     };
@@ -141,7 +156,8 @@ export function guardPoolHooks<P extends Record<string, unknown>>(method: Method
         },
       });
     }
-    view.history = liveReadOnly(ctx.history, (batch) => guard.view(batch));
+    // Read lazily: the loop's ctx.history fails the cell for a method that did not declare it.
+    Object.defineProperty(view, 'history', { enumerable: false, get: () => liveReadOnly(ctx.history, (batch) => guard.view(batch)) });
     return view as C;
   };
   const hooks = { ...method.hooks };

@@ -1,6 +1,14 @@
-/** Building blocks for `pool` hooks: weighted views over batches, vectorized over replicates. */
-import type { Batch, Pool, PoolPart } from './types.ts';
-import type { Rng } from './rng.ts';
+/**
+ * Building blocks for `pool` hooks: weighted views over batches, vectorized over replicates, and
+ * the helpers that realize a pool's recipes (a `subset`, a part's `draw`) for a task's fit.
+ *
+ * Recipes keep a pool's cost per round instead of per sample: `subsample` of plain parts and
+ * `bernoulliSplit` record a seed and the harness (or a task, in law) draws the samples when the
+ * fit reads them, so a pool that keeps every round holds no weight per sample and builds in time
+ * that does not grow with the generation.
+ */
+import type { Batch, BernoulliDraw, Pool, PoolPart } from './types.ts';
+import { Rng } from './rng.ts';
 
 /** Every batch with weight 1. */
 export function wholePool<D>(batches: Batch<D>[]): Pool<D> {
@@ -11,9 +19,19 @@ export function wholePool<D>(batches: Batch<D>[]): Pool<D> {
  * Keeps, independently in each replicate, a uniform random subset of `n` samples from the
  * pool's samples of positive weight (weights of kept samples are preserved, others set to 0).
  * Throws when a replicate has fewer than n candidates.
+ *
+ * A pool of plain parts (no weights, no draws; e.g. a whole history) is not rescanned: the result
+ * is the same parts with a `subset` recipe (a seed drawn from `rng`), realized by `subsetPicks`
+ * when the fit reads it, in O(n) per replicate whatever the pool's size. Any other pool is
+ * subsampled at once into dense weights.
  */
 export function subsample<D>(pool: Pool<D>, replicates: number, n: number, rng: Rng): Pool<D> {
-  const parts = pool.parts;
+  if (pool.subset === undefined && pool.parts.every((p) => p.weights === undefined && p.draw === undefined)) {
+    const total = pool.parts.reduce((s, p) => s + p.batch.size, 0);
+    if (total < n) throw new Error(`cannot subsample ${n} samples from a pool of ${total} in replicate 0`);
+    return { parts: pool.parts, subset: { size: n, seed: recipeSeed(rng, 'subset') } };
+  }
+  const parts = densePool(pool, replicates).parts;
   const out: PoolPart<D>[] = parts.map((p) => ({ batch: p.batch, weights: new Float64Array(replicates * p.batch.size) }));
   // Candidate (part, index) pairs of one replicate, reused across replicates.
   const total = parts.reduce((s, p) => s + p.batch.size, 0);
@@ -52,23 +70,19 @@ export function subsample<D>(pool: Pool<D>, replicates: number, n: number, rng: 
 export function bernoulliSplit<D>(first: Batch<D>, second: Batch<D>, p: number, replicates: number, rng: Rng): [PoolPart<D>, PoolPart<D>] {
   if (first.size !== second.size) throw new Error(`bernoulliSplit needs batches of the same size, got ${first.size} and ${second.size}`);
   if (!(p >= 0 && p <= 1)) throw new Error(`invalid p: ${p} (bernoulliSplit needs a probability in [0, 1])`);
-  const u = rng.fillUniform(new Float64Array(replicates * first.size));
-  const a = new Float64Array(u.length);
-  const b = new Float64Array(u.length);
-  for (let i = 0; i < u.length; i++) {
-    const take = u[i] < p ? 1 : 0;
-    a[i] = take;
-    b[i] = 1 - take;
-  }
+  // The mask as a recipe (types.ts BernoulliDraw): realized by partWeights when read, so a pool
+  // that keeps every round (generation weighting) holds a seed per round, not a weight per sample.
+  const seed = recipeSeed(rng, 'bernoulli');
   return [
-    { batch: first, weights: a },
-    { batch: second, weights: b },
+    { batch: first, draw: { kind: 'bernoulli', seed, p, side: 'first', weight: 1 } },
+    { batch: second, draw: { kind: 'bernoulli', seed, p, side: 'second', weight: 1 } },
   ];
 }
 
-/** A copy of `part` with every weight multiplied by `factor` (omitted weights count as 1). */
+/** A copy of `part` with every weight multiplied by `factor` (omitted weights count as 1; a draw stays a draw). */
 export function scaleWeights<D>(part: PoolPart<D>, factor: number, replicates: number): PoolPart<D> {
   if (!(factor >= 0) || !Number.isFinite(factor)) throw new Error(`invalid factor: ${factor} (scaleWeights needs a finite factor ≥ 0)`);
+  if (part.draw) return { batch: part.batch, draw: { ...part.draw, weight: part.draw.weight * factor } };
   const weights = new Float64Array(replicates * part.batch.size);
   for (let i = 0; i < weights.length; i++) weights[i] = (part.weights ? part.weights[i] : 1) * factor;
   return { batch: part.batch, weights };
@@ -85,7 +99,8 @@ export function scaleWeights<D>(part: PoolPart<D>, factor: number, replicates: n
 export function reweightShares<D>(groups: PoolPart<D>[][], shares: readonly number[], replicates: number): PoolPart<D>[][] {
   if (shares.length !== groups.length) throw new Error(`reweightShares needs one share per group: ${groups.length} groups, ${shares.length} shares`);
   for (const s of shares) if (!(s >= 0) || !Number.isFinite(s)) throw new Error(`invalid share: ${s} (shares must be finite and ≥ 0)`);
-  const weightOf = (part: PoolPart<D>, at: number) => (part.weights ? part.weights[at] : 1);
+  const dense = new Map(groups.flat().map((part) => [part, partWeights(part, replicates)]));
+  const weightOf = (part: PoolPart<D>, at: number) => dense.get(part)?.[at] ?? 1;
   const sums = groups.map(() => new Float64Array(replicates));
   groups.forEach((group, g) => {
     for (const part of group) {
@@ -120,11 +135,81 @@ export function reweightShares<D>(groups: PoolPart<D>[][], shares: readonly numb
 /** Per-replicate training-pool size: the sum of weights (samples count 1 where weights are omitted). */
 export function poolWeightSums<D>(pool: Pool<D>, replicates: number): Float64Array {
   const sums = new Float64Array(replicates);
-  for (const { batch, weights } of pool.parts) {
+  if (pool.subset) return sums.fill(pool.subset.size);
+  for (const part of pool.parts) {
+    const { batch } = part;
+    const weights = partWeights(part, replicates);
     for (let r = 0; r < replicates; r++) {
       if (!weights) sums[r] += batch.size;
       else for (let i = r * batch.size, end = i + batch.size; i < end; i++) sums[r] += weights[i];
     }
   }
   return sums;
+}
+
+// ---------------------------------------------------------------------------------------
+// Realizing recipes
+
+/** A seed for a recipe, from four draws of the method's stream (so the recipe's own stream never shifts the method's later draws). */
+function recipeSeed(rng: Rng, what: string): string {
+  return rng.fork(`${what} ${rng.nextUint32()} ${rng.nextUint32()} ${rng.nextUint32()} ${rng.nextUint32()}`).seed;
+}
+
+/** A part's weights as a dense array (R × size), or undefined when every sample weighs 1; a draw is realized afresh (the caller keeps it if it needs it twice). */
+export function partWeights<D>(part: PoolPart<D>, replicates: number): Float64Array | undefined {
+  if (part.draw) return drawWeights(part.draw, replicates * part.batch.size);
+  return part.weights;
+}
+
+/** The weights of a Bernoulli draw over `length` slots (types.ts BernoulliDraw). */
+function drawWeights(draw: BernoulliDraw, length: number): Float64Array {
+  const out = new Rng(draw.seed).fillUniform(new Float64Array(length));
+  const { p, weight } = draw;
+  if (draw.side === 'first') for (let i = 0; i < length; i++) out[i] = out[i] < p ? weight : 0;
+  else for (let i = 0; i < length; i++) out[i] = out[i] < p ? 0 : weight;
+  return out;
+}
+
+/**
+ * Realizes a pool's `subset`: calls `visit(r, part, index, count)` for each replicate r in order,
+ * with the picked samples as (part number, sample index) pairs in `part[0…count)` and
+ * `index[0…count)`, sorted by part and then index. The arrays are reused between calls.
+ */
+export function subsetPicks<D>(pool: Pool<D>, replicates: number, visit: (r: number, part: Int32Array, index: Int32Array, count: number) => void): void {
+  const subset = pool.subset;
+  if (!subset) throw new Error('subsetPicks needs a pool with a subset');
+  const starts = [0];
+  for (const p of pool.parts) starts.push(starts[starts.length - 1] + p.batch.size);
+  const total = starts[starts.length - 1];
+  const k = subset.size;
+  const rng = new Rng(subset.seed);
+  const part = new Int32Array(k);
+  const index = new Int32Array(k);
+  for (let r = 0; r < replicates; r++) {
+    const picks = rng.sampleWithoutReplacement(total, k).sort();
+    let q = 0;
+    for (let i = 0; i < k; i++) {
+      while (picks[i] >= starts[q + 1]) q++;
+      part[i] = q;
+      index[i] = picks[i] - starts[q];
+    }
+    visit(r, part, index, k);
+  }
+}
+
+/**
+ * The pool with every recipe realized: parts with plain weights (or none), no subset. Plain parts
+ * are returned as they are (a task may cache by their identity); a subset gives every part fresh
+ * 0/1 weights, a draw its realized weights.
+ */
+export function densePool<D>(pool: Pool<D>, replicates: number): Pool<D> {
+  if (pool.subset) {
+    const weights = pool.parts.map((p) => new Float64Array(replicates * p.batch.size));
+    subsetPicks(pool, replicates, (r, part, index, count) => {
+      for (let i = 0; i < count; i++) weights[part[i]][r * pool.parts[part[i]].batch.size + index[i]] = 1;
+    });
+    return { parts: pool.parts.map((p, i) => ({ batch: p.batch, weights: weights[i] })) };
+  }
+  if (!pool.parts.some((p) => p.draw)) return pool;
+  return { parts: pool.parts.map((p) => (p.draw ? { batch: p.batch, weights: partWeights(p, replicates) } : p)) };
 }

@@ -94,13 +94,47 @@ export interface PoolPart<D> {
   batch: Batch<D>;
   /**
    * Per-sample weights, replicate-major (`weights[r * size + i]`); 0 excludes a sample.
-   * Omitted means weight 1 for every sample.
+   * Omitted (and no `draw`) means weight 1 for every sample.
    */
   weights?: Float64Array;
+  /**
+   * Instead of `weights`: weights drawn by a recipe the harness realizes on demand
+   * (harness/pool.ts `bernoulliSplit`, `partWeights`), so that a pool keeping many rounds costs
+   * memory per round, not per sample.
+   */
+  draw?: BernoulliDraw;
+}
+
+/**
+ * A part's weights as one random 0/w mask: slot i of replicate r (index j = r·size + i) weighs
+ * `weight` when u_j < p (side `first`) or u_j ≥ p (side `second`), else 0, where u_j is the
+ * j-th value of `new Rng(seed).fillUniform(new Float64Array(replicates × size))`. Two parts of
+ * one split share the seed, so every slot is taken by exactly one side.
+ */
+export interface BernoulliDraw {
+  kind: 'bernoulli';
+  /** An Rng seed (64 hex digits). */
+  seed: string;
+  p: number;
+  side: 'first' | 'second';
+  weight: number;
 }
 
 export interface Pool<D> {
   parts: PoolPart<D>[];
+  /**
+   * The fit sees, independently in each replicate, a uniform random subset of `size` of the
+   * parts' samples (every part unweighted, no draws); harness/pool.ts `subsample` makes it and
+   * `subsetPicks` realizes it. Without it, the fit sees every part whole.
+   */
+  subset?: PoolSubset;
+}
+
+/** Which samples a subsampled pool keeps: per replicate r in order, `new Rng(seed).sampleWithoutReplacement(N, size)` over the N samples of the parts, numbered part by part. */
+export interface PoolSubset {
+  size: number;
+  /** An Rng seed (64 hex digits). */
+  seed: string;
 }
 
 /** What a `pool` hook sees when building generation t's training pool (t ≥ 1). */
@@ -112,7 +146,13 @@ export interface PoolContext<D> {
   replicates: number;
   /** The pool generation t−1 was fit on. */
   previous: Pool<D>;
-  /** Every batch drawn so far (real generation-0 data first), in order. */
+  /** The real generation-0 batch. */
+  initial: Batch<D>;
+  /**
+   * Every batch drawn so far (real generation-0 data first), in order. Kept only for methods
+   * that declare `needs: { history: true }` (reading it otherwise fails the cell), so that the
+   * others' memory stays flat: the harness holds what their pools hold, nothing more.
+   */
   history: Batch<D>[];
   /** Draws n fresh samples per replicate from the model of generation t−1. */
   synthetic(n: number): Batch<D>;
@@ -275,7 +315,7 @@ export type Engine = 'tfjs';
 
 /**
  * A generational task: generation 0 is fit on real data; each later generation on the pool
- * a baseline's or method's `pool` hook builds. The harness runs the loop (harness/loop.ts).
+ * a baseline's or method's `pool` hook builds. The harness runs the loop (harness/generations.ts).
  */
 export interface GenerationalSimulation<D, M> {
   replicates: number;
@@ -284,8 +324,17 @@ export interface GenerationalSimulation<D, M> {
   sampleSize(t: number): number;
   /** n fresh real samples per replicate. */
   real(n: number, rng: Rng, generation: number): Batch<D>;
-  /** Fits one model per replicate on the weighted pool. */
+  /**
+   * Fits one model per replicate on the weighted pool. Unless `compactPools` is set, the harness
+   * first makes every part plain: a subset or a draw becomes dense weights.
+   */
   fit(pool: Pool<D>, options: FitOptions): M;
+  /**
+   * `fit` reads pools as built (a `subset`, parts with a `draw`) and realizes them itself, by
+   * harness/pool.ts's helpers or in law (e.g. counts for a count model), in less than a dense
+   * weight per sample.
+   */
+  compactPools?: boolean;
   /** n samples per replicate from the fitted model. */
   sample(model: M, n: number, rng: Rng, generation: number): Batch<D>;
   /** Per-replicate metric values (length `replicates` each) for the fitted model. */
@@ -409,7 +458,7 @@ export interface TaskBase<P extends Record<string, unknown> = Record<string, unk
   kernels?: KernelUse | ((params: P) => KernelUse | undefined);
 }
 
-/** A generational task: the harness runs the loop of harness/loop.ts over `simulation`. */
+/** A generational task: the harness runs the loop of harness/generations.ts over `simulation`. */
 export interface GenerationalTask<P extends Record<string, unknown> = Record<string, unknown>> extends TaskBase<P> {
   stepAxis: 'generation';
   /** Builds the simulation for one cell. */
@@ -446,8 +495,10 @@ export interface MethodDefinition<P extends Record<string, unknown> = Record<str
    * What the hooks rely on beyond the hooks themselves: the fit options the `fit` hook returns
    * and the known quantities it reads. The method applies only to tasks that declare them all
    * (TaskBase.fitOptions, TaskBase.known): applicability stays derived, never a switch on task ids.
+   * `history: true`: its `pool` or `filter` hook reads `ctx.history` (every batch so far), which
+   * the harness then keeps for the whole cell.
    */
-  needs?: { fitOptions?: readonly string[]; known?: readonly string[] };
+  needs?: { fitOptions?: readonly string[]; known?: readonly string[]; history?: boolean };
   /**
    * Fixed training options for trained (epoch-axis) tasks, read once per cell beside the
    * `loss` hook (e.g. `{ checkpoint: 'best' }`). Not a hook: it never changes applicability,

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { defineMethod } from '../../harness/types.ts';
-import { subsample, wholePool } from '../../harness/pool.ts';
+import { subsample } from '../../harness/pool.ts';
 
 export default defineMethod({
   id: 'accumulate-subsample',
@@ -15,9 +15,8 @@ export default defineMethod({
   papers: [{ title: 'Collapse or Thrive? Perils and Promises of Synthetic Data in a Self-Generating World', authors: 'Kazdan et al.', year: 2024, url: 'https://arxiv.org/abs/2410.16713' }],
   params: z.object({}),
   hooks: {
-    pool(ctx) {
-      ctx.synthetic(ctx.size);
-      return subsample(wholePool(ctx.history), ctx.replicates, ctx.size, ctx.rng);
-    },
+    // ctx.previous holds every batch so far (its subset is not carried over): add this
+    // generation's samples and draw a fresh uniform subset of n_t from all of them.
+    pool: (ctx) => subsample({ parts: [...ctx.previous.parts, { batch: ctx.synthetic(ctx.size) }] }, ctx.replicates, ctx.size, ctx.rng),
   },
 });

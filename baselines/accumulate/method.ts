@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import { defineMethod } from '../../harness/types.ts';
-import { wholePool } from '../../harness/pool.ts';
 
 export default defineMethod({
   id: 'accumulate',
@@ -15,9 +14,7 @@ export default defineMethod({
   papers: [{ title: 'Is Model Collapse Inevitable? Breaking the Curse of Recursion by Accumulating Real and Synthetic Data', authors: 'Gerstgrasser et al.', year: 2024, url: 'https://arxiv.org/abs/2404.01413' }],
   params: z.object({}),
   hooks: {
-    pool(ctx) {
-      ctx.synthetic(ctx.size); // joins ctx.history
-      return wholePool(ctx.history);
-    },
+    // ctx.previous is this method's pool of generation t−1: every batch so far.
+    pool: (ctx) => ({ parts: [...ctx.previous.parts, { batch: ctx.synthetic(ctx.size) }] }),
   },
 });

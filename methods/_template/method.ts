@@ -43,7 +43,9 @@ export default defineMethod({
      * TUTORIAL — `pool`: build generation t's training pool. `ctx.synthetic(n)` draws n samples per
      * replicate from generation t−1's model; `ctx.real(n)` draws fresh real data (it counts toward
      * the real-data budget once a sample enters the pool with positive weight); `ctx.previous` is
-     * the pool generation t−1 was fit on and `ctx.history` every batch so far. Per-sample weights
+     * the pool generation t−1 was fit on, `ctx.initial` the real generation-0 batch, and
+     * `ctx.history` every batch so far (for methods that declare `needs: { history: true }`;
+     * the harness keeps it only for them). Per-sample weights
      * (0 excludes a sample) and helpers such as `bernoulliSplit`, `subsample` and `reweightShares`
      * are in harness/pool.ts. Every array holds all replicates at once: loop over them, vectorized.
      */

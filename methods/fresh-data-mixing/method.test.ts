@@ -26,6 +26,7 @@ function fakeContext(t: number, size: number, replicates: number, n0 = size): Po
     size,
     replicates,
     previous: { parts: [{ batch: first }] },
+    initial: first,
     history: [first],
     synthetic: (n) => ({ origin: 'synthetic', generation: t - 1, size: n, data: null }),
     real: (n) => ({ origin: 'real', generation: t, size: n, data: null }),

@@ -64,7 +64,7 @@ function pool(ctx: PoolContext<unknown>, params: FreshDataMixingParams): Pool<un
 
   if (params.mode === 'retain') {
     // D₀ (the real generation-0 batch) every generation, plus λ·n₀ samples of the last model.
-    const d0 = ctx.history[0];
+    const d0 = ctx.initial;
     const m = Math.round(params.lambda * d0.size);
     real = [{ batch: d0 }];
     synthetic = m > 0 ? [{ batch: ctx.synthetic(m) }] : [];

@@ -85,6 +85,7 @@ describe(method.id, () => {
       size: N,
       replicates: R,
       previous: { parts: [{ batch: older.batch }] },
+      initial: real.batch,
       history,
       rng: selectRng,
       synthetic: () => {

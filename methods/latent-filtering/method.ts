@@ -48,10 +48,9 @@ export interface ProbeParams {
 /** One probe per replicate, fitted once per cell (keyed by the real batch, kept all cell). */
 const probeCache = new WeakMap<Batch<unknown>, Map<string, Probe[]>>();
 
-/** The probes of the real generation-0 batch (history[0]), one per replicate. */
+/** The probes of the real generation-0 batch (ctx.initial), one per replicate. */
 export function realProbes(ctx: FilterContext<unknown>, params: ProbeParams): Probe[] {
-  const real = ctx.history[0];
-  if (real.origin !== 'real') throw new Error(`latent filtering needs the real generation-0 batch first in history (got origin ${real.origin})`);
+  const real = ctx.initial;
   const key = `${params.probe_iterations}:${params.probe_l2}`;
   let byParams = probeCache.get(real);
   if (!byParams) probeCache.set(real, (byParams = new Map()));
@@ -150,7 +149,7 @@ function filter(ctx: FilterContext<unknown>, params: LatentFilteringParams): Poo
   ctx.synthetic(ctx.size);
   const batches = candidateBatches(ctx, params.candidates);
   const probes = realProbes(ctx, params);
-  const classes = ctx.features(ctx.history[0]).classes;
+  const classes = ctx.features(ctx.initial).classes;
   const scored = probes.map((probe, r) => scoreReplicate(ctx, batches, probe, r));
   const kept = scored.map((s) => selectTop(s.scores, s.labels, classes, ctx.size, params.balance));
   return keptPool(ctx, batches, scored, kept);
@@ -163,5 +162,7 @@ export default defineMethod({
   summary: 'ACU-LSF: keeps, from the accumulated pool, the N samples a probe on the generation-0 model’s latents is most confident belong to their class.',
   papers: [{ title: 'Stabilizing Self-Consuming Diffusion Models with Latent Space Filtering', authors: 'Cai, Wang, Liu, Zhang', year: 2026, url: 'https://arxiv.org/abs/2511.12742' }],
   params: Params,
+  // Candidates are every batch so far (the accumulated pool).
+  needs: { history: true },
   hooks: { filter },
 });

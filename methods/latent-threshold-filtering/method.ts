@@ -42,10 +42,10 @@ function filter(ctx: FilterContext<unknown>, params: LatentThresholdFilteringPar
   ctx.synthetic(ctx.size);
   const batches = candidateBatches(ctx, params.candidates);
   const probes = realProbes(ctx, params);
-  const real = ctx.features(ctx.history[0]);
+  const real = ctx.features(ctx.initial);
   const scored = probes.map((probe, r) => scoreReplicate(ctx, batches, probe, r));
   const kept = scored.map((s, r) => {
-    const thresholds = realThresholds(probes[r], real.values, real.labels, ctx.history[0].size, r, real.dim, real.classes, params.quantile);
+    const thresholds = realThresholds(probes[r], real.values, real.labels, ctx.initial.size, r, real.dim, real.classes, params.quantile);
     return selectAboveThreshold(s.scores, s.labels, thresholds, ctx.size, params.balance, ctx.rng);
   });
   return keptPool(ctx, batches, scored, kept);
