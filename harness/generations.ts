@@ -58,6 +58,12 @@ export function runGenerational(
   // Parts already checked, and parts whose real samples are already counted: a pool that keeps
   // earlier rounds costs only its new parts.
   const checkedParts = new WeakSet<object>();
+  // What ctx.history is for a method that did not declare it: any read fails the cell, saying why.
+  const refusedHistory = new Proxy([] as Batch<unknown>[], {
+    get: () => {
+      throw new CellError(`method ${method.id} read ctx.history without declaring needs: { history: true } (the harness keeps every batch only for methods that declare it)`);
+    },
+  });
   const countedParts = new WeakSet<object>();
   let model: unknown;
   let anchor: unknown;
@@ -66,12 +72,13 @@ export function runGenerational(
     const size = sim.sampleSize(t);
     if (t > 0) {
       const previousModel = model;
-      const ctx = {
+      const ctx: PoolContext<unknown> = {
         t,
         size,
         replicates: sim.replicates,
         previous: pool,
         initial: first,
+        history: keepHistory ? history : refusedHistory,
         rng: methodRng,
         synthetic: (n) => remember(sim.sample(previousModel, checkCount(n, 'synthetic'), sampleRng, t - 1)),
         real: (n) => {
@@ -79,17 +86,16 @@ export function runGenerational(
           used.set(batch, new Uint8Array(sim.replicates * n));
           return batch;
         },
-      } as PoolContext<unknown>;
-      withHistory(ctx);
+      };
       if (filterHook) {
-        const filterCtx: FilterContext<unknown> = withHistory({
+        const filterCtx: FilterContext<unknown> = {
           ...ctx,
           features: (batch) => {
             let f = features.get(batch);
             if (!f) features.set(batch, (f = sim.features!(batch, anchor)));
             return f;
           },
-        });
+        };
         pool = filterHook(filterCtx, params);
       } else {
         pool = poolHook(ctx, params);
@@ -122,16 +128,6 @@ export function runGenerational(
   for (const mask of used.values()) for (let i = 0; i < mask.length; i++) realSamples += mask[i];
   return { steps, metrics, realSamplesPerChain: realSamples / sim.replicates, ...(snapshots.length && { snapshots }) };
 
-  /** Adds `history` to a hook's context, not enumerable so that spreading the context (as the guard does) does not read it. */
-  function withHistory<C extends object>(ctx: C): C {
-    return Object.defineProperty(ctx, 'history', {
-      enumerable: false,
-      get: () => {
-        if (!keepHistory) throw new CellError(`method ${method.id} read ctx.history without declaring needs: { history: true } (the harness keeps every batch only for methods that declare it)`);
-        return history;
-      },
-    });
-  }
   function remember<D>(batch: Batch<D>): Batch<D> {
     if (keepHistory) history.push(batch as Batch<unknown>);
     return batch;

@@ -3,6 +3,7 @@ import { loadRegistry } from './registry.ts';
 import { planCells } from './cells.ts';
 import { runCell } from './cell.ts';
 import { guardPoolHooks } from './guard.ts';
+import { partWeights } from './pool.ts';
 
 describe('guardPoolHooks', () => {
   it('leaves every honest pool and filter hook computing exactly what it computed unguarded', async () => {
@@ -29,7 +30,7 @@ describe('the context a guarded hook sees', () => {
     const batch = (origin: 'real' | 'synthetic', generation: number) => ({ origin, generation, size: 3, data: new Float64Array(replicates * 3) });
     const history = [batch('real', 0)];
     const ctx = {
-      t: 1, size: 3, replicates, previous: { parts: [{ batch: history[0] }] }, history, rng: undefined as never,
+      t: 1, size: 3, replicates, previous: { parts: [{ batch: history[0] }] }, initial: history[0], history, rng: undefined as never,
       synthetic: () => { const b = batch('synthetic', 0); history.push(b); return b; },
       real: () => { const b = batch('real', 1); history.push(b); return b; },
       ...(features && { features }),
@@ -81,7 +82,7 @@ describe('weights a guarded hook returns', () => {
     };
     const history = [drawn()];
     const first = { parts: [{ batch: history[0], weights: new Float64Array(replicates * 3).fill(2) }] };
-    const ctx = { t: 1, size: 3, replicates, previous: first, history, rng: undefined as never, synthetic: () => { const b = drawn(); history.push(b); return b; }, real: () => drawn() };
+    const ctx = { t: 1, size: 3, replicates, previous: first, initial: history[0], history, rng: undefined as never, synthetic: () => { const b = drawn(); history.push(b); return b; }, real: () => drawn() };
     const hook = guardPoolHooks(method as never).hooks.pool!;
     const pool = hook(ctx as never, {} as never);
     // The previous part returned as it was handed out is the harness's part itself (weights untouched).
@@ -113,7 +114,7 @@ describe('weights a guarded hook returns', () => {
       },
     };
     const history = [drawn()];
-    const ctx = { t: 1, size: 3, replicates, previous: { parts: [{ batch: history[0] }] }, history, rng: undefined as never, synthetic: () => { const b = drawn(); history.push(b); return b; }, real: () => drawn() };
+    const ctx = { t: 1, size: 3, replicates, previous: { parts: [{ batch: history[0] }] }, initial: history[0], history, rng: undefined as never, synthetic: () => { const b = drawn(); history.push(b); return b; }, real: () => drawn() };
     const hook = guardPoolHooks(method as never).hooks.pool!;
     const pool = hook(ctx as never, {} as never);
     expect(buffer.length).toBe(12); // a subarray is copied, its buffer left alone
@@ -122,5 +123,31 @@ describe('weights a guarded hook returns', () => {
     expect(pool.parts[2].weights).toBe(pool.parts[1].weights);
     expect([...pool.parts[1].weights!]).toEqual([3, 3, 3, 3, 3, 3]);
     expect(() => hook({ ...ctx, t: 2, previous: pool } as never, {} as never)).toThrow('pool part 0 at generation 2 holds weights an earlier pool handed over');
+  });
+
+  it('carry recipes: a draw and a subset come back as copies of their fields, and a previous draw part shows its realized weights', () => {
+    const seed = 'a'.repeat(64);
+    let view: any;
+    const method = {
+      id: 'm', title: 'm', kind: 'method', summary: '', papers: [], params: undefined as never,
+      hooks: {
+        pool(ctx: any) {
+          view = ctx.previous.parts[0];
+          const draw = { kind: 'bernoulli', seed, p: 0.5, side: 'second', weight: 2 };
+          return { parts: [view, { batch: ctx.synthetic(3), draw }], subset: undefined };
+        },
+      },
+    };
+    const history = [drawn()];
+    const first = { parts: [{ batch: history[0], draw: { kind: 'bernoulli' as const, seed, p: 0.5, side: 'first' as const, weight: 1 } }] };
+    const ctx = { t: 1, size: 3, replicates, previous: first, initial: history[0], history, rng: undefined as never, synthetic: () => { const b = drawn(); history.push(b); return b; }, real: () => drawn() };
+    const pool = guardPoolHooks(method as never).hooks.pool!(ctx as never, {} as never);
+    expect(pool.parts[0]).toBe(first.parts[0]);
+    expect(Object.keys(view)).toEqual(['batch', 'draw']);
+    expect([...view.weights]).toEqual([...partWeights(first.parts[0], replicates)!]);
+    expect(pool.parts[1].draw).toEqual({ kind: 'bernoulli', seed, p: 0.5, side: 'second', weight: 2 });
+    expect(pool.subset).toBeUndefined();
+    const subsetMethod = { ...method, hooks: { pool: (c: any) => ({ parts: [{ batch: c.initial }], subset: { size: 2, seed } }) } };
+    expect(guardPoolHooks(subsetMethod as never).hooks.pool!(ctx as never, {} as never).subset).toEqual({ size: 2, seed });
   });
 });

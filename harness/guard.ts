@@ -156,8 +156,7 @@ export function guardPoolHooks<P extends Record<string, unknown>>(method: Method
         },
       });
     }
-    // Read lazily: the loop's ctx.history fails the cell for a method that did not declare it.
-    Object.defineProperty(view, 'history', { enumerable: false, get: () => liveReadOnly(ctx.history, (batch) => guard.view(batch)) });
+    view.history = liveReadOnly(ctx.history, (batch) => guard.view(batch));
     return view as C;
   };
   const hooks = { ...method.hooks };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bernoulliSplit, reweightShares, scaleWeights, subsample, wholePool } from './pool.ts';
+import { bernoulliSplit, densePool, partWeights, poolWeightSums, reweightShares, scaleWeights, subsample, subsetPicks, wholePool } from './pool.ts';
 import { rngFromKey } from './rng.ts';
 import type { Batch } from './types.ts';
 
@@ -8,7 +8,26 @@ const batch = (size: number, generation: number): Batch<null> => ({ origin: gene
 describe('subsample', () => {
   const R = 4000;
   const pool = wholePool([batch(5, 0), batch(5, 1), batch(10, 2)]);
-  const picked = subsample(pool, R, 8, rngFromKey('pool', 'test'));
+  const recipe = subsample(pool, R, 8, rngFromKey('pool', 'test'));
+  const picked = densePool(recipe, R);
+
+  it('of plain parts is a recipe: the same parts and a subset, realized the same way every time', () => {
+    expect(recipe.parts).toBe(pool.parts);
+    expect(recipe.subset).toMatchObject({ size: 8, seed: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(recipe.parts.every((p) => p.weights === undefined)).toBe(true);
+    const again = densePool(recipe, R);
+    again.parts.forEach((p, i) => expect(p.weights).toEqual(picked.parts[i].weights));
+    expect(Array.from(poolWeightSums(recipe, 3))).toEqual([8, 8, 8]);
+    const seen: string[] = [];
+    subsetPicks(recipe, 2, (r, part, index, count) => seen.push(`${r}:${count}:${Array.from(part.subarray(0, count))}:${Array.from(index.subarray(0, count))}`));
+    expect(seen).toHaveLength(2);
+    // Sorted by part, then index.
+    for (const line of seen) {
+      const [, , parts, indices] = line.split(':');
+      const keys = parts.split(',').map((q, i) => Number(q) * 100 + Number(indices.split(',')[i]));
+      expect(keys).toEqual([...keys].sort((x, y) => x - y));
+    }
+  });
 
   it('keeps exactly n samples in every replicate, with weight 1', () => {
     for (let r = 0; r < R; r++) {
@@ -46,7 +65,21 @@ describe('subsample', () => {
 
 describe('bernoulliSplit', () => {
   const R = 4000;
-  const [a, b] = bernoulliSplit(batch(10, 1), batch(10, 2), 0.3, R, rngFromKey('pool', 'split'));
+  const [da, db] = bernoulliSplit(batch(10, 1), batch(10, 2), 0.3, R, rngFromKey('pool', 'split'));
+  const [a, b] = [{ weights: partWeights(da, R) }, { weights: partWeights(db, R) }];
+
+  it('is a recipe (a shared seed), realized identically on every read, and scaled as a recipe', () => {
+    expect(da.weights).toBeUndefined();
+    expect(da.draw).toMatchObject({ kind: 'bernoulli', p: 0.3, side: 'first', weight: 1 });
+    expect(db.draw!.seed).toBe(da.draw!.seed);
+    expect(partWeights(da, R)).toEqual(a.weights);
+    const scaled = scaleWeights(da, 2.5, R);
+    expect(scaled.draw).toMatchObject({ ...da.draw, weight: 2.5 });
+    expect(Array.from(partWeights(scaled, R)!.subarray(0, 50))).toEqual(Array.from(a.weights!.subarray(0, 50), (w) => w * 2.5));
+    const plain = { parts: [{ batch: batch(3, 0) }] };
+    expect(densePool(plain, 2)).toBe(plain);
+    expect(densePool({ parts: [da] }, R).parts[0].weights).toEqual(a.weights);
+  });
 
   it('gives every slot to exactly one batch (complementary 0/1 weights)', () => {
     for (let i = 0; i < R * 10; i++) {
@@ -66,8 +99,8 @@ describe('bernoulliSplit', () => {
 
   it('gives all slots to one batch at p = 0 and p = 1', () => {
     const rng = rngFromKey('pool', 'edge');
-    expect(Array.from(bernoulliSplit(batch(3, 1), batch(3, 2), 1, 2, rng)[0].weights!)).toEqual([1, 1, 1, 1, 1, 1]);
-    expect(Array.from(bernoulliSplit(batch(3, 1), batch(3, 2), 0, 2, rng)[1].weights!)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(Array.from(partWeights(bernoulliSplit(batch(3, 1), batch(3, 2), 1, 2, rng)[0], 2)!)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(Array.from(partWeights(bernoulliSplit(batch(3, 1), batch(3, 2), 0, 2, rng)[1], 2)!)).toEqual([1, 1, 1, 1, 1, 1]);
   });
 
   it('refuses batches of different sizes and p outside [0, 1]', () => {

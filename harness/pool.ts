@@ -185,8 +185,9 @@ export function subsetPicks<D>(pool: Pool<D>, replicates: number, visit: (r: num
   const rng = new Rng(subset.seed);
   const part = new Int32Array(k);
   const index = new Int32Array(k);
+  const picks = new Int32Array(k);
   for (let r = 0; r < replicates; r++) {
-    const picks = rng.sampleWithoutReplacement(total, k).sort();
+    sortSmall(floydSample(rng, total, picks));
     let q = 0;
     for (let i = 0; i < k; i++) {
       while (picks[i] >= starts[q + 1]) q++;
@@ -195,6 +196,39 @@ export function subsetPicks<D>(pool: Pool<D>, replicates: number, visit: (r: num
     }
     visit(r, part, index, k);
   }
+}
+
+/** Sorts in place: insertion sort for the few picks of a small subset (a typed array's sort() costs more per call there), the native sort beyond. */
+function sortSmall(a: Int32Array): Int32Array {
+  if (a.length > 48) return a.sort();
+  for (let i = 1; i < a.length; i++) {
+    const v = a[i];
+    let j = i - 1;
+    for (; j >= 0 && a[j] > v; j--) a[j + 1] = a[j];
+    a[j + 1] = v;
+  }
+  return a;
+}
+
+/**
+ * A uniform k-subset of [0, n) (k = out.length), in no particular order: Floyd's algorithm, O(k)
+ * draws and O(k) memory whatever n is (Rng.sampleWithoutReplacement is O(n) for n ≤ 64k, which a
+ * subset of a growing history would pay every generation).
+ */
+function floydSample(rng: Rng, n: number, out: Int32Array): Int32Array {
+  const k = out.length;
+  // Membership by scanning the picks so far while few, by a set beyond.
+  const set = k > 32 ? new Set<number>() : undefined;
+  for (let m = 0, j = n - k; j < n; j++, m++) {
+    const t = rng.int(j + 1);
+    let taken = false;
+    if (set) taken = set.has(t);
+    else for (let i = 0; i < m; i++) if (out[i] === t) { taken = true; break; }
+    const pick = taken ? j : t;
+    out[m] = pick;
+    set?.add(pick);
+  }
+  return out;
 }
 
 /**

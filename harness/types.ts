@@ -130,7 +130,7 @@ export interface Pool<D> {
   subset?: PoolSubset;
 }
 
-/** Which samples a subsampled pool keeps: per replicate r in order, `new Rng(seed).sampleWithoutReplacement(N, size)` over the N samples of the parts, numbered part by part. */
+/** Which samples a subsampled pool keeps: per replicate r in order, a uniform `size`-subset (Floyd's algorithm on `new Rng(seed)`, harness/pool.ts subsetPicks) of the N samples of the parts, numbered part by part. */
 export interface PoolSubset {
   size: number;
   /** An Rng seed (64 hex digits). */

@@ -4,6 +4,7 @@ import replace from '../../baselines/replace/method.ts';
 import { runGenerational } from '../../harness/generations.ts';
 import type { CellKey } from '../../harness/schema.ts';
 import { rngFromKey } from '../../harness/rng.ts';
+import { bernoulliSplit, densePool, scaleWeights, subsample, wholePool } from '../../harness/pool.ts';
 
 /** Runs `replace` on the Gaussian chain and returns the simulation with its closed forms. */
 function simulate(overrides: Record<string, number | string | boolean>) {
@@ -114,5 +115,26 @@ describe('gaussian-chain options', () => {
     expect(anchor.cov[0]).toBe(4);
     expect(half.cov[0]).toBe(2.5);
     expect(() => sim.fit(batch([0, 1]), { shrinkage: 2 })).toThrow('fit option shrinkage must be in [0, 1], got 2');
+  });
+});
+
+describe('gaussian-chain fits compact pools (subsets, draws) as their dense weights', () => {
+  it.each([1, 3])('d = %i: a subsampled history and Bernoulli-drawn parts give the dense fit (to rounding)', (dim) => {
+    const params = task.params.parse({ dim, rho: dim > 1 ? 0.4 : 0, samples: 7, replicates: 50 });
+    const rng = rngFromKey('gaussian-chain-compact', `d${dim}`);
+    const compactSim = task.simulation!(params, rng.fork('setup'));
+    const denseSim = task.simulation!(params, rng.fork('setup'));
+    const batches = [compactSim.real(7, rng.fork('a'), 0), compactSim.real(5, rng.fork('b'), 1), compactSim.real(9, rng.fork('c'), 2)];
+    const [first, second] = bernoulliSplit(batches[0], compactSim.real(7, rng.fork('d'), 3), 0.3, 50, rng.fork('split'));
+    const pools = [
+      subsample(wholePool(batches), 50, 11, rng.fork('subset')),
+      { parts: [scaleWeights(first, 2, 50), second, { batch: batches[2] }] },
+    ];
+    for (const pool of pools) {
+      const a = compactSim.fit(pool, {}) as { mean: Float64Array; cov: Float64Array };
+      const b = denseSim.fit(densePool(pool, 50), {}) as { mean: Float64Array; cov: Float64Array };
+      a.mean.forEach((v, i) => expect(v).toBeCloseTo(b.mean[i], 12));
+      a.cov.forEach((v, i) => expect(v).toBeCloseTo(b.cov[i], 12));
+    }
   });
 });

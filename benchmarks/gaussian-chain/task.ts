@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { defineTask, type Batch, type GenerationalSimulation, type Pool, type PoolPart } from '../../harness/types.ts';
 import type { Rng } from '../../harness/rng.ts';
+import { partWeights, subsetPicks } from '../../harness/pool.ts';
 import { gaussianTheory } from './theory.ts';
 
 const Params = z.object({
@@ -81,6 +82,8 @@ function gaussianChain(p: GaussianChainParams): GenerationalSimulation<Float64Ar
   return {
     replicates: R,
     generations: p.generations,
+    // Subsets and draws are realized here: a subset costs its picked samples, not the pool's.
+    compactPools: true,
     sampleSize: (t) => Math.round(p.samples * Math.pow(t + 1, p.samples_growth)),
     real(n, rng, generation) {
       // Real data: the same affine map of normals as sampling, with the true parameters.
@@ -189,11 +192,18 @@ interface PartStats {
 class PartStatsCache {
   private readonly unweighted = new WeakMap<Batch<Float64Array>, PartStats>();
   private readonly weighted = new WeakMap<Float64Array, { batch: Batch<Float64Array>; stats: PartStats }>();
+  private readonly drawn = new WeakMap<PoolPart<Float64Array>, PartStats>();
 
   constructor(private readonly R: number, private readonly d: number) {}
 
   get(part: PoolPart<Float64Array>): PartStats {
     const { batch, weights } = part;
+    if (part.draw) {
+      // A draw's weights are realized once, when the part is first fit; the part never changes.
+      let stats = this.drawn.get(part);
+      if (!stats) this.drawn.set(part, (stats = partStats(batch, partWeights(part, this.R), this.R, this.d)));
+      return stats;
+    }
     if (!weights) {
       let stats = this.unweighted.get(batch);
       if (!stats) this.unweighted.set(batch, (stats = partStats(batch, undefined, this.R, this.d)));
@@ -205,6 +215,33 @@ class PartStatsCache {
     this.weighted.set(weights, { batch, stats });
     return stats;
   }
+}
+
+/** The statistics of a pool's subset (harness/pool.ts subsetPicks): per replicate, only its picked samples, two passes as in partStats. */
+function subsetStats(pool: Pool<Float64Array>, R: number, d: number): PartStats {
+  const out: PartStats = { w: new Float64Array(R), w2: new Float64Array(R), mean: new Float64Array(R * d), scatter: new Float64Array(R * d * d) };
+  const batches = pool.parts.map((part) => part.batch);
+  subsetPicks(pool, R, (r, part, index, count) => {
+    const mean = out.mean.subarray(r * d, (r + 1) * d);
+    for (let i = 0; i < count; i++) {
+      const b = batches[part[i]];
+      const at = (r * b.size + index[i]) * d;
+      for (let k = 0; k < d; k++) mean[k] += b.data[at + k];
+    }
+    for (let k = 0; k < d; k++) mean[k] /= count;
+    const c = r * d * d;
+    for (let i = 0; i < count; i++) {
+      const b = batches[part[i]];
+      const at = (r * b.size + index[i]) * d;
+      for (let k = 0; k < d; k++) {
+        const dk = b.data[at + k] - mean[k];
+        for (let j = 0; j <= k; j++) out.scatter[c + k * d + j] += dk * (b.data[at + j] - mean[j]);
+      }
+    }
+    out.w[r] = count;
+    out.w2[r] = count;
+  });
+  return out;
 }
 
 /** A part's statistics, two passes per replicate (mean, then centred scatter) for accuracy; d = 1 gets its own tight loops, the hot path of long chains. */
@@ -273,7 +310,7 @@ function partStats(batch: Batch<Float64Array>, weights: Float64Array | undefined
  * unit weights that is n − 1.
  */
 function fitGaussian(pool: Pool<Float64Array>, cache: PartStatsCache, R: number, d: number, estimator: 'mle' | 'unbiased'): GaussianModel {
-  const parts = pool.parts.map((part) => cache.get(part));
+  const parts = pool.subset ? [subsetStats(pool, R, d)] : pool.parts.map((part) => cache.get(part));
   const mean = new Float64Array(R * d);
   const cov = new Float64Array(R * d * d);
   for (let r = 0; r < R; r++) {

@@ -6,6 +6,7 @@ import task from '../../benchmarks/gaussian-chain/task.ts';
 import replace from '../../baselines/replace/method.ts';
 import realOnly from '../../baselines/real-only/method.ts';
 import { runGenerational } from '../../harness/generations.ts';
+import { partWeights } from '../../harness/pool.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import { trapezoid } from '../../harness/scoring.ts';
 import type { Batch, MethodDefinition, Pool, PoolContext } from '../../harness/types.ts';
@@ -38,7 +39,9 @@ function fakeContext(t: number, size: number, replicates: number, n0 = size): Po
 function weightSums(pool: Pool<unknown>, replicates: number) {
   const real = new Float64Array(replicates);
   const synthetic = new Float64Array(replicates);
-  for (const { batch, weights } of pool.parts) {
+  for (const part of pool.parts) {
+    const { batch } = part;
+    const weights = partWeights(part, replicates);
     const into = batch.origin === 'real' ? real : synthetic;
     for (let r = 0; r < replicates; r++) for (let i = 0; i < batch.size; i++) into[r] += weights ? weights[r * batch.size + i] : 1;
   }
@@ -66,8 +69,8 @@ describe('pool weights', () => {
   it('fresh, random split: n slots, each either real or synthetic (complementary 0/1 weights)', () => {
     const pool = method.hooks.pool!(fakeContext(3, 8, R), params({ alpha: 0.4 }));
     expect(pool.parts.map((p) => p.batch.origin)).toEqual(['real', 'synthetic']);
-    const [real, synthetic] = pool.parts;
-    for (let i = 0; i < R * 8; i++) expect(real.weights![i] + synthetic.weights![i]).toBe(1);
+    const [real, synthetic] = pool.parts.map((part) => partWeights(part, R)!);
+    for (let i = 0; i < R * 8; i++) expect(real[i] + synthetic[i]).toBe(1);
     const { real: nReal } = weightSums(pool, R);
     const mean = nReal.reduce((a, b) => a + b, 0) / R;
     expect(Math.abs(mean - 0.4 * 8) / Math.sqrt((8 * 0.4 * 0.6) / R)).toBeLessThan(3);

@@ -92,5 +92,7 @@ export default defineMethod({
   summary: 'A variant of latent space filtering (not the paper’s rule): drops pool samples a probe on the generation-0 latents finds atypical of their class, keeps N of the rest at random.',
   papers: [{ title: 'Stabilizing Self-Consuming Diffusion Models with Latent Space Filtering', authors: 'Cai, Wang, Liu, Zhang', year: 2026, url: 'https://arxiv.org/abs/2511.12742' }],
   params: Params,
+  // Candidates are every batch so far (the accumulated pool), as in latent-filtering.
+  needs: { history: true },
   hooks: { filter },
 });
