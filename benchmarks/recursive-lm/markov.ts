@@ -12,8 +12,11 @@
  * p̂ (or p*), by conditional binomials or alias draws, whichever is cheaper for the row, and
  * keeps the counts (TokenData); the fit adds the counts of unweighted parts (and w·counts of
  * parts whose weights are one value per replicate). Tokens are made only when a pool part's
- * weights vary within a replicate, as a uniformly random arrangement of each row's multiset
- * from a stream forked when the batch was drawn.
+ * weights vary within a replicate (dense weights, or a Bernoulli `draw` realized at the read), as
+ * a uniformly random arrangement of each row's multiset from a stream forked when the batch was
+ * drawn, for that read only. The fit reads pools as built (`compactPools`): running sums make a
+ * pool that keeps earlier rounds cost its new parts only, and a `subset` is drawn in law from the
+ * union's counts (hypergeometric.ts), never from tokens.
  *
  * Batch layout (what pool hooks see). `data.tokens` is an Int32Array of R × size token ids,
  * replicate-major; within a replicate, sample j belongs to context j mod C ("round-robin"):
@@ -27,6 +30,8 @@
 import { z } from 'zod';
 import type { Batch, FitOptions, GenerationalSimulation, Pool, PoolPart } from '../../harness/types.ts';
 import { Rng } from '../../harness/rng.ts';
+import { partWeights } from '../../harness/pool.ts';
+import { subsetCounts } from './hypergeometric.ts';
 import type { RecursiveLmParams } from './task.ts';
 import { sqNorm, zipfPmf } from './theory.ts';
 
@@ -40,11 +45,10 @@ import { sqNorm, zipfPmf } from './theory.ts';
  * j mod C) is a uniformly random arrangement of each (replicate, context)'s multiset, shuffled
  * with a stream forked when the batch was drawn: multinomial counts in a uniform order are
  * exactly i.i.d. draws in storage order, and the same batch always materializes the same
- * tokens. They are made on first read (the fit reads them only for a pool part whose weights
- * vary within a replicate) and then kept: a batch no pool ever weights token by token holds only
- * its counts and the stream's seed, O(R·C·V) rather than O(R·size). Keeping them matters for
- * pools that weight the whole history token by token every generation (accumulate-subsample):
- * arranging every batch anew each generation made those cells 2× slower than tokens did.
+ * tokens. `tokens` arranges them on first read and keeps them; the fit reads them through
+ * `arrangedTokens` (only for a pool part whose weights vary within a replicate, once per part
+ * thanks to its running sums) and drops them, so a batch holds only its counts and the stream's
+ * seed, O(R·C·V) rather than O(R·size), however its pools weight it.
  *
  * Only `contexts` is an own enumerable property; the rest sits in private fields behind
  * getters, so that walking or cloning a batch's data (harness/guard.ts) never materializes
@@ -134,6 +138,18 @@ export class TokenData {
       this.#arranged = this.#arrange(new Rng(this.#seed!));
     }
     return this.#arranged;
+  }
+
+  /**
+   * The same tokens as `tokens`, without keeping them: the kept (or given) array when there is
+   * one, else a fresh arrangement the caller owns. For a reader that needs them once (the fit
+   * reads each weighted pool part once), so that batches do not grow by R·size ids each.
+   */
+  arrangedTokens(): Int32Array {
+    if (this.#given) return this.#given;
+    if (this.#arranged) return this.#arranged;
+    this.#arrangements++;
+    return this.#arrange(new Rng(this.#seed!));
   }
 
   /**
@@ -252,6 +268,8 @@ export function markovSimulation(p: RecursiveLmParams, setup: Rng): Generational
   return {
     replicates: R,
     generations: p.generations,
+    // fit counts pools as built: draws realized part by part, subsets in law (PoolCounter).
+    compactPools: true,
     sampleSize: (t) => C * Math.round(p.samples * Math.pow(t + 1, p.samples_growth)),
     real(n, rng, generation) {
       const batch = drawBatch(R, C, V, n, rng, (r, c, count, out, off) => realRows.drawCounts(c, count, rng, out, off));
@@ -400,23 +418,29 @@ function checkModel(model: unknown, length: number): asserts model is Float64Arr
   }
 }
 
-/** Weighted token counts per (replicate, context, token), R × C × V, and their sums per (replicate, context). */
+/**
+ * Weighted token counts per (replicate, context, token), R × C × V, and their sums per
+ * (replicate, context), of a pool as built (what the fit counts): a `draw` part is realized
+ * (harness/pool.ts `partWeights`), a `subset` realized in law from the seed (the same counts
+ * for the same pool, every time).
+ */
 export function countTokens(pool: Pool<TokenData>, R: number, C: number, V: number): { counts: Float64Array; totals: Float64Array } {
-  const counts = new Float64Array(R * C * V);
-  addCounts(counts, pool.parts, R, C, V);
-  return { counts, totals: rowSums(counts, R * C, V) };
+  return new PoolCounter(R, C, V, false).count(pool);
 }
 
 /**
  * Adds the weighted token counts of `parts` into counts (R × C × V). An unweighted part adds
- * its counts; a weighted one adds, per replicate, w·counts where the replicate's weights are
- * all one value w (scaled or whole batches), and otherwise sums the weights token by token,
- * which materializes the batch's tokens.
+ * its counts; a weighted one (dense weights, or a `draw` realized here and dropped after) adds,
+ * per replicate, w·counts where the replicate's weights are all one value w (scaled or whole
+ * batches), and otherwise sums the weights token by token over the batch's tokens, arranged for
+ * this read only (TokenData.arrangedTokens: a part is read once, the PoolCounter keeps its sum).
  */
 function addCounts(counts: Float64Array, parts: readonly PoolPart<TokenData>[], R: number, C: number, V: number): void {
   const CV = C * V;
-  for (const { batch, weights } of parts) {
+  for (const part of parts) {
+    const { batch } = part;
     checkPart(batch, R, C, V);
+    const weights = partWeights(part, R);
     const n = batch.size;
     const data = batch.data;
     const source = data.counts;
@@ -443,7 +467,7 @@ function addCounts(counts: Float64Array, parts: readonly PoolPart<TokenData>[], 
       // Weights vary within the replicate: sum them per token. Sample j is in context j mod C:
       // rows of C samples, one per context, then a partial row (nested loops keep the context
       // bookkeeping out of the inner loop).
-      tokens ??= data.tokens;
+      tokens ??= data.arrangedTokens();
       const rows = Math.floor(n / C);
       const rest = n - rows * C;
       let j = r * n;
@@ -478,48 +502,81 @@ function rowSums(a: Float64Array, rows: number, V: number): Float64Array {
 }
 
 /**
- * Counts of a pool, reusing the previous pool's: the counts of its leading run of unweighted
- * parts are kept, and when the next pool starts with the same batches (an `accumulate`-style
- * pool: all history plus one new batch) only the new parts are counted, so a fit costs
- * O(new tokens) instead of O(history). Batches are immutable once drawn (pool hooks build
- * weights, never edit tokens), which is what makes the reuse exact.
+ * Counts of a pool as built (compactPools), with running sums across fits. The union of a
+ * pool's parts (Σ of their weighted counts, and the samples per context) is kept for the last
+ * pool of two or more parts; when the next pool's parts start with exactly those part objects
+ * (accumulate: one new part per generation; generation weighting: two new draw parts;
+ * accumulate-subsample: the same, under a fresh subset) only the new parts are counted, so a fit
+ * costs O(new parts) rather than O(history). Parts are harness-owned and immutable (a draw is a
+ * fixed recipe), which makes the reuse exact; the new parts are added in pool order onto the
+ * kept sum, the very additions a count from scratch makes, so the result is bit-identical.
+ * A `subset` is then realized in law from the union (hypergeometric.ts `subsetCounts`).
  */
 class PoolCounter {
-  private prefix: { batches: Batch<TokenData>[]; counts: Float64Array } | undefined;
+  private kept: { parts: PoolPart<TokenData>[]; sum: Float64Array; population: Float64Array } | undefined;
 
+  /** @param keep whether to keep the union between calls (a one-off count need not) */
   constructor(
     private readonly R: number,
     private readonly C: number,
     private readonly V: number,
+    private readonly keep = true,
   ) {}
 
   count(pool: Pool<TokenData>): { counts: Float64Array; totals: Float64Array } {
     const { R, C, V } = this;
-    const parts = pool.parts;
-    let k = 0;
-    while (k < parts.length && parts[k].weights === undefined) k++;
-    const prefix = this.prefix;
-    const reuse = prefix !== undefined && prefix.batches.length <= k && prefix.batches.every((b, i) => parts[i].batch === b);
-    let counts: Float64Array;
-    let from = 0;
-    if (reuse) {
-      counts = prefix.counts.slice();
-      from = prefix.batches.length;
-    } else if (k > 0) {
-      // The first unweighted part's counts, converted natively (cheaper than zeros plus adds).
-      checkPart(parts[0].batch, R, C, V);
-      counts = new Float64Array(parts[0].batch.data.counts);
-      from = 1;
-    } else {
-      counts = new Float64Array(R * C * V);
+    const { subset, parts } = pool;
+    if (subset && parts.some((p) => p.weights !== undefined || p.draw !== undefined)) {
+      throw new Error('a pool with a subset needs plain parts (no weights, no draws): harness/types.ts Pool.subset');
     }
-    addCounts(counts, parts.slice(from, k), R, C, V);
-    // Kept only for pools of two or more leading batches, which an accumulating pool repeats;
-    // `replace` (one new batch per generation) would copy it for nothing.
-    this.prefix = k > 1 ? { batches: parts.slice(0, k).map((part) => part.batch), counts: counts.slice() } : undefined;
-    addCounts(counts, parts.slice(k), R, C, V);
+    const union = this.union(parts);
+    if (subset) return subsetCounts(union.sum, union.population, { replicates: R, contexts: C, vocab: V }, subset.size, new Rng(subset.seed));
+    // The kept sum is the next fit's starting point: the model is made in a copy.
+    const counts = union.shared ? union.sum.slice() : union.sum;
     return { counts, totals: rowSums(counts, R * C, V) };
   }
+
+  /** Σ of the parts' weighted counts (R × C × V) and samples per context; `shared` when kept for the next call (not to be modified). */
+  private union(parts: readonly PoolPart<TokenData>[]): { sum: Float64Array; population: Float64Array; shared: boolean } {
+    const { R, C, V } = this;
+    const kept = this.kept;
+    // Dropped first, so that a part that throws leaves no half-updated sum behind.
+    this.kept = undefined;
+    let sum: Float64Array;
+    let population: Float64Array;
+    let from: number;
+    if (kept !== undefined && kept.parts.length <= parts.length && kept.parts.every((part, i) => parts[i] === part)) {
+      ({ sum, population } = kept);
+      from = kept.parts.length;
+    } else if (parts.length > 0 && parts[0].weights === undefined && parts[0].draw === undefined) {
+      // A plain first part's counts, converted natively (cheaper than zeros plus adds; 0 + x = x exactly).
+      checkPart(parts[0].batch, R, C, V);
+      sum = new Float64Array(parts[0].batch.data.counts);
+      population = contextSizes(parts[0].batch.size, C);
+      from = 1;
+    } else {
+      sum = new Float64Array(R * C * V);
+      population = new Float64Array(C);
+      from = 0;
+    }
+    const added = parts.slice(from);
+    addCounts(sum, added, R, C, V);
+    for (const { batch } of added) {
+      for (let c = 0; c < C; c++) population[c] += contextSize(batch.size, C, c);
+    }
+    // Kept only for pools of two or more parts, which a pool that keeps earlier rounds repeats;
+    // `replace` (one new batch per generation) would copy its counts for nothing.
+    const shared = this.keep && parts.length > 1;
+    if (shared) this.kept = { parts: parts.slice(), sum, population };
+    return { sum, population, shared };
+  }
+}
+
+/** Samples per context of a batch of n samples per replicate. */
+function contextSizes(n: number, C: number): Float64Array {
+  const out = new Float64Array(C);
+  for (let c = 0; c < C; c++) out[c] = contextSize(n, C, c);
+  return out;
 }
 
 /**

@@ -9,7 +9,7 @@ import { runGenerational } from '../../harness/generations.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import type { CellKey } from '../../harness/schema.ts';
 import { defineMethod, type Batch, type MethodDefinition, type Pool } from '../../harness/types.ts';
-import { bernoulliSplit, poolWeightSums, scaleWeights, subsample, wholePool } from '../../harness/pool.ts';
+import { bernoulliSplit, densePool, poolWeightSums, scaleWeights, subsample, wholePool } from '../../harness/pool.ts';
 import { meanAndSe } from '../../harness/stats.ts';
 
 type Overrides = Record<string, number | string | boolean>;
@@ -483,10 +483,10 @@ describe('recursive-lm counts and tokens', () => {
     const model = sim.fit({ parts: [{ batch: sim.real(C * 8, draw, 0) }] }, {});
     const batches = () => [sim.real(C * 40, draw, 1), sim.sample(model, C * 40, draw, 1)] as Batch<TokenData>[];
 
-    /** Σ of weights per (replicate, context, token), from the materialized tokens. */
+    /** Σ of weights per (replicate, context, token), from the materialized tokens (draws realized as the harness does, densePool). */
     function tokenCounts(pool: Pool<TokenData>): Float64Array {
       const counts = new Float64Array(R * C * V);
-      for (const { batch, weights } of pool.parts) {
+      for (const { batch, weights } of densePool(pool, R).parts) {
         const n = batch.size;
         const { tokens } = batch.data;
         for (let r = 0; r < R; r++) for (let j = 0; j < n; j++) counts[(r * C + (j % C)) * V + tokens[r * n + j]] += weights ? weights[r * n + j] : 1;
@@ -514,23 +514,167 @@ describe('recursive-lm counts and tokens', () => {
       expectTokenFit(pool);
     });
 
-    it('bernoulliSplit (complementary 0/1 weights per slot), subsample, and weights varying per token', () => {
+    it('bernoulliSplit draws (complementary 0/1 weights per slot) and weights varying per token: arranged for the read, not kept', () => {
       const [a, b] = batches();
       const rng = rngFromKey('weighted', 'method');
       const varying = new Float64Array(R * a.size);
       for (let i = 0; i < varying.length; i++) varying[i] = (i % 5) * 0.25;
-      const pools: Pool<TokenData>[] = [
-        { parts: bernoulliSplit(a, b, 0.3, R, rng) },
-        subsample(wholePool([a, b]), R, C * 30, rng),
-        { parts: [{ batch: a, weights: varying }, { batch: b }] },
-      ];
+      const pools: Pool<TokenData>[] = [{ parts: bernoulliSplit(a, b, 0.3, R, rng) }, { parts: [{ batch: a, weights: varying }, { batch: b }] }];
       for (const pool of pools) {
         const before = [a.data.arrangements, b.data.arrangements];
         setup().fit(pool, {});
-        // Once per batch ever (then kept), not once per replicate or per fit.
-        expect([a.data.arrangements - before[0], b.data.arrangements - before[1]]).toEqual(pool === pools[0] ? [1, 1] : [0, 0]);
-        expectTokenFit(pool);
+        setup().fit(pool, {});
+        // Arranged once per fit that reads the part token by token, and dropped (two fits: twice).
+        expect([a.data.arrangements - before[0], b.data.arrangements - before[1]]).toEqual(pool === pools[0] ? [2, 2] : [2, 0]);
       }
+      // Tokens a reader keeps (the getter) are used as they are: no further arrangement.
+      const kept = [a.data.tokens, b.data.tokens];
+      const arranged = [a.data.arrangements, b.data.arrangements];
+      for (const pool of pools) {
+        expectTokenFit(pool);
+        expect([a.data.arrangements, b.data.arrangements]).toEqual(arranged);
+      }
+      expect(a.data.arrangedTokens()).toBe(kept[0]);
+    });
+  });
+
+  describe('compact pools (compactPools: the fit reads draws and subsets as built)', () => {
+    const R = 40;
+    const C = 3;
+    const V = 5;
+    const params = task.params.parse({ vocab: V, contexts: C, replicates: R });
+    const setup = () => task.simulation(params, rngFromKey('compact', 'setup'));
+    const sim = setup();
+    const draw = rngFromKey('compact', 'draw');
+    const model = sim.fit({ parts: [{ batch: sim.real(C * 6, draw, 0) }] }, {});
+
+    it('the markov simulation declares compactPools', () => {
+      expect(sim.compactPools).toBe(true);
+    });
+
+    it('draw parts (bernoulliSplit, scaled) fit exactly as their dense weights (densePool)', () => {
+      const rng = rngFromKey('compact', 'method');
+      const real = sim.real(C * 10 + 1, draw, 1);
+      const synthetic = sim.sample(model, C * 10 + 1, draw, 1);
+      const split = bernoulliSplit(real, synthetic, 0.35, R, rng).map((part) => scaleWeights(part, 1.5, R));
+      const pool: Pool<TokenData> = { parts: [{ batch: sim.real(C * 6, draw, 0) }, ...split] };
+      const dense = densePool(pool, R);
+      expect(dense.parts.every((part) => part.draw === undefined)).toBe(true);
+      expect(Array.from(setup().fit(pool, {}))).toEqual(Array.from(setup().fit(dense, {})));
+      expect(Array.from(setup().fit(pool, { smoothing_cv: 1 }))).toEqual(Array.from(setup().fit(dense, { smoothing_cv: 1 })));
+    });
+
+    /**
+     * A union every replicate shares (the same tokens in each), so that a subset's counts are
+     * i.i.d. over replicates with exact moments: cell (c, v) holding K of the union's N samples
+     * has picks ~ Hypergeometric(N, K, size), mean size·K/N and variance size·(K/N)(1 − K/N)(N − size)/(N − 1).
+     */
+    function sharedBatch(tokens: number[], replicates: number): Batch<TokenData> {
+      const all = new Int32Array(replicates * tokens.length);
+      for (let r = 0; r < replicates; r++) all.set(tokens, r * tokens.length);
+      return { origin: 'synthetic', generation: 0, size: tokens.length, data: TokenData.fromTokens(all, { replicates, contexts: C, vocab: V }) };
+    }
+
+    it('a subset is realized in law: picked counts per cell have the exact hypergeometric moments, like densePool’s realization', () => {
+      const replicates = 4000;
+      const bigSim = task.simulation(task.params.parse({ vocab: V, contexts: C, replicates }), rngFromKey('compact', 'setup'));
+      // Parts of 7 and 8 samples (not multiples of C): contexts hold 3+3, 2+3, 2+2 = 6, 5, 4 samples.
+      const parts = [sharedBatch([0, 1, 4, 0, 2, 4, 3], replicates), sharedBatch([1, 1, 4, 0, 2, 2, 2, 0], replicates)];
+      const size = 7;
+      const pool = subsample(wholePool(parts), replicates, size, rngFromKey('compact', 'subset'));
+      expect(pool.subset?.size).toBe(size);
+      const inLaw = countTokens(pool, replicates, C, V);
+      const harness = countTokens(densePool(pool, replicates), replicates, C, V);
+      expect(countTokens(pool, replicates, C, V).counts).toEqual(inLaw.counts); // same seed, same counts
+      const union = countTokens(wholePool(parts), replicates, C, V).counts.subarray(0, C * V); // replicate 0's (every replicate's)
+      const N = 15;
+      for (let cell = 0; cell < C * V; cell++) {
+        const K = union[cell];
+        const mean = (size * K) / N;
+        const variance = (size * (K / N) * (1 - K / N) * (N - size)) / (N - 1);
+        for (const [what, { counts }] of [['in law', inLaw], ['densePool', harness]] as const) {
+          const x = Float64Array.from({ length: replicates }, (_, r) => counts[r * C * V + cell]);
+          const { mean: m } = meanAndSe(x);
+          const v = x.reduce((s, y) => s + (y - m) ** 2, 0) / (replicates - 1);
+          const label = `${what} cell ${cell} (K = ${K}): mean ${m} vs ${mean}, variance ${v} vs ${variance}`;
+          if (K === 0) {
+            expect(m + v, label).toBe(0);
+            continue;
+          }
+          expect(Math.abs(m - mean), label).toBeLessThan(4 * Math.sqrt(variance / replicates) + 1e-12);
+          // SE of a sample variance: √((μ₄ − σ⁴)/R) ≤ σ²·√(2/R)·2 for these bounded counts (kurtosis ≤ 5).
+          if (variance > 0) expect(Math.abs(v - variance), label).toBeLessThan(4 * 2 * variance * Math.sqrt(2 / replicates));
+        }
+      }
+      // Per replicate: exactly `size` picks, never more of a cell than the union holds.
+      for (let r = 0; r < replicates; r++) {
+        let total = 0;
+        for (let cell = 0; cell < C * V; cell++) {
+          const x = inLaw.counts[r * C * V + cell];
+          expect(x).toBeLessThanOrEqual(union[cell]);
+          total += x;
+        }
+        expect(total).toBe(size);
+      }
+      // The fit is p̂ of the subset's counts (β = 0): a context with no picks is uniform.
+      const fit = bigSim.fit(pool, {});
+      for (let row = 0; row < 3 * C; row++) {
+        const t = inLaw.totals[row];
+        for (let v = 0; v < V; v++) expect(fit[row * V + v]).toBe(t > 0 ? inLaw.counts[row * V + v] / t : 1 / V);
+      }
+      expect(parts.map((p) => p.data.arrangements)).toEqual([0, 0]); // no token arranged (fromTokens: given)
+    });
+
+    it('a subset never arranges tokens, and another seed gives other counts', () => {
+      const parts = [sim.real(C * 9, draw, 1), sim.sample(model, C * 9, draw, 1)] as Batch<TokenData>[];
+      const one = subsample(wholePool(parts), R, C * 5, rngFromKey('compact', 'a'));
+      const two = subsample(wholePool(parts), R, C * 5, rngFromKey('compact', 'b'));
+      expect(Array.from(countTokens(one, R, C, V).counts)).not.toEqual(Array.from(countTokens(two, R, C, V).counts));
+      setup().fit(one, {});
+      expect(parts.map((p) => p.data.arrangements)).toEqual([0, 0]);
+      expect(() => setup().fit({ parts: [{ batch: parts[0], weights: new Float64Array(R * parts[0].size).fill(1) }], subset: one.subset }, {})).toThrow(
+        'a pool with a subset needs plain parts (no weights, no draws): harness/types.ts Pool.subset',
+      );
+    });
+
+    it('running sums: pools that extend the previous one count only their new parts, and fit exactly as from scratch', () => {
+      const rng = rngFromKey('compact', 'running');
+      // Count how often each batch's counts are read (an own getter shadows the class's).
+      const reads = new Map<Batch<TokenData>, number>();
+      const watch = (batch: Batch<TokenData>) => {
+        const counts = batch.data.counts;
+        reads.set(batch, 0);
+        Object.defineProperty(batch.data, 'counts', { get: () => (reads.set(batch, reads.get(batch)! + 1), counts) });
+        return batch;
+      };
+      const fresh = () => watch(sim.sample(model, C * 4 + 2, draw, 1) as Batch<TokenData>);
+      const b0 = watch(sim.real(C * 4, draw, 0) as Batch<TokenData>);
+      // accumulate, generation weighting (two scaled draw parts per round), accumulate-subsample, then unrelated pools.
+      const accumulate: Pool<TokenData>[] = [{ parts: [{ batch: b0 }] }];
+      for (let t = 1; t <= 3; t++) accumulate.push({ parts: [...accumulate[t - 1].parts, { batch: fresh() }] });
+      const weighting: Pool<TokenData>[] = [{ parts: [{ batch: b0 }] }];
+      for (let t = 1; t <= 3; t++) {
+        const round = bernoulliSplit(fresh(), fresh(), 0.4, R, rng).map((part) => scaleWeights(part, t + 1, R));
+        weighting.push({ parts: [...weighting[t - 1].parts, ...round] });
+      }
+      const subsampled: Pool<TokenData>[] = [{ parts: [{ batch: b0 }] }];
+      for (let t = 1; t <= 3; t++) subsampled.push(subsample({ parts: [...subsampled[t - 1].parts, { batch: fresh() }] }, R, C * 4, rng));
+      const others: Pool<TokenData>[] = [{ parts: [{ batch: fresh() }] }, { parts: bernoulliSplit(fresh(), fresh(), 0.5, R, rng) }, weighting[2], weighting[3], weighting[3]];
+      const sequence = [...accumulate, ...weighting, ...subsampled, ...others];
+      const reusing = setup();
+      const fits = sequence.map((pool) => Array.from(reusing.fit(pool, {})));
+      // A batch's counts are read when a pool adds it: new parts only while pools continue. A
+      // one-part pool is not kept (replace would copy it for nothing), so b0 is read by each of
+      // the three one-part pools and the two-part pools after them (6), and once more when
+      // weighting[2] follows unrelated pools (7); the weighting rounds are read again then (2),
+      // weighting[3] continuing weighting[2] and its repeat adding nothing; every other batch once.
+      const rounds = new Set(weighting[3].parts.slice(1).map((part) => part.batch));
+      expect(reads.get(b0)).toBe(7);
+      for (const [batch, n] of reads) if (batch !== b0) expect(n).toBe(rounds.has(batch) ? 2 : 1);
+      // A draw part is arranged once per read, not once per pool it is in.
+      for (const batch of rounds) expect(batch.data.arrangements).toBe(2);
+      // Bit-identical to a fit from scratch (a fresh simulation per pool).
+      sequence.forEach((pool, i) => expect(fits[i], `pool ${i}`).toEqual(Array.from(setup().fit(pool, {}))));
     });
   });
 
