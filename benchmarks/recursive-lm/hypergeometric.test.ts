@@ -124,22 +124,37 @@ describe('hypergeometric', () => {
 });
 
 describe('DistinctPositions', () => {
-  it('draws what rng.sampleWithoutReplacement draws, call after call (dense and sparse n)', () => {
-    const a = rngFromKey('positions', 'x');
-    const b = rngFromKey('positions', 'x');
+  it('every ordered k-tuple of distinct positions is equally likely (chi-square within 4 SE), call after call', () => {
+    const rng = rngFromKey('positions', 'tuples');
     const positions = new DistinctPositions();
-    for (const [n, k] of [
-      [10, 10],
-      [10, 3],
-      [5000, 2500],
-      [3, 0],
-      [1_000_000, 50], // Rng's sparse branch (n > 64k)
-      [7000, 7000],
-      [1, 1],
-    ]) {
-      expect(Array.from(positions.draw(a, n, k)), `n ${n} k ${k}`).toEqual(Array.from(b.sampleWithoutReplacement(n, k)));
+    // n = 5, k = 3: 60 ordered tuples; interleaved with other calls, which must leave no trace.
+    const hits = new Map<string, number>();
+    const draws = 60_000;
+    for (let i = 0; i < draws; i++) {
+      const key = Array.from(positions.draw(rng, 5, 3)).join(',');
+      hits.set(key, (hits.get(key) ?? 0) + 1);
+      const other = positions.draw(rng, 9, 9); // a full permutation
+      expect(Array.from(other).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     }
-    expect(() => positions.draw(a, 4, 5)).toThrow('DistinctPositions needs integers 0 <= k <= n < 2^31, got n = 4, k = 5');
+    expect(hits.size).toBe(60);
+    for (const key of hits.keys()) expect(new Set(key.split(',')).size).toBe(3);
+    const { x2, df } = chiSquare([...hits.values()], new Array(60).fill(1 / 60), draws);
+    expect(x2, `X² ${x2} on ${df} df`).toBeLessThan(df + 4 * Math.sqrt(2 * df));
+  });
+
+  it('rejects the words that would over-represent a value (Lemire): n = 3 rejects only the word 0', () => {
+    // Uniforms u give words ⌊u·2³²⌋; for a range of 3 the threshold (2³² − 3) mod 3 is 1, so
+    // word 0 is drawn again and word 2³¹ gives ⌊2³¹·3/2³²⌋ = 1.
+    const stream = (values: number[]) => {
+      let i = 0;
+      const next = () => values[i++];
+      return { fillUniform: (out: Float64Array) => out.map(next), uniform: next } as unknown as Rng;
+    };
+    const positions = new DistinctPositions();
+    expect(Array.from(positions.draw(stream([0, 0.5]), 3, 1))).toEqual([1]);
+    expect(Array.from(positions.draw(stream([1 / 2 ** 32]), 3, 1))).toEqual([0]);
+    expect(Array.from(positions.draw(stream([0.999, 0.6]), 3, 2))).toEqual([2, 0]); // j = 2, then 1 + ⌊0.6·2⌋ = 2 (holding 0)
+    expect(() => positions.draw(stream([]), 4, 5)).toThrow('DistinctPositions needs integers 0 <= k <= n <= 2^21, got n = 4, k = 5');
   });
 });
 

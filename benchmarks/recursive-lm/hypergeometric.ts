@@ -94,20 +94,24 @@ function grow(a: Float64Array): Float64Array {
 }
 
 /**
- * k distinct uniformly random positions in [0, n), in the order drawn: the same values as
- * `rng.sampleWithoutReplacement(n, k)` (the same partial Fisher–Yates, the same `rng.int`
- * draws), without its O(n) set-up per call: the identity array is kept between calls and the
- * swaps are undone afterwards, so a call costs O(k).
+ * k distinct uniformly random positions in [0, n), in the order drawn (an ordered uniform sample
+ * without replacement, as `rng.sampleWithoutReplacement` draws: a partial Fisher–Yates shuffle)
+ * without its O(n) set-up per call: the identity array is kept between calls and the swaps are
+ * undone afterwards, so a call costs O(k). The swap partners are exact uniform integers (Lemire's
+ * multiply-and-reject on 32-bit words) from uniforms drawn in bulk, each a uniform 53-bit
+ * integer whose top 32 bits ⌊u·2³²⌋ are a uniform word: several times cheaper than one
+ * `rng.int` call per position.
  */
 export class DistinctPositions {
   #identity = new Int32Array(0);
   #out = new Int32Array(0);
   #swaps = new Int32Array(0);
+  #uniforms = new Float64Array(0);
 
   /** The positions, in an array reused by the next call. */
   draw(rng: Rng, n: number, k: number): Int32Array {
-    if (!Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1 || !Number.isInteger(k) || k < 0 || k > n) {
-      throw new Error(`DistinctPositions needs integers 0 <= k <= n < 2^31, got n = ${n}, k = ${k}`);
+    if (!Number.isInteger(n) || n < 0 || n > 2 ** 21 || !Number.isInteger(k) || k < 0 || k > n) {
+      throw new Error(`DistinctPositions needs integers 0 <= k <= n <= 2^21, got n = ${n}, k = ${k}`);
     }
     if (this.#identity.length < n) {
       const grown = new Int32Array(Math.max(n, 2 * this.#identity.length));
@@ -115,14 +119,32 @@ export class DistinctPositions {
       this.#identity = grown;
     }
     if (this.#out.length < k) {
-      this.#out = new Int32Array(Math.max(k, 2 * this.#out.length));
-      this.#swaps = new Int32Array(this.#out.length);
+      const length = Math.max(k, 2 * this.#out.length);
+      this.#out = new Int32Array(length);
+      this.#swaps = new Int32Array(length);
+      this.#uniforms = new Float64Array(length);
     }
     const pool = this.#identity;
     const out = this.#out;
     const swaps = this.#swaps;
+    const u = rng.fillUniform(this.#uniforms.subarray(0, k));
     for (let i = 0; i < k; i++) {
-      const j = i + rng.int(n - i);
+      // j uniform in [i, n): x·range < 2^53 (range ≤ 2^21) is exact; the low word below the
+      // threshold (2^32 − range) mod range marks the few words that would over-represent some values.
+      // (Split by powers of two, exact, rather than by %, a slow floating-point remainder.)
+      const range = n - i;
+      let prod = Math.floor(u[i] * TWO_POW_32) * range;
+      let high = Math.floor(prod * TWO_POW_NEG_32);
+      let low = prod - high * TWO_POW_32;
+      if (low < range) {
+        const threshold = (TWO_POW_32 - range) % range;
+        while (low < threshold) {
+          prod = Math.floor(rng.uniform() * TWO_POW_32) * range;
+          high = Math.floor(prod * TWO_POW_NEG_32);
+          low = prod - high * TWO_POW_32;
+        }
+      }
+      const j = i + high;
       const v = pool[j];
       pool[j] = pool[i];
       pool[i] = v;
@@ -139,6 +161,9 @@ export class DistinctPositions {
     return out.subarray(0, k);
   }
 }
+
+const TWO_POW_32 = 4294967296;
+const TWO_POW_NEG_32 = 1 / TWO_POW_32;
 
 /**
  * The token counts of a uniform random subset of `size` samples, drawn independently in each
