@@ -3,7 +3,7 @@
  * method's `pool` (or `filter`) hook builds from the model of generation t−1 (and, where the
  * method asks, fresh real data). All replicates advance together (vectorized chains).
  */
-import type { Batch, EstimateContext, Features, FilterContext, FitContext, FitOptions, MethodDefinition, Pool, PoolContext, TaskDefinition } from './types.ts';
+import type { Batch, PoolPart, EstimateContext, Features, FilterContext, FitContext, FitOptions, MethodDefinition, Pool, PoolContext, TaskDefinition } from './types.ts';
 import type { CellKey, MetricSeries, Snapshot } from './schema.ts';
 import { rngFromKey } from './rng.ts';
 import { summarize } from './stats.ts';
@@ -65,6 +65,8 @@ export function runGenerational(
     },
   });
   const countedParts = new WeakSet<object>();
+  // Draws realized for a task that reads dense weights, one array per part for the whole cell (its per-part caches then hold).
+  const realizedDraws = new WeakMap<PoolPart<unknown>, PoolPart<unknown>>();
   let model: unknown;
   let anchor: unknown;
 
@@ -104,12 +106,12 @@ export function runGenerational(
       markUsed(pool, used, sim.replicates, countedParts);
     }
     sampleSizes.push(size);
-    const fitCtx: FitContext = { t, size, sampleSizes: sampleSizes.slice(), replicates: sim.replicates, task: task.id, taskParams: key.taskParams, known };
+    const fitCtx: FitContext = { t, size, sampleSizes: sampleSizes.slice(), replicates: sim.replicates, task: task.id, taskParams: key.taskParams, known, rng: methodRng };
     const options = fitHook ? checkFitOptions(task, method.id, fitHook(fitCtx, params), t) : {};
-    model = sim.fit(sim.compactPools ? pool : densePool(pool, sim.replicates), options);
+    model = sim.fit(sim.compactPools ? pool : densePool(pool, sim.replicates, realizedDraws), options);
     if (t === 0) anchor = model;
     if (estimateHook) {
-      const estimateCtx: EstimateContext = { t, task: task.id, taskParams: key.taskParams, anchor, poolSize: poolWeightSums(pool, sim.replicates) };
+      const estimateCtx: EstimateContext = { t, task: task.id, taskParams: key.taskParams, anchor, poolSize: poolWeightSums(pool, sim.replicates), rng: methodRng };
       model = estimateHook(model, estimateCtx, params);
     }
     steps.push(t);

@@ -234,9 +234,10 @@ function floydSample(rng: Rng, n: number, out: Int32Array): Int32Array {
 /**
  * The pool with every recipe realized: parts with plain weights (or none), no subset. Plain parts
  * are returned as they are (a task may cache by their identity); a subset gives every part fresh
- * 0/1 weights, a draw its realized weights.
+ * 0/1 weights, a draw its realized weights: the same part object each time when `drawn` (a cache
+ * kept for the cell) is given, so that a task's per-part caches keep working across generations.
  */
-export function densePool<D>(pool: Pool<D>, replicates: number): Pool<D> {
+export function densePool<D>(pool: Pool<D>, replicates: number, drawn?: WeakMap<PoolPart<D>, PoolPart<D>>): Pool<D> {
   if (pool.subset) {
     const weights = pool.parts.map((p) => new Float64Array(replicates * p.batch.size));
     subsetPicks(pool, replicates, (r, part, index, count) => {
@@ -245,5 +246,13 @@ export function densePool<D>(pool: Pool<D>, replicates: number): Pool<D> {
     return { parts: pool.parts.map((p, i) => ({ batch: p.batch, weights: weights[i] })) };
   }
   if (!pool.parts.some((p) => p.draw)) return pool;
-  return { parts: pool.parts.map((p) => (p.draw ? { batch: p.batch, weights: partWeights(p, replicates) } : p)) };
+  const realize = (p: PoolPart<D>): PoolPart<D> => {
+    let dense = drawn?.get(p);
+    if (!dense) {
+      dense = { batch: p.batch, weights: partWeights(p, replicates) };
+      drawn?.set(p, dense);
+    }
+    return dense;
+  };
+  return { parts: pool.parts.map((p) => (p.draw ? realize(p) : p)) };
 }

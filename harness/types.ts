@@ -252,6 +252,8 @@ export interface FitContext {
   taskParams: Record<string, unknown>;
   /** The task's known quantities for these parameters (TaskBase.known), {} when it declares none. */
   known: KnownQuantities;
+  /** The method's own random stream (derived from the cell key), the same one its pool hook sees. */
+  rng: Rng;
 }
 
 export interface EstimateContext {
@@ -263,6 +265,8 @@ export interface EstimateContext {
   anchor: unknown;
   /** Per-replicate training-pool size (sum of weights), for sample-size corrections. */
   poolSize: Float64Array;
+  /** The method's own random stream (derived from the cell key), the same one its pool hook sees. */
+  rng: Rng;
 }
 
 /**
