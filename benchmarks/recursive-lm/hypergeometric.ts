@@ -8,6 +8,8 @@
  * - tokens: which samples of a context are picked, as uniformly random distinct positions in
  *   the context's samples grouped by token (`DistinctPositions`), each position's token found
  *   in the cumulative counts: O(picked · log V) per context, whatever the pool's size.
+ * The second level (`RowPicker`) also realizes a Bernoulli `draw` part in law (markov.ts): which
+ * of a context's samples its mask takes.
  */
 import type { Rng } from '../../harness/rng.ts';
 
@@ -190,15 +192,8 @@ export function subsetCounts(
   if (!Number.isInteger(size) || size < 0 || size > total) throw new Error(`cannot pick ${size} samples from a pool of ${total}`);
   const counts = new Float64Array(R * C * V);
   const totals = new Float64Array(R * C);
-  const positions = new DistinctPositions();
+  const picker = new RowPicker(V);
   const scratch = hypergeometricScratch();
-  // A row's positive entries: their tokens and cumulative ends (positions [end_{i−1}, end_i) are
-  // token tok_i), and a bucket index over the positions: bucket b of width 2^shift starts at the
-  // first entry whose end exceeds b·2^shift, so a lookup scans about one entry (a binary search's
-  // unpredictable branches cost several times more).
-  const tok = new Int32Array(V);
-  const end = new Float64Array(V);
-  let first = new Int32Array(2 * V + 2);
   for (let r = 0; r < R; r++) {
     let left = total;
     let picksLeft = size;
@@ -210,36 +205,81 @@ export function subsetCounts(
       const row = (r * C + c) * V;
       totals[r * C + c] = m;
       if (m === 0) continue;
-      let k = 0;
-      let acc = 0;
-      for (let v = 0; v < V; v++) {
-        const x = union[row + v];
-        if (x > 0) {
-          acc += x;
-          tok[k] = v;
-          end[k] = acc;
-          k++;
-        }
-      }
-      if (acc !== nc) throw new Error(`the pool's counts of replicate ${r} context ${c} sum to ${acc}, not its ${nc} samples`);
-      // Buckets at least as many as entries, at most twice: 2^shift ≤ nc/k.
-      let shift = 0;
-      while (2 ** (shift + 1) * k <= nc) shift++;
-      const buckets = Math.ceil(nc / 2 ** shift);
-      if (first.length < buckets) first = new Int32Array(2 * buckets);
-      for (let b = 0, i = 0; b < buckets; b++) {
-        const start = b * 2 ** shift;
-        while (end[i] <= start) i++;
-        first[b] = i;
-      }
-      const picks = positions.draw(rng, nc, m);
-      for (let j = 0; j < m; j++) {
-        const p = picks[j];
-        let i = first[p >> shift];
-        while (end[i] <= p) i++;
-        counts[row + tok[i]]++;
-      }
+      const sum = picker.prepare(union, row);
+      if (sum !== nc) throw new Error(`the pool's counts of replicate ${r} context ${c} sum to ${sum}, not its ${nc} samples`);
+      picker.pick(rng, m, counts, row);
     }
   }
   return { counts, totals };
+}
+
+/**
+ * Picks uniformly random distinct samples of one row given by its token counts, and counts their
+ * tokens: the picks' counts are multivariate hypergeometric over the row's counts. `prepare` takes
+ * the row; `pick` draws m distinct positions in the row's samples grouped by token
+ * (DistinctPositions) and finds each position's token. A row's positive entries are kept as their
+ * tokens and cumulative ends (positions [end_{i−1}, end_i) are token tok_i) with a bucket index
+ * over the positions: bucket b of width 2^shift starts at the first entry whose end exceeds
+ * b·2^shift, so a lookup scans about one entry (a binary search's unpredictable branches cost
+ * several times more).
+ */
+export class RowPicker {
+  readonly #positions = new DistinctPositions();
+  readonly #tok: Int32Array;
+  readonly #end: Float64Array;
+  #first: Int32Array;
+  #entries = 0;
+  #size = 0;
+
+  constructor(private readonly V: number) {
+    this.#tok = new Int32Array(V);
+    this.#end = new Float64Array(V);
+    this.#first = new Int32Array(2 * V + 2);
+  }
+
+  /** Takes the row counts[off … off+V) (integers ≥ 0) and returns its number of samples. */
+  prepare(counts: ArrayLike<number>, off: number): number {
+    const tok = this.#tok;
+    const end = this.#end;
+    let k = 0;
+    let acc = 0;
+    for (let v = 0; v < this.V; v++) {
+      const x = counts[off + v];
+      if (x > 0) {
+        acc += x;
+        tok[k] = v;
+        end[k] = acc;
+        k++;
+      }
+    }
+    this.#entries = k;
+    this.#size = acc;
+    return acc;
+  }
+
+  /** Adds one to out[off + token] for each of m distinct samples of the prepared row, picked uniformly; draws from `rng`. */
+  pick(rng: Rng, m: number, out: Float64Array, off: number): void {
+    const nc = this.#size;
+    const k = this.#entries;
+    const tok = this.#tok;
+    const end = this.#end;
+    // Buckets at least as many as entries, at most twice: 2^shift ≤ nc/k.
+    let shift = 0;
+    while (2 ** (shift + 1) * k <= nc) shift++;
+    const buckets = Math.ceil(nc / 2 ** shift);
+    if (this.#first.length < buckets) this.#first = new Int32Array(2 * buckets);
+    const first = this.#first;
+    for (let b = 0, i = 0; b < buckets; b++) {
+      const start = b * 2 ** shift;
+      while (end[i] <= start) i++;
+      first[b] = i;
+    }
+    const picks = this.#positions.draw(rng, nc, m);
+    for (let j = 0; j < m; j++) {
+      const p = picks[j];
+      let i = first[p >> shift];
+      while (end[i] <= p) i++;
+      out[off + tok[i]]++;
+    }
+  }
 }

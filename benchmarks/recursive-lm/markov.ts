@@ -11,12 +11,13 @@
  * Cost follows counts, not tokens. A batch draws one multinomial per (replicate, context) from
  * p̂ (or p*), by conditional binomials or alias draws, whichever is cheaper for the row, and
  * keeps the counts (TokenData); the fit adds the counts of unweighted parts (and w·counts of
- * parts whose weights are one value per replicate). Tokens are made only when a pool part's
- * weights vary within a replicate (dense weights, or a Bernoulli `draw` realized at the read), as
- * a uniformly random arrangement of each row's multiset from a stream forked when the batch was
- * drawn, for that read only. The fit reads pools as built (`compactPools`): running sums make a
- * pool that keeps earlier rounds cost its new parts only, and a `subset` is drawn in law from the
- * union's counts (hypergeometric.ts), never from tokens.
+ * parts whose weights are one value per replicate). The fit reads pools as built
+ * (`compactPools`): a Bernoulli `draw` part counts the slots its mask takes per context (the
+ * harness's own uniforms) and draws which tokens they hold in law from the counts (DrawReader), a
+ * `subset` is drawn in law from the union's counts (hypergeometric.ts), and running sums make a
+ * pool that keeps earlier rounds cost its new parts only. Tokens are made only for dense weights
+ * that vary within a replicate, as a uniformly random arrangement of each row's multiset from a
+ * stream forked when the batch was drawn, for that read only.
  *
  * Batch layout (what pool hooks see). `data.tokens` is an Int32Array of R × size token ids,
  * replicate-major; within a replicate, sample j belongs to context j mod C ("round-robin"):
@@ -28,10 +29,9 @@
  * random order are exactly i.i.d. draws).
  */
 import { z } from 'zod';
-import type { Batch, FitOptions, GenerationalSimulation, Pool, PoolPart } from '../../harness/types.ts';
+import type { Batch, BernoulliDraw, FitOptions, GenerationalSimulation, Pool, PoolPart } from '../../harness/types.ts';
 import { Rng } from '../../harness/rng.ts';
-import { partWeights } from '../../harness/pool.ts';
-import { subsetCounts } from './hypergeometric.ts';
+import { RowPicker, subsetCounts } from './hypergeometric.ts';
 import type { RecursiveLmParams } from './task.ts';
 import { sqNorm, zipfPmf } from './theory.ts';
 
@@ -421,8 +421,8 @@ function checkModel(model: unknown, length: number): asserts model is Float64Arr
 /**
  * Weighted token counts per (replicate, context, token), R × C × V, and their sums per
  * (replicate, context), of a pool as built (what the fit counts): a `draw` part is realized
- * (harness/pool.ts `partWeights`), a `subset` realized in law from the seed (the same counts
- * for the same pool, every time).
+ * in law (DrawReader), a `subset` in law from the seed (the same counts for the same pool,
+ * every time).
  */
 export function countTokens(pool: Pool<TokenData>, R: number, C: number, V: number): { counts: Float64Array; totals: Float64Array } {
   return new PoolCounter(R, C, V, false).count(pool);
@@ -430,17 +430,21 @@ export function countTokens(pool: Pool<TokenData>, R: number, C: number, V: numb
 
 /**
  * Adds the weighted token counts of `parts` into counts (R × C × V). An unweighted part adds
- * its counts; a weighted one (dense weights, or a `draw` realized here and dropped after) adds,
+ * its counts; a `draw` part its draw realized in law (DrawReader); a part with dense weights adds,
  * per replicate, w·counts where the replicate's weights are all one value w (scaled or whole
  * batches), and otherwise sums the weights token by token over the batch's tokens, arranged for
  * this read only (TokenData.arrangedTokens: a part is read once, the PoolCounter keeps its sum).
  */
-function addCounts(counts: Float64Array, parts: readonly PoolPart<TokenData>[], R: number, C: number, V: number): void {
+function addCounts(counts: Float64Array, parts: readonly PoolPart<TokenData>[], R: number, C: number, V: number, draws: DrawReader): void {
   const CV = C * V;
   for (const part of parts) {
     const { batch } = part;
     checkPart(batch, R, C, V);
-    const weights = partWeights(part, R);
+    if (part.draw) {
+      draws.add(counts, batch, part.draw);
+      continue;
+    }
+    const weights = part.weights;
     const n = batch.size;
     const data = batch.data;
     const source = data.counts;
@@ -467,7 +471,10 @@ function addCounts(counts: Float64Array, parts: readonly PoolPart<TokenData>[], 
       // Weights vary within the replicate: sum them per token. Sample j is in context j mod C:
       // rows of C samples, one per context, then a partial row (nested loops keep the context
       // bookkeeping out of the inner loop).
-      tokens ??= data.arrangedTokens();
+      if (tokens === undefined) {
+        draws.claim(data, ARRANGED);
+        tokens = data.arrangedTokens();
+      }
       const rows = Math.floor(n / C);
       const rest = n - rows * C;
       let j = r * n;
@@ -514,6 +521,7 @@ function rowSums(a: Float64Array, rows: number, V: number): Float64Array {
  */
 class PoolCounter {
   private kept: { parts: PoolPart<TokenData>[]; sum: Float64Array; population: Float64Array } | undefined;
+  private readonly draws: DrawReader;
 
   /** @param keep whether to keep the union between calls (a one-off count need not) */
   constructor(
@@ -521,7 +529,9 @@ class PoolCounter {
     private readonly C: number,
     private readonly V: number,
     private readonly keep = true,
-  ) {}
+  ) {
+    this.draws = new DrawReader(R, C, V);
+  }
 
   count(pool: Pool<TokenData>): { counts: Float64Array; totals: Float64Array } {
     const { R, C, V } = this;
@@ -560,7 +570,7 @@ class PoolCounter {
       from = 0;
     }
     const added = parts.slice(from);
-    addCounts(sum, added, R, C, V);
+    addCounts(sum, added, R, C, V, this.draws);
     for (const { batch } of added) {
       for (let c = 0; c < C; c++) population[c] += contextSize(batch.size, C, c);
     }
@@ -570,6 +580,114 @@ class PoolCounter {
     if (shared) this.kept = { parts: parts.slice(), sum, population };
     return { sum, population, shared };
   }
+}
+
+/** DrawReader.claim's mark for a batch whose tokens were arranged (read slot by slot). */
+const ARRANGED = 'arranged';
+
+/**
+ * Realizes `draw` parts in law, without arranging tokens. The harness's realization of a draw
+ * (harness/pool.ts partWeights) is a 0/w mask over the batch's slots from the uniforms of
+ * `new Rng(draw.seed)`; the same uniforms are drawn here, one replicate at a time (the same
+ * sequence as one fill of R·size), so the slots taken per (replicate, context), K_{r,c}, are
+ * exactly the mask's, and with them the real-data budget the harness counts from that mask.
+ * Which tokens the K_{r,c} slots hold is then drawn in law: a context's tokens are i.i.d. in
+ * storage order (a uniformly random arrangement of its counts, independent of the mask), so they
+ * are K_{r,c} uniformly random distinct samples of the row's n_c, multivariate hypergeometric over
+ * its counts (hypergeometric.ts RowPicker), drawn on `new Rng(draw.seed).fork('tokens-' + side)`.
+ * Where K_{r,c} > n_c/2 the n_c − K_{r,c} samples left out are drawn instead (the complement of a
+ * uniform subset is one): at most n_c/2 picks per row. Cost O(R·size) uniforms for the mask plus
+ * O(Σ min(K, n_c − K)) picks and O(R·C·V) adds, and no token array.
+ *
+ * Per read, this is the law of the harness's realization; across reads it is exact while each
+ * batch's tokens are read one way: under one draw (seed and side; re-reads give the same counts),
+ * or slot by slot through its arranged tokens. Two different draws over one batch (or a draw and
+ * per-token weights) take overlapping slots whose tokens must agree, which independent draws in
+ * law would not honour: `claim` records each batch's way and refuses a second one.
+ */
+class DrawReader {
+  readonly #reads = new WeakMap<TokenData, string>();
+  readonly #picker: RowPicker;
+  /** Uniforms of one replicate's mask. */
+  #u = new Float64Array(0);
+  /** Slots taken per context in the current replicate. */
+  readonly #taken: Int32Array;
+  /** Tokens picked in the current row. */
+  readonly #picked: Float64Array;
+
+  constructor(
+    private readonly R: number,
+    private readonly C: number,
+    private readonly V: number,
+  ) {
+    this.#picker = new RowPicker(V);
+    this.#taken = new Int32Array(C);
+    this.#picked = new Float64Array(V);
+  }
+
+  /** Records that `data`'s tokens are read the way `how` names (a draw's seed and side, or ARRANGED); throws if they were read another way. */
+  claim(data: TokenData, how: string): void {
+    const before = this.#reads.get(data);
+    if (before === undefined) this.#reads.set(data, how);
+    else if (before !== how) {
+      throw new Error(
+        `recursive-lm reads a batch's tokens under one Bernoulli draw (in law, from its counts) or token by token, not both: a batch read ${describeRead(before)} is now read ${describeRead(how)}. ` +
+          'Give each batch at most one draw (bernoulliSplit once per batch), or dense weights only',
+      );
+    }
+  }
+
+  /** Adds the draw's weighted counts of `batch` into counts (R × C × V). */
+  add(counts: Float64Array, batch: Batch<TokenData>, draw: BernoulliDraw): void {
+    const { R, C, V } = this;
+    const { seed, p, side, weight } = draw;
+    if (side !== 'first' && side !== 'second') throw new Error(`a Bernoulli draw's side is 'first' or 'second', got ${String(side)}`);
+    const data = batch.data;
+    this.claim(data, `${seed} ${side}`);
+    // Weight 0 adds nothing (as 0/0 weights would); the mask's uniforms need not be drawn.
+    if (weight === 0) return;
+    const n = batch.size;
+    const source = data.counts;
+    const mask = new Rng(seed);
+    const stream = mask.fork(`tokens-${side}`);
+    if (this.#u.length < n) this.#u = new Float64Array(n);
+    const u = this.#u.subarray(0, n);
+    const taken = this.#taken;
+    const picked = this.#picked;
+    const picker = this.#picker;
+    const rows = Math.floor(n / C);
+    const rest = n - rows * C;
+    for (let r = 0; r < R; r++) {
+      mask.fillUniform(u);
+      // Slots u_j < p per context (slot j in context j mod C): rows of C slots, then a partial row.
+      taken.fill(0);
+      let j = 0;
+      for (let i = 0; i < rows; i++) for (let c = 0; c < C; c++, j++) taken[c] += (u[j] < p) as unknown as number;
+      for (let c = 0; c < rest; c++, j++) taken[c] += (u[j] < p) as unknown as number;
+      for (let c = 0; c < C; c++) {
+        const nc = rows + (c < rest ? 1 : 0);
+        const k = side === 'first' ? taken[c] : nc - taken[c];
+        if (k === 0) continue;
+        const off = (r * C + c) * V;
+        if (k === nc) {
+          for (let v = off, end = off + V; v < end; v++) counts[v] += weight * source[v];
+          continue;
+        }
+        if (picker.prepare(source, off) !== nc) throw new Error(`TokenData counts of replicate ${r} context ${c} do not sum to its ${nc} samples`);
+        const complement = 2 * k > nc;
+        picker.pick(stream, complement ? nc - k : k, picked, 0);
+        for (let v = 0; v < V; v++) {
+          const x = complement ? source[off + v] - picked[v] : picked[v];
+          if (x !== 0) counts[off + v] += weight * x;
+          picked[v] = 0;
+        }
+      }
+    }
+  }
+}
+
+function describeRead(how: string): string {
+  return how === ARRANGED ? 'token by token (per-token weights)' : `under the draw ${how}`;
 }
 
 /** Samples per context of a batch of n samples per replicate. */

@@ -514,7 +514,7 @@ describe('recursive-lm counts and tokens', () => {
       expectTokenFit(pool);
     });
 
-    it('bernoulliSplit draws (complementary 0/1 weights per slot) and weights varying per token: arranged for the read, not kept', () => {
+    it('weights varying per token: arranged for the read, not kept; bernoulliSplit draws never arranged', () => {
       const [a, b] = batches();
       const rng = rngFromKey('weighted', 'method');
       const varying = new Float64Array(R * a.size);
@@ -524,16 +524,15 @@ describe('recursive-lm counts and tokens', () => {
         const before = [a.data.arrangements, b.data.arrangements];
         setup().fit(pool, {});
         setup().fit(pool, {});
-        // Arranged once per fit that reads the part token by token, and dropped (two fits: twice).
-        expect([a.data.arrangements - before[0], b.data.arrangements - before[1]]).toEqual(pool === pools[0] ? [2, 2] : [2, 0]);
+        // Arranged once per fit that reads the part token by token, and dropped (two fits: twice);
+        // draws are realized in law from the counts (DrawReader).
+        expect([a.data.arrangements - before[0], b.data.arrangements - before[1]]).toEqual(pool === pools[0] ? [0, 0] : [2, 0]);
       }
       // Tokens a reader keeps (the getter) are used as they are: no further arrangement.
       const kept = [a.data.tokens, b.data.tokens];
       const arranged = [a.data.arrangements, b.data.arrangements];
-      for (const pool of pools) {
-        expectTokenFit(pool);
-        expect([a.data.arrangements, b.data.arrangements]).toEqual(arranged);
-      }
+      expectTokenFit(pools[1]);
+      expect([a.data.arrangements, b.data.arrangements]).toEqual(arranged);
       expect(a.data.arrangedTokens()).toBe(kept[0]);
     });
   });
@@ -552,16 +551,94 @@ describe('recursive-lm counts and tokens', () => {
       expect(sim.compactPools).toBe(true);
     });
 
-    it('draw parts (bernoulliSplit, scaled) fit exactly as their dense weights (densePool)', () => {
+    it('draw parts (bernoulliSplit, scaled): the slots taken per (replicate, context) are exactly the harness mask’s, the counts the same per seed, no token arranged', () => {
       const rng = rngFromKey('compact', 'method');
       const real = sim.real(C * 10 + 1, draw, 1);
       const synthetic = sim.sample(model, C * 10 + 1, draw, 1);
       const split = bernoulliSplit(real, synthetic, 0.35, R, rng).map((part) => scaleWeights(part, 1.5, R));
+      const n = real.size;
+      for (const part of split) {
+        const { counts, totals } = countTokens({ parts: [part] }, R, C, V);
+        // The harness's mask (partWeights, as the budget counts it) summed per context: K_{r,c}·w.
+        const mask = densePool({ parts: [part] }, R).parts[0].weights!;
+        const perContext = new Float64Array(R * C);
+        for (let r = 0; r < R; r++) for (let j = 0; j < n; j++) perContext[r * C + (j % C)] += mask[r * n + j];
+        expect(Array.from(totals)).toEqual(Array.from(perContext));
+        // Each count is w × an integer within the batch's own count of that token.
+        const source = part.batch.data.counts;
+        for (let i = 0; i < counts.length; i++) {
+          const k = counts[i] / 1.5;
+          expect(Number.isInteger(k) && k >= 0 && k <= source[i], `cell ${i}: ${counts[i]}`).toBe(true);
+        }
+        expect(Array.from(countTokens({ parts: [part] }, R, C, V).counts)).toEqual(Array.from(counts));
+      }
       const pool: Pool<TokenData> = { parts: [{ batch: sim.real(C * 6, draw, 0) }, ...split] };
-      const dense = densePool(pool, R);
-      expect(dense.parts.every((part) => part.draw === undefined)).toBe(true);
-      expect(Array.from(setup().fit(pool, {}))).toEqual(Array.from(setup().fit(dense, {})));
-      expect(Array.from(setup().fit(pool, { smoothing_cv: 1 }))).toEqual(Array.from(setup().fit(dense, { smoothing_cv: 1 })));
+      expect(Array.from(setup().fit(pool, {}))).toEqual(Array.from(setup().fit(pool, {})));
+      const other = bernoulliSplit(real, synthetic, 0.35, R, rngFromKey('compact', 'other'));
+      expect(Array.from(setup().fit({ parts: other }, {}))).not.toEqual(Array.from(setup().fit({ parts: split }, {})));
+      expect([real.data.arrangements, synthetic.data.arrangements]).toEqual([0, 0]);
+    });
+
+    it('draw parts are realized in law: each token of a context is taken independently with probability p, as by the dense mask (means, variances, covariances within 4 SE)', () => {
+      const replicates = 4000;
+      // 31 samples: contexts of 11, 10, 10; the tokens of every replicate the same (fromTokens).
+      const tokens = [0, 1, 4, 0, 2, 4, 3, 1, 1, 4, 0, 2, 2, 2, 0, 3, 3, 0, 1, 4, 4, 4, 2, 0, 1, 3, 0, 0, 2, 1, 4];
+      const batch = (): Batch<TokenData> => {
+        const all = new Int32Array(replicates * tokens.length);
+        for (let r = 0; r < replicates; r++) all.set(tokens, r * tokens.length);
+        return { origin: 'real', generation: 1, size: tokens.length, data: TokenData.fromTokens(all, { replicates, contexts: C, vocab: V }) };
+      };
+      const p = 0.35;
+      // Side 'first' takes each slot with probability p (picks drawn directly), 'second' with 1 − p (the complement drawn).
+      const parts = bernoulliSplit(batch(), batch(), p, replicates, rngFromKey('compact', 'law'));
+      const row = countTokens({ parts: [{ batch: parts[0].batch }] }, replicates, C, V).counts.subarray(0, C * V); // n_{c,v}
+      for (const [side, part] of parts.entries()) {
+        const q = side === 0 ? p : 1 - p;
+        const inLaw = countTokens({ parts: [part] }, replicates, C, V).counts;
+        const dense = countTokens(densePool({ parts: [part] }, replicates), replicates, C, V).counts;
+        for (const [what, counts] of [['in law', inLaw], ['dense mask', dense]] as const) {
+          const x = (r: number, cell: number) => counts[r * C * V + cell];
+          for (let cell = 0; cell < C * V; cell++) {
+            // Binomial(n_{c,v}, q): the mask takes each of the cell's samples independently.
+            const mean = row[cell] * q;
+            const variance = row[cell] * q * (1 - q);
+            const m = moments(Float64Array.from({ length: replicates }, (_, r) => x(r, cell)), replicates, 1, 0);
+            const label = `${what}, side ${side}, cell ${cell} (n = ${row[cell]}): mean ${m.mean} vs ${mean}, variance ${m.variance} vs ${variance}`;
+            expect(Math.abs(m.mean - mean), label).toBeLessThanOrEqual(4 * Math.sqrt(variance / replicates));
+            expect(Math.abs(m.variance - variance), label).toBeLessThanOrEqual(4 * m.seVariance + 1e-12);
+          }
+          // Two tokens of one context are independent (the hypergeometric picks given K, mixed
+          // over K ~ Binomial(n_c, q)): covariance 0 within 4 SE, SE = σ_v σ_w / √R.
+          for (let c = 0; c < C; c++) {
+            for (let v = 0; v < V; v++) {
+              for (let w = v + 1; w < V; w++) {
+                const a = c * V + v;
+                const b = c * V + w;
+                let cov = 0;
+                for (let r = 0; r < replicates; r++) cov += (x(r, a) - row[a] * q) * (x(r, b) - row[b] * q);
+                cov /= replicates;
+                const se = (Math.sqrt(row[a] * q * (1 - q) * row[b] * q * (1 - q)) / Math.sqrt(replicates));
+                expect(Math.abs(cov), `${what}, side ${side}, context ${c}, tokens ${v} and ${w}: covariance ${cov}`).toBeLessThanOrEqual(4 * se);
+              }
+            }
+          }
+        }
+      }
+    });
+
+    it('a batch is read under one draw or token by token: a second way is an error; the same draw re-read (scaled) is not', () => {
+      const a = sim.real(C * 5, draw, 1) as Batch<TokenData>;
+      const b = sim.sample(model, C * 5, draw, 1) as Batch<TokenData>;
+      const one = bernoulliSplit(a, b, 0.5, R, rngFromKey('compact', 'one'));
+      const two = bernoulliSplit(a, b, 0.5, R, rngFromKey('compact', 'two'));
+      const reader = setup();
+      reader.fit({ parts: one }, {});
+      reader.fit({ parts: one.map((part) => scaleWeights(part, 3, R)) }, {});
+      expect(() => reader.fit({ parts: two }, {})).toThrow(/recursive-lm reads a batch's tokens under one Bernoulli draw \(in law, from its counts\) or token by token, not both: a batch read under the draw [0-9a-f]{64} first is now read under the draw [0-9a-f]{64} first/);
+      const varying = new Float64Array(R * a.size).map((_, i) => i % 2);
+      expect(() => setup().fit({ parts: [...one, { batch: a, weights: varying }] }, {})).toThrow('is now read token by token (per-token weights)');
+      // Both sides of one split over the same batch: complementary slots of the same tokens.
+      expect(() => setup().fit({ parts: bernoulliSplit(a, a, 0.5, R, rngFromKey('compact', 'same')) }, {})).toThrow('first is now read under the draw');
     });
 
     /**
@@ -671,14 +748,14 @@ describe('recursive-lm counts and tokens', () => {
       const rounds = new Set(weighting[3].parts.slice(1).map((part) => part.batch));
       expect(reads.get(b0)).toBe(7);
       for (const [batch, n] of reads) if (batch !== b0) expect(n).toBe(rounds.has(batch) ? 2 : 1);
-      // A draw part is arranged once per read, not once per pool it is in.
-      for (const batch of rounds) expect(batch.data.arrangements).toBe(2);
+      // Draw parts are realized in law from the counts, never arranged.
+      for (const batch of rounds) expect(batch.data.arrangements).toBe(0);
       // Bit-identical to a fit from scratch (a fresh simulation per pool).
       sequence.forEach((pool, i) => expect(fits[i], `pool ${i}`).toEqual(Array.from(setup().fit(pool, {}))));
     });
   });
 
-  it('a pool with per-token weights (fresh-data-mixing, split = random) is bit-identical run to run', () => {
+  it('a pool of draw parts (fresh-data-mixing, split = random) is bit-identical run to run', () => {
     const taskParams = task.params.parse({ samples: 30, generations: 4, replicates: 40 });
     const methodParams = freshDataMixing.params.parse({ alpha: 0.4, split: 'random' });
     const key: CellKey = { task: task.id, taskParams, method: freshDataMixing.id, methodParams, seed: 3 };
