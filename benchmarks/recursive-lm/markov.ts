@@ -610,10 +610,14 @@ class DrawReader {
   readonly #picker: RowPicker;
   /** Uniforms of one replicate's mask. */
   #u = new Float64Array(0);
-  /** Slots taken per context in the current replicate. */
-  readonly #taken: Int32Array;
   /** Tokens picked in the current row. */
   readonly #picked: Float64Array;
+  /**
+   * The last mask read: slots u < p per (replicate, context), R × C. The two sides of a split
+   * share the seed and sit next to each other in a pool, so the second side reuses the first's
+   * count instead of drawing the same uniforms again.
+   */
+  #mask: { seed: string; p: number; size: number; below: Int32Array } | undefined;
 
   constructor(
     private readonly R: number,
@@ -621,7 +625,6 @@ class DrawReader {
     private readonly V: number,
   ) {
     this.#picker = new RowPicker(V);
-    this.#taken = new Int32Array(C);
     this.#picked = new Float64Array(V);
   }
 
@@ -648,25 +651,16 @@ class DrawReader {
     if (weight === 0) return;
     const n = batch.size;
     const source = data.counts;
-    const mask = new Rng(seed);
-    const stream = mask.fork(`tokens-${side}`);
-    if (this.#u.length < n) this.#u = new Float64Array(n);
-    const u = this.#u.subarray(0, n);
-    const taken = this.#taken;
+    const below = this.#below(seed, p, n);
+    const stream = new Rng(seed).fork(`tokens-${side}`);
     const picked = this.#picked;
     const picker = this.#picker;
     const rows = Math.floor(n / C);
     const rest = n - rows * C;
     for (let r = 0; r < R; r++) {
-      mask.fillUniform(u);
-      // Slots u_j < p per context (slot j in context j mod C): rows of C slots, then a partial row.
-      taken.fill(0);
-      let j = 0;
-      for (let i = 0; i < rows; i++) for (let c = 0; c < C; c++, j++) taken[c] += (u[j] < p) as unknown as number;
-      for (let c = 0; c < rest; c++, j++) taken[c] += (u[j] < p) as unknown as number;
       for (let c = 0; c < C; c++) {
         const nc = rows + (c < rest ? 1 : 0);
-        const k = side === 'first' ? taken[c] : nc - taken[c];
+        const k = side === 'first' ? below[r * C + c] : nc - below[r * C + c];
         if (k === 0) continue;
         const off = (r * C + c) * V;
         if (k === nc) {
@@ -683,6 +677,29 @@ class DrawReader {
         }
       }
     }
+  }
+
+  /** Per (replicate, context), the slots of a mask over `size` slots per replicate whose uniform is below p: the uniforms of `new Rng(seed)`, one replicate at a time. */
+  #below(seed: string, p: number, size: number): Int32Array {
+    const last = this.#mask;
+    if (last !== undefined && last.seed === seed && last.p === p && last.size === size) return last.below;
+    const { R, C } = this;
+    const below = new Int32Array(R * C);
+    const mask = new Rng(seed);
+    if (this.#u.length < size) this.#u = new Float64Array(size);
+    const u = this.#u.subarray(0, size);
+    const rows = Math.floor(size / C);
+    const rest = size - rows * C;
+    for (let r = 0; r < R; r++) {
+      mask.fillUniform(u);
+      // Slot j is in context j mod C: rows of C slots, then a partial row.
+      const at = r * C;
+      let j = 0;
+      for (let i = 0; i < rows; i++) for (let c = at, end = at + C; c < end; c++, j++) below[c] += (u[j] < p) as unknown as number;
+      for (let c = at, end = at + rest; c < end; c++, j++) below[c] += (u[j] < p) as unknown as number;
+    }
+    this.#mask = { seed, p, size, below };
+    return below;
   }
 }
 

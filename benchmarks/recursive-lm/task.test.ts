@@ -8,7 +8,7 @@ import freshDataMixing from '../../methods/fresh-data-mixing/method.ts';
 import { runGenerational } from '../../harness/generations.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import type { CellKey } from '../../harness/schema.ts';
-import { defineMethod, type Batch, type MethodDefinition, type Pool } from '../../harness/types.ts';
+import { defineMethod, type Batch, type MethodDefinition, type Pool, type PoolPart } from '../../harness/types.ts';
 import { bernoulliSplit, densePool, poolWeightSums, scaleWeights, subsample, wholePool } from '../../harness/pool.ts';
 import { meanAndSe } from '../../harness/stats.ts';
 
@@ -575,6 +575,13 @@ describe('recursive-lm counts and tokens', () => {
       const pool: Pool<TokenData> = { parts: [{ batch: sim.real(C * 6, draw, 0) }, ...split] };
       expect(Array.from(setup().fit(pool, {}))).toEqual(Array.from(setup().fit(pool, {})));
       const other = bernoulliSplit(real, synthetic, 0.35, R, rngFromKey('compact', 'other'));
+      // Read together (the second side reuses the first's mask count) as read alone; a side of
+      // another split (same p and size, another seed) after it draws its own mask.
+      const alone = (part: PoolPart<TokenData>) => countTokens({ parts: [part] }, R, C, V).counts;
+      for (const pair of [split, [split[0], scaleWeights(other[1], 1.5, R)]]) {
+        const sum = alone(pair[0]).map((x, i) => x + alone(pair[1])[i]);
+        expect(Array.from(countTokens({ parts: pair }, R, C, V).counts)).toEqual(Array.from(sum));
+      }
       expect(Array.from(setup().fit({ parts: other }, {}))).not.toEqual(Array.from(setup().fit({ parts: split }, {})));
       expect([real.data.arrangements, synthetic.data.arrangements]).toEqual([0, 0]);
     });
