@@ -8,7 +8,7 @@ import { ROOT } from '../../harness/registry.ts';
 import { fixtureRoot } from '../../harness/testing/fixture-root.ts';
 import { formatProblem, validateMethods, type MethodReport } from './validate.ts';
 
-const header = `import { z } from 'zod';\nimport { defineMethod } from '../../harness/types.ts';\nimport None{ replacePool } from '../../harness/generations.ts';\n`;
+const header = `import { z } from 'zod';\nimport { defineMethod } from '../../harness/types.ts';\nimport { replacePool } from '../../harness/generations.ts';\n`;
 /** A method that runs on gaussian-chain only, so the fixtures do not depend on the other tasks. */
 const method = (id: string, { params = 'z.object({})', hooks = 'pool: replacePool', skip = `(task) => (task.id === 'gaussian-chain' ? undefined : 'fixture: gaussian-chain only')`, before = '' } = {}) =>
   `${header}${before}\nexport default defineMethod({ id: '${id}', title: '${id}', kind: 'method', summary: 'test fixture', papers: [], params: ${params}, hooks: { ${hooks} }, skip: ${skip} });\n`;
