@@ -130,7 +130,13 @@ export interface Pool<D> {
   subset?: PoolSubset;
 }
 
-/** Which samples a subsampled pool keeps: per replicate r in order, a uniform `size`-subset (Floyd's algorithm on `new Rng(seed)`, harness/pool.ts subsetPicks) of the N samples of the parts, numbered part by part. */
+/**
+ * Which samples a subsampled pool keeps: per replicate r in order, a uniform `size`-subset
+ * (Floyd's algorithm on `new Rng(seed)`, harness/pool.ts subsetPicks) of the N samples of the
+ * parts, numbered part by part. A task may realize it in law instead (recursive-lm draws counts
+ * from the union's counts); the real-data budget is counted on subsetPicks' realization, which has
+ * the same law (no method today puts fresh real data under a subset).
+ */
 export interface PoolSubset {
   size: number;
   /** An Rng seed (64 hex digits). */
