@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DistinctPositions, hypergeometric, hypergeometricScratch, subsetCounts } from './hypergeometric.ts';
+import { DistinctPositions, hypergeometric, hypergeometricScratch, RowPicker, subsetCounts } from './hypergeometric.ts';
 import { Rng, rngFromKey } from '../../harness/rng.ts';
 
 /** C(a, b) exactly. */
@@ -155,6 +155,40 @@ describe('DistinctPositions', () => {
     expect(Array.from(positions.draw(stream([1 / 2 ** 32]), 3, 1))).toEqual([0]);
     expect(Array.from(positions.draw(stream([0.999, 0.6]), 3, 2))).toEqual([2, 0]); // j = 2, then 1 + ⌊0.6·2⌋ = 2 (holding 0)
     expect(() => positions.draw(stream([]), 4, 5)).toThrow('DistinctPositions needs integers 0 <= k <= n <= 2^21, got n = 4, k = 5');
+  });
+});
+
+describe('RowPicker', () => {
+  it('counts the tokens at DistinctPositions’ positions in the row grouped by token, by either path (shuffled tokens or bucket lookups), call after call', () => {
+    const V = 12;
+    const picker = new RowPicker(V);
+    const reference = new DistinctPositions();
+    const rows = rngFromKey('row-picker', 'rows');
+    const out = new Float64Array(V + 3);
+    let paths = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      // Rows with empty tokens, sizes 1 … 400, picks 0 … n: both sides of n ≤ 4m + V.
+      const counts = new Float64Array(V + 1); // one leading entry that is not the row
+      for (let v = 0; v < V; v++) counts[1 + v] = rows.uniform() < 0.3 ? 0 : rows.int(1 + rows.int(60));
+      let n = 0;
+      for (let v = 0; v < V; v++) n += counts[1 + v];
+      if (n === 0) continue;
+      const m = rows.int(n + 1);
+      paths |= n <= 4 * m + V ? 1 : 2;
+      expect(picker.prepare(counts, 1)).toBe(n);
+      out.fill(0);
+      const seed = rngFromKey('row-picker', `picks ${trial}`).seed;
+      picker.pick(new Rng(seed), m, out, 3);
+      // The reference: the same positions, each position's token by the cumulative counts.
+      const expected = new Float64Array(V + 3);
+      for (const p of reference.draw(new Rng(seed), n, m)) {
+        let v = 0;
+        for (let acc = counts[1]; acc <= p; acc += counts[1 + ++v]);
+        expected[3 + v]++;
+      }
+      expect(Array.from(out), `trial ${trial}: n = ${n}, m = ${m}`).toEqual(Array.from(expected));
+    }
+    expect(paths).toBe(3);
   });
 });
 

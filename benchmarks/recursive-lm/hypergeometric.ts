@@ -131,22 +131,7 @@ export class DistinctPositions {
     const swaps = this.#swaps;
     const u = rng.fillUniform(this.#uniforms.subarray(0, k));
     for (let i = 0; i < k; i++) {
-      // j uniform in [i, n): x·range < 2^53 (range ≤ 2^21) is exact; the low word below the
-      // threshold (2^32 − range) mod range marks the few words that would over-represent some values.
-      // (Split by powers of two, exact, rather than by %, a slow floating-point remainder.)
-      const range = n - i;
-      let prod = Math.floor(u[i] * TWO_POW_32) * range;
-      let high = Math.floor(prod * TWO_POW_NEG_32);
-      let low = prod - high * TWO_POW_32;
-      if (low < range) {
-        const threshold = (TWO_POW_32 - range) % range;
-        while (low < threshold) {
-          prod = Math.floor(rng.uniform() * TWO_POW_32) * range;
-          high = Math.floor(prod * TWO_POW_NEG_32);
-          low = prod - high * TWO_POW_32;
-        }
-      }
-      const j = i + high;
+      const j = i + uniformBelow(rng, u[i], n - i);
       const v = pool[j];
       pool[j] = pool[i];
       pool[i] = v;
@@ -166,6 +151,28 @@ export class DistinctPositions {
 
 const TWO_POW_32 = 4294967296;
 const TWO_POW_NEG_32 = 1 / TWO_POW_32;
+
+/**
+ * An exact uniform integer in [0, range) (range ≤ 2^21) from the uniform u, by Lemire's
+ * multiply-and-reject on its top 32 bits ⌊u·2³²⌋ (a uniform word), drawing further uniforms from
+ * `rng` in the rare case of a rejection. x·range < 2^53 is exact; the low word below the threshold
+ * (2^32 − range) mod range marks the few words that would over-represent some values. (Split by
+ * powers of two, exact, rather than by %, a slow floating-point remainder.)
+ */
+function uniformBelow(rng: Rng, u: number, range: number): number {
+  let prod = Math.floor(u * TWO_POW_32) * range;
+  let high = Math.floor(prod * TWO_POW_NEG_32);
+  let low = prod - high * TWO_POW_32;
+  if (low < range) {
+    const threshold = (TWO_POW_32 - range) % range;
+    while (low < threshold) {
+      prod = Math.floor(rng.uniform() * TWO_POW_32) * range;
+      high = Math.floor(prod * TWO_POW_NEG_32);
+      low = prod - high * TWO_POW_32;
+    }
+  }
+  return high;
+}
 
 /**
  * The token counts of a uniform random subset of `size` samples, drawn independently in each
@@ -230,6 +237,9 @@ export class RowPicker {
   #first: Int32Array;
   #entries = 0;
   #size = 0;
+  /** The prepared row's tokens laid out in order, and uniforms, for the shuffle path of `pick`. */
+  #row = new Int32Array(0);
+  #u = new Float64Array(0);
 
   constructor(private readonly V: number) {
     this.#tok = new Int32Array(V);
@@ -257,12 +267,34 @@ export class RowPicker {
     return acc;
   }
 
-  /** Adds one to out[off + token] for each of m distinct samples of the prepared row, picked uniformly; draws from `rng`. */
+  /**
+   * Adds one to out[off + token] for each of m distinct samples of the prepared row, picked
+   * uniformly; draws from `rng`. The positions are DistinctPositions' (the same uniforms, the same
+   * swaps), found two ways with the same result: where the picks are a fair share of the row, a
+   * partial shuffle of the row's tokens laid out in order (O(n_c) to lay out, no lookups);
+   * otherwise positions in an identity array and a bucket lookup each (O(V + m), whatever n_c).
+   */
   pick(rng: Rng, m: number, out: Float64Array, off: number): void {
     const nc = this.#size;
     const k = this.#entries;
     const tok = this.#tok;
     const end = this.#end;
+    if (nc <= 4 * m + this.V) {
+      if (!(m >= 0 && m <= nc && nc <= 2 ** 21)) throw new Error(`RowPicker needs integers 0 <= m <= n <= 2^21, got n = ${nc}, m = ${m}`);
+      if (this.#row.length < nc) this.#row = new Int32Array(Math.max(nc, 2 * this.#row.length));
+      if (this.#u.length < m) this.#u = new Float64Array(Math.max(m, 2 * this.#u.length));
+      const row = this.#row;
+      for (let i = 0, p = 0; i < k; i++) for (const e = end[i]; p < e; p++) row[p] = tok[i];
+      const u = rng.fillUniform(this.#u.subarray(0, m));
+      for (let i = 0; i < m; i++) {
+        const j = i + uniformBelow(rng, u[i], nc - i);
+        const v = row[j];
+        row[j] = row[i];
+        row[i] = v;
+        out[off + v]++;
+      }
+      return;
+    }
     // Buckets at least as many as entries, at most twice: 2^shift ≤ nc/k.
     let shift = 0;
     while (2 ** (shift + 1) * k <= nc) shift++;
