@@ -253,14 +253,14 @@ export class RowPicker {
     const end = this.#end;
     let k = 0;
     let acc = 0;
+    // Branch-free (whether a token is present is a coin flip in sparse rows): every entry is
+    // written, only the count advances past the positive ones.
     for (let v = 0; v < this.V; v++) {
       const x = counts[off + v];
-      if (x > 0) {
-        acc += x;
-        tok[k] = v;
-        end[k] = acc;
-        k++;
-      }
+      acc += x;
+      tok[k] = v;
+      end[k] = acc;
+      k += (x > 0) as unknown as number;
     }
     this.#entries = k;
     this.#size = acc;

@@ -668,12 +668,19 @@ class DrawReader {
           continue;
         }
         if (picker.prepare(source, off) !== nc) throw new Error(`TokenData counts of replicate ${r} context ${c} do not sum to its ${nc} samples`);
-        const complement = 2 * k > nc;
-        picker.pick(stream, complement ? nc - k : k, picked, 0);
-        for (let v = 0; v < V; v++) {
-          const x = complement ? source[off + v] - picked[v] : picked[v];
-          if (x !== 0) counts[off + v] += weight * x;
-          picked[v] = 0;
+        // Unconditional adds (x = 0 adds +0): a branch per token would be a coin flip.
+        if (2 * k > nc) {
+          picker.pick(stream, nc - k, picked, 0);
+          for (let v = 0; v < V; v++) {
+            counts[off + v] += weight * (source[off + v] - picked[v]);
+            picked[v] = 0;
+          }
+        } else {
+          picker.pick(stream, k, picked, 0);
+          for (let v = 0; v < V; v++) {
+            counts[off + v] += weight * picked[v];
+            picked[v] = 0;
+          }
         }
       }
     }
