@@ -12,7 +12,8 @@
  * as whole chains beside numpy drawing its counts as rng.multinomial(n_t, α_t p* + (1−α_t) p̂)
  * (the reference of `ratio`) and beside numpy doing our pools' work (two multinomials per row),
  * with the final l2_err of both and of theory.ts's recursion, and once more driven by hand
- * without harness/generations.ts, to show what the loop adds.
+ * without harness/generations.ts, to show what the loop adds; one chain with `split=random`
+ * (a Bernoulli draw per slot) beside them.
  *
  *   node --import tsx bench/recursive-lm.bench.ts          # every case
  *   node --import tsx bench/recursive-lm.bench.ts growth   # the growth chain only
@@ -83,11 +84,16 @@ export interface RecursiveLmGrowthResult extends RecursiveLmGrowthCase {
     /**
      * How our pool mixes real and synthetic tokens: fresh-data-mixing `split=exact`, round(α_t·n_t)
      * real tokens and the rest synthetic, two unweighted batches (counts only). `split=random`
-     * (each slot real with probability α_t, numpy's mixture exactly) builds per-token 0/1
-     * weights in harness/pool.ts's bernoulliSplit, whose cost grows with the tokens.
+     * (each slot real with probability α_t, numpy's mixture exactly) is a Bernoulli draw per
+     * slot (bernoulliSplit): the task counts the mask's slots per context from its uniforms and
+     * draws their tokens in law (markov.ts DrawReader), and the harness realizes the real side's
+     * mask densely for the real-data budget; both cost R·n_t uniforms per generation.
      */
     split: 'exact';
     oursChainSeconds: number;
+    /** One chain (seed 0) with `split=random`, and its CPU time. */
+    oursRandomSplitChainSeconds: number;
+    oursRandomSplitCpuChainSeconds: number;
     /**
      * The same chain driven by hand through the task's real/sample/fit/evaluate, without
      * harness/generations.ts (its per-token real-data ledger, history, pool checks): what the task costs.
@@ -182,6 +188,12 @@ export async function benchRecursiveLmGrowth(repeats = 5): Promise<RecursiveLmGr
     cpu.push((used.user + used.system) / 1000);
     if (seed === 0) final = out.metrics.l2_err;
   }
+  const random = freshDataMixing.params.parse({ alpha: c.alpha, alpha_decay: c.alpha_decay, split: 'random' });
+  const randomStart = performance.now();
+  const randomStartCpu = process.cpuUsage();
+  runGenerational(task, freshDataMixing, { task: task.id, taskParams, method: freshDataMixing.id, methodParams: random, seed: 0 });
+  const randomCpu = process.cpuUsage(randomStartCpu);
+  const randomSeconds = (performance.now() - randomStart) / 1000;
   const taskOnly: number[] = [];
   for (let seed = 0; seed < repeats; seed++) {
     const start = performance.now();
@@ -204,6 +216,8 @@ export async function benchRecursiveLmGrowth(repeats = 5): Promise<RecursiveLmGr
     detail: {
       split: 'exact',
       oursChainSeconds: oursSeconds,
+      oursRandomSplitChainSeconds: randomSeconds,
+      oursRandomSplitCpuChainSeconds: (randomCpu.user + randomCpu.system) / 1e6,
       oursTaskOnlyChainSeconds: median(taskOnly) / 1000,
       numpyChainSeconds: numpy?.medianSeconds ?? null,
       numpyExactSplitChainSeconds: out?.exact.medianSeconds ?? null,
