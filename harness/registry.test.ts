@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { cellHarnessHashes, loadRegistry, NOT_NUMERIC, ROOT } from './registry.ts';
+import { join, relative, sep } from 'node:path';
+import { cellHarnessHashes, loadRegistry, NOT_NUMERIC, ROOT, runtimeImportClosure } from './registry.ts';
 import { fixtureRoot } from './testing/fixture-root.ts';
 
 const fixtures: { cleanup: () => void }[] = [];
@@ -94,23 +94,10 @@ describe('ids', () => {
 });
 
 describe('the harness hash covers what a cell computes with', () => {
-  /** harness/ files reached by run-time relative imports (not `import type`) from `files`, transitively. */
-  function harnessClosure(files: string[]): Set<string> {
+  /** harness/ files (relative to harness/) among `files` and what they reach through run-time imports. */
+  async function harnessClosure(files: string[]): Promise<Set<string>> {
     const harness = join(ROOT, 'harness') + sep;
-    const seen = new Set<string>();
-    const queue = [...files];
-    while (queue.length > 0) {
-      const file = queue.pop()!;
-      const text = readFileSync(file, 'utf8');
-      for (const match of text.matchAll(/(?:^|[\s;])(import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+\.ts)['"]/g)) {
-        if (match[2]) continue; // erased at run time
-        const target = resolve(dirname(file), match[3]);
-        if (seen.has(target)) continue;
-        seen.add(target);
-        queue.push(target);
-      }
-    }
-    return new Set([...seen].filter((f) => f.startsWith(harness)).map((f) => relative(join(ROOT, 'harness'), f)));
+    return new Set([...(await runtimeImportClosure(files))].filter((f) => f.startsWith(harness)).map((f) => relative(join(ROOT, 'harness'), f)));
   }
 
   it('no module that the loop or any task or method imports at run time is classed as not numeric', async () => {
@@ -120,10 +107,10 @@ describe('the harness hash covers what a cell computes with', () => {
         .map((d) => join(d.parentPath, d.name)),
     );
     const loops = [join(ROOT, 'harness', 'generations.ts'), join(ROOT, 'harness', 'training.ts')];
-    const used = harnessClosure([...loops, ...definitions]);
+    const used = await harnessClosure([...loops, ...definitions]);
     // Scripts beside definitions (e.g. diagnostics) may use the engine; the definitions' own closure may not.
     const definitionFiles = definitions.filter((f) => /\/(task|method)\.ts$/.test(f));
-    const cellUsed = harnessClosure([...loops, ...definitionFiles]);
+    const cellUsed = await harnessClosure([...loops, ...definitionFiles]);
     expect(['rng.ts', 'stats.ts', 'pool.ts', 'outcome.ts'].every((m) => cellUsed.has(m))).toBe(true);
     // Exceptions, each with its reason: types.ts and schema.ts are types and the record format;
     // kernels.ts is only the engine switch, whose state executeCell checks against the job and the

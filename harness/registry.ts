@@ -246,7 +246,7 @@ export async function hashEntry(root: string, folder: string): Promise<string> {
 /** sha256 over a folder's files in path order, excluding tests and prose (README.md): only code and data make results stale. */
 export async function hashFolder(folder: string, exclude: ReadonlySet<string> = new Set()): Promise<string> {
   const files = (await readdir(folder, { recursive: true, withFileTypes: true }))
-    .filter((d) => d.isFile() && !d.name.endsWith('.test.ts') && !d.name.endsWith('.md') && !exclude.has(d.name) && !excludedFolder(relative(folder, d.parentPath), exclude))
+    .filter((d) => d.isFile() && !d.name.endsWith('.test.ts') && !d.name.endsWith('.md') && !excluded(relative(folder, join(d.parentPath, d.name)).split(sep).join('/'), exclude))
     .map((d) => join(d.parentPath, d.name))
     .sort();
   const parts: string[] = [];
@@ -254,12 +254,31 @@ export async function hashFolder(folder: string, exclude: ReadonlySet<string> = 
   return sha256Hex(parts.join('\n'));
 }
 
-function excludedFolder(path: string, exclude: ReadonlySet<string>): boolean {
-  return path !== '' && [...exclude].some((e) => e.endsWith('/') && `${path}/`.startsWith(e));
+/** Whether `exclude` (file names, and folders with a trailing slash) leaves out the file at `path` ('/'-separated, relative to the hashed folder). */
+function excluded(path: string, exclude: ReadonlySet<string>): boolean {
+  const slash = path.lastIndexOf('/');
+  if (exclude.has(path.slice(slash + 1))) return true;
+  return slash >= 0 && [...exclude].some((e) => e.endsWith('/') && `${path.slice(0, slash)}/`.startsWith(e));
 }
 
 /** Run-time relative imports of a TypeScript source: `import type` and `export type` are erased, so not followed. */
 const RUNTIME_IMPORT = /(?:^|[\s;])(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+\.ts)['"]/g;
+
+/** Absolute paths of `starts` and every existing file they reach through run-time relative imports, transitively. */
+export async function runtimeImportClosure(starts: readonly string[]): Promise<Set<string>> {
+  const seen = new Set(starts);
+  const queue = [...starts];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    for (const [, typeOnly, specifier] of (await readFile(file, 'utf8')).matchAll(RUNTIME_IMPORT)) {
+      const target = resolve(dirname(file), specifier);
+      if (typeOnly || seen.has(target) || !existsSync(target)) continue;
+      seen.add(target);
+      queue.push(target);
+    }
+  }
+  return seen;
+}
 
 /**
  * The harness hash, per cell. A cell computes with three bodies of code: the loop of its task's
@@ -274,23 +293,13 @@ const RUNTIME_IMPORT = /(?:^|[\s;])(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfr
  */
 export async function cellHarnessHashes(root: string, axisOf: (task: string) => StepAxis | undefined): Promise<(task: string, method: string) => string> {
   const harness = resolve(root, 'harness') + sep;
+  // The numeric harness modules (relative to harness/, '/'-separated) reached from `starts`.
   const reach = async (starts: string[]): Promise<Set<string>> => {
-    const seen = new Set(starts);
-    const queue = [...starts];
-    while (queue.length > 0) {
-      const file = queue.pop()!;
-      for (const [, typeOnly, specifier] of (await readFile(file, 'utf8')).matchAll(RUNTIME_IMPORT)) {
-        const target = resolve(dirname(file), specifier);
-        if (typeOnly || seen.has(target) || !existsSync(target)) continue;
-        seen.add(target);
-        queue.push(target);
-      }
-    }
     const modules = new Set<string>();
-    for (const file of seen) {
+    for (const file of await runtimeImportClosure(starts)) {
       if (!file.startsWith(harness)) continue;
       const name = relative(harness, file).split(sep).join('/');
-      if (!NOT_NUMERIC.has(name.slice(name.lastIndexOf('/') + 1)) && !excludedFolder(dirname(name) === '.' ? '' : dirname(name), NOT_NUMERIC)) modules.add(name);
+      if (!excluded(name, NOT_NUMERIC)) modules.add(name);
     }
     return modules;
   };
