@@ -67,7 +67,7 @@ export function subsample<D>(pool: Pool<D>, replicates: number, n: number, rng: 
  * from P₁ and P₂, the pool is then n i.i.d. draws from the mixture p·P₁ + (1−p)·P₂, and the
  * number of `first` samples in a replicate is Binomial(n, p).
  */
-export function bernoulliSplit<D>(first: Batch<D>, second: Batch<D>, p: number, replicates: number, rng: Rng): [PoolPart<D>, PoolPart<D>] {
+export function bernoulliSplit<D>(first: Batch<D>, second: Batch<D>, p: number, _replicates: number, rng: Rng): [PoolPart<D>, PoolPart<D>] {
   if (first.size !== second.size) throw new Error(`bernoulliSplit needs batches of the same size, got ${first.size} and ${second.size}`);
   if (!(p >= 0 && p <= 1)) throw new Error(`invalid p: ${p} (bernoulliSplit needs a probability in [0, 1])`);
   // The mask as a recipe (types.ts BernoulliDraw): realized by partWeights when read, so a pool
@@ -170,6 +170,27 @@ function drawWeights(draw: BernoulliDraw, length: number): Float64Array {
   return out;
 }
 
+/** Uniforms drawn per chunk by `drawMaskInto`: small enough to stay in cache, large enough that the call costs nothing. */
+const DRAW_CHUNK = 4096;
+
+/**
+ * Sets `mask[i] = 1` for every slot i a draw gives positive weight (`mask.length` slots), without
+ * realizing its weights: the draw's uniforms stream through one small buffer, the same values
+ * `partWeights` reads, so the budget counts exactly the slots the fit weighs.
+ */
+export function drawMaskInto(draw: BernoulliDraw, mask: Uint8Array): void {
+  if (!(draw.weight > 0)) return;
+  const rng = new Rng(draw.seed);
+  const chunk = new Float64Array(DRAW_CHUNK);
+  const { p } = draw;
+  const first = draw.side === 'first';
+  for (let start = 0; start < mask.length; start += DRAW_CHUNK) {
+    const count = Math.min(DRAW_CHUNK, mask.length - start);
+    const u = rng.fillUniform(count === DRAW_CHUNK ? chunk : chunk.subarray(0, count));
+    for (let i = 0; i < count; i++) if (u[i] < p === first) mask[start + i] = 1;
+  }
+}
+
 /**
  * Realizes a pool's `subset`: calls `visit(r, part, index, count)` for each replicate r in order,
  * with the picked samples as (part number, sample index) pairs in `part[0…count)` and
@@ -178,55 +199,66 @@ function drawWeights(draw: BernoulliDraw, length: number): Float64Array {
 export function subsetPicks<D>(pool: Pool<D>, replicates: number, visit: (r: number, part: Int32Array, index: Int32Array, count: number) => void): void {
   const subset = pool.subset;
   if (!subset) throw new Error('subsetPicks needs a pool with a subset');
-  const starts = [0];
-  for (const p of pool.parts) starts.push(starts[starts.length - 1] + p.batch.size);
-  const total = starts[starts.length - 1];
+  // starts[q]: the pool-wide number of part q's first sample.
+  const starts = new Float64Array(pool.parts.length + 1);
+  pool.parts.forEach((p, q) => (starts[q + 1] = starts[q] + p.batch.size));
+  const total = starts[pool.parts.length];
+  // firstPart[b]: the part holding sample b·2^shift, where a pick's part is looked up from
+  // (≤ 4096 buckets), so that finding it does not walk every part of a long history.
+  const shift = Math.max(0, Math.ceil(Math.log2(total / 4096)));
+  const firstPart = new Int32Array(Math.floor((total - 1) / 2 ** shift) + 1);
+  for (let b = 0, q = 0; b < firstPart.length; b++) {
+    while (starts[q + 1] <= b * 2 ** shift) q++;
+    firstPart[b] = q;
+  }
   const k = subset.size;
   const rng = new Rng(subset.seed);
   const part = new Int32Array(k);
   const index = new Int32Array(k);
   const picks = new Int32Array(k);
   for (let r = 0; r < replicates; r++) {
-    sortSmall(floydSample(rng, total, picks));
-    let q = 0;
+    floydSample(rng, total, picks);
     for (let i = 0; i < k; i++) {
-      while (picks[i] >= starts[q + 1]) q++;
+      const pick = picks[i];
+      let q = firstPart[pick >>> shift];
+      while (pick >= starts[q + 1]) q++;
       part[i] = q;
-      index[i] = picks[i] - starts[q];
+      index[i] = pick - starts[q];
     }
     visit(r, part, index, k);
   }
 }
 
-/** Sorts in place: insertion sort for the few picks of a small subset (a typed array's sort() costs more per call there), the native sort beyond. */
-function sortSmall(a: Int32Array): Int32Array {
-  if (a.length > 48) return a.sort();
-  for (let i = 1; i < a.length; i++) {
-    const v = a[i];
-    let j = i - 1;
-    for (; j >= 0 && a[j] > v; j--) a[j + 1] = a[j];
-    a[j + 1] = v;
-  }
-  return a;
-}
+/** Up to this many picks, each is inserted in order as it is drawn (which is also the membership test); beyond, a set and one sort. */
+const INSERTION_PICKS = 64;
 
 /**
- * A uniform k-subset of [0, n) (k = out.length), in no particular order: Floyd's algorithm, O(k)
+ * A uniform k-subset of [0, n) (k = out.length), sorted ascending: Floyd's algorithm, O(k)
  * draws and O(k) memory whatever n is (Rng.sampleWithoutReplacement is O(n) for n ≤ 64k, which a
  * subset of a growing history would pay every generation).
  */
 function floydSample(rng: Rng, n: number, out: Int32Array): Int32Array {
   const k = out.length;
-  // Membership by scanning the picks so far while few, by a set beyond.
-  const set = k > 32 ? new Set<number>() : undefined;
+  if (k > INSERTION_PICKS) {
+    const set = new Set<number>();
+    for (let m = 0, j = n - k; j < n; j++, m++) {
+      const t = rng.int(j + 1);
+      const pick = set.has(t) ? j : t;
+      out[m] = pick;
+      set.add(pick);
+    }
+    return out.sort();
+  }
   for (let m = 0, j = n - k; j < n; j++, m++) {
     const t = rng.int(j + 1);
-    let taken = false;
-    if (set) taken = set.has(t);
-    else for (let i = 0; i < m; i++) if (out[i] === t) { taken = true; break; }
-    const pick = taken ? j : t;
-    out[m] = pick;
-    set?.add(pick);
+    // Floyd: t if not yet picked, else j (larger than every pick so far, so it goes last).
+    let at = m;
+    while (at > 0 && out[at - 1] > t) at--;
+    if (at > 0 && out[at - 1] === t) out[m] = j;
+    else {
+      for (let i = m; i > at; i--) out[i] = out[i - 1];
+      out[at] = t;
+    }
   }
   return out;
 }

@@ -221,21 +221,22 @@ class PartStatsCache {
 function subsetStats(pool: Pool<Float64Array>, R: number, d: number): PartStats {
   const out: PartStats = { w: new Float64Array(R), w2: new Float64Array(R), mean: new Float64Array(R * d), scatter: new Float64Array(R * d * d) };
   const batches = pool.parts.map((part) => part.batch);
+  const { mean, scatter } = out;
   subsetPicks(pool, R, (r, part, index, count) => {
-    const mean = out.mean.subarray(r * d, (r + 1) * d);
+    const m = r * d;
     for (let i = 0; i < count; i++) {
       const b = batches[part[i]];
       const at = (r * b.size + index[i]) * d;
-      for (let k = 0; k < d; k++) mean[k] += b.data[at + k];
+      for (let k = 0; k < d; k++) mean[m + k] += b.data[at + k];
     }
-    for (let k = 0; k < d; k++) mean[k] /= count;
+    for (let k = 0; k < d; k++) mean[m + k] /= count;
     const c = r * d * d;
     for (let i = 0; i < count; i++) {
       const b = batches[part[i]];
       const at = (r * b.size + index[i]) * d;
       for (let k = 0; k < d; k++) {
-        const dk = b.data[at + k] - mean[k];
-        for (let j = 0; j <= k; j++) out.scatter[c + k * d + j] += dk * (b.data[at + j] - mean[j]);
+        const dk = b.data[at + k] - mean[m + k];
+        for (let j = 0; j <= k; j++) scatter[c + k * d + j] += dk * (b.data[at + j] - mean[m + j]);
       }
     }
     out.w[r] = count;
@@ -313,24 +314,31 @@ function fitGaussian(pool: Pool<Float64Array>, cache: PartStatsCache, R: number,
   const parts = pool.subset ? [subsetStats(pool, R, d)] : pool.parts.map((part) => cache.get(part));
   const mean = new Float64Array(R * d);
   const cov = new Float64Array(R * d * d);
-  for (let r = 0; r < R; r++) {
-    let v1 = 0;
-    let v2 = 0;
-    for (const s of parts) {
-      v1 += s.w[r];
-      v2 += s.w2[r];
+  const v1 = new Float64Array(R);
+  const v2 = new Float64Array(R);
+  // Part by part, each over every replicate: a long history's parts are read front to back, not
+  // all of them once per replicate; each replicate still adds its parts in pool order.
+  for (const s of parts) {
+    for (let r = 0; r < R; r++) {
+      v1[r] += s.w[r];
+      v2[r] += s.w2[r];
       for (let k = 0; k < d; k++) mean[r * d + k] += s.w[r] * s.mean[r * d + k];
     }
-    for (let k = 0; k < d; k++) mean[r * d + k] /= v1;
-    const c = r * d * d;
-    for (const s of parts) {
+  }
+  for (let r = 0; r < R; r++) for (let k = 0; k < d; k++) mean[r * d + k] /= v1[r];
+  for (const s of parts) {
+    for (let r = 0; r < R; r++) {
       if (s.w[r] === 0) continue;
+      const c = r * d * d;
       for (let k = 0; k < d; k++) {
         const dk = s.mean[r * d + k] - mean[r * d + k];
         for (let j = 0; j <= k; j++) cov[c + k * d + j] += s.scatter[c + k * d + j] + s.w[r] * dk * (s.mean[r * d + j] - mean[r * d + j]);
       }
     }
-    const denom = estimator === 'mle' ? v1 : v1 - v2 / v1;
+  }
+  for (let r = 0; r < R; r++) {
+    const c = r * d * d;
+    const denom = estimator === 'mle' ? v1[r] : v1[r] - v2[r] / v1[r];
     for (let k = 0; k < d; k++) {
       for (let j = 0; j <= k; j++) {
         const v = cov[c + k * d + j] / denom;
