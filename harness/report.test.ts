@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chartSpec, escapeHtml, formatDuration, formatNumber, metricBand, renderReport, renderSvg, type ReportInput, type ReportTask } from './report.ts';
 import { SCHEMA_VERSION, type CellStatus, type ResultRecord } from './schema.ts';
-import type { EntryScore, Scores, SettingScore } from './scoring.ts';
+import type { EntryScore, SettingScore } from './scoring.ts';
 
 // ---------------------------------------------------------------------------------------
 // Fixtures: small fake records and scores, no scoring involved.

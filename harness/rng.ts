@@ -128,10 +128,8 @@ function stirlingTail(k: number): number {
 }
 
 const TWO_POW_32 = 4294967296;
-const TWO_POW_NEG_32 = 2 ** -32;
 const TWO_POW_NEG_53 = 2 ** -53;
-/** A stream's seed: a 64-digit hex sha256 digest (also the form of a pool recipe's seed). */
-export const HEX_DIGEST = /^[0-9a-f]{64}$/;
+const HEX_DIGEST = /^[0-9a-f]{64}$/;
 
 function describe(value: unknown): string {
   return typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
@@ -369,18 +367,17 @@ export class Rng {
     }
     if (n === TWO_POW_32) return this.nextUint32();
     if (n <= 2097152) {
-      // x·n < 2^53: the 64-bit product is exact in a double, and so are its high and low
-      // 32-bit words by a power-of-two division (a floating-point % costs several times more).
+      // x·n < 2^53: the 64-bit product is exact in a double.
       let prod = this.nextUint32() * n;
-      let high = Math.floor(prod * TWO_POW_NEG_32);
-      if (prod - high * TWO_POW_32 < n) {
+      let low = prod % TWO_POW_32;
+      if (low < n) {
         const threshold = (TWO_POW_32 - n) % n;
-        while (prod - high * TWO_POW_32 < threshold) {
+        while (low < threshold) {
           prod = this.nextUint32() * n;
-          high = Math.floor(prod * TWO_POW_NEG_32);
+          low = prod % TWO_POW_32;
         }
       }
-      return high;
+      return Math.floor(prod / TWO_POW_32);
     }
     // Larger n: form the high and low words of x·n from 16-bit halves of n.
     const nHi = Math.floor(n / 65536);

@@ -50,8 +50,6 @@ function run(overrides: Record<string, unknown>, method: MethodDefinition<any> =
   return runGenerational(task, method, key);
 }
 
-const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
-
 beforeAll(async () => {
   await loadBackend('wasm');
 });

@@ -272,7 +272,7 @@ export function markovSimulation(p: RecursiveLmParams, setup: Rng): Generational
     compactPools: true,
     sampleSize: (t) => C * Math.round(p.samples * Math.pow(t + 1, p.samples_growth)),
     real(n, rng, generation) {
-      const batch = drawBatch(R, C, V, n, rng, (r, c, count, out, off) => realRows.drawCounts(c, count, rng, out, off));
+      const batch = drawBatch(R, C, V, n, rng, (_r, c, count, out, off) => realRows.drawCounts(c, count, rng, out, off));
       return { origin: 'real', generation, size: n, data: batch };
     },
     sample(model, n, rng, generation) {
@@ -849,7 +849,7 @@ class RowSamplers {
   private uniforms = new Float64Array(1024);
 
   constructor(
-    private readonly C: number,
+    C: number,
     private readonly V: number,
   ) {
     this.token = new Int32Array(C * V);

@@ -49,7 +49,7 @@ export default defineMethod({
      * (0 excludes a sample) and helpers such as `bernoulliSplit`, `subsample` and `reweightShares`
      * are in harness/pool.ts. Every array holds all replicates at once: loop over them, vectorized.
      */
-    pool(ctx: PoolContext<unknown>, p: Params): Pool<unknown> {
+    pool(_ctx: PoolContext<unknown>, _p: Params): Pool<unknown> {
       throw new Error('not implemented: the pool hook of methods/_template/method.ts');
     },
     // </hook pool>
@@ -63,7 +63,7 @@ export default defineMethod({
      * beside `hooks`: the method then applies exactly to the tasks that declare them. Never
      * branch on `ctx.task`.
      */
-    fit(ctx, p: Params): FitOptions {
+    fit(_ctx, _p: Params): FitOptions {
       throw new Error('not implemented: the fit hook of methods/_template/method.ts');
     },
     // </hook fit>
@@ -73,7 +73,7 @@ export default defineMethod({
      * once). `ctx.anchor` is the generation-0 fit on real data, `ctx.poolSize` the per-replicate
      * training-pool size Σw for sample-size corrections. Return the corrected model.
      */
-    estimate(model: unknown, ctx, p: Params): unknown {
+    estimate(_model: unknown, _ctx, _p: Params): unknown {
       throw new Error('not implemented: the estimate hook of methods/_template/method.ts');
     },
     // </hook estimate>

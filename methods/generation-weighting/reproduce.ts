@@ -41,7 +41,7 @@ for (const r of records) {
 }
 const bySeed = (rs: ResultRecord[]) => new Map(rs.map((r) => [r.key.seed, r]));
 
-for (const [id, rs] of [...groups].sort()) {
+for (const [, rs] of [...groups].sort()) {
   const p = rs[0].key.methodParams as GenerationWeightingParams;
   const tp = rs[0].key.taskParams as { samples: number; variance: number; generations: number };
   const T = tp.generations;

@@ -115,9 +115,13 @@ export function keptPool(ctx: FilterContext<unknown>, batches: Batch<unknown>[],
   return { parts: batches.map((batch, k) => ({ batch, weights: weights[k] })) };
 }
 
-/** The candidate batches: the accumulated pool, or its synthetic batches only. */
+/**
+ * The candidate batches: every batch drawn before this generation and n_t fresh synthetic samples
+ * of model t−1 (the accumulated pool), or the synthetic batches among them only.
+ */
 export function candidateBatches(ctx: FilterContext<unknown>, candidates: 'accumulated' | 'synthetic'): Batch<unknown>[] {
-  return candidates === 'synthetic' ? ctx.history.filter((b) => b.origin === 'synthetic') : ctx.history;
+  const accumulated = [...ctx.history, ctx.synthetic(ctx.size)];
+  return candidates === 'synthetic' ? accumulated.filter((b) => b.origin === 'synthetic') : accumulated;
 }
 
 /**
@@ -146,7 +150,6 @@ export function selectTop(scores: ArrayLike<number>, labels: ArrayLike<number>, 
 // The filter hook: ACU-LSF
 
 function filter(ctx: FilterContext<unknown>, params: LatentFilteringParams): Pool<unknown> {
-  ctx.synthetic(ctx.size);
   const batches = candidateBatches(ctx, params.candidates);
   const probes = realProbes(ctx, params);
   const classes = ctx.features(ctx.initial).classes;

@@ -39,7 +39,6 @@ export type LatentThresholdFilteringParams = z.infer<typeof Params>;
 const thresholdCache = new WeakMap<Probe, Map<number, Float64Array>>();
 
 function filter(ctx: FilterContext<unknown>, params: LatentThresholdFilteringParams): Pool<unknown> {
-  ctx.synthetic(ctx.size);
   const batches = candidateBatches(ctx, params.candidates);
   const probes = realProbes(ctx, params);
   const real = ctx.features(ctx.initial);

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { join } from 'node:path';
 import { loadRegistry, applicability } from '../../harness/registry.ts';
 import { paramInfo } from '../../harness/params.ts';
 import { printJson, paramTable, COMPACT_STYLE } from '../output.ts';

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import pc from 'picocolors';
-import { join } from 'node:path';
 import { loadRegistry } from '../../harness/registry.ts';
 import { planCells } from '../../harness/cells.ts';
 import { PROFILES, type Profile } from '../../harness/types.ts';
