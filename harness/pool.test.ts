@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bernoulliSplit, densePool, partWeights, poolWeightSums, reweightShares, scaleWeights, subsample, subsetPicks, wholePool } from './pool.ts';
-import { rngFromKey } from './rng.ts';
+import { bernoulliSplit, densePool, drawMaskInto, partWeights, poolWeightSums, reweightShares, scaleWeights, subsample, subsetPicks, wholePool } from './pool.ts';
+import { Rng, rngFromKey } from './rng.ts';
 import type { Batch } from './types.ts';
 
 const batch = (size: number, generation: number): Batch<null> => ({ origin: generation === 0 ? 'real' : 'synthetic', generation, size, data: null });
@@ -60,6 +60,74 @@ describe('subsample', () => {
 
   it('refuses to subsample more than a replicate holds', () => {
     expect(() => subsample(wholePool([batch(3, 0)]), 2, 4, rngFromKey('pool', 'x'))).toThrow('cannot subsample 4 samples from a pool of 3 in replicate 0');
+  });
+});
+
+describe('subsetPicks over a long history', () => {
+  // 60 parts of 90…149 samples (7170 in all, so the part lookup table has buckets of 2 samples).
+  const sizes = Array.from({ length: 60 }, (_, q) => 90 + q);
+  const pool = wholePool(sizes.map((size, q) => batch(size, q)));
+  const N = sizes.reduce((a, b) => a + b, 0);
+
+  /** The plain algorithm, written out: Floyd with a set, one sort, a pick's part by walking the parts. */
+  function reference(seed: string, k: number, replicates: number): string[] {
+    const rng = new Rng(seed);
+    const out: string[] = [];
+    for (let r = 0; r < replicates; r++) {
+      const set = new Set<number>();
+      for (let j = N - k; j < N; j++) {
+        const t = rng.int(j + 1);
+        set.add(set.has(t) ? j : t);
+      }
+      const pairs = [...set].sort((a, b) => a - b).map((pick) => {
+        let q = 0;
+        while (pick >= sizes[q]) pick -= sizes[q++];
+        return `${q}.${pick}`;
+      });
+      out.push(pairs.join(' '));
+    }
+    return out;
+  }
+
+  for (const k of [20, 64, 65, 300]) {
+    it(`gives the plain algorithm's picks, ${k} per replicate (${k <= 64 ? 'inserted in order as drawn' : 'a set and a sort'})`, () => {
+      const recipe = subsample(pool, 50, k, rngFromKey('long history', String(k)));
+      const seen: string[] = [];
+      subsetPicks(recipe, 50, (_r, part, index, count) => seen.push(Array.from({ length: count }, (_, i) => `${part[i]}.${index[i]}`).join(' ')));
+      expect(seen).toEqual(reference(recipe.subset!.seed, k, 50));
+    });
+  }
+
+  it('picks every sample with probability k/N (Monte Carlo, per part, within 5 standard errors)', () => {
+    const R = 4000;
+    const k = 20;
+    const recipe = subsample(pool, R, k, rngFromKey('long history', 'frequencies'));
+    const perPart = new Float64Array(sizes.length);
+    subsetPicks(recipe, R, (_r, part, _index, count) => {
+      for (let i = 0; i < count; i++) perPart[part[i]]++;
+    });
+    sizes.forEach((size, q) => {
+      // A part's picks per replicate are hypergeometric: mean k·size/N.
+      const p = size / N;
+      const mean = R * k * p;
+      const sd = Math.sqrt(R * k * p * (1 - p) * ((N - k) / (N - 1)));
+      expect(Math.abs(perPart[q] - mean)).toBeLessThan(5 * sd);
+    });
+  });
+});
+
+describe('drawMaskInto', () => {
+  it('marks exactly the slots partWeights weighs, across chunk boundaries', () => {
+    const [first, second] = bernoulliSplit(batch(3001, 1), batch(3001, 2), 0.3, 5, rngFromKey('mask', 'test'));
+    for (const part of [first, second]) {
+      const weights = partWeights(part, 5)!;
+      const mask = new Uint8Array(5 * 3001);
+      drawMaskInto(part.draw!, mask);
+      expect(Array.from(mask)).toEqual(Array.from(weights, (w) => (w > 0 ? 1 : 0)));
+    }
+    const none = new Uint8Array(10);
+    drawMaskInto({ ...first.draw!, weight: 0 }, none);
+    expect(Array.from(none)).toEqual(new Array(10).fill(0));
   });
 });
 
