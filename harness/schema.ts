@@ -28,11 +28,11 @@ export type MetricSeries = z.infer<typeof MetricSeries>;
 
 export const Provenance = z.object({
   harnessVersion: z.string(),
-  /** sha256 of the task folder's source files. */
+  /** sha256 of the task folder's files (less README and tests) and of the files outside harness/ they import (registry.ts hashEntry). */
   taskHash: z.string(),
-  /** sha256 of the method or baseline folder's source files. */
+  /** The same for the method or baseline folder. */
   methodHash: z.string(),
-  /** sha256 of harness/ source: a change to the loop or RNG makes every record stale. */
+  /** sha256 of the numeric harness modules this cell's loop, task and method reach (registry.ts cellHarnessHashes): editing one stales only the cells that import it. */
   harnessHash: z.string(),
   gitCommit: z.string().nullable(),
   lockfileHash: z.string().nullable(),

@@ -320,7 +320,7 @@ export interface Hooks<P> {
 // ---------------------------------------------------------------------------------------
 // Tasks
 
-/** What a task or method computes with beyond float64 JavaScript (DESIGN.md "Compute"). */
+/** What a task or method computes with beyond float64 JavaScript (ARCHITECTURE.md "Compute"). */
 export type Engine = 'tfjs';
 
 /**

@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .option('--jobs <n>', 'parallel cell processes', positiveInt, Math.max(1, availableParallelism()))
     .option('--timeout <seconds>', 'per-cell time limit', positiveInt, 600)
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend for neural cells (default: the first of the choices that loads)').choices(BACKEND_NAMES as string[]))
-    .addOption(new Option('--kernels <choice>', 'models with fused CPU kernels (diffusion) compute with them, or with TensorFlow.js (the reference; use it with a GPU backend)').choices(KERNEL_CHOICES as string[]).default('fused'))
+    .addOption(new Option('--kernels <choice>', 'models with fused CPU kernels (diffusion, recursive-lm char) compute with them, or with TensorFlow.js (the reference; use it with a GPU backend)').choices(KERNEL_CHOICES as string[]).default('fused'))
     .option('--force', 'recompute cells even when current results exist')
     .option('--fail-fast', 'stop at the first failed cell')
     .option('--json', 'print { records, scores } as JSON on stdout (records: this run\'s cells; scores: of every current cell in --out, as in its scores.json)')
