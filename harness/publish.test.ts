@@ -9,8 +9,8 @@ import type { CellKey, ResultRecord } from './schema.ts';
 import { cellId } from './cells.ts';
 
 const TASKS: TaskInfo[] = [{ id: 't', stepAxis: 'generation', primary: { name: 'err', direction: 'lower' } }];
-const FOLDERS = { t: 'benchmarks/t', 'real-only': 'baselines/real-only', replace: 'baselines/replace', m1: 'methods/m1', m2: 'methods/m2' };
-const CURVES: Record<string, number[]> = { 'real-only': [0, 0.1, 0.2], replace: [0, 1, 2], m1: [0, 0.5, 1], m2: [0, 0.2, 0.4] };
+const FOLDERS = { t: 'benchmarks/t', 'real-only': 'baselines/real-only', replace: 'baselines/replace', m1: 'methods/m1', m2: 'methods/m2', early: 'baselines/early', ref: 'baselines/ref' };
+const CURVES: Record<string, number[]> = { 'real-only': [0, 0.1, 0.2], replace: [0, 1, 2], m1: [0, 0.5, 1], m2: [0, 0.2, 0.4], early: [0, 0.1, 0.2], ref: [0, 1, 2] };
 
 type Hashes = Partial<{ task: string; method: string; harness: string; lockfile: string }>;
 function record(method: string, seed: number, shift = 0, hashes: Hashes = {}): ResultRecord {
@@ -33,9 +33,9 @@ function record(method: string, seed: number, shift = 0, hashes: Hashes = {}): R
     },
   };
 }
-function run(methods: Record<string, { shift?: number; hashes?: Hashes }>, common: Hashes = {}): RunSnapshot {
+function run(methods: Record<string, { shift?: number; hashes?: Hashes }>, common: Hashes = {}, tasks: TaskInfo[] = TASKS): RunSnapshot {
   const records = Object.entries(methods).flatMap(([m, o]) => [0, 1, 2].map((seed) => record(m, seed, o.shift, { ...common, ...o.hashes })));
-  return { records, scores: score(records, TASKS, { resamples: 200 }) };
+  return { records, scores: score(records, tasks, { resamples: 200 }) };
 }
 const base = { 'real-only': {}, replace: {}, m1: {} };
 
@@ -60,6 +60,13 @@ describe('computeChanges', () => {
     expect(anchor.find((c) => c.entry === 'm1' && c.field === 'iqm')?.cause).toBe('baselines/replace changed (normalization anchor)');
     const harness = computeChanges(run(base), run({ ...base, m1: { shift: 0.1 } }, { harness: 'harness-1', lockfile: 'lock-1' }), FOLDERS);
     expect(harness.find((c) => c.entry === 'm1' && c.field === 'iqm')?.cause).toBe('harness changed; dependencies changed (package-lock.json)');
+  });
+
+  it('names the anchors a task declares (as dcca and diffusion-align do), not real-only and replace', () => {
+    const own: TaskInfo[] = [{ ...TASKS[0], anchors: { oracle: 'early', reference: 'ref' } }];
+    const before = run({ early: {}, ref: {}, m1: {} }, {}, own);
+    const changes = computeChanges(before, run({ early: {}, ref: { shift: 0.5, hashes: { method: 'ref-1' } }, m1: {} }, {}, own), FOLDERS);
+    expect(changes.find((c) => c.entry === 'm1' && c.field === 'iqm')?.cause).toBe('baselines/ref changed (normalization anchor)');
   });
 
   it('attributes a harness change only to the cells whose harness hash changed (hashes are per cell)', () => {
