@@ -10,7 +10,7 @@
 import { canonicalJson } from './hash.ts';
 import { chartSpec, entryColors, entryDashes, metricBand, renderSvg } from './charts.ts';
 import type { ResultRecord } from './schema.ts';
-import type { EntryScore, Interval, Scores, SettingScore } from './scoring.ts';
+import { formatParams, type EntryScore, type Interval, type Scores, type SettingScore } from './scoring.ts';
 import { directionLabel, type MetricSpec, type TheoryCurve } from './types.ts';
 
 // The chart builders moved to charts.ts (shared with the website); re-exported for callers of this module.
@@ -129,14 +129,6 @@ export function formatDuration(ms: number): string {
   if (totalS < 3600) return `${Math.floor(totalS / 60)} min ${String(totalS % 60).padStart(2, '0')} s`;
   const totalMin = Math.round(totalS / 60);
   return `${Math.floor(totalMin / 60)} h ${String(totalMin % 60).padStart(2, '0')} min`;
-}
-
-/** `k=v, k=v`, keys sorted. */
-export function formatParams(params: Record<string, unknown>): string {
-  return Object.keys(params)
-    .sort()
-    .map((k) => `${k}=${String(params[k])}`)
-    .join(', ');
 }
 
 /** 0.95 → "95%". */

@@ -723,7 +723,8 @@ function entryKey(method: string, methodParams: Record<string, unknown>): string
   return hashValue({ method, methodParams });
 }
 
-function formatParams(params: Record<string, unknown>): string {
+/** `k=v, k=v`, keys sorted: how the leaderboard, the report, the site and the CLI write parameters. */
+export function formatParams(params: Record<string, unknown>): string {
   return Object.keys(params)
     .sort(compareStrings)
     .map((k) => `${k}=${String(params[k])}`)

@@ -72,10 +72,6 @@ export function displayPath(path: string): string {
   return rel.startsWith('..') || isAbsolute(rel) ? resolve(path) : rel;
 }
 
-export function formatParams(params: Record<string, unknown>): string {
-  return Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
-}
-
 /** Width the CLI lays its tables out for: the terminal's, else $COLUMNS, else 100. */
 export function outputWidth(): number {
   const columns = process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS);

@@ -5,7 +5,8 @@ import pc from 'picocolors';
 import { loadRegistry } from '../../harness/registry.ts';
 import { planCells } from '../../harness/cells.ts';
 import { PROFILES, type Profile } from '../../harness/types.ts';
-import { printJson, formatParams, collect } from '../output.ts';
+import { printJson, collect } from '../output.ts';
+import { formatParams } from '../../harness/scoring.ts';
 
 export function register(program: Command): void {
   program

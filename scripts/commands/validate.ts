@@ -23,6 +23,7 @@ import { runCells } from '../../harness/engine.ts';
 import { runProvenance } from '../../harness/provenance.ts';
 import { canonicalJson } from '../../harness/hash.ts';
 import { InputError } from '../../harness/params.ts';
+import { splitFrontMatter } from '../../harness/front-matter.ts';
 import { HOOK_NAMES, type MethodDefinition } from '../../harness/types.ts';
 import type { ResultRecord } from '../../harness/schema.ts';
 import { printJson, positiveInt } from '../output.ts';
@@ -31,9 +32,9 @@ import { printJson, positiveInt } from '../output.ts';
 export const DEFAULT_BUDGET_S = 60;
 
 /**
- * The front matter of a method's README.md (YAML between `---` lines at the top), as the site
- * reads it (site/lib/markdown.ts). `title` is required; other keys are allowed, and these are
- * checked when present.
+ * The front matter of a method's README.md (YAML between `---` lines at the top, split by
+ * harness/front-matter.ts as the site splits it). `title` is required; other keys are allowed,
+ * and these are checked when present.
  */
 export const MethodFrontMatter = z.looseObject({
   /** The method's name, as the leaderboard and its page show it. */
@@ -305,14 +306,14 @@ async function checkStatic(root: string, abs: string): Promise<{ report: MethodR
 }
 
 function checkFrontMatter(text: string, name: string, problem: (field: string, message: string, fix: string) => void): void {
-  const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text);
-  if (!match) {
+  const split = splitFrontMatter(text);
+  if (!split) {
     problem('front matter', 'missing', 'start README.md with YAML front matter: a line `---`, then `title: <the method’s name>`, then `---`');
     return;
   }
   let data: unknown;
   try {
-    data = parseYaml(match[1]);
+    data = parseYaml(split.yaml);
   } catch (error) {
     problem('front matter', `is not valid YAML (${(error as Error).message.split('\n')[0]})`, 'fix the YAML between the --- lines (quote values that contain a colon)');
     return;

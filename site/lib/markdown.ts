@@ -8,6 +8,7 @@ import MarkdownIt, { type Token } from 'markdown-it';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../harness/params.ts';
 import type { MethodReadme } from './model.ts';
+import { splitFrontMatter } from '../../harness/front-matter.ts';
 
 /** Options of {@link renderMarkdown}. */
 export interface MarkdownOptions {
@@ -69,25 +70,23 @@ export function renderMarkdown(source: string, options: MarkdownOptions = {}): s
   return md.render(source, { headingOffset: options.headingOffset ?? 1 });
 }
 
-const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
-
 /**
  * Splits a README into YAML front matter and body. No front matter: empty meta.
  * @param file the README's path, for error messages.
  * @throws InputError when the front matter is not valid YAML or not a mapping.
  */
 export function parseReadme(text: string, file: string): MethodReadme {
-  const match = FRONT_MATTER.exec(text);
-  if (!match) return { meta: {}, body: text };
+  const split = splitFrontMatter(text);
+  if (!split) return { meta: {}, body: text };
   let meta: unknown;
   try {
-    meta = parseYaml(match[1]);
+    meta = parseYaml(split.yaml);
   } catch (error) {
     throw new InputError(`${file}: invalid front matter: ${(error as Error).message.split('\n')[0]}`);
   }
   if (meta === null || meta === undefined) meta = {};
   if (typeof meta !== 'object' || Array.isArray(meta)) throw new InputError(`${file}: invalid front matter: expected a YAML mapping of fields (title, authors, paper, …)`);
-  return { meta: meta as Record<string, unknown>, body: text.slice(match[0].length) };
+  return { meta: meta as Record<string, unknown>, body: split.body };
 }
 
 /** A front-matter field as display text: strings and numbers as is, lists joined; anything else: undefined. */

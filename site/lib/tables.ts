@@ -2,7 +2,7 @@
  * Every table of the site as data: what the Data page lists and the `/data/<name>.csv|json`
  * downloads serve. Each row that holds a number carries the exact command that reproduces it.
  */
-import { formatParams } from '../../harness/report.ts';
+import { formatParams } from '../../harness/scoring.ts';
 import type { ResultRecord } from '../../harness/schema.ts';
 import type { Improvement, Scores, SettingScore } from '../../harness/scoring.ts';
 import { checkoutCommand, reproduceCell, runCommand, versionLabel } from './commands.ts';
