@@ -13,6 +13,7 @@ import { ResultRecord } from './schema.ts';
 import { cellId, type PlannedCell } from './cells.ts';
 import { findMethod, findTask, type Registry } from './registry.ts';
 import { InputError } from './params.ts';
+import { readJsonFile } from './json-file.ts';
 
 export class ResultStore {
   readonly cellsDir: string;
@@ -78,20 +79,10 @@ export interface ParseRecordOptions {
  * results folder) a file name equal to that id. Any failure is an InputError naming the file.
  */
 export function parseRecordFile(path: string, options: ParseRecordOptions = {}): ResultRecord {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new InputError(`${path}: not valid JSON (${(error as Error).message})`);
-  }
-  const result = ResultRecord.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new InputError(`${path}: invalid result record at field "${issue.path.join('.') || '(root)'}": ${issue.message}`);
-  }
-  const problem = recordIdentityProblem(result.data, options.requireIdFileName === false ? undefined : basename(path));
+  const record = readJsonFile(path, ResultRecord, 'result record');
+  const problem = recordIdentityProblem(record, options.requireIdFileName === false ? undefined : basename(path));
   if (problem) throw new InputError(`${path}: ${problem}`);
-  return result.data;
+  return record;
 }
 
 /**

@@ -6,8 +6,8 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { parseRecordFile } from './cache.ts';
+import { readJsonFile } from './json-file.ts';
 import { InputError } from './params.ts';
 import { ResultsIndex, RunManifest, type RunChange } from './published.ts';
 import { resultRecordJsonSchema, type ResultRecord } from './schema.ts';
@@ -38,12 +38,12 @@ export function runDir(resultsDir: string, id: string): string {
 export function readIndex(resultsDir: string): ResultsIndex {
   const path = indexPath(resultsDir);
   if (!existsSync(path)) return { schemaVersion: 1, runs: [] };
-  return parseJsonFile(path, ResultsIndex, 'results index');
+  return readJsonFile(path, ResultsIndex, 'results index');
 }
 
 export function readPublishedRun(resultsDir: string, id: string): PublishedRun {
   const dir = runDir(resultsDir, id);
-  const manifest = parseJsonFile(join(dir, 'manifest.json'), RunManifest, 'run manifest');
+  const manifest = readJsonFile(join(dir, 'manifest.json'), RunManifest, 'run manifest');
   const scores = JSON.parse(readFileSync(join(dir, 'scores.json'), 'utf8')) as Scores;
   return { manifest, scores, records: readCellFiles(dir).map((c) => c.record) };
 }
@@ -126,21 +126,6 @@ function writeJson(path: string, value: unknown): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, JSON.stringify(value, null, 1) + '\n');
   renameSync(tmp, path);
-}
-
-function parseJsonFile<T>(path: string, schema: z.ZodType<T>, what: string): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new InputError(`${path}: not a readable JSON ${what} (${(error as Error).message})`);
-  }
-  const result = schema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new InputError(`${path}: invalid ${what} at field "${issue.path.join('.') || '(root)'}": ${issue.message}`);
-  }
-  return result.data;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import method from './method.ts';
-import { formatProblem, validateMethods } from '../../scripts/commands/validate.ts';
+import { formatProblem, validateMethods } from '../../harness/validate-methods.ts';
 
 const folder = dirname(fileURLToPath(import.meta.url));
 const root = resolve(folder, '../..');

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import method, { selectTop } from './method.ts';
 import thresholdMethod from '../latent-threshold-filtering/method.ts';
 import { fitProbe, labelConfidence } from './probe.ts';
-import { formatProblem, validateMethods } from '../../scripts/commands/validate.ts';
+import { formatProblem, validateMethods } from '../../harness/validate-methods.ts';
 import { rngFromKey, type Rng } from '../../harness/rng.ts';
 import type { Batch, Features, FilterContext, Pool } from '../../harness/types.ts';
 import { dataset } from '../../benchmarks/diffusion/data.ts';

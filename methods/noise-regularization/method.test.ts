@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EigenvalueDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
 import method from './method.ts';
-import { formatProblem, validateMethods } from '../../scripts/commands/validate.ts';
+import { formatProblem, validateMethods } from '../../harness/validate-methods.ts';
 import { loadBackend, tfjs } from '../../harness/backend.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import { totalCorrelation } from '../../benchmarks/dcca/cca.ts';

@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import method, { proportionateCredit } from './method.ts';
 import grpo from '../../baselines/grpo/method.ts';
-import { formatProblem, validateMethods } from '../../scripts/commands/validate.ts';
+import { formatProblem, validateMethods } from '../../harness/validate-methods.ts';
 import { loadBackend, tfjs } from '../../harness/backend.ts';
 import { ddimCoefficient, ddimSchedule, ddimSigma, linearSchedule, type DdimSchedule } from '../../benchmarks/diffusion/ddpm.ts';
 import task, { leadingDdimSchedule } from '../../benchmarks/diffusion-align/task.ts';

@@ -15,7 +15,7 @@ import { readCellFiles } from '../../harness/publish.ts';
 import { scoreRecords, sortRecords } from '../../harness/results.ts';
 import type { ResultRecord } from '../../harness/schema.ts';
 import type { Scores } from '../../harness/scoring.ts';
-import { firstDifference } from './validate.ts';
+import { firstDifference } from '../../harness/validate-methods.ts';
 import { readPlan, type PlanDocument } from './plan.ts';
 import { printJson, printScores } from '../output.ts';
 

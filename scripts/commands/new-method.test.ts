@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { ROOT } from '../../harness/registry.ts';
 import { fixtureRoot } from '../../harness/testing/fixture-root.ts';
 import { scaffoldMethod } from './new-method.ts';
-import { formatProblem, validateMethods } from './validate.ts';
+import { formatProblem, validateMethods } from '../../harness/validate-methods.ts';
 
 let fixture: ReturnType<typeof fixtureRoot>;
 beforeAll(() => {

@@ -7,13 +7,14 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import Table from 'cli-table3';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { loadRegistry } from '../../harness/registry.ts';
 import { planCells, DEFAULT_SEEDS, type PlanOptions } from '../../harness/cells.ts';
 import { ResultStore, reusable } from '../../harness/cache.ts';
 import { InputError } from '../../harness/params.ts';
+import { readJsonFile } from '../../harness/json-file.ts';
 import { PROFILES, type Profile } from '../../harness/types.ts';
 import { printJson, collect, positiveInt, TABLE_STYLE, DEFAULT_OUT } from '../output.ts';
 
@@ -69,18 +70,7 @@ export async function buildPlan(options: PlanCommandOptions): Promise<PlanDocume
 /** Reads a plan written by `plan --json` (or `--out`), naming the file and field when it is invalid. */
 export function readPlan(path: string): PlanDocument {
   if (!existsSync(path)) throw new InputError(`plan not found: ${path} (write one with \`collapse-bench plan --json > ${path}\`)`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new InputError(`${path}: not valid JSON (${(error as Error).message})`);
-  }
-  const result = PlanDocument.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new InputError(`${path}: invalid plan at field "${issue.path.join('.') || '(root)'}": ${issue.message}`);
-  }
-  return result.data;
+  return readJsonFile(path, PlanDocument, 'plan');
 }
 
 export function shellQuote(word: string): string {

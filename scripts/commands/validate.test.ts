@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT } from '../../harness/registry.ts';
 import { fixtureRoot } from '../../harness/testing/fixture-root.ts';
-import { formatProblem, validateMethods, type MethodReport } from './validate.ts';
+import { formatProblem, validateMethods, type MethodReport } from '../../harness/validate-methods.ts';
 
 const header = `import { z } from 'zod';\nimport { defineMethod } from '../../harness/types.ts';\nimport { replacePool } from '../../harness/generations.ts';\n`;
 /** A method that runs on gaussian-chain only, so the fixtures do not depend on the other tasks. */

@@ -2,9 +2,7 @@
  * Reading result files the site trusts nothing about: each is parsed and checked against its
  * schema, and a bad one stops the build with an error that names the file and the field.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { InputError } from '../../harness/params.ts';
 import type { EntryScore, Scores, SettingScore, SettingSummary } from '../../harness/scoring.ts';
 
 const Interval = z.object({ low: z.number(), high: z.number() });
@@ -86,22 +84,3 @@ export const ScoresSchema = z.object({
   confidence: z.number().gt(0).lt(1),
 }) satisfies z.ZodType<Scores>;
 
-/**
- * Reads and validates one JSON file.
- * @param what what the file is, for the message: `${path}: invalid ${what} at field "runs.0.date": …`
- * @throws InputError naming the file, and the first offending field.
- */
-export function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: string): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new InputError(`${path}: not valid JSON (${(error as Error).message})`);
-  }
-  const result = schema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new InputError(`${path}: invalid ${what} at field "${issue.path.join('.') || '(root)'}": ${issue.message}`);
-  }
-  return result.data;
-}
