@@ -11,7 +11,7 @@ import { InputError } from './params.ts';
 import { ROOT, loadRegistry } from './registry.ts';
 import { planCells } from './cells.ts';
 import { ResultStore } from './cache.ts';
-import { runCells } from './engine.ts';
+import { runCells } from './runner.ts';
 import { runProvenance } from './provenance.ts';
 import { executeCell } from './cell.ts';
 

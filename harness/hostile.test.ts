@@ -1,6 +1,6 @@
 /**
  * Hostile contributions, written as a contributor would submit them (harness/testing/hostile/),
- * run through the registry and the engine: each must fail its own cells (or, at import, be named
+ * run through the registry and the runner: each must fail its own cells (or, at import, be named
  * by the registry), and change nothing else.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { loadRegistry, type Registry } from './registry.ts';
 import { planCells } from './cells.ts';
 import { ResultStore } from './cache.ts';
-import { runCells } from './engine.ts';
+import { runCells } from './runner.ts';
 import { runProvenance } from './provenance.ts';
 import { fixtureRoot } from './testing/fixture-root.ts';
 import replace from '../baselines/replace/method.ts';
@@ -70,7 +70,7 @@ describe('a method that swaps another entry\'s hook at import', () => {
       expect(registry.methods.find((m) => m.definition.id === 'replace')!.definition.hooks.pool).toBe(replace.hooks.pool);
       const plan = (r: Registry, methods: string[]) => planCells(r, { tasks: ['gaussian-chain'], methods, profile: 'quick', seeds: 2, sets: small });
       const reference = await runCells(plan(cleanRegistry, ['replace']), new ResultStore(join(dir, 'clean')), cleanRegistry, runProvenance(cleanRegistry));
-      // The poisoner runs first, in the same engine run, so its process would be reused if the engine allowed it.
+      // The poisoner runs first, in the same run, so its process would be reused if the runner allowed it.
       const mixed = await runCells(plan(registry, ['poisons-replace', 'replace']), new ResultStore(join(dir, 'poisoned')), registry, runProvenance(registry), { jobs: 1 });
       const replaced = mixed.filter((r) => r.key.method === 'replace');
       expect(replaced.map((r) => r.metrics)).toEqual(reference.map((r) => r.metrics));
@@ -156,7 +156,7 @@ describe('the sandbox of a cell', () => {
       expect(readFileSync(victim, 'utf8')).toBe('{"untouched":true}\n');
       expect(by['hogs-memory']).toMatchObject({ status: 'failed', failure: 'crash' });
       expect(by['hogs-memory'].reason).toMatch(/^exceeded the per-cell memory cap of 600 MiB \(resident \d+ MiB\)$|^the cell's process was killed \(SIG[A-Z]+\), e\.g\. out of memory$/);
-      // Every record, the failed ones included, was written by the engine.
+      // Every record, the failed ones included, was written by the runner.
       for (const r of records) expect(existsSync(join(store.cellsDir, `${r.id}.json`))).toBe(true);
     } finally {
       delete process.env.COLLAPSE_BENCH_TEST_SECRET;

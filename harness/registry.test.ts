@@ -108,7 +108,7 @@ describe('the harness hash covers what a cell computes with', () => {
     );
     const loops = [join(ROOT, 'harness', 'generations.ts'), join(ROOT, 'harness', 'training.ts')];
     const used = await harnessClosure([...loops, ...definitions]);
-    // Scripts beside definitions (e.g. diagnostics) may use the engine; the definitions' own closure may not.
+    // Scripts beside definitions (e.g. diagnostics) may use the runner; the definitions' own closure may not.
     const definitionFiles = definitions.filter((f) => /\/(task|method)\.ts$/.test(f));
     const cellUsed = await harnessClosure([...loops, ...definitionFiles]);
     expect(['rng.ts', 'stats.ts', 'pool.ts', 'outcome.ts'].every((m) => cellUsed.has(m))).toBe(true);
@@ -135,7 +135,7 @@ describe('the harness hash covers what a cell computes with', () => {
       expect(new Set(before).size).toBe(3);
       expect(before[0]).toBe((await loadRegistry(ROOT, { probe: false })).harnessHashOf('gaussian-chain', 'replace'));
 
-      edit('engine.ts'); // not numeric: runs cells, computes nothing in them
+      edit('runner.ts'); // not numeric: runs cells, computes nothing in them
       expect(await hashes()).toEqual(before);
       edit('types.ts'); // reached only through type imports, which are erased
       expect(await hashes()).toEqual(before);

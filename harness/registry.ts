@@ -201,7 +201,7 @@ export const NOT_NUMERIC = new Set([
   // reading, scoring, presenting
   'report.ts', 'charts.ts', 'scoring.ts', 'results.ts', 'published.ts', 'publish.ts',
   // planning, running, sandboxing, checking, storing
-  'cells.ts', 'outcome.ts', 'engine.ts', 'worker.ts', 'probe.ts', 'sandbox.ts', 'guard.ts', 'freeze.ts', 'metadata.ts', 'cell.ts', 'cache.ts', 'json-file.ts', 'registry.ts', 'provenance.ts', 'ids.ts', 'kernels.ts',
+  'cells.ts', 'outcome.ts', 'runner.ts', 'worker.ts', 'probe.ts', 'sandbox.ts', 'guard.ts', 'freeze.ts', 'metadata.ts', 'cell.ts', 'cache.ts', 'json-file.ts', 'registry.ts', 'provenance.ts', 'ids.ts', 'kernels.ts',
   // the record's format (versioned by SCHEMA_VERSION) and type declarations (erased at run time)
   'schema.ts', 'types.ts',
   // test support (a trailing slash names a subfolder)

@@ -3,7 +3,7 @@
  * run them). Static: the README's
  * front matter, the definition (id, kind, title, hooks), the parameter schema, a unique id, and
  * at least one task it applies to. Dynamic: each applicable task's quick-profile cell (seed 0)
- * is computed by the engine twice in one child process (so state kept between calls shows), then
+ * is computed by the runner twice in one child process (so state kept between calls shows), then
  * once more in a new process after a pause (so a dependence on the process or the clock shows);
  * every run must finish within the per-cell time budget and give bit-identical numbers. Every
  * problem names the file and the field, and says how to fix it.
@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { findMethod, loadRegistry, inapplicableReason, type Registry } from './registry.ts';
 import { planCells, type PlannedCell } from './cells.ts';
 import { ResultStore } from './cache.ts';
-import { runCells } from './engine.ts';
+import { runCells } from './runner.ts';
 import { runProvenance } from './provenance.ts';
 import { canonicalJson } from './hash.ts';
 import { splitFrontMatter } from './front-matter.ts';
@@ -196,8 +196,8 @@ export const PASS_GAP_MS = 1100;
 const overBudget = (budgetMs: number) => (record: ResultRecord) => record.status === 'timeout' || record.timing.wallMs > budgetMs;
 
 /**
- * Computes each cell through the engine in two passes, into two temporary result stores (force:
- * true, so nothing stored is reused). Pass 1 runs each cell twice in a row: the engine keeps its
+ * Computes each cell through the runner in two passes, into two temporary result stores (force:
+ * true, so nothing stored is reused). Pass 1 runs each cell twice in a row: the runner keeps its
  * child process for consecutive cells of one task and method, so the repeat shows state kept
  * between calls (a module-level counter). Pass 2 starts after pass 1 has finished and a pause,
  * from a new runCells call and so in new child processes: it shows numbers that depend on the

@@ -1,6 +1,6 @@
 /**
  * A sandboxed child process (harness/sandbox.ts) that runs the cells of one task and one method
- * sent by the engine (harness/engine.ts). It imports only that task's and that method's bundled
+ * sent by the runner (harness/runner.ts). It imports only that task's and that method's bundled
  * modules, never the registry, so no other contribution's code runs beside the cell; both
  * definitions are frozen before any hook runs. Cells run in children so that a method that hangs
  * can be killed at its time limit and one that crashes the process (or runs out of memory) fails
@@ -12,7 +12,7 @@ import { loadBackend } from './backend.ts';
 import { setFusedKernels } from './kernels.ts';
 import { freezeDefinition } from './freeze.ts';
 
-/** What the engine sends: a cell and the bundled modules of its task and method. */
+/** What the runner sends: a cell and the bundled modules of its task and method. */
 export interface WorkerRequest {
   job: CellJob;
   taskModule: string;
@@ -34,7 +34,7 @@ async function definition<T extends { id: string }>(module: string, id: string, 
 process.on('message', async ({ job, taskModule, methodModule }: WorkerRequest) => {
   try {
     if (loaded && (loaded.taskModule !== taskModule || loaded.methodModule !== methodModule)) {
-      throw new Error('a cell worker serves one task and one method; the engine starts a fresh one for another pair');
+      throw new Error('a cell worker serves one task and one method; the runner starts a fresh one for another pair');
     }
     if (!loaded) {
       const task = await definition<TaskDefinition<any>>(taskModule, job.key.task, 'task');
@@ -57,6 +57,6 @@ process.on('message', async ({ job, taskModule, methodModule }: WorkerRequest) =
   setFusedKernels(job.kernels === true);
   process.send!(executeCell(job, loaded.task, loaded.method));
 });
-// The engine is gone (finished, or killed with -9): stop instead of lingering.
+// The runner is gone (finished, or killed with -9): stop instead of lingering.
 process.on('disconnect', () => process.exit(0));
 process.send!({ ready: true });

@@ -36,7 +36,7 @@ import { rngFromKey } from '../../harness/rng.ts';
 import { loadRegistry } from '../../harness/registry.ts';
 import { planCells } from '../../harness/cells.ts';
 import { ResultStore } from '../../harness/cache.ts';
-import { runCells } from '../../harness/engine.ts';
+import { runCells } from '../../harness/runner.ts';
 import { runProvenance } from '../../harness/provenance.ts';
 import type { CellKey } from '../../harness/schema.ts';
 import type { Batch, MethodDefinition } from '../../harness/types.ts';

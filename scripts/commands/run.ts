@@ -8,7 +8,7 @@ import pc from 'picocolors';
 import { loadRegistry } from '../../harness/registry.ts';
 import { planCells, parseShard, DEFAULT_SEEDS } from '../../harness/cells.ts';
 import { ResultStore, writeFileAtomic } from '../../harness/cache.ts';
-import { runCells } from '../../harness/engine.ts';
+import { runCells } from '../../harness/runner.ts';
 import { runProvenance } from '../../harness/provenance.ts';
 import { scoreRecords } from '../../harness/results.ts';
 import { PROFILES, type Profile } from '../../harness/types.ts';

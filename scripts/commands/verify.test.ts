@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { ROOT, findMethod, loadRegistry } from '../../harness/registry.ts';
 import { planCells } from '../../harness/cells.ts';
 import { ResultStore } from '../../harness/cache.ts';
-import { runCells } from '../../harness/engine.ts';
+import { runCells } from '../../harness/runner.ts';
 import { runProvenance } from '../../harness/provenance.ts';
 import type { ResultRecord } from '../../harness/schema.ts';
 import { fixtureRoot } from '../../harness/testing/fixture-root.ts';

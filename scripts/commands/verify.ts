@@ -1,5 +1,5 @@
 /**
- * `verify`: recompute saved records through the engine — each cell in a fresh, sandboxed cell
+ * `verify`: recompute saved records through the runner — each cell in a fresh, sandboxed cell
  * process, as `run` computes it, never in this process — and report any difference, bit for bit.
  * The recomputed records go to a temporary folder that is removed afterwards, so the checked
  * folder is never written. Exits 1 when any checked record differs.
@@ -14,7 +14,7 @@ import { findMethod, findTask, inapplicableReason, loadRegistry, type Registry }
 import { runProvenance, type RunProvenance } from '../../harness/provenance.ts';
 import type { PlannedCell } from '../../harness/cells.ts';
 import { ResultStore } from '../../harness/cache.ts';
-import { runCells } from '../../harness/engine.ts';
+import { runCells } from '../../harness/runner.ts';
 import { backendFromLabel } from '../../harness/backend.ts';
 import { splitKernelLabel } from '../../harness/kernels.ts';
 import { splitStale } from '../../harness/results.ts';

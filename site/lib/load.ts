@@ -24,7 +24,7 @@ import { hashValue } from '../../harness/hash.ts';
 import { HOOK_NAMES, PROFILES, type HookName, type Profile } from '../../harness/types.ts';
 import { parseReadme } from './markdown.ts';
 import { SITE_DATA_VERSION, type CurrentResults, type SiteData, type SiteMethod, type SiteRun, type SiteTask, type StaleRecord } from './model.ts';
-import { ScoresSchema } from './validate.ts';
+import { ScoresSchema } from './schemas.ts';
 import { readJsonFile } from '../../harness/json-file.ts';
 
 export interface LoadOptions {

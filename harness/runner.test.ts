@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { loadRegistry, type Registry } from './registry.ts';
 import { planCells } from './cells.ts';
 import { ResultStore } from './cache.ts';
-import { runCells } from './engine.ts';
+import { runCells } from './runner.ts';
 import { runProvenance } from './provenance.ts';
 import { fixtureRoot } from './testing/fixture-root.ts';
 

@@ -2,7 +2,7 @@
  * Runs planned cells: reuses current records from the store, records inapplicable cells as
  * skipped, and sends the rest to a pool of sandboxed child processes (harness/worker.ts via
  * harness/sandbox.ts), each cell under a time limit and a memory cap. A child loads one task and
- * one method only, so the engine starts a fresh child whenever the next cell's pair differs.
+ * one method only, so the runner starts a fresh child whenever the next cell's pair differs.
  * Every finished record is written by this process, before the next is awaited, so a killed run
  * resumes where it stopped. Records come back in plan order whatever the number of jobs, so
  * output does not depend on scheduling.

@@ -1,6 +1,7 @@
 /**
- * Reading result files the site trusts nothing about: each is parsed and checked against its
- * schema, and a bad one stops the build with an error that names the file and the field.
+ * The schemas of the result files the site trusts nothing about: load.ts reads each through
+ * harness/json-file.ts against its schema here, and a bad one stops the build with an error that
+ * names the file and the field.
  */
 import { z } from 'zod';
 import type { EntryScore, Scores, SettingScore, SettingSummary } from '../../harness/scoring.ts';
