@@ -49,8 +49,8 @@ export default defineMethod({
      * (0 excludes a sample) and helpers such as `bernoulliSplit`, `subsample` and `reweightShares`
      * are in harness/pool.ts. Every array holds all replicates at once: loop over them, vectorized.
      */
-    pool(_ctx: PoolContext<unknown>, _p: Params): Pool<unknown> {
-      throw new Error('not implemented: the pool hook of methods/_template/method.ts');
+    pool(ctx: PoolContext<unknown>, p: Params): Pool<unknown> {
+      throw new Error(`not implemented: the pool hook of methods/_template/method.ts (generation ${ctx.t}, params ${JSON.stringify(p)})`);
     },
     // </hook pool>
     // <hook fit>
@@ -63,8 +63,8 @@ export default defineMethod({
      * beside `hooks`: the method then applies exactly to the tasks that declare them. Never
      * branch on `ctx.task`.
      */
-    fit(_ctx, _p: Params): FitOptions {
-      throw new Error('not implemented: the fit hook of methods/_template/method.ts');
+    fit(ctx, p: Params): FitOptions {
+      throw new Error(`not implemented: the fit hook of methods/_template/method.ts (generation ${ctx.t}, params ${JSON.stringify(p)})`);
     },
     // </hook fit>
     // <hook estimate>
@@ -73,8 +73,8 @@ export default defineMethod({
      * once). `ctx.anchor` is the generation-0 fit on real data, `ctx.poolSize` the per-replicate
      * training-pool size Σw for sample-size corrections. Return the corrected model.
      */
-    estimate(_model: unknown, _ctx, _p: Params): unknown {
-      throw new Error('not implemented: the estimate hook of methods/_template/method.ts');
+    estimate(model: unknown, ctx, p: Params): unknown {
+      throw new Error(`not implemented: the estimate hook of methods/_template/method.ts (generation ${ctx.t}, ${typeof model} model, params ${JSON.stringify(p)})`);
     },
     // </hook estimate>
   },

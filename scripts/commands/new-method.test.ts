@@ -35,8 +35,8 @@ describe('scaffolding', () => {
     const source = readFileSync(join(fixture.root, 'methods', 'tail-keeper', 'method.ts'), 'utf8');
     expect(source).toContain("id: 'tail-keeper',");
     expect(source).toContain("title: 'Tail keeper',");
-    expect(source).toContain("throw new Error('not implemented: the pool hook of methods/tail-keeper/method.ts');");
-    expect(source).toContain("throw new Error('not implemented: the estimate hook of methods/tail-keeper/method.ts');");
+    expect(source).toContain('throw new Error(`not implemented: the pool hook of methods/tail-keeper/method.ts (generation ${ctx.t}, params ${JSON.stringify(p)})`);');
+    expect(source).toContain('throw new Error(`not implemented: the estimate hook of methods/tail-keeper/method.ts (generation ${ctx.t}, ${typeof model} model, params ${JSON.stringify(p)})`);');
     expect(source).not.toMatch(/fit\(ctx|<hook|_template/);
     expect(readFileSync(join(fixture.root, 'methods', 'tail-keeper', 'README.md'), 'utf8')).toMatch(/^---\ntitle: Tail keeper\n/);
   });
@@ -47,7 +47,7 @@ describe('scaffolding', () => {
     expect(report.tasks).toContain('gaussian-chain');
     const onChain = report.problems.filter((p) => p.field === 'cell gaussian-chain (quick profile, seed 0)').map(formatProblem);
     expect(onChain).toEqual([
-      'methods/stub-only/method.ts: cell gaussian-chain (quick profile, seed 0): fails at the quick profile: not implemented: the pool hook of methods/stub-only/method.ts — write the hook: the scaffold’s stub still throws',
+      'methods/stub-only/method.ts: cell gaussian-chain (quick profile, seed 0): fails at the quick profile: not implemented: the pool hook of methods/stub-only/method.ts (generation 1, params {\"lambda\":0.5}) — write the hook: the scaffold’s stub still throws',
     ]);
     expect(report.problems.every((p) => p.message.includes('not implemented'))).toBe(true);
   });
@@ -56,7 +56,7 @@ describe('scaffolding', () => {
     scaffoldMethod(fixture.root, 'written');
     const file = join(fixture.root, 'methods', 'written', 'method.ts');
     const source = readFileSync(file, 'utf8')
-      .replace("throw new Error('not implemented: the pool hook of methods/written/method.ts');", 'return { parts: [{ batch: ctx.synthetic(ctx.size) }] };')
+      .replace('throw new Error(`not implemented: the pool hook of methods/written/method.ts (generation ${ctx.t}, params ${JSON.stringify(p)})`);', 'return { parts: [{ batch: ctx.synthetic(ctx.size) }] };')
       .replace('  hooks: {', "  skip: (task) => (task.id === 'gaussian-chain' ? undefined : 'this test runs gaussian-chain only'),\n  hooks: {");
     writeFileSync(file, source);
     const { stdout, stderr } = await run('npx', ['vitest', 'run', '--root', fixture.root, 'methods/written'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', CI: '1' } }).catch((e) => e);
