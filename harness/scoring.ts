@@ -432,20 +432,55 @@ export const MAX_RANKED_WIDTH = 1;
  * @throws Error for a record whose task is not in `tasks`, or for invalid options.
  */
 export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo[], options: ScoreOptions = {}): Scores {
+  const opts = resolveOptions(options);
+  const labels = entryLabels(records);
+  const { groups, tasksByEntry } = groupRecords(records, tasks, labels);
+  const settingKeys = [...groups.keys()].sort(compareStrings);
+  const bySetting = new Map(settingKeys.map((setting) => [setting, [...groups.get(setting)!.values()].sort((a, b) => compareStrings(a.label, b.label))]));
+
+  const summaries = settingKeys.map((setting) => scoreSetting(setting, bySetting.get(setting)!, opts));
+  const settingRows = settingKeys.flatMap((setting) => bySetting.get(setting)!.map((group) => settingRow(group, opts)));
+
+  const collapseBySetting = new Map(summaries.map((s) => [s.setting, s.collapse]));
+  const allTaskIds = new Set(tasks.map((t) => t.id));
+  const entryKeys = [...labels.keys()].sort((a, b) => compareStrings(labels.get(a)!, labels.get(b)!));
+  const unranked = entryKeys.map((key) => {
+    const perSetting = settingKeys.map((setting) => ({ setting, group: groups.get(setting)!.get(key), collapse: collapseBySetting.get(setting) === true }));
+    const applicable = [...(tasksByEntry.get(key) ?? [])].filter((t) => allTaskIds.has(t)).length;
+    return entryScore(labels.get(key)!, perSetting, { applicable, total: allTaskIds.size }, opts);
+  });
+  return { settings: settingRows, settingSummaries: summaries, entries: rankEntries(unranked), resamples: opts.resamples, confidence: opts.confidence };
+}
+
+/** `ScoreOptions` with the defaults filled in and checked, and the bootstrap's stream. */
+interface ResolvedOptions {
+  resamples: number;
+  confidence: number;
+  oracle: string;
+  reference: string;
+  baselines: ReadonlySet<string>;
+  rng: Rng;
+}
+
+function resolveOptions(options: ScoreOptions): ResolvedOptions {
   const resamples = options.resamples ?? DEFAULTS.resamples;
   const confidence = options.confidence ?? DEFAULTS.confidence;
-  const oracleName = options.oracle ?? DEFAULTS.oracle;
-  const referenceName = options.reference ?? DEFAULTS.reference;
-  const baselines = new Set(options.baselines ?? []);
   if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`score: resamples must be a positive integer, got ${resamples}`);
   checkConfidence(confidence);
-  const rng = options.rng ?? rngFromKey('scoring', 'bootstrap');
+  return {
+    resamples,
+    confidence,
+    oracle: options.oracle ?? DEFAULTS.oracle,
+    reference: options.reference ?? DEFAULTS.reference,
+    baselines: new Set(options.baselines ?? []),
+    rng: options.rng ?? rngFromKey('scoring', 'bootstrap'),
+  };
+}
 
+/** Step 1: the records grouped by setting × entry (status counts included), and the tasks each entry ran on. */
+function groupRecords(records: readonly ResultRecord[], tasks: readonly TaskInfo[], labels: ReadonlyMap<string, string>) {
   const taskById = new Map<string, TaskInfo>();
   for (const task of tasks) taskById.set(task.id, task);
-  const labels = entryLabels(records);
-
-  // Group records by setting × entry.
   const groups = new Map<string, Map<string, Group>>(); // setting -> entry key -> group
   const tasksByEntry = new Map<string, Set<string>>();
   for (const record of records) {
@@ -493,145 +528,145 @@ export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo
     // A skipped record means the method does not apply there: it is not coverage.
     if (record.status !== 'skipped') taskSet.add(record.key.task);
   }
+  return { groups, tasksByEntry };
+}
 
-  const settingKeys = [...groups.keys()].sort(compareStrings);
-  const orderedGroups = (setting: string): Group[] =>
-    [...groups.get(setting)!.values()].sort((a, b) => compareStrings(a.label, b.label));
-
-  // Per setting: cells, anchors and roles, scored values, bootstrap, normalized scores, collapse.
-  const summaries: SettingSummary[] = [];
-  for (const setting of settingKeys) {
-    const ordered = orderedGroups(setting);
-    const task = ordered[0].task;
-    for (const group of ordered) buildCells(group);
-    const names = { oracle: task.anchors?.oracle ?? oracleName, reference: task.anchors?.reference ?? referenceName };
-    const oracle = findAnchor(ordered, names.oracle, 'oracle');
-    const reference = findAnchor(ordered, names.reference, 'reference');
-    if ('group' in oracle) oracle.group.role = 'oracle';
-    if ('group' in reference) reference.group.role = 'reference';
-    const target = task.tradeoff ? tradeoffTarget(ordered, task.tradeoff) : undefined;
-    for (const group of ordered) {
-      scoreCells(group, task.tradeoff && target !== undefined ? { ...task.tradeoff, target } : undefined);
-      bootstrap(group, rng.fork(`bootstrap ${setting} ${group.entryKey}`), resamples);
-    }
-    for (const group of ordered) normalize(group, oracle, reference, resamples);
-    const summary = summarize(ordered, oracle, reference, names, confidence);
-    if (task.tradeoff && target !== undefined) summary.tradeoff = { metric: task.tradeoff.metric, target };
-    summaries.push(summary);
-
-    // Extra real data, per-setting ranks and probabilities of improvement.
-    const ref = 'group' in reference ? reference.group : null;
-    for (const group of ordered) {
-      group.extraRealData = ref !== null && group !== ref && group.cells.length > 0 && mean(group.cells.map((c) => c.realSamplesPerChain)) > mean(ref.cells.map((c) => c.realSamplesPerChain));
-    }
-    if (!summary.collapse) continue;
-    const ranked = ordered.filter((g) => g.role === 'entry' && g.normalized !== null).sort((a, b) => a.normalized! - b.normalized! || compareStrings(a.label, b.label));
-    ranked.forEach((g, i) => (g.rank = i + 1));
-    for (const group of ordered) {
-      if (group.role !== 'entry' || group.value === null) continue;
-      if (ref && ref.value !== null) group.improvement.reference = improvementOver(group, ref, resamples);
-      const best = ordered
-        .filter((g) => g !== group && g.role === 'entry' && baselines.has(g.method) && !g.extraRealData && g.value !== null)
-        .sort((a, b) => a.value! - b.value! || compareStrings(a.label, b.label))[0];
-      if (best) group.improvement.bestBaseline = improvementOver(group, best, resamples);
-    }
+/**
+ * Step 2, one setting (its groups ordered by label): cells, anchors and roles, scored values,
+ * bootstrap, normalized scores and whether there is collapse; then extra real data, ranks and
+ * probabilities of improvement. Fills in the groups; returns the setting's summary.
+ */
+function scoreSetting(setting: string, ordered: Group[], opts: ResolvedOptions): SettingSummary {
+  const { resamples, confidence, baselines, rng } = opts;
+  const task = ordered[0].task;
+  for (const group of ordered) buildCells(group);
+  const names = { oracle: task.anchors?.oracle ?? opts.oracle, reference: task.anchors?.reference ?? opts.reference };
+  const oracle = findAnchor(ordered, names.oracle, 'oracle');
+  const reference = findAnchor(ordered, names.reference, 'reference');
+  if ('group' in oracle) oracle.group.role = 'oracle';
+  if ('group' in reference) reference.group.role = 'reference';
+  const target = task.tradeoff ? tradeoffTarget(ordered, task.tradeoff) : undefined;
+  for (const group of ordered) {
+    scoreCells(group, task.tradeoff && target !== undefined ? { ...task.tradeoff, target } : undefined);
+    bootstrap(group, rng.fork(`bootstrap ${setting} ${group.entryKey}`), resamples);
   }
-  const collapseBySetting = new Map(summaries.map((s) => [s.setting, s.collapse]));
+  for (const group of ordered) normalize(group, oracle, reference, resamples);
+  const summary = summarize(ordered, oracle, reference, names, confidence);
+  if (task.tradeoff && target !== undefined) summary.tradeoff = { metric: task.tradeoff.metric, target };
 
-  // Setting rows.
-  const settingRows: SettingScore[] = [];
-  for (const setting of settingKeys) {
-    for (const group of orderedGroups(setting)) {
-      const validSamples = group.normalizedSamples ? finite(group.normalizedSamples) : [];
-      let note = group.note;
-      if (group.normalized !== null && validSamples.length < resamples) {
-        note = `${resamples - validSamples.length} of ${resamples} resamples had a degenerate denominator and were left out of the interval`;
-      }
-      const { stepsToCollapse, censored } = collapseStep(group);
-      const row: SettingScore = {
-        setting,
-        task: group.task.id,
-        taskParams: group.taskParams,
-        entry: group.label,
-        method: group.method,
-        methodParams: group.methodParams,
-        role: group.role,
-        rank: group.rank,
-        extraRealData: group.extraRealData,
-        ...(group.matched && { matched: group.matched }),
-        improvement: {
-          reference: settingImprovement(group.improvement.reference, confidence),
-          bestBaseline: settingImprovement(group.improvement.bestBaseline, confidence),
-        },
-        seeds: group.cells.length,
-        failed: group.failed,
-        timeout: group.timeout,
-        skipped: group.skipped,
-        steps: group.steps,
-        curve: group.curve,
-        area: group.area,
-        normalized: group.normalized,
-        normalizedCi: group.normalized !== null && validSamples.length > 0 ? percentileInterval(validSamples, confidence) : null,
-        final: group.final,
-        finalCi: group.finalSamples ? percentileInterval(Array.from(group.finalSamples), confidence) : null,
-        stepsToCollapse,
-        censored,
-        realSamplesPerChain: group.cells.length ? mean(group.cells.map((c) => c.realSamplesPerChain)) : 0,
-        wallMs: sum(group.cells.map((c) => c.wallMs)),
-      };
-      if (note !== undefined) row.normalizedNote = note;
-      settingRows.push(row);
-    }
+  // Extra real data, per-setting ranks and probabilities of improvement.
+  const ref = 'group' in reference ? reference.group : null;
+  for (const group of ordered) {
+    group.extraRealData = ref !== null && group !== ref && group.cells.length > 0 && mean(group.cells.map((c) => c.realSamplesPerChain)) > mean(ref.cells.map((c) => c.realSamplesPerChain));
   }
+  if (!summary.collapse) return summary;
+  const ranked = ordered.filter((g) => g.role === 'entry' && g.normalized !== null).sort((a, b) => a.normalized! - b.normalized! || compareStrings(a.label, b.label));
+  ranked.forEach((g, i) => (g.rank = i + 1));
+  for (const group of ordered) {
+    if (group.role !== 'entry' || group.value === null) continue;
+    if (ref && ref.value !== null) group.improvement.reference = improvementOver(group, ref, resamples);
+    const best = ordered
+      .filter((g) => g !== group && g.role === 'entry' && baselines.has(g.method) && !g.extraRealData && g.value !== null)
+      .sort((a, b) => a.value! - b.value! || compareStrings(a.label, b.label))[0];
+    if (best) group.improvement.bestBaseline = improvementOver(group, best, resamples);
+  }
+  return summary;
+}
 
-  // Entries across settings: the IQM over the basis (settings with collapse where the entry is scored as an entry).
-  const allTaskIds = new Set(tasks.map((t) => t.id));
-  const entryKeys = [...labels.keys()].sort((a, b) => compareStrings(labels.get(a)!, labels.get(b)!));
-  const unranked: Omit<EntryScore, 'rank' | 'tier'>[] = [];
-  for (const key of entryKeys) {
-    const scored: Group[] = [];
-    const missing: string[] = [];
-    const cells: Cell[] = [];
-    let method = '';
-    let methodParams: Record<string, unknown> = {};
-    let anEntrySomewhere = false;
-    let anAnchorSomewhere = false;
-    for (const setting of settingKeys) {
-      const group = groups.get(setting)!.get(key);
-      if (group) {
-        method = group.method;
-        methodParams = group.methodParams;
-        cells.push(...group.cells);
-        if (group.role === 'entry' && group.cells.length > 0) anEntrySomewhere = true;
-        if (group.role !== 'entry') anAnchorSomewhere = true;
-      }
-      if (group && group.role === 'entry' && group.normalized !== null && collapseBySetting.get(setting)) scored.push(group);
-      else missing.push(setting);
-    }
-    const point = iqm(scored.map((g) => g.normalized!));
-    const ci = point === null ? null : stratifiedIqmInterval(scored, resamples, confidence);
-    const applicable = [...(tasksByEntry.get(key) ?? [])].filter((t) => allTaskIds.has(t)).length;
-    unranked.push({
-      entry: labels.get(key)!,
-      method,
-      methodParams,
-      role: anAnchorSomewhere && !anEntrySomewhere ? 'reference' : 'entry',
-      basis: [...new Set(scored.map((g) => g.task.id))].sort(compareStrings),
-      iqm: point,
-      ci,
-      extraRealData: scored.some((g) => g.extraRealData),
-      improvement: {
-        reference: aggregateImprovement(scored.map((g) => g.improvement.reference), resamples, confidence),
-        bestBaseline: aggregateImprovement(scored.map((g) => g.improvement.bestBaseline), resamples, confidence),
-      },
-      coverage: { applicable, total: allTaskIds.size },
-      missing,
-      settings: scored.length,
-      realSamplesPerChain: cells.length ? mean(cells.map((c) => c.realSamplesPerChain)) : 0,
-      wallMs: sum(cells.map((c) => c.wallMs)),
-    });
+/** Step 3: one setting × entry row of the output. */
+function settingRow(group: Group, opts: ResolvedOptions): SettingScore {
+  const { resamples, confidence } = opts;
+  const validSamples = group.normalizedSamples ? finite(group.normalizedSamples) : [];
+  let note = group.note;
+  if (group.normalized !== null && validSamples.length < resamples) {
+    note = `${resamples - validSamples.length} of ${resamples} resamples had a degenerate denominator and were left out of the interval`;
   }
-  return { settings: settingRows, settingSummaries: summaries, entries: rankEntries(unranked), resamples, confidence };
+  const { stepsToCollapse, censored } = collapseStep(group);
+  const row: SettingScore = {
+    setting: group.setting,
+    task: group.task.id,
+    taskParams: group.taskParams,
+    entry: group.label,
+    method: group.method,
+    methodParams: group.methodParams,
+    role: group.role,
+    rank: group.rank,
+    extraRealData: group.extraRealData,
+    ...(group.matched && { matched: group.matched }),
+    improvement: {
+      reference: settingImprovement(group.improvement.reference, confidence),
+      bestBaseline: settingImprovement(group.improvement.bestBaseline, confidence),
+    },
+    seeds: group.cells.length,
+    failed: group.failed,
+    timeout: group.timeout,
+    skipped: group.skipped,
+    steps: group.steps,
+    curve: group.curve,
+    area: group.area,
+    normalized: group.normalized,
+    normalizedCi: group.normalized !== null && validSamples.length > 0 ? percentileInterval(validSamples, confidence) : null,
+    final: group.final,
+    finalCi: group.finalSamples ? percentileInterval(Array.from(group.finalSamples), confidence) : null,
+    stepsToCollapse,
+    censored,
+    realSamplesPerChain: group.cells.length ? mean(group.cells.map((c) => c.realSamplesPerChain)) : 0,
+    wallMs: sum(group.cells.map((c) => c.wallMs)),
+  };
+  if (note !== undefined) row.normalizedNote = note;
+  return row;
+}
+
+/**
+ * Step 4: one entry across settings: the IQM over its basis (the settings with collapse where it
+ * is scored as an entry), its stratified interval, coverage and aggregated improvement.
+ */
+function entryScore(
+  label: string,
+  perSetting: { setting: string; group: Group | undefined; collapse: boolean }[],
+  coverage: { applicable: number; total: number },
+  opts: ResolvedOptions,
+): Omit<EntryScore, 'rank' | 'tier'> {
+  const { resamples, confidence } = opts;
+  const scored: Group[] = [];
+  const missing: string[] = [];
+  const cells: Cell[] = [];
+  let method = '';
+  let methodParams: Record<string, unknown> = {};
+  let anEntrySomewhere = false;
+  let anAnchorSomewhere = false;
+  for (const { setting, group, collapse } of perSetting) {
+    if (group) {
+      method = group.method;
+      methodParams = group.methodParams;
+      cells.push(...group.cells);
+      if (group.role === 'entry' && group.cells.length > 0) anEntrySomewhere = true;
+      if (group.role !== 'entry') anAnchorSomewhere = true;
+    }
+    if (group && group.role === 'entry' && group.normalized !== null && collapse) scored.push(group);
+    else missing.push(setting);
+  }
+  const point = iqm(scored.map((g) => g.normalized!));
+  const ci = point === null ? null : stratifiedIqmInterval(scored, resamples, confidence);
+  return {
+    entry: label,
+    method,
+    methodParams,
+    role: anAnchorSomewhere && !anEntrySomewhere ? 'reference' : 'entry',
+    basis: [...new Set(scored.map((g) => g.task.id))].sort(compareStrings),
+    iqm: point,
+    ci,
+    extraRealData: scored.some((g) => g.extraRealData),
+    improvement: {
+      reference: aggregateImprovement(scored.map((g) => g.improvement.reference), resamples, confidence),
+      bestBaseline: aggregateImprovement(scored.map((g) => g.improvement.bestBaseline), resamples, confidence),
+    },
+    coverage,
+    missing,
+    settings: scored.length,
+    realSamplesPerChain: cells.length ? mean(cells.map((c) => c.realSamplesPerChain)) : 0,
+    wallMs: sum(cells.map((c) => c.wallMs)),
+  };
 }
 
 /**
