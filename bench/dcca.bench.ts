@@ -42,7 +42,7 @@ export const DCCA_CASES: DccaCase[] = [
 
 async function timeTorch(c: DccaCase, repeats: number): Promise<number | null> {
   const out = await runReference<{ stepsPerSecond: number }>(SCRIPT, [c.view_dim, c.hidden, c.out_dim, c.batch, c.ns_iterations, c.steps, repeats], 'PyTorch dcca');
-  return out && out.stepsPerSecond;
+  return out?.stepsPerSecond ?? null;
 }
 
 function timeOurs(c: DccaCase, repeats: number): number {

@@ -158,7 +158,7 @@ function growthChainByHand(taskParams: ReturnType<typeof task.params.parse>, c: 
   sim.evaluate(model);
   for (let t = 1; t <= c.generations; t++) {
     const n = sim.sampleSize(t);
-    const k = Math.round(Math.min(1, c.alpha * Math.pow(t, -c.alpha_decay)) * n);
+    const k = Math.round(Math.min(1, c.alpha * t ** -c.alpha_decay) * n);
     const parts = [];
     if (k > 0) parts.push({ batch: sim.real(k, realRng, t) });
     if (k < n) parts.push({ batch: sim.sample(model, n - k, sampleRng, t - 1) });
@@ -204,7 +204,7 @@ export async function benchRecursiveLmGrowth(repeats = 5): Promise<RecursiveLmGr
   const theory = l2ErrorRecursion(
     sqNorm(zipfPmf(c.vocab, taskParams.zipf)),
     steps.map((t) => c.samples * (t + 1)),
-    steps.map((t) => (t === 0 ? 1 : Math.min(1, c.alpha * Math.pow(t, -c.alpha_decay)))),
+    steps.map((t) => (t === 0 ? 1 : Math.min(1, c.alpha * t ** -c.alpha_decay))),
   );
   const oursSeconds = median(wall) / 1000;
   const oursCpu = median(cpu) / 1000;

@@ -72,5 +72,5 @@ console.table(
 );
 const dir = join(ROOT, 'runs', 'bench');
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 1) + '\n');
+writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 1)}\n`);
 console.log(`report: ${join('runs', 'bench', 'report.json')}`);

@@ -17,7 +17,7 @@ import { ROOT } from '../harness/registry.ts';
 
 function flag(name: string): string[] {
   const out: string[] = [];
-  process.argv.forEach((a, i) => a === `--${name}` && process.argv[i + 1] !== undefined && out.push(process.argv[i + 1]));
+  for (let i = 0; i + 1 < process.argv.length; i++) if (process.argv[i] === `--${name}`) out.push(process.argv[i + 1]);
   return out;
 }
 
@@ -67,5 +67,5 @@ const report = {
   runs: rows.map((r) => ({ jobs: r.jobs, medianWallS: median(r.wallS), medianPeakRssMb: median(r.peakRssMb), wallS: r.wallS, peakRssMb: r.peakRssMb })),
 };
 mkdirSync(join(ROOT, 'runs', 'bench'), { recursive: true });
-writeFileSync(join(ROOT, 'runs', 'bench', 'whole-runs.json'), JSON.stringify(report, null, 1) + '\n');
+writeFileSync(join(ROOT, 'runs', 'bench', 'whole-runs.json'), `${JSON.stringify(report, null, 1)}\n`);
 console.table(report.runs.map((r) => ({ jobs: r.jobs, 'median wall s': r.medianWallS, 'median peak RSS MiB': r.medianPeakRssMb, repeats: r.wallS.length })));

@@ -81,7 +81,7 @@ describe('computeChanges', () => {
     const changes = computeChanges(run(base), run({ ...base, m2: {} }), FOLDERS);
     expect(changes.filter((c) => c.entry === 'm2').map((c) => [c.setting === null, c.field, c.before, c.cause])).toEqual([
       [false, 'added', null, 'new method methods/m2'],
-      [true, 'added', null, 'new method methods/m2; settings added: ' + changes.find((c) => c.entry === 'm2' && c.setting)!.setting],
+      [true, 'added', null, `new method methods/m2; settings added: ${changes.find((c) => c.entry === 'm2' && c.setting)!.setting}`],
     ]);
     expect(changes.find((c) => c.entry === 'm1' && c.field === 'rank')).toMatchObject({ before: 1, after: 2, cause: 'other entries moved: m2' });
   });
@@ -101,7 +101,7 @@ describe('publishRun', () => {
     mkdirSync(folder, { recursive: true });
     return snapshot.records.map((record) => {
       const file = join(folder, `${record.id}.json`);
-      writeFileSync(file, JSON.stringify(record, null, 1) + '\n');
+      writeFileSync(file, `${JSON.stringify(record, null, 1)}\n`);
       return { record, file };
     });
   }

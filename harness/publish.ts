@@ -124,7 +124,7 @@ export function publishRun(input: PublishInput): RunManifest {
 
 function writeJson(path: string, value: unknown): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 1) + '\n');
+  writeFileSync(tmp, `${JSON.stringify(value, null, 1)}\n`);
   renameSync(tmp, path);
 }
 

@@ -15,7 +15,7 @@ import { canonicalJson } from './hash.ts';
 import type { PlannedCell } from './cells.ts';
 import type { Registry } from './registry.ts';
 import type { RunProvenance } from './provenance.ts';
-import { ResultStore, reusable } from './cache.ts';
+import { type ResultStore, reusable } from './cache.ts';
 import { makeRecord, recordedBackend, type CellJob } from './cell.ts';
 import { pickBackend, type BackendName } from './backend.ts';
 import { cellNeedsTfjs, cellUsesKernels, type KernelChoice } from './kernels.ts';

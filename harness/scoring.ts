@@ -561,7 +561,9 @@ function scoreSetting(setting: string, ordered: Group[], opts: ResolvedOptions):
   }
   if (!summary.collapse) return summary;
   const ranked = ordered.filter((g) => g.role === 'entry' && g.normalized !== null).sort((a, b) => a.normalized! - b.normalized! || compareStrings(a.label, b.label));
-  ranked.forEach((g, i) => (g.rank = i + 1));
+  ranked.forEach((g, i) => {
+    g.rank = i + 1;
+  });
   for (const group of ordered) {
     if (group.role !== 'entry' || group.value === null) continue;
     if (ref && ref.value !== null) group.improvement.reference = improvementOver(group, ref, resamples);
@@ -707,7 +709,9 @@ function rankEntries(entries: Omit<EntryScore, 'rank' | 'tier'>[]): EntryScore[]
     const members = byBasis.get(basis)!;
     const ranked = members.filter((e) => reason(e) === undefined).sort((a, b) => a.iqm! - b.iqm! || compareStrings(a.entry, b.entry));
     const tiers = assignTiers(ranked.map((e) => ({ value: e.iqm, ci: e.ci })));
-    ranked.forEach((e, i) => out.push({ ...e, rank: i + 1, tier: tiers[i] }));
+    ranked.forEach((e, i) => {
+      out.push({ ...e, rank: i + 1, tier: tiers[i] });
+    });
     for (const e of members) if (reason(e) !== undefined) out.push({ ...e, rank: null, unranked: reason(e), tier: null });
   }
   // References and entries without a basis: entries first, by label.

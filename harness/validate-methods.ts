@@ -269,8 +269,10 @@ async function checkStatic(root: string, abs: string): Promise<{ report: MethodR
     return { report, loaded: false };
   }
   const before = report.problems.length;
+  // biome-ignore lint/suspicious/noExplicitAny: any method, whatever its params' type
   let definition: MethodDefinition<any> | undefined;
   try {
+    // biome-ignore lint/suspicious/noExplicitAny: as above
     definition = ((await import(pathToFileURL(file).href)) as { default?: MethodDefinition<any> }).default;
   } catch (error) {
     problem('method.ts', '(module)', `does not load: ${(error as Error).message.split('\n')[0]}`, 'fix that error (`npx tsc --noEmit` shows type errors)');

@@ -4,7 +4,7 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { InputError, paramInfo } from '../harness/params.ts';
+import { InputError, type paramInfo } from '../harness/params.ts';
 import { ResultStore, parseRecordFile } from '../harness/cache.ts';
 import { sortRecords, splitStale } from '../harness/results.ts';
 import type { Registry } from '../harness/registry.ts';
@@ -25,7 +25,7 @@ export const positiveInt = (value: string): number => {
 
 
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value) + '\n');
+  process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
 export function readResults(path: string): ResultRecord[] {
@@ -231,6 +231,6 @@ export function formatLeaderboard(scores: Scores | ScoresView): string {
 
 /** Per-task tables, then the cross-task leaderboard (last, where a terminal leaves the eye). */
 export function printScores(scores: Scores): void {
-  if (scores.settings.length) console.log(formatTaskTables(scores) + '\n');
+  if (scores.settings.length) console.log(`${formatTaskTables(scores)}\n`);
   console.log(formatLeaderboard(scores));
 }

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { ROOT, loadRegistry } from '../../harness/registry.ts';
 import { canonicalJson } from '../../harness/hash.ts';
 import { readCellFiles, readIndex } from '../../harness/publish.ts';
-import { RunManifest } from '../../harness/published.ts';
+import type { RunManifest } from '../../harness/published.ts';
 import { scoreRecords, sortRecords } from '../../harness/results.ts';
 import type { ResultRecord } from '../../harness/schema.ts';
 import type { Scores } from '../../harness/scoring.ts';

@@ -38,7 +38,7 @@ function publish(name: string, id: string, records: ResultRecord[]): string {
   mkdirSync(from, { recursive: true });
   const input = records.map((r) => {
     const file = join(from, `${r.id}.json`);
-    writeFileSync(file, JSON.stringify(r, null, 1) + '\n');
+    writeFileSync(file, `${JSON.stringify(r, null, 1)}\n`);
     return { record: r, file };
   });
   const resultsDir = at(name, 'results');

@@ -84,7 +84,7 @@ export function mergeResults(registry: Registry, inputs: string[], out: string, 
   }
   const records = sortRecords([...chosen.values()].map((c) => c.record));
   const scores = scoreRecords(records, registry);
-  writeFileAtomic(join(out, 'scores.json'), JSON.stringify(scores, null, 1) + '\n');
+  writeFileAtomic(join(out, 'scores.json'), `${JSON.stringify(scores, null, 1)}\n`);
   const statuses: Record<string, number> = {};
   for (const r of records) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
   return { out, cells: chosen.size, ...outcome, statuses, scores };

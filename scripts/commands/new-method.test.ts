@@ -47,7 +47,7 @@ describe('scaffolding', () => {
     expect(report.tasks).toContain('gaussian-chain');
     const onChain = report.problems.filter((p) => p.field === 'cell gaussian-chain (quick profile, seed 0)').map(formatProblem);
     expect(onChain).toEqual([
-      'methods/stub-only/method.ts: cell gaussian-chain (quick profile, seed 0): fails at the quick profile: not implemented: the pool hook of methods/stub-only/method.ts (generation 1, params {\"lambda\":0.5}) — write the hook: the scaffold’s stub still throws',
+      'methods/stub-only/method.ts: cell gaussian-chain (quick profile, seed 0): fails at the quick profile: not implemented: the pool hook of methods/stub-only/method.ts (generation 1, params {"lambda":0.5}) — write the hook: the scaffold’s stub still throws',
     ]);
     expect(report.problems.every((p) => p.message.includes('not implemented'))).toBe(true);
   });

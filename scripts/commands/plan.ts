@@ -92,7 +92,7 @@ export function register(program: Command): void {
     .option('--json', 'print the plan as JSON on stdout')
     .action(async (opts: { task?: string[]; method?: string[]; profile: string; seeds?: number; set?: string[]; shards: number; results: string; out?: string; json?: boolean }) => {
       const plan = await buildPlan({ tasks: opts.task, methods: opts.method, profile: opts.profile as Profile, seeds: opts.seeds, sets: opts.set, shards: opts.shards, results: opts.results });
-      if (opts.out) writeFileSync(opts.out, JSON.stringify(plan) + '\n');
+      if (opts.out) writeFileSync(opts.out, `${JSON.stringify(plan)}\n`);
       if (opts.json) return printJson(plan);
       const { counts } = plan;
       console.log(`${counts.total} cells: ${counts.new} new, ${counts.stale} stale, ${counts.current} current (reused from ${opts.results}), ${counts.skipped} skipped (not applicable)`);

@@ -58,7 +58,7 @@ export function register(program: Command): void {
       // one folder, the last to finish scores every cell present then, and none leaves half a file.
       const folder = readFolder(store.dir, registry);
       const scores = scoreRecords(folder.current, registry);
-      if (!opts.shard) writeFileAtomic(join(store.dir, 'scores.json'), JSON.stringify(scores, null, 1) + '\n');
+      if (!opts.shard) writeFileAtomic(join(store.dir, 'scores.json'), `${JSON.stringify(scores, null, 1)}\n`);
       if (opts.json) return printJson({ records, scores });
       const where = displayPath(opts.out);
       console.error(`${cells.length} cell${cells.length === 1 ? '' : 's'}: ${countStatuses(records)} (${reusedCount} reused from ${where})`);

@@ -21,6 +21,7 @@ import { sampleRecords, verifyRecords } from './verify.ts';
 const work = mkdtempSync(join(tmpdir(), 'verify-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const BIN = join(ROOT, 'bin', 'collapse-bench.js');
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour codes this strips
 const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string; code: number }> {

@@ -19,5 +19,5 @@ export function csvField(value: CsvValue): string {
 export function toCsv(columns: readonly string[], rows: readonly Record<string, CsvValue>[]): string {
   const lines = [columns.map(csvField).join(',')];
   for (const row of rows) lines.push(columns.map((c) => csvField(row[c])).join(','));
-  return lines.join('\r\n') + '\r\n';
+  return `${lines.join('\r\n')}\r\n`;
 }

@@ -137,7 +137,10 @@ beforeAll(async () => {
   const t2 = performance.now();
   // The empty-state build runs beside the real one: an Astro build is single-threaded, and there are two cores.
   const [built, empty] = await Promise.all([
-    build(['--results', published, '--root', fixture.root, '--out', dist, '--data', join(work, 'site.json')]).then((b) => ((buildSeconds = (performance.now() - t2) / 1000), b)),
+    build(['--results', published, '--root', fixture.root, '--out', dist, '--data', join(work, 'site.json')]).then((b) => {
+      buildSeconds = (performance.now() - t2) / 1000;
+      return b;
+    }),
     build(['--empty', '--root', fixture.root, '--out', join(work, 'empty'), '--data', join(work, 'empty.json')]),
   ]);
   emptyBuild = empty;
@@ -482,15 +485,26 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field), rows.push(row), (row = []), (field = ''), i++;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
     } else field += c;
   }
-  if (field || row.length) row.push(field), rows.push(row);
+  if (field || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
   return rows;
 }
