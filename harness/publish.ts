@@ -4,12 +4,12 @@
  * attributed to the code change that moved it. Attribution reads the content hashes every
  * record carries (task, method, harness, lockfile, Node), so it needs no git history.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRecordFile } from './cache.ts';
 import { readJsonFile } from './json-file.ts';
 import { InputError } from './params.ts';
-import { ResultsIndex, RunManifest, type RunChange } from './published.ts';
+import { ResultsIndex, RunManifest, ScoresSchema, type RunChange } from './published.ts';
 import { resultRecordJsonSchema, type ResultRecord } from './schema.ts';
 import type { Scores } from './scoring.ts';
 
@@ -44,7 +44,7 @@ export function readIndex(resultsDir: string): ResultsIndex {
 export function readPublishedRun(resultsDir: string, id: string): PublishedRun {
   const dir = runDir(resultsDir, id);
   const manifest = readJsonFile(join(dir, 'manifest.json'), RunManifest, 'run manifest');
-  const scores = JSON.parse(readFileSync(join(dir, 'scores.json'), 'utf8')) as Scores;
+  const scores = readJsonFile(join(dir, 'scores.json'), ScoresSchema, 'scores');
   return { manifest, scores, records: readCellFiles(dir).map((c) => c.record) };
 }
 

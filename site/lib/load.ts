@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ResultStore, staleReason } from '../../harness/cache.ts';
 import { paramInfo, InputError } from '../../harness/params.ts';
-import { ResultsIndex, RunManifest } from '../../harness/published.ts';
+import { ResultsIndex, RunManifest, ScoresSchema } from '../../harness/published.ts';
 import { applicability, loadRegistry, ROOT, type Registry } from '../../harness/registry.ts';
 import { baselineIds, primaryMetric, scoreRecords, sortRecords, taskInfos, theoryBySetting } from '../../harness/results.ts';
 import { resultRecordJsonSchema, type ResultRecord } from '../../harness/schema.ts';
@@ -24,7 +24,6 @@ import { hashValue } from '../../harness/hash.ts';
 import { HOOK_NAMES, PROFILES, type HookName, type Profile } from '../../harness/types.ts';
 import { parseReadme } from './markdown.ts';
 import { SITE_DATA_VERSION, type CurrentResults, type SiteData, type SiteMethod, type SiteRun, type SiteTask, type StaleRecord } from './model.ts';
-import { ScoresSchema } from './schemas.ts';
 import { readJsonFile } from '../../harness/json-file.ts';
 
 export interface LoadOptions {
