@@ -3,7 +3,7 @@
  * method's `pool` (or `filter`) hook builds from the model of generation t−1 (and, where the
  * method asks, fresh real data). All replicates advance together (vectorized chains).
  */
-import type { Batch, PoolPart, EstimateContext, Features, FilterContext, FitContext, FitOptions, MethodDefinition, Pool, PoolContext, TaskDefinition } from './types.ts';
+import type { Batch, CellState, EstimateContext, Features, FilterContext, FitContext, FitOptions, MethodDefinition, Pool, PoolContext, PoolPart, TaskDefinition } from './types.ts';
 import type { CellKey, MetricSeries, Snapshot } from './schema.ts';
 import { rngFromKey } from './rng.ts';
 import { summarize } from './stats.ts';
@@ -69,12 +69,15 @@ export function runGenerational(
   const realizedDraws = new WeakMap<PoolPart<unknown>, PoolPart<unknown>>();
   let model: unknown;
   let anchor: unknown;
+  // What the method's prepare step builds once, after generation 0's fit (ctx.state in every hook).
+  let state: unknown;
+  const modelFamily = typeof task.modelFamily === 'function' ? task.modelFamily(key.taskParams) : task.modelFamily;
 
   for (let t = 0; t <= sim.generations; t++) {
     const size = sim.sampleSize(t);
     if (t > 0) {
       const previousModel = model;
-      const ctx: PoolContext<unknown> = {
+      const ctx: PoolContext<unknown> & CellState<unknown> = {
         t,
         size,
         replicates: sim.replicates,
@@ -82,6 +85,7 @@ export function runGenerational(
         initial: first,
         history: keepHistory ? history : refusedHistory,
         rng: methodRng,
+        state,
         synthetic: (n) => remember(sim.sample(previousModel, checkCount(n, 'synthetic'), sampleRng, t - 1)),
         real: (n) => {
           const batch = remember(sim.real(checkCount(n, 'real'), realRng, t));
@@ -90,7 +94,7 @@ export function runGenerational(
         },
       };
       if (filterHook) {
-        const filterCtx: FilterContext<unknown> = {
+        const filterCtx: FilterContext<unknown> & CellState<unknown> = {
           ...ctx,
           features: (batch) => {
             let f = features.get(batch);
@@ -106,12 +110,18 @@ export function runGenerational(
       markUsed(pool, used, sim.replicates, countedParts);
     }
     sampleSizes.push(size);
-    const fitCtx: FitContext = { t, size, sampleSizes: sampleSizes.slice(), replicates: sim.replicates, task: task.id, taskParams: key.taskParams, known, rng: methodRng };
+    const fitCtx: FitContext & CellState<unknown> = { t, size, sampleSizes: sampleSizes.slice(), replicates: sim.replicates, task: task.id, taskParams: key.taskParams, known, rng: methodRng, state };
     const options = fitHook ? checkFitOptions(task, method.id, fitHook(fitCtx, params), t) : {};
     model = sim.fit(sim.compactPools ? pool : densePool(pool, sim.replicates, realizedDraws), options);
-    if (t === 0) anchor = model;
+    if (t === 0) {
+      anchor = model;
+      if (method.prepare) {
+        const allSizes = Array.from({ length: sim.generations + 1 }, (_, g) => sim.sampleSize(g));
+        state = method.prepare({ task: task.id, taskParams: key.taskParams, known, modelFamily, anchor, poolSize: poolWeightSums(pool, sim.replicates), sampleSizes: allSizes, replicates: sim.replicates, rng: methodRng }, params);
+      }
+    }
     if (estimateHook) {
-      const estimateCtx: EstimateContext = { t, task: task.id, taskParams: key.taskParams, anchor, poolSize: poolWeightSums(pool, sim.replicates), rng: methodRng };
+      const estimateCtx: EstimateContext & CellState<unknown> = { t, task: task.id, taskParams: key.taskParams, anchor, poolSize: poolWeightSums(pool, sim.replicates), rng: methodRng, state };
       model = estimateHook(model, estimateCtx, params);
     }
     steps.push(t);

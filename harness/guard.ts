@@ -19,7 +19,7 @@
  * can weigh gigabytes, and the method's handle becomes an empty, detached array), anything else is
  * copied. Returning a handed-over array again fails the cell with a reason that says so.
  */
-import type { Batch, BernoulliDraw, FilterContext, MethodDefinition, Pool, PoolContext, PoolPart, PoolSubset } from './types.ts';
+import type { Batch, BernoulliDraw, CellState, FilterContext, MethodDefinition, Pool, PoolContext, PoolPart, PoolSubset } from './types.ts';
 import { partWeights } from './pool.ts';
 import { CellError } from './outcome.ts';
 
@@ -161,13 +161,13 @@ export function guardPoolHooks<P extends Record<string, unknown>>(method: Method
   };
   const hooks = { ...method.hooks };
   if (pool) {
-    hooks.pool = (ctx: PoolContext<unknown>, params: P) => {
+    hooks.pool = (ctx: PoolContext<unknown> & CellState<unknown>, params: P) => {
       const result = pool(viewOf(ctx), params); // first: it creates the ledger
       return ledger!.toHarness(result, ctx.t);
     };
   }
   if (filter) {
-    hooks.filter = (ctx: FilterContext<unknown>, params: P) => {
+    hooks.filter = (ctx: FilterContext<unknown> & CellState<unknown>, params: P) => {
       const result = filter(viewOf(ctx), params);
       return ledger!.toHarness(result, ctx.t);
     };

@@ -351,6 +351,16 @@ export function inapplicableReason(task: TaskDefinition<any>, method: MethodDefi
   if (options.length > 0) return `task ${task.id} has no fit option${options.length > 1 ? 's' : ''} ${options.join(', ')}`;
   const known = missingNames(method.needs?.known, task.known?.schema.shape);
   if (known.length > 0) return `task ${task.id} does not declare the known quantit${known.length > 1 ? 'ies' : 'y'} ${known.join(', ')}`;
+  if (method.prepare && task.stepAxis !== 'generation') return `task ${task.id} runs its own training protocol; a prepare step runs only in the generational loop`;
+  const families = method.needs?.modelFamily;
+  if (families) {
+    // Without parameters (the applicability matrix), a task whose family depends on them applies if its defaults do.
+    const family = typeof task.modelFamily === 'function' ? task.modelFamily(taskParams ?? task.params.parse({})) : task.modelFamily;
+    if (!family || !families.includes(family)) {
+      const has = family ? `a ${family} model` : 'no parametric model family';
+      return `task ${task.id} has ${has}${taskParams && typeof task.modelFamily === 'function' ? ' for these parameters' : ''}; the method works with ${families.join(' and ')} models`;
+    }
+  }
   return method.skip?.(task, taskParams);
 }
 

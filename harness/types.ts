@@ -299,13 +299,50 @@ export interface LossContext {
  */
 export type TrainingOptions = Record<string, string | number>;
 
-/** Hook implementations. Each is optional; a method applies where its hooks are exposed. */
-export interface Hooks<P> {
-  pool?: (ctx: PoolContext<unknown>, params: P) => Pool<unknown>;
+/**
+ * What the `prepare` step of a method sees, once per cell of a generational task, right after
+ * generation 0's fit on real data (and before generation 0's `estimate` hook): enough to build
+ * what the hooks then reuse for the whole cell.
+ */
+export interface PrepareContext {
+  /** The task id, for error messages (a method never branches on it). */
+  task: string;
+  /** The task's fully resolved parameters. */
+  taskParams: Record<string, unknown>;
+  /** The task's known quantities for these parameters (TaskBase.known), {} when it declares none. */
+  known: KnownQuantities;
+  /** The parametric family of the task's model for these parameters (TaskBase.modelFamily), if it declares one. */
+  modelFamily: ModelFamily | undefined;
+  /** The raw generation-0 fit (real data only), the `anchor` later estimate hooks see. */
+  anchor: unknown;
+  /** Per-replicate size (sum of weights) of the generation-0 pool the anchor was fit on. */
+  poolSize: Float64Array;
+  /** The task's per-generation sample sizes n_0 … n_T. */
+  sampleSizes: readonly number[];
+  replicates: number;
+  /** The method's own random stream (derived from the cell key), the one its hooks see. */
+  rng: Rng;
+}
+
+/**
+ * What every hook context of a method with a `prepare` step also carries: the value `prepare`
+ * returned for this cell (undefined in generation 0's `fit` hook, which runs before it, and for
+ * a method without `prepare`).
+ */
+export interface CellState<S> {
+  state: S;
+}
+
+/**
+ * Hook implementations. Each is optional; a method applies where its hooks are exposed. `S` is
+ * the type of the method's per-cell state (MethodDefinition.prepare), `ctx.state` in every hook.
+ */
+export interface Hooks<P, S = any> {
+  pool?: (ctx: PoolContext<unknown> & CellState<S>, params: P) => Pool<unknown>;
   /** Builds the pool by selecting among candidates with the task's features (instead of `pool`). */
-  filter?: (ctx: FilterContext<unknown>, params: P) => Pool<unknown>;
-  fit?: (ctx: FitContext, params: P) => FitOptions;
-  estimate?: (model: unknown, ctx: EstimateContext, params: P) => unknown;
+  filter?: (ctx: FilterContext<unknown> & CellState<S>, params: P) => Pool<unknown>;
+  fit?: (ctx: FitContext & CellState<S>, params: P) => FitOptions;
+  estimate?: (model: unknown, ctx: EstimateContext & CellState<S>, params: P) => unknown;
   /**
    * The training objective at one step of an epoch-axis task: returns the scalar loss to
    * minimize (a TF.js scalar) built from the task-specific context (for dcca, the DCCA
@@ -402,6 +439,16 @@ export interface TrainingContext {
   method: string;
 }
 
+/**
+ * The parametric family of a task's fitted model, for methods that work in its parameter
+ * coordinates (e.g. contraction-filter). The model (what `fit` returns, and `estimate` hooks
+ * receive) then has this layout, replicate-major:
+ * - `gaussian`: `{ mean: Float64Array (R × d), cov: Float64Array (R × d × d) }`, the Gaussian MLE;
+ * - `categorical`: a Float64Array of R × C × V probabilities, a categorical distribution over V
+ *   outcomes for each of C contexts (each row sums to 1).
+ */
+export type ModelFamily = 'gaussian' | 'categorical';
+
 /** What every task declares; a task is generational (`simulation`) or trained (`training`). */
 export interface TaskBase<P extends Record<string, unknown> = Record<string, unknown>> {
   id: string;
@@ -433,13 +480,18 @@ export interface TaskBase<P extends Record<string, unknown> = Record<string, unk
    * and describes them (numbers), `values` gives them for resolved parameters.
    */
   known?: { schema: z.ZodObject<Record<string, z.ZodNumber>>; values: (params: P) => KnownQuantities };
+  /**
+   * The parametric family of the fitted model (see ModelFamily), when it is one; a function
+   * decides per resolved parameters (recursive-lm: its `char` variant's model is a network).
+   */
+  modelFamily?: ModelFamily | ((params: P) => ModelFamily | undefined);
   /** Closed-form reference curves for these parameters (empty when none apply). */
   theory?: (params: P) => TheoryCurve[];
   /**
-   * Score anchors of this task's settings: the entry scoring 0 (`oracle`) and 1
-   * (`reference`). Omitted: `real-only` and `replace` (harness/scoring.ts).
+   * The scale of this task's normalized score: the entry scoring 0 (`oracle`) and the one
+   * scoring 1 (`reference`). Omitted: `real-only` and `replace` (harness/scoring.ts).
    */
-  anchors?: { oracle: string; reference: string };
+  scoreScale?: { oracle: string; reference: string };
   /**
    * What one unit of `budget.realSamplesPerChain` is for these parameters (a Gaussian vector,
    * a 2-D point, a token, a labelled row), so budgets are shown in the task's own unit and never
@@ -489,7 +541,7 @@ export type TaskDefinition<P extends Record<string, unknown> = Record<string, un
 // ---------------------------------------------------------------------------------------
 // Methods and baselines
 
-export interface MethodDefinition<P extends Record<string, unknown> = Record<string, unknown>> {
+export interface MethodDefinition<P extends Record<string, unknown> = Record<string, unknown>, S = any> {
   id: string;
   title: string;
   /** `baseline`: a retraining regime without mitigation; `method`: a mitigation. */
@@ -498,7 +550,14 @@ export interface MethodDefinition<P extends Record<string, unknown> = Record<str
   papers: Paper[];
   /** Parameter schema; every field has a default and a description. */
   params: z.ZodType<P>;
-  hooks: Hooks<P>;
+  hooks: Hooks<P, S>;
+  /**
+   * Once per cell of a generational task, after generation 0's fit on real data: builds what
+   * the hooks reuse for the whole cell (e.g. a filter trained for the anchor's dimension), and
+   * returns it as the hooks' `ctx.state`. State lives here, not in module variables, so every
+   * cell starts from its own. A method with `prepare` applies to generational tasks only.
+   */
+  prepare?: (ctx: PrepareContext, params: P) => S;
   /** `tfjs`: the hooks compute with TensorFlow.js (see TaskDefinition.engine). */
   engine?: Engine;
   /**
@@ -506,9 +565,11 @@ export interface MethodDefinition<P extends Record<string, unknown> = Record<str
    * and the known quantities it reads. The method applies only to tasks that declare them all
    * (TaskBase.fitOptions, TaskBase.known): applicability stays derived, never a switch on task ids.
    * `history: true`: its `pool` or `filter` hook reads `ctx.history` (every batch so far), which
-   * the harness then keeps for the whole cell.
+   * the harness then keeps for the whole cell. `modelFamily`: the parametric families of the
+   * task's model its hooks know how to work with (TaskBase.modelFamily); the method applies
+   * only where the task's model is one of them.
    */
-  needs?: { fitOptions?: readonly string[]; known?: readonly string[]; history?: boolean };
+  needs?: { fitOptions?: readonly string[]; known?: readonly string[]; history?: boolean; modelFamily?: readonly ModelFamily[] };
   /**
    * Fixed training options for trained (epoch-axis) tasks, read once per cell beside the
    * `loss` hook (e.g. `{ checkpoint: 'best' }`). Not a hook: it never changes applicability,
@@ -530,6 +591,6 @@ export function defineTask<P extends Record<string, unknown>>(task: TrainedTask<
 export function defineTask<P extends Record<string, unknown>>(task: TaskDefinition<P>): TaskDefinition<P> {
   return task;
 }
-export function defineMethod<P extends Record<string, unknown>>(method: MethodDefinition<P>): MethodDefinition<P> {
+export function defineMethod<P extends Record<string, unknown>, S = undefined>(method: MethodDefinition<P, S>): MethodDefinition<P, S> {
   return method;
 }

@@ -46,6 +46,7 @@ export default defineTask({
     { title: 'Probabilistic analysis of model collapse with increasing sample size', authors: 'Xu, He, Cheng', year: 2025 },
   ],
   stepAxis: 'generation',
+  modelFamily: 'gaussian',
   params: Params,
   profiles: {
     quick: {},

@@ -75,6 +75,8 @@ export default defineTask({
   hooks: ['pool', 'fit', 'estimate'],
   fitOptions: FitOptionsSchema,
   theory: recursiveLmTheory,
+  // markov's fit is the table of next-token probabilities (R × contexts × vocab); char's is a network.
+  modelFamily: (params) => (params.variant === 'char' ? undefined : 'categorical'),
   engine: (params) => (params.variant === 'char' ? 'tfjs' : undefined),
   kernels: (params) => (params.variant === 'char' ? 'instead-of-tfjs' : undefined),
   simulation: (params, rng) => simulation(Params.parse(params), rng),

@@ -16,6 +16,14 @@
  * - `hooks` are the extension points you implement. Your method applies to a task only when the
  *   task exposes every hook you implement (`npx collapse-bench list` shows each task's hooks),
  *   so delete the hooks you do not need. Optionally, `skip(task)` returns a reason to skip a task.
+ * - What the hooks reuse for a whole cell (a trained network, a factorization of the
+ *   generation-0 fit) is built by an optional `prepare(ctx, params)` beside `hooks`: it runs once
+ *   per cell, right after generation 0's fit (`ctx.anchor`), and what it returns is `ctx.state`
+ *   in every later hook (methods/contraction-filter trains its filter there). Never keep state
+ *   in module variables.
+ * - A hook that works in the coordinates of the task's model declares the families it knows in
+ *   `needs: { modelFamily: ['gaussian', 'categorical'] }` (ModelFamily in harness/types.ts says
+ *   what each model holds); the method then applies exactly where the task declares one.
  * - Randomness comes only from `ctx.rng` (seeded from the cell key): never `Math.random()`, the
  *   clock or state kept between calls. `collapse-bench validate` runs each cell twice and rejects
  *   a method whose numbers differ.

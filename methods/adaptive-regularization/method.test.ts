@@ -19,15 +19,15 @@ import { ROOT, inapplicableReason } from '../../harness/registry.ts';
 import { runGenerational } from '../../harness/generations.ts';
 import { paramInfo } from '../../harness/params.ts';
 import { rngFromKey } from '../../harness/rng.ts';
-import type { FitContext, MethodDefinition } from '../../harness/types.ts';
+import type { CellState, FitContext, MethodDefinition } from '../../harness/types.ts';
 import type { ResultRecord } from '../../harness/schema.ts';
 import type { Scores } from '../../harness/scoring.ts';
 
 const defaults = method.params.parse({});
 const params = (over: Partial<AdaptiveRegularizationParams> = {}) => ({ ...defaults, ...over });
 const KNOWN = { dim: 10, noise_variance: 1, synthetic_noise_variance: 1, signal_norm2: 1 };
-const context = (sampleSizes: number[], known: Record<string, number> = KNOWN): FitContext => ({
-  t: sampleSizes.length - 1, size: sampleSizes.at(-1)!, sampleSizes, replicates: 1, task: 'regression', taskParams: {}, known, rng: rngFromKey('adaptive-regularization-test', 'fit'),
+const context = (sampleSizes: number[], known: Record<string, number> = KNOWN): FitContext & CellState<undefined> => ({
+  t: sampleSizes.length - 1, size: sampleSizes.at(-1)!, sampleSizes, replicates: 1, task: 'regression', taskParams: {}, known, rng: rngFromKey('adaptive-regularization-test', 'fit'), state: undefined,
 });
 const fit = (sampleSizes: number[], over: Partial<AdaptiveRegularizationParams> = {}, known?: Record<string, number>) =>
   method.hooks.fit!(context(sampleSizes, known), params(over));

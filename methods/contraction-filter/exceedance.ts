@@ -47,7 +47,7 @@ export function exceedance(task: GenerationalTask<any>, method: MethodDefinition
   const metric = task.metrics.find((m) => m.primary)!.name;
   const values: Float64Array[] = [];
   const anchorNorms: Float64Array[] = [];
-  const gaussian = task.id === 'gaussian-chain';
+  const gaussian = task.modelFamily === 'gaussian';
   let anchor: { model: GaussianModel; factors: Float64Array; R: number; d: number } | undefined;
   const recording: GenerationalTask<any> = {
     ...task,

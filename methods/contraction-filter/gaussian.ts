@@ -11,6 +11,7 @@
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { Rng } from '../../harness/rng.ts';
+import { choleskyInto } from '../../harness/linalg.ts';
 
 /** Per-replicate fits, row-major: means R×d, covariances R×d×d (gaussian-chain's model). */
 export interface GaussianModel {
@@ -35,7 +36,7 @@ export function errorDim(d: number): number {
 export function choleskyFactors(cov: Float64Array, R: number, d: number, what: string): Float64Array {
   const out = new Float64Array(R * d * d);
   for (let r = 0; r < R; r++) {
-    if (!cholesky(cov, r * d * d, d, out, r * d * d)) {
+    if (!choleskyInto(cov, r * d * d, d, out, r * d * d)) {
       throw new Error(`contraction-filter: the ${what} covariance of replicate ${r} is not positive definite (fewer samples than dim + 1?)`);
     }
   }
@@ -122,7 +123,7 @@ export function simulateErrors(rng: Rng, d: number, M: number, chains: number, g
     cov.fill(0);
     for (let k = 0; k < d; k++) cov[k * d + k] = 1;
     for (let t = 0; t < generations; t++) {
-      if (!cholesky(cov, 0, d, factor, 0)) throw new Error('contraction-filter: a training chain lost positive definiteness');
+      if (!choleskyInto(cov, 0, d, factor, 0)) throw new Error('contraction-filter: a training chain lost positive definiteness');
       rng.fillNormal(x);
       for (let i = 0; i < M; i++) {
         for (let k = d - 1; k >= 0; k--) {
@@ -159,24 +160,6 @@ function writeVech(e: Float64Array, d: number, out: Float64Array, at: number): v
 function readVech(z: Float64Array, at: number, d: number, e: Float64Array): void {
   for (let i = 0; i < d; i++) e[i * d + i] = z[at++] * Math.SQRT2;
   for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) e[i * d + j] = e[j * d + i] = z[at++];
-}
-
-/** Lower Cholesky factor of a[at…] (d×d) into out[outAt…]; false when not positive definite. */
-function cholesky(a: Float64Array, at: number, d: number, out: Float64Array, outAt: number): boolean {
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[at + i * d + j];
-      for (let k = 0; k < j; k++) s -= out[outAt + i * d + k] * out[outAt + j * d + k];
-      if (i === j) {
-        if (!(s > 0)) return false;
-        out[outAt + i * d + i] = Math.sqrt(s);
-      } else {
-        out[outAt + i * d + j] = s / out[outAt + j * d + j];
-      }
-    }
-    for (let j = i + 1; j < d; j++) out[outAt + i * d + j] = 0;
-  }
-  return true;
 }
 
 /** Solves L y = b by forward substitution; b and y are strided vectors (stride 1 or d). */

@@ -5,12 +5,14 @@ import { runGenerational } from '../../harness/generations.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import { trapezoid } from '../../harness/scoring.ts';
 import type { CellKey } from '../../harness/schema.ts';
-import type { EstimateContext, MethodDefinition, TaskDefinition } from '../../harness/types.ts';
+import type { CellState, EstimateContext, MethodDefinition, TaskDefinition } from '../../harness/types.ts';
+import { inapplicableReason } from '../../harness/registry.ts';
+import recursiveLm from '../../benchmarks/recursive-lm/task.ts';
 import gaussianChain from '../../benchmarks/gaussian-chain/task.ts';
 import replace from '../../baselines/replace/method.ts';
 import realOnly from '../../baselines/real-only/method.ts';
 import accumulate from '../../baselines/accumulate/method.ts';
-import filter, { cachedFilter, contractionCheck, trainFilter } from './method.ts';
+import filter, { contractionCheck, trainFilter } from './method.ts';
 import { simulateErrors } from './gaussian.ts';
 import { simulateNorms } from './categorical.ts';
 import { exceedance } from './exceedance.ts';
@@ -45,10 +47,11 @@ describe('training', () => {
   it('learns A(e)ᵀA(e) ⪯ (1 − c(e))I on held-out simulated errors', () => {
     // Held-out: chains from another stream than training's. Measured (wasm): 100% (d = 1),
     // 99.8% (d = 2), 100% (recursive-lm norms); the few violations are ≤ 0.005.
+    const train = (errors: Float64Array, p: number, role: string) => trainFilter(errors, p, defaults, rngFromKey('training', role));
     const filters = [
-      cachedFilter('gaussian-chain', { dim: 1, samples: 20 }, defaults),
-      cachedFilter('gaussian-chain', { dim: 2, samples: 20 }, defaults),
-      cachedFilter('recursive-lm', { vocab: 50, samples: 100 }, defaults),
+      train(simulateErrors(rngFromKey('training chains', 'd1'), 1, 20, defaults.train_chains, defaults.train_generations), 1, 'd1'),
+      train(simulateErrors(rngFromKey('training chains', 'd2'), 2, 20, defaults.train_chains, defaults.train_generations), 5, 'd2'),
+      train(simulateNorms(rngFromKey('training chains', 'lm'), 50, 100, defaults.train_chains, defaults.train_generations), 1, 'lm'),
     ];
     const [d1, d2, lm] = [
       contractionCheck(filters[0], simulateErrors(rngFromKey('held-out', 'd1'), 1, 20, 64, 30), defaults),
@@ -118,7 +121,7 @@ describe('gaussian-chain, quick profile, against replace', () => {
     const base = runGenerational(gaussianChain, replace, key(gaussianChain, replace, { dim: 2, rho: 0.5, generations: 10, replicates: 300 }, 0));
     expect(d2.metrics.w2.mean[10]).toBeLessThan(base.metrics.w2.mean[10] / 2);
     expect(() => runGenerational(gaussianChain, filter, key(gaussianChain, filter, { dim: 5, generations: 1, replicates: 10 }, 0))).toThrow(
-      'contraction-filter supports gaussian-chain up to dim = 4 (its operator A(e) is p×p with p = d + d(d+1)/2); got dim = 5',
+      'contraction-filter supports Gaussian models up to dim = 4 (its operator A(e) is p×p with p = d + d(d+1)/2); got dim = 5',
     );
   });
 
@@ -127,7 +130,10 @@ describe('gaussian-chain, quick profile, against replace', () => {
     const anchor = { mean: Float64Array.from({ length: 50 }, (_, i) => i / 100), cov: new Float64Array(50).fill(1) };
     const raw = { mean: new Float64Array(50).fill(2), cov: new Float64Array(50).fill(0.1) };
     const [anchorCopy, rawCopy] = [structuredClone(anchor), structuredClone(raw)];
-    const ctx = (t: number) => ({ t, task: 'gaussian-chain', taskParams, anchor, poolSize: new Float64Array(50).fill(taskParams.samples as number) }) as EstimateContext;
+    const poolSize = new Float64Array(50).fill(taskParams.samples as number);
+    const rng = rngFromKey('contraction-filter-test', 'method');
+    const state = filter.prepare!({ task: 'gaussian-chain', taskParams, known: {}, modelFamily: 'gaussian', anchor, poolSize, sampleSizes: [], replicates: 50, rng }, defaults);
+    const ctx = (t: number): EstimateContext & CellState<typeof state> => ({ t, task: 'gaussian-chain', taskParams, anchor, poolSize, rng, state });
     expect(filter.hooks.estimate!(anchor, ctx(0), defaults)).toBe(anchor);
     const out = filter.hooks.estimate!(raw, ctx(1), defaults) as typeof raw;
     expect([anchor, raw]).toEqual([anchorCopy, rawCopy]);
@@ -139,9 +145,12 @@ describe('gaussian-chain, quick profile, against replace', () => {
 });
 
 describe('applicability', () => {
-  it('applies to gaussian-chain and recursive-lm and says why not elsewhere', () => {
-    expect(filter.skip!(gaussianChain)).toBeUndefined();
-    expect(filter.skip!({ ...gaussianChain, id: 'recursive-lm' })).toBeUndefined();
-    expect(filter.skip!({ ...gaussianChain, id: 'regression' })).toBe('contraction-filter knows the parameter coordinates of gaussian-chain and recursive-lm only');
+  it('applies where the task declares a Gaussian or categorical model, and says why not elsewhere', () => {
+    expect(inapplicableReason(gaussianChain, filter)).toBeUndefined();
+    expect(inapplicableReason(recursiveLm, filter)).toBeUndefined();
+    expect(inapplicableReason(recursiveLm, filter, { ...recursiveLm.params.parse({}), variant: 'char' })).toBe(
+      'task recursive-lm has no parametric model family for these parameters; the method works with gaussian and categorical models',
+    );
+    expect(inapplicableReason({ ...gaussianChain, modelFamily: undefined }, filter)).toBe('task gaussian-chain has no parametric model family; the method works with gaussian and categorical models');
   });
 });

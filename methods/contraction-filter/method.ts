@@ -30,10 +30,9 @@
 import { z } from 'zod';
 import type * as TF from '@tensorflow/tfjs';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { defineMethod, type EstimateContext } from '../../harness/types.ts';
+import { defineMethod, type PrepareContext } from '../../harness/types.ts';
 import { activeBackend, tfjs } from '../../harness/backend.ts';
-import { rngFromKey, type Rng } from '../../harness/rng.ts';
-import { hashValue } from '../../harness/hash.ts';
+import type { Rng } from '../../harness/rng.ts';
 import { MAX_DIM, choleskyFactors, errorDim, fromErrors, simulateErrors, toErrors, type GaussianModel } from './gaussian.ts';
 import { applyGains, errorNorms, simulateNorms, tableShape } from './categorical.ts';
 
@@ -52,7 +51,6 @@ const Params = z.object({
   epochs: z.number().int().min(1).max(200).default(8).describe('passes over the training errors'),
   batch: z.number().int().min(8).max(8192).default(256).describe('training errors per Adam step'),
   learning_rate: z.number().positive().max(1).default(0.01).describe('Adam step size'),
-  seed: z.number().int().min(0).default(0).describe('training seed: initial weights, training chains and minibatch order'),
 });
 export type ContractionFilterParams = z.infer<typeof Params>;
 
@@ -252,72 +250,51 @@ export function contractionCheck(filter: TrainedFilter, errors: Float64Array, pa
 }
 
 // ---------------------------------------------------------------------------------------
-// Training once per (task, dimension, sample size, parameters, backend) in a process: every
-// seed of a setting, and every cell a worker process runs for it, reuses the filter.
+// Once per cell (the prepare step): train the filter for the anchor's coordinates, before the
+// chain, at generation 0's sample size (the constant-size setting), from the cell's stream.
 
-const trained = new Map<string, TrainedFilter>();
+/** What a cell keeps between its estimate calls: the trained filter and, for Gaussians, the anchor's factors. */
+type FilterState =
+  | { family: 'gaussian'; filter: TrainedFilter; anchor: GaussianModel; factors: Float64Array; R: number; d: number }
+  | { family: 'categorical'; filter: TrainedFilter; anchor: Float64Array; V: number };
 
-/**
- * The filter for a task's error coordinates, trained on first use in this process. `shape`
- * is what training depends on besides the parameters (dimension and sample size); with the
- * parameters it also seeds training, since the estimate hook does not see the cell key.
- */
-export function cachedFilter(task: string, shape: Record<string, number>, params: ContractionFilterParams): TrainedFilter {
-  const key = { method: 'contraction-filter', task, ...shape, params };
-  const cacheKey = `${activeBackend()} ${hashValue(key)}`;
-  let filter = trained.get(cacheKey);
-  if (!filter) {
-    const rng = rngFromKey(key, 'train');
-    const chains = rng.fork('chains');
-    filter = task === 'gaussian-chain'
-      ? trainFilter(simulateErrors(chains, shape.dim, shape.samples, params.train_chains, params.train_generations), errorDim(shape.dim), params, rng)
-      : trainFilter(simulateNorms(chains, shape.vocab, shape.samples, params.train_chains, params.train_generations), 1, params, rng);
-    trained.set(cacheKey, filter);
+/** Trains the filter for this cell's anchor (PrepareContext: generation 0's fit and pool). */
+export function prepareFilter(ctx: PrepareContext, params: ContractionFilterParams): FilterState {
+  const R = ctx.replicates;
+  const chains = ctx.rng.fork('training chains');
+  const training = ctx.rng.fork('training');
+  if (ctx.modelFamily === 'gaussian') {
+    const anchor = ctx.anchor as GaussianModel;
+    const d = Math.round(anchor.mean.length / R);
+    if (d > MAX_DIM) {
+      throw new Error(`contraction-filter supports Gaussian models up to dim = ${MAX_DIM} (its operator A(e) is p×p with p = d + d(d+1)/2); got dim = ${d}`);
+    }
+    const samples = Math.round(ctx.poolSize[0]);
+    const filter = trainFilter(simulateErrors(chains, d, samples, params.train_chains, params.train_generations), errorDim(d), params, training);
+    return { family: 'gaussian', filter, anchor, factors: choleskyFactors(anchor.cov, R, d, 'anchor'), R, d };
   }
-  return filter;
+  if (ctx.modelFamily === 'categorical') {
+    if (!(ctx.anchor instanceof Float64Array)) throw new Error(`contraction-filter needs a categorical model as a Float64Array (R × C × V), got ${typeof ctx.anchor}`);
+    const { C, V } = tableShape(ctx.anchor, R);
+    // The pool holds C·n₀ outcomes per replicate: n₀ per context.
+    const samples = Math.round(ctx.poolSize[0] / C);
+    const filter = trainFilter(simulateNorms(chains, V, samples, params.train_chains, params.train_generations), 1, params, training);
+    return { family: 'categorical', filter, anchor: ctx.anchor, V };
+  }
+  throw new Error(`contraction-filter has no error coordinates for a ${ctx.modelFamily ?? 'non-parametric'} model`);
 }
 
-/** Per cell, keyed by its anchor: the filter, and for gaussian-chain the anchor's Cholesky factors. */
-const cells = new WeakMap<object, { filter: TrainedFilter; factors?: Float64Array }>();
-
-function filterGaussian(model: GaussianModel, ctx: EstimateContext, params: ContractionFilterParams): GaussianModel {
-  const anchor = ctx.anchor as GaussianModel;
-  const R = ctx.poolSize.length;
-  const d = Math.round(Math.sqrt(model.cov.length / R));
-  if (d > MAX_DIM) {
-    throw new Error(`contraction-filter supports gaussian-chain up to dim = ${MAX_DIM} (its operator A(e) is p×p with p = d + d(d+1)/2); got dim = ${d}`);
+/** θ̃ = θ̂₀ + A(e)e for this generation's estimate θ̂ (e = θ̂ − θ̂₀ in the state's coordinates). */
+export function filterEstimate(model: unknown, state: FilterState): unknown {
+  if (state.family === 'gaussian') {
+    const errors = toErrors(model as GaussianModel, state.anchor, state.factors, state.R, state.d);
+    return fromErrors(applyFilter(state.filter, errors), state.anchor, state.factors, state.R, state.d).model;
   }
-  let cell = cells.get(anchor);
-  if (!cell) {
-    // Before the chain: train at generation 0's sample size (the constant-size setting).
-    const filter = cachedFilter(ctx.task, { dim: d, samples: Math.round(ctx.poolSize[0]) }, params);
-    cells.set(anchor, (cell = { filter, factors: choleskyFactors(anchor.cov, R, d, 'anchor') }));
-  }
-  if (ctx.t === 0) return model; // the anchor itself: e = 0
-  const errors = toErrors(model, anchor, cell.factors!, R, d);
-  return fromErrors(applyFilter(cell.filter, errors), anchor, cell.factors!, R, d).model;
-}
-
-function filterTable(model: unknown, ctx: EstimateContext, params: ContractionFilterParams): Float64Array {
-  if (!(model instanceof Float64Array)) throw new Error(`contraction-filter needs recursive-lm's table model p̂ (R × C × V), got ${typeof model}`);
-  const anchor = ctx.anchor as Float64Array;
-  const R = ctx.poolSize.length;
-  const { C, V } = tableShape(anchor, R);
-  let cell = cells.get(anchor);
-  if (!cell) {
-    // Tokens per context at generation 0: the pool holds C·n₀ tokens per replicate.
-    const filter = cachedFilter(ctx.task, { vocab: V, samples: Math.round(ctx.poolSize[0] / C) }, params);
-    cells.set(anchor, (cell = { filter }));
-  }
-  if (ctx.t === 0) return model;
-  const norms = errorNorms(model, anchor, V);
-  return applyGains(model, anchor, V, operators(cell.filter, norms));
+  const table = model as Float64Array;
+  return applyGains(table, state.anchor, state.V, operators(state.filter, errorNorms(table, state.anchor, state.V)));
 }
 
 // ---------------------------------------------------------------------------------------
-
-/** Exponential-family tasks whose estimates the filter knows how to put in Fisher coordinates. */
-const TASKS = ['gaussian-chain', 'recursive-lm'];
 
 export default defineMethod({
   id: 'contraction-filter',
@@ -329,17 +306,13 @@ export default defineMethod({
     'to satisfy the contraction condition A(e)ᵀPA(e) ⪯ (1−c(e))P while changing the estimate as little as possible.',
   papers: [{ title: 'Preventing Model Collapse via Contraction-Conditioned Neural Filters', authors: 'Han, Liang, Wang et al.', year: 2025, url: 'https://arxiv.org/abs/2512.00757' }],
   params: Params,
+  // The filter needs the estimate in an exponential family's parameter coordinates (gaussian.ts, categorical.ts).
+  needs: { modelFamily: ['gaussian', 'categorical'] },
+  prepare: prepareFilter,
   hooks: {
-    estimate(model, ctx, params) {
-      if (ctx.task === 'gaussian-chain') return filterGaussian(model as GaussianModel, ctx, params);
-      if (ctx.task === 'recursive-lm') return filterTable(model, ctx, params);
-      throw new Error(`contraction-filter has no error coordinates for task ${ctx.task}`);
+    estimate(model, ctx) {
+      // Generation 0's estimate is the anchor itself: e = 0.
+      return ctx.t === 0 ? model : filterEstimate(model, ctx.state);
     },
-  },
-  skip: (task, taskParams) => {
-    if (!TASKS.includes(task.id)) return `contraction-filter knows the parameter coordinates of ${TASKS.join(' and ')} only`;
-    // The char variant's model is a neural network, not an exponential-family estimate.
-    if (task.id === 'recursive-lm' && taskParams?.variant === 'char') return 'recursive-lm variant char has no parametric estimate to filter';
-    return undefined;
   },
 });

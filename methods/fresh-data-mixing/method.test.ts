@@ -9,7 +9,7 @@ import { runGenerational } from '../../harness/generations.ts';
 import { partWeights } from '../../harness/pool.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import { trapezoid } from '../../harness/scoring.ts';
-import type { Batch, MethodDefinition, Pool, PoolContext } from '../../harness/types.ts';
+import type { Batch, CellState, MethodDefinition, Pool, PoolContext } from '../../harness/types.ts';
 
 const params = (overrides: Partial<FreshDataMixingParams> = {}) => method.params.parse(overrides);
 
@@ -20,7 +20,7 @@ function run(taskOverrides: Record<string, unknown>, methodOverrides: Partial<Fr
 }
 
 /** A pool context over data-less batches, for looking at the weights a hook returns. */
-function fakeContext(t: number, size: number, replicates: number, n0 = size): PoolContext<unknown> {
+function fakeContext(t: number, size: number, replicates: number, n0 = size): PoolContext<unknown> & CellState<undefined> {
   const first: Batch<unknown> = { origin: 'real', generation: 0, size: n0, data: null };
   return {
     t,
@@ -32,6 +32,7 @@ function fakeContext(t: number, size: number, replicates: number, n0 = size): Po
     synthetic: (n) => ({ origin: 'synthetic', generation: t - 1, size: n, data: null }),
     real: (n) => ({ origin: 'real', generation: t, size: n, data: null }),
     rng: rngFromKey('fresh-data-mixing', `fake-${t}`),
+    state: undefined,
   };
 }
 
