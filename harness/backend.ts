@@ -1,7 +1,9 @@
 /**
- * The TensorFlow.js compute backend of neural cells (DESIGN.md "Compute"). Statistical cells
- * never touch it: only a cell whose task or method declares `engine: 'tfjs'` initializes it,
- * and its record names the backend (`provenance.backend`, e.g. `tfjs-wasm`).
+ * The TensorFlow.js compute backend of neural cells (ARCHITECTURE.md "Compute"). Statistical
+ * cells never touch it: a cell process loads it only when the cell computes with TF.js (its task
+ * or method declares `engine: 'tfjs'`, and the task's fused kernels do not replace it:
+ * harness/kernels.ts `cellNeedsTfjs`), and its record names the backend
+ * (`provenance.backend`, e.g. `tfjs-wasm`).
  *
  * Order at start-up, first that loads wins:
  * 1. `node-gpu`: `@tensorflow/tfjs-node-gpu` (libtensorflow with CUDA),

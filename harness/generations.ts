@@ -5,7 +5,7 @@
  */
 import type { Batch, CellState, EstimateContext, Features, FilterContext, FitContext, FitOptions, MethodDefinition, Pool, PoolContext, PoolPart, TaskDefinition } from './types.ts';
 import type { CellKey, MetricSeries, Snapshot } from './schema.ts';
-import { rngFromKey } from './rng.ts';
+import { HEX_DIGEST, rngFromKey } from './rng.ts';
 import { summarize } from './stats.ts';
 import { densePool, drawMaskInto, poolWeightSums, subsetPicks } from './pool.ts';
 import { CellError, type CellOutput } from './outcome.ts';
@@ -188,9 +188,6 @@ function markUsed(pool: Pool<unknown>, used: Map<Batch<unknown>, Uint8Array>, re
   }
 }
 
-/** A recipe's seed: 64 hex digits, the form of rng.ts's seeds (its HEX_DIGEST, not exported: rng.ts is hashed by every task). */
-const SEED = /^[0-9a-f]{64}$/;
-
 /** Checks the parts not seen in an earlier pool (and remembers them), and the pool's subset. */
 function checkPool(pool: Pool<unknown>, replicates: number, t: number, seen: WeakSet<object>): void {
   if (!pool || !Array.isArray(pool.parts) || pool.parts.length === 0) {
@@ -201,7 +198,7 @@ function checkPool(pool: Pool<unknown>, replicates: number, t: number, seen: Wea
     const { weights, batch, draw } = part;
     if (weights !== undefined && draw !== undefined) throw new CellError(`pool part ${i} at generation ${t} has both weights and a draw; give one`);
     if (draw !== undefined) {
-      const ok = draw.kind === 'bernoulli' && typeof draw.seed === 'string' && SEED.test(draw.seed) && draw.p >= 0 && draw.p <= 1 && (draw.side === 'first' || draw.side === 'second') && draw.weight >= 0 && Number.isFinite(draw.weight);
+      const ok = draw.kind === 'bernoulli' && typeof draw.seed === 'string' && HEX_DIGEST.test(draw.seed) && draw.p >= 0 && draw.p <= 1 && (draw.side === 'first' || draw.side === 'second') && draw.weight >= 0 && Number.isFinite(draw.weight);
       if (!ok) throw new CellError(`pool part ${i} at generation ${t} has an invalid draw (harness/types.ts BernoulliDraw: kind 'bernoulli', a 64-hex seed, p in [0, 1], side first or second, a finite weight ≥ 0)`);
     }
     if (weights !== undefined) {
@@ -220,7 +217,7 @@ function checkPool(pool: Pool<unknown>, replicates: number, t: number, seen: Wea
   if (subset !== undefined) {
     const total = pool.parts.reduce((s, p) => s + p.batch.size, 0);
     if (pool.parts.some((p) => p.weights !== undefined || p.draw !== undefined)) throw new CellError(`the pool at generation ${t} has a subset over weighted parts; a subset needs plain parts (harness/pool.ts subsample weighs such pools itself)`);
-    if (!Number.isInteger(subset.size) || subset.size < 1 || subset.size > total || typeof subset.seed !== 'string' || !SEED.test(subset.seed)) {
+    if (!Number.isInteger(subset.size) || subset.size < 1 || subset.size > total || typeof subset.seed !== 'string' || !HEX_DIGEST.test(subset.seed)) {
       throw new CellError(`the pool at generation ${t} has an invalid subset (size must be an integer in [1, ${total}], seed 64 hex digits)`);
     }
   }

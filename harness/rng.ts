@@ -129,7 +129,8 @@ function stirlingTail(k: number): number {
 
 const TWO_POW_32 = 4294967296;
 const TWO_POW_NEG_53 = 2 ** -53;
-const HEX_DIGEST = /^[0-9a-f]{64}$/;
+/** A sha256 digest as 64 lowercase hex digits: the form of every seed (rngFromSeed, recipe seeds). */
+export const HEX_DIGEST = /^[0-9a-f]{64}$/;
 
 function describe(value: unknown): string {
   return typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
@@ -367,17 +368,20 @@ export class Rng {
     }
     if (n === TWO_POW_32) return this.nextUint32();
     if (n <= 2097152) {
-      // x·n < 2^53: the 64-bit product is exact in a double.
+      // x·n < 2^53: the 64-bit product is exact in a double, and so is its split into the
+      // high and low 32-bit words (division by a power of two, no floating-point modulo).
       let prod = this.nextUint32() * n;
-      let low = prod % TWO_POW_32;
+      let high = Math.floor(prod / TWO_POW_32);
+      let low = prod - high * TWO_POW_32;
       if (low < n) {
         const threshold = (TWO_POW_32 - n) % n;
         while (low < threshold) {
           prod = this.nextUint32() * n;
-          low = prod % TWO_POW_32;
+          high = Math.floor(prod / TWO_POW_32);
+          low = prod - high * TWO_POW_32;
         }
       }
-      return Math.floor(prod / TWO_POW_32);
+      return high;
     }
     // Larger n: form the high and low words of x·n from 16-bit halves of n.
     const nHi = Math.floor(n / 65536);

@@ -10,6 +10,7 @@
  * nonlinear function of all of G, so a good representation of each view's G-content scores
  * well and a collapsed one does not.
  */
+import { choleskyInto, choleskySolveInto } from '../../harness/linalg.ts';
 import type { Rng } from '../../harness/rng.ts';
 
 export interface MultiViewData {
@@ -138,9 +139,14 @@ export function ridgeCvR2(features: Float64Array, p: number, targets: Float64Arr
       a[j * p + j] += lambda * nTrain;
       for (let k = 0; k < j; k++) a[j * p + k] = a[k * p + j];
     }
-    const l = cholesky(a, p);
+    // Factor in place: a's lower triangle becomes L (L Lᵀ = a).
+    if (!choleskyInto(a, 0, p, a, 0, 0)) {
+      throw new Error(`ridgeCvR2: the ridge normal matrix XᵀX + λnI of fold ${f} (${p}×${p}, λ = ${lambda}) is not positive definite`);
+    }
+    const w = new Float64Array(p);
     for (let t = 0; t < m; t++) {
-      const w = solveCholesky(l, Float64Array.from({ length: p }, (_, j) => b[j * m + t]), p);
+      for (let j = 0; j < p; j++) w[j] = b[j * m + t];
+      choleskySolveInto(a, 0, p, w, w);
       for (let i = lo; i < hi; i++) {
         let pred = ym[t];
         for (let j = 0; j < p; j++) pred += (x[i * p + j] - xm[j]) * w[j];
@@ -152,34 +158,4 @@ export function ridgeCvR2(features: Float64Array, p: number, targets: Float64Arr
   let total = 0;
   for (let t = 0; t < m; t++) total += 1 - sse[t] / sst[t];
   return total / m;
-}
-
-/** Lower Cholesky factor L (L Lᵀ = A) of an SPD A (p×p, row-major), in float64. */
-function cholesky(a: Float64Array, p: number): Float64Array {
-  const l = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * p + j];
-      for (let k = 0; k < j; k++) s -= l[i * p + k] * l[j * p + k];
-      l[i * p + j] = i === j ? Math.sqrt(Math.max(s, 1e-300)) : s / l[j * p + j];
-    }
-  }
-  return l;
-}
-
-/** Solves L Lᵀ w = b by forward and back substitution. */
-function solveCholesky(l: Float64Array, b: Float64Array, p: number): Float64Array {
-  const y = new Float64Array(p);
-  for (let i = 0; i < p; i++) {
-    let s = b[i];
-    for (let k = 0; k < i; k++) s -= l[i * p + k] * y[k];
-    y[i] = s / l[i * p + i];
-  }
-  const w = new Float64Array(p);
-  for (let i = p - 1; i >= 0; i--) {
-    let s = y[i];
-    for (let k = i + 1; k < p; k++) s -= l[k * p + i] * w[k];
-    w[i] = s / l[i * p + i];
-  }
-  return w;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Matrix, inverse, pseudoInverse, solve } from 'ml-matrix';
-import task, { GCV_GRID, type RegressionData, type RegressionModel } from './task.ts';
+import task, { type RegressionData, type RegressionModel } from './task.ts';
+import { GCV_GRID } from './solvers.ts';
 import { conditionalExcess } from './theory.ts';
 import replace from '../../baselines/replace/method.ts';
 import accumulate from '../../baselines/accumulate/method.ts';
