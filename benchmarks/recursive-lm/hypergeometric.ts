@@ -129,15 +129,8 @@ export class DistinctPositions {
     const pool = this.#identity;
     const out = this.#out;
     const swaps = this.#swaps;
-    const u = rng.fillUniform(this.#uniforms.subarray(0, k));
-    for (let i = 0; i < k; i++) {
-      const j = i + uniformBelow(rng, u[i], n - i);
-      const v = pool[j];
-      pool[j] = pool[i];
-      pool[i] = v;
-      out[i] = v;
-      swaps[i] = j;
-    }
+    partialShuffle(rng, rng.fillUniform(this.#uniforms.subarray(0, k)), pool, n, k, swaps);
+    out.set(pool.subarray(0, k));
     // Undo in reverse order: the array is the identity again.
     for (let i = k - 1; i >= 0; i--) {
       const j = swaps[i];
@@ -146,6 +139,22 @@ export class DistinctPositions {
       pool[i] = v;
     }
     return out.subarray(0, k);
+  }
+}
+
+/**
+ * The first k steps of a Fisher–Yates shuffle of items[0, n), in place: step i swaps position i
+ * with i + uniformBelow(rng, u[i], n − i), so items[0, k) ends up an ordered uniform sample without
+ * replacement (no later step touches an earlier position). Step i's partner goes to swaps[i] when
+ * given, for a caller that undoes the steps.
+ */
+function partialShuffle(rng: Rng, u: Float64Array, items: Int32Array, n: number, k: number, swaps?: Int32Array): void {
+  for (let i = 0; i < k; i++) {
+    const j = i + uniformBelow(rng, u[i], n - i);
+    const v = items[j];
+    items[j] = items[i];
+    items[i] = v;
+    if (swaps) swaps[i] = j;
   }
 }
 
@@ -285,14 +294,8 @@ export class RowPicker {
       if (this.#u.length < m) this.#u = new Float64Array(Math.max(m, 2 * this.#u.length));
       const row = this.#row;
       for (let i = 0, p = 0; i < k; i++) for (const e = end[i]; p < e; p++) row[p] = tok[i];
-      const u = rng.fillUniform(this.#u.subarray(0, m));
-      for (let i = 0; i < m; i++) {
-        const j = i + uniformBelow(rng, u[i], nc - i);
-        const v = row[j];
-        row[j] = row[i];
-        row[i] = v;
-        out[off + v]++;
-      }
+      partialShuffle(rng, rng.fillUniform(this.#u.subarray(0, m)), row, nc, m);
+      for (let i = 0; i < m; i++) out[off + row[i]]++;
       return;
     }
     // Buckets at least as many as entries, at most twice: 2^shift ≤ nc/k.
