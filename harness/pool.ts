@@ -165,8 +165,8 @@ export function partWeights<D>(part: PoolPart<D>, replicates: number): Float64Ar
 function drawWeights(draw: BernoulliDraw, length: number): Float64Array {
   const out = new Rng(draw.seed).fillUniform(new Float64Array(length));
   const { p, weight } = draw;
-  if (draw.side === 'first') for (let i = 0; i < length; i++) out[i] = out[i] < p ? weight : 0;
-  else for (let i = 0; i < length; i++) out[i] = out[i] < p ? 0 : weight;
+  const first = draw.side === 'first';
+  for (let i = 0; i < length; i++) out[i] = inDraw(out[i], p, first) ? weight : 0;
   return out;
 }
 
@@ -187,8 +187,13 @@ export function drawMaskInto(draw: BernoulliDraw, mask: Uint8Array): void {
   for (let start = 0; start < mask.length; start += DRAW_CHUNK) {
     const count = Math.min(DRAW_CHUNK, mask.length - start);
     const u = rng.fillUniform(count === DRAW_CHUNK ? chunk : chunk.subarray(0, count));
-    for (let i = 0; i < count; i++) if (u[i] < p === first) mask[start + i] = 1;
+    for (let i = 0; i < count; i++) if (inDraw(u[i], p, first)) mask[start + i] = 1;
   }
+}
+
+/** The selection rule of a Bernoulli draw: slot i belongs to its `first` side when its uniform is below p. */
+function inDraw(u: number, p: number, first: boolean): boolean {
+  return u < p === first;
 }
 
 /**
