@@ -1,6 +1,7 @@
 /**
  * Discovery by path: benchmarks/<id>/task.ts, baselines/<id>/method.ts and
- * methods/<id>/method.ts, each default-exporting a definition whose id is its folder name.
+ * methods/<id>/method.ts, each default-exporting a definition whose id is its folder name, and
+ * methods/<id>/method.py with its method.json (a method written in Python, harness/python-method.ts).
  * Folders starting with `_` (methods/_template) are not discovered. The applicability matrix
  * is derived from the hooks, never written by hand.
  */
@@ -19,6 +20,7 @@ import { idProblem } from './ids.ts';
 import { InputError } from './params.ts';
 import { freezeDefinition } from './freeze.ts';
 import { bundleDefinitions, DEFAULT_LIMITS, sandboxedProcess } from './sandbox.ts';
+import { pythonMethod } from './python-method.ts';
 
 /** The repository root (the folder holding harness/). */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -32,7 +34,17 @@ export interface Entry<T> {
    * imports (e.g. diffusion-align's use of benchmarks/diffusion): changes make old records stale.
    */
   hash: string;
+  /** `python`: a method written in Python (method.py and method.json; harness/python-method.ts). */
+  language?: 'python';
 }
+
+/** The file that defines an entry: task.ts, method.ts, or a Python method's method.py. */
+export function definitionFile(entry: Pick<Entry<unknown>, 'folder' | 'language'>, kind: 'task' | 'method'): string {
+  return kind === 'task' ? 'task.ts' : entry.language === 'python' ? 'method.py' : 'method.ts';
+}
+
+/** The Python side of the method protocol (run by each Python method's process). */
+export const PYTHON_SHIM = fileURLToPath(new URL('./python/collapse_bench.py', import.meta.url));
 
 export interface Registry {
   /** The folder discovered (the repository root, or a test fixture's). */
@@ -60,8 +72,12 @@ export interface LoadOptions {
 
 export async function loadRegistry(root = ROOT, options: LoadOptions = {}): Promise<Registry> {
   const found = [...listDefinitions(root, 'benchmarks', 'task.ts'), ...listDefinitions(root, 'baselines', 'method.ts'), ...listDefinitions(root, 'methods', 'method.ts')];
+  const python = listDefinitions(root, 'methods', 'method.py');
+  for (const { folder } of python) {
+    if (existsSync(join(root, folder, 'method.ts'))) throw new InputError(`${folder}: has both method.ts and method.py; a method is written in one language`);
+  }
   const hashes = new Map<string, string>();
-  for (const { folder } of found) hashes.set(folder, await hashEntry(root, join(root, folder)));
+  for (const { folder } of [...found, ...python]) hashes.set(folder, await hashEntry(root, join(root, folder)));
   const probed = options.probe ?? true ? await probeImports(found.map(({ path, folder }) => ({ file: path, hash: hashes.get(folder)! })), root, options.importTimeoutMs ?? 60_000) : undefined;
   const known = { hashes, probed };
   const tasks = await discover<TaskDefinition<any>>(root, 'benchmarks', 'task.ts', known);
@@ -72,7 +88,9 @@ export async function loadRegistry(root = ROOT, options: LoadOptions = {}): Prom
     if (!definition.simulation === !definition.training) throw new Error(`${folder}/task.ts: give exactly one of simulation (generational) and training (epoch axis)`);
   }
   const baselines = await discover<MethodDefinition<any>>(root, 'baselines', 'method.ts', known);
-  const methods = await discover<MethodDefinition<any>>(root, 'methods', 'method.ts', known);
+  const methods = [...(await discover<MethodDefinition<any>>(root, 'methods', 'method.ts', known)), ...discoverPython(root, python, hashes)].sort((a, b) =>
+    a.definition.id < b.definition.id ? -1 : 1,
+  );
   for (const { definition, folder } of baselines) {
     if (definition.kind !== 'baseline') throw new Error(`${folder}/method.ts: kind must be "baseline" under baselines/`);
   }
@@ -131,6 +149,23 @@ async function discover<T extends { id: string }>(root: string, dir: string, fil
     entries.push({ definition: freezeDefinition(definition), folder, hash: hashes.get(folder)! });
   }
   return entries;
+}
+
+/**
+ * Python methods: their definitions come from method.json alone (no Python runs to list or plan
+ * them); the hooks start the method's process when a cell calls them (harness/python-method.ts).
+ */
+function discoverPython(root: string, found: { name: string; folder: string }[], hashes: Map<string, string>): Entry<MethodDefinition<any>>[] {
+  return found.map(({ name, folder }) => {
+    let definition: MethodDefinition<any>;
+    try {
+      definition = pythonMethod(join(root, folder), PYTHON_SHIM);
+    } catch (error) {
+      throw new InputError((error as Error).message.replace(join(root, folder), folder));
+    }
+    if (definition.id !== name) throw new InputError(`${folder}/method.json: id "${definition.id}" must equal its folder name "${name}"`);
+    return { definition: freezeDefinition(definition), folder, hash: hashes.get(folder)!, language: 'python' as const };
+  });
 }
 
 /**
@@ -246,7 +281,7 @@ export async function hashEntry(root: string, folder: string): Promise<string> {
 /** sha256 over a folder's files in path order, excluding tests and prose (README.md): only code and data make results stale. */
 export async function hashFolder(folder: string, exclude: ReadonlySet<string> = new Set()): Promise<string> {
   const files = (await readdir(folder, { recursive: true, withFileTypes: true }))
-    .filter((d) => d.isFile() && !d.name.endsWith('.test.ts') && !d.name.endsWith('.md') && !excluded(relative(folder, join(d.parentPath, d.name)).split(sep).join('/'), exclude))
+    .filter((d) => d.isFile() && !d.name.endsWith('.test.ts') && !d.name.endsWith('.md') && !d.name.endsWith('.pyc') && !excluded(relative(folder, join(d.parentPath, d.name)).split(sep).join('/'), exclude))
     .map((d) => join(d.parentPath, d.name))
     .sort();
   const parts: string[] = [];
@@ -311,7 +346,15 @@ export async function cellHarnessHashes(root: string, axisOf: (task: string) => 
   const entries = new Map<string, Set<string>>();
   for (const dir of ['benchmarks', 'baselines', 'methods']) {
     if (!existsSync(join(root, dir))) continue;
-    for (const d of readdirSync(join(root, dir), { withFileTypes: true })) if (d.isDirectory()) entries.set(`${dir}/${d.name}`, await reach(await sourcesOf(join(root, dir, d.name))));
+    for (const d of readdirSync(join(root, dir), { withFileTypes: true })) {
+      if (!d.isDirectory()) continue;
+      const folder = join(root, dir, d.name);
+      // A Python method computes with the bridge and the protocol's Python side (and its own method.py, in its folder hash).
+      const python = existsSync(join(folder, 'method.py')) && !existsSync(join(folder, 'method.ts'));
+      const modules = await reach(python ? [join(harness, 'python-method.ts')] : await sourcesOf(folder));
+      if (python) modules.add('python/collapse_bench.py');
+      entries.set(`${dir}/${d.name}`, modules);
+    }
   }
   const contents = new Map<string, string>();
   for (const name of new Set([...loops.generation, ...loops.epoch, ...[...entries.values()].flatMap((s) => [...s])])) contents.set(name, sha256Hex(await readFile(join(harness, name))));

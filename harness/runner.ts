@@ -13,7 +13,7 @@ import { join, relative } from 'node:path';
 import { ResultRecord } from './schema.ts';
 import { canonicalJson } from './hash.ts';
 import type { PlannedCell } from './cells.ts';
-import type { Registry } from './registry.ts';
+import { definitionFile, type Registry } from './registry.ts';
 import type { RunProvenance } from './provenance.ts';
 import { type ResultStore, reusable } from './cache.ts';
 import { makeRecord, recordedBackend, type CellJob } from './cell.ts';
@@ -165,10 +165,9 @@ function recordProblem(record: unknown, job: CellJob): string | undefined {
 
 /** The task and method source files of a registry (its bundle's entries). */
 export function definitionFiles(registry: Registry): { file: string; hash: string }[] {
-  return [...registry.tasks.map((t) => ({ entry: t, file: 'task.ts' })), ...registry.methods.map((m) => ({ entry: m, file: 'method.ts' }))].map(({ entry, file }) => ({
-    file: join(registry.root, entry.folder, file),
-    hash: entry.hash,
-  }));
+  return [...registry.tasks.map((t) => ({ entry: t, file: definitionFile(t, 'task') })), ...registry.methods.map((m) => ({ entry: m, file: definitionFile(m, 'method') }))].map(
+    ({ entry, file }) => ({ file: join(registry.root, entry.folder, file), hash: entry.hash }),
+  );
 }
 
 /** A cell's (task, method) pair: what one child process may hold. */
@@ -191,7 +190,7 @@ function workerRequest(job: CellJob, cell: PlannedCell, bundle: CellBundle, root
   return {
     job,
     taskModule: bundle.modules.get(join(root, cell.task.folder, 'task.ts'))!,
-    methodModule: bundle.modules.get(join(root, cell.method.folder, 'method.ts'))!,
+    methodModule: bundle.modules.get(join(root, cell.method.folder, definitionFile(cell.method, 'method')))!,
   };
 }
 
@@ -211,13 +210,13 @@ function spawnCellChild(bundle: CellBundle, request: WorkerRequest, cell: Planne
   const readable = [join(root, cell.task.folder), join(root, cell.method.folder)];
   const addons = request.job.backend === 'node' || request.job.backend === 'node-gpu';
   touch(bundle.dir);
-  const sandbox = sandboxedProcess(bundle, readable, limits, addons);
+  const sandbox = sandboxedProcess(bundle, readable, limits, addons, cell.method.language === 'python');
   // stdout goes to our stderr: a method's console output must not corrupt `--json` on stdout.
   const child = fork(bundle.worker, [], { execArgv: sandbox.execArgv, env: sandbox.env, cwd: sandbox.tmp, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   child.stdout?.pipe(process.stderr, { end: false });
   const sources = new Map([
     [request.taskModule, join(cell.task.folder, 'task.ts')],
-    [request.methodModule, join(cell.method.folder, 'method.ts')],
+    [request.methodModule, join(cell.method.folder, definitionFile(cell.method, 'method'))],
   ]);
   return { process: child, pair: pairOf(cell), request, tmp: sandbox.tmp, sources };
 }

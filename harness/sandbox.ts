@@ -8,19 +8,20 @@
  * sources give the same folder, built once and reused by later commands.
  *
  * What a sandboxed child may do: read the bundle, the npm packages (node_modules) and its own
- * task's and method's folders; write only its own temporary folder; no child processes, no
- * worker threads, no native addons (except for the opt-in native TF.js backends, which are
- * addons); its heap is capped (--max-old-space-size) and the parent kills it past a resident
+ * task's and method's folders; write only its own temporary folder; no child processes (except
+ * for a Python method's cells, which start the method's Python process: it confines itself
+ * before the method's code runs, harness/python/collapse_bench.py), no worker threads, no native
+ * addons (except for the opt-in native TF.js backends, which are addons); its heap is capped (--max-old-space-size) and the parent kills it past a resident
  * memory cap. Its environment holds only what Node needs (no tokens, no CI variables). The
  * network is not restricted by Node 20's permission model: CI runs contributed code without
  * secrets instead.
  */
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256Hex } from './hash.ts';
 
@@ -81,8 +82,9 @@ export async function bundleDefinitions(inputs: readonly BundleInput[]): Promise
       entryPoints: [
         { in: fileURLToPath(new URL('./worker.ts', import.meta.url)), out: 'cell-worker' },
         { in: fileURLToPath(new URL('./probe.ts', import.meta.url)), out: 'import-probe' },
-        ...sorted.map((input) => ({ in: input.file, out: names.get(input.file)! })),
+        ...sorted.map((input) => ({ in: input.file.endsWith('.py') ? `${PYTHON_ENTRY}${input.file}` : input.file, out: names.get(input.file)! })),
       ],
+      plugins: [pythonEntries],
       bundle: true,
       splitting: true, // harness modules shared by the worker and the definitions load once
       format: 'esm',
@@ -106,6 +108,30 @@ export async function bundleDefinitions(inputs: readonly BundleInput[]): Promise
   }
   return bundle;
 }
+
+/** Entry-point prefix of a Python method (its method.py path follows): bundled as pythonEntries generates it. */
+const PYTHON_ENTRY = 'python-method:';
+
+/**
+ * A Python method's bundle entry: a module whose default export is the definition
+ * harness/python-method.ts builds from the folder's method.json (the hooks talk to the method's
+ * Python process, harness/python/collapse_bench.py).
+ */
+const pythonEntries: Plugin = {
+  name: 'python-method-entries',
+  setup(build) {
+    build.onResolve({ filter: /^python-method:/ }, (args) => ({ path: args.path.slice(PYTHON_ENTRY.length), namespace: 'python-method' }));
+    build.onLoad({ filter: /.*/, namespace: 'python-method' }, (args) => {
+      const harness = fileURLToPath(new URL('.', import.meta.url));
+      const shim = join(harness, 'python', 'collapse_bench.py');
+      return {
+        contents: `import { pythonMethod } from ${JSON.stringify(join(harness, 'python-method.ts'))};\nexport default pythonMethod(${JSON.stringify(dirname(args.path))}, ${JSON.stringify(shim)});\n`,
+        loader: 'ts',
+        resolveDir: harness,
+      };
+    });
+  },
+};
 
 /** Marks a bundle as in use (its `complete` file's time), so pruning keeps it. */
 export function touch(dir: string): void {
@@ -144,7 +170,7 @@ async function hashHarnessSources(): Promise<string> {
 }
 
 function entryName(file: string): string {
-  return relative(REPO, file).split(sep).slice(-2).join('-').replace(/\.ts$/, '').replace(/[^A-Za-z0-9-]/g, '_');
+  return relative(REPO, file).split(sep).slice(-2).join('-').replace(/\.(ts|py)$/, '').replace(/[^A-Za-z0-9-]/g, '_');
 }
 
 /** Limits of one sandboxed child. */
@@ -172,7 +198,7 @@ export interface SandboxedProcess {
  * packages) and write only a fresh temporary folder. `addons`: allow native addons (the native
  * TF.js backends are addons; the wasm and cpu backends need none).
  */
-export function sandboxedProcess(bundle: CellBundle, readable: readonly string[], limits: SandboxLimits, addons = false): SandboxedProcess {
+export function sandboxedProcess(bundle: CellBundle, readable: readonly string[], limits: SandboxLimits, addons = false, childProcesses = false): SandboxedProcess {
   const tmp = mkdtempSync(join(tmpdir(), 'collapse-bench-cell-'));
   const read = [bundle.dir, join(REPO, 'node_modules'), join(REPO, 'package.json'), tmp, ...readable.map((p) => resolve(p))];
   const execArgv = [
@@ -180,6 +206,8 @@ export function sandboxedProcess(bundle: CellBundle, readable: readonly string[]
     ...read.map((path) => `--allow-fs-read=${path}`),
     `--allow-fs-write=${tmp}`,
     ...(addons ? ['--allow-addons'] : []),
+    // A Python method's cells start its Python process (confined by harness/python/collapse_bench.py).
+    ...(childProcesses ? ['--allow-child-process'] : []),
     `--max-old-space-size=${limits.heapMb}`,
     '--no-warnings=ExperimentalWarning',
   ];

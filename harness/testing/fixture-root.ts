@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { ROOT } from '../registry.ts';
 
-export function fixtureRoot(methods: Record<string, string>): { root: string; cleanup: () => void } {
+/** `methods`: a method.ts source per id, or the files of the method's folder by name (e.g. method.py and method.json). */
+export function fixtureRoot(methods: Record<string, string | Record<string, string>>): { root: string; cleanup: () => void } {
   mkdirSync(join(ROOT, 'runs'), { recursive: true });
   const root = mkdtempSync(join(ROOT, 'runs', 'fixture-'));
   // kernels/ too: tasks import it, and their content hashes cover it (a root without it hashes them differently).
@@ -16,7 +17,8 @@ export function fixtureRoot(methods: Record<string, string>): { root: string; cl
   }
   for (const [id, source] of Object.entries(methods)) {
     mkdirSync(join(root, 'methods', id), { recursive: true });
-    writeFileSync(join(root, 'methods', id, 'method.ts'), source);
+    const files = typeof source === 'string' ? { 'method.ts': source } : source;
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(root, 'methods', id, name), text);
   }
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
