@@ -4,7 +4,7 @@
  * exits, hangs, prints, replies garbage or breaks the rules fails only its own cells, with the
  * reason, when run through the registry and the sandboxed runner as a contribution would be.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,8 +24,10 @@ const twinFiles = (id: string, pool?: string) => ({
   'method.py': pool === undefined ? readFileSync(join(TWIN, 'method.py'), 'utf8') : `from collapse_bench import Pool, Part, Batch\n\n${pool}`,
 });
 const small = ['generations=3', 'replicates=20', 'samples=8'];
+// Python with numpy is installed by .ci/run (which requires it); elsewhere, without it, these are skipped (scripts/ensure-python.mjs says so).
+const pythonReady = !!process.env.COLLAPSE_BENCH_REQUIRE_PYTHON || spawnSync(process.env.COLLAPSE_BENCH_PYTHON ?? 'python3', ['-I', '-c', 'import numpy']).status === 0;
 
-describe('the Python twin of generation-weighting', () => {
+describe.skipIf(!pythonReady)('the Python twin of generation-weighting', () => {
   let registry: Registry;
   beforeAll(async () => {
     registry = await loadRegistry(undefined, { probe: false });
@@ -49,7 +51,7 @@ describe('the Python twin of generation-weighting', () => {
   }, 60_000);
 });
 
-describe('hostile Python methods, through the sandboxed runner', () => {
+describe.skipIf(!pythonReady)('hostile Python methods, through the sandboxed runner', () => {
   let fixture: ReturnType<typeof fixtureRoot>;
   let registry: Registry;
   let dir: string;
