@@ -15,7 +15,8 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { findMethod, loadRegistry, inapplicableReason, type Registry } from './registry.ts';
+import { definitionFile, findMethod, loadRegistry, inapplicableReason, PYTHON_SHIM, type Registry } from './registry.ts';
+import { pythonMethod } from './python-method.ts';
 import { planCells, type PlannedCell } from './cells.ts';
 import { ResultStore } from './cache.ts';
 import { runCells } from './runner.ts';
@@ -120,7 +121,7 @@ export async function validateMethods(root: string, folders: string[], options: 
     }
     if (report.tasks.length === 0) {
       report.problems.push({
-        file: `${report.folder}/method.ts`,
+        file: `${report.folder}/${definitionFile(entry, 'method')}`,
         field: 'hooks',
         message: `applies to no task (${reasons.join('; ') || 'there are no tasks'})`,
         fix: 'implement only hooks that some task exposes (`collapse-bench list` shows each task’s hooks), or return undefined from skip() for at least one task',
@@ -263,6 +264,7 @@ async function checkStatic(root: string, abs: string): Promise<{ report: MethodR
   if (!existsSync(readme)) problem('README.md', '(file)', 'not found', 'add a README.md that starts with front matter (`---`, `title: …`, `---`) and describes the method in plain words');
   else checkFrontMatter(readFileSync(readme, 'utf8'), name, (field, message, fix) => problem('README.md', field, message, fix));
 
+  if (existsSync(join(abs, 'method.py')) && !existsSync(join(abs, 'method.ts'))) return checkPythonStatic(abs, name, report, problem);
   const file = join(abs, 'method.ts');
   if (!existsSync(file)) {
     problem('method.ts', '(file)', 'not found', `scaffold one with \`collapse-bench new-method ${name}\``);
@@ -301,6 +303,24 @@ async function checkStatic(root: string, abs: string): Promise<{ report: MethodR
     else if (typeof fn !== 'function') problem('method.ts', `hooks.${hook}`, 'is not a function', `write it as \`${hook}(ctx, params) { … }\``);
   }
   if (m.skip !== undefined && typeof m.skip !== 'function') problem('method.ts', 'skip', 'is not a function', 'write it as `skip(task) { return task.id === … ? undefined : "reason" }`');
+  return { report, loaded: report.problems.length === before };
+}
+
+/** A method written in Python: its method.json (read as the harness reads it; no Python runs here). */
+function checkPythonStatic(abs: string, name: string, report: MethodReport, problem: (file: string, field: string, message: string, fix: string) => void): { report: MethodReport; loaded: boolean } {
+  const before = report.problems.length;
+  let definition: MethodDefinition<Record<string, unknown>>;
+  try {
+    definition = pythonMethod(abs, PYTHON_SHIM);
+  } catch (error) {
+    const message = (error as Error).message.replace(`${join(abs, 'method.json')}: `, '');
+    const field = /^field ([^:]+): /.exec(message);
+    problem('method.json', field ? field[1] : '(file)', field ? message.slice(field[0].length) : message, 'see methods/generation-weighting-py/method.json and CONTRIBUTING.md "Methods in Python"');
+    return { report, loaded: false };
+  }
+  if (definition.id !== name) problem('method.json', 'id', `is ${JSON.stringify(definition.id)} but the folder is ${JSON.stringify(name)}`, `set "id": "${name}": the id is the folder name`);
+  else report.id = definition.id;
+  checkParams(definition.params, (field, message, fix) => problem('method.json', field, message, fix));
   return { report, loaded: report.problems.length === before };
 }
 

@@ -33,7 +33,10 @@ export class MethodFolderError extends Error {
 /** Folders that discovery leaves out (harness/registry.ts): methods/_template, and hidden ones. */
 const notDiscovered = (name: string) => name.startsWith('_') || name.startsWith('.');
 
-/** Ids of the method folders `names`, which must all follow the id rule; those without a method.ts are left out. */
+/** A method's definition file: method.ts, or method.py for a method written in Python. */
+const defines = (folder: string) => existsSync(join(folder, 'method.ts')) || existsSync(join(folder, 'method.py'));
+
+/** Ids of the method folders `names`, which must all follow the id rule; those without a method.ts or method.py are left out. */
 function methodIds(names: Iterable<string>, root: string): string[] {
   const ids = new Set<string>();
   const invalid: { name: string; problem: string }[] = [];
@@ -43,14 +46,14 @@ function methodIds(names: Iterable<string>, root: string): string[] {
     if (notDiscovered(name) || !existsSync(folder) || !statSync(folder).isDirectory()) continue;
     const problem = idProblem(name);
     if (problem) invalid.push({ name, problem });
-    else if (existsSync(join(folder, 'method.ts'))) ids.add(name);
+    else if (defines(folder)) ids.add(name);
   }
   if (invalid.length) throw new MethodFolderError(invalid.sort((a, b) => (a.name < b.name ? -1 : 1)));
   return [...ids].sort();
 }
 
 /**
- * Ids of methods/<id>/ folders touched by `paths` that still hold a method.ts (deleted methods
+ * Ids of methods/<id>/ folders touched by `paths` that still hold a method.ts or method.py (deleted methods
  * are not validated). Throws MethodFolderError for a touched folder whose name is not an id.
  */
 export function changedMethods(paths: readonly string[], root = ROOT): string[] {
