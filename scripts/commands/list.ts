@@ -21,8 +21,8 @@ export function register(program: Command): void {
           fitOptions: t.fitOptions ? describeFields(t.fitOptions.shape) : [],
           known: t.known ? describeFields(t.known.schema.shape) : [],
         })),
-        methods: registry.methods.map(({ definition: m, folder }) => ({
-          id: m.id, kind: m.kind, title: m.title, folder, hooks: Object.keys(m.hooks), needs: m.needs ?? {}, params: paramInfo(m.params), papers: m.papers,
+        methods: registry.methods.map(({ definition: m, folder, language }) => ({
+          id: m.id, kind: m.kind, title: m.title, folder, language: language ?? 'typescript', hooks: Object.keys(m.hooks), needs: m.needs ?? {}, params: paramInfo(m.params), papers: m.papers,
         })),
         applicability: matrix,
       };
@@ -36,7 +36,7 @@ export function register(program: Command): void {
         }
       }
       for (const m of doc.methods) {
-        console.log(`${pc.bold(m.id)} (${m.kind}) — ${m.title}  [hooks: ${m.hooks.join(', ') || 'none'}]`);
+        console.log(`${pc.bold(m.id)} (${m.kind}${m.language === 'python' ? ', Python' : ''}) — ${m.title}  [hooks: ${m.hooks.join(', ') || 'none'}]`);
         if (m.params.length) console.log(paramTable(m.params).toString());
       }
       const table = new Table({ head: ['method', ...doc.tasks.map((t) => t.id)], style: COMPACT_STYLE });
