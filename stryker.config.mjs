@@ -10,7 +10,7 @@ export default {
   mutate: ['harness/scoring.ts', 'harness/stats.ts'],
   // The tests that exercise these two files directly; without this list vitest's "related"
   // search would also run every suite that imports them indirectly (engine, site, benchmarks).
-  // Not harness/anchors.test.ts: it calls score() in a describe body, outside any test, which
+  // Not harness/score-scale.test.ts: it calls score() in a describe body, outside any test, which
   // makes every mutant that call reaches "static" for Stryker, and with `testFiles` Stryker 9.6.1
   // does not activate static mutants in time (stryker-js issues #6144, #6209): in a run with it,
   // 139 such mutants were reported Survived although the tests kill them (checked by hand for

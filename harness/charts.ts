@@ -31,8 +31,9 @@ const REFERENCE_DASH = [2, 3];
 const THEORY_DASH = [6, 4];
 
 /**
- * Fixed colours per method id. Each task family's oracle anchor is green and its reference
- * (the one that collapses) vermillion; the methods that share a task get different colours.
+ * Fixed colours per method id. Each task family's oracle (the score's 0) is green and its
+ * reference (the score's 1, the one that collapses) vermillion; the methods that share a task get
+ * different colours.
  */
 export const METHOD_COLORS: Readonly<Record<string, string>> = {
   'real-only': GREEN,

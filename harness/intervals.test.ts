@@ -250,7 +250,7 @@ describe('score: per-setting bootstrap intervals against the exact bootstrap dis
   // Computed here, not with trapezoid(): scoring code run outside a test counts as "static"
   // coverage for Stryker, which then misreports its mutants (see stryker.config.mjs).
   const areas = first.map((a, i) => (a + finals[i]) / 2); // 2.5, 1, 4.5
-  // Anchors with identical seeds: their resamples are constant (oracle area 0, reference 10),
+  // Scale entries with identical seeds: their resamples are constant (oracle area 0, reference 10),
   // so m's normalized score in a resample is exactly its resampled area / 10.
   const records = [
     ...flatSeeds('real-only', [0, 0]),
@@ -525,16 +525,16 @@ describe('score: only the steps common to every seed enter curve, area and final
     record({ id: 'a', method: 'm', seed: 1, steps: [4, 2, 0, 5], values: [40, 20, 0, 50] }),
     record({ id: 'b', method: 'm', seed: 2, steps: [0, 2, 2, 4, 6], values: [1, 3, 99, 5, 7] }),
   ];
-  // Anchors on their own step sets (the intersection is per setting × entry): oracle area 0,
+  // Scale entries on their own step sets (the intersection is per setting × entry): oracle area 0,
   // reference over steps [0, 4] with values [0, 50]: area 100.
-  const anchors = [
+  const scaleEntries = [
     record({ method: 'real-only', seed: 0, steps: [0, 2, 4], values: [0, 0, 0] }),
     record({ method: 'real-only', seed: 1, steps: [0, 1, 2, 3, 4, 5], values: [0, 0, 0, 0, 0, 0] }),
     record({ method: 'replace', seed: 0, steps: [0, 4], values: [0, 50] }),
   ];
 
   it('steps [0, 2, 4], curve [1/3, 25/3, 49/3], area 100/3, final 49/3, normalized 1/3, whatever the record order', () => {
-    for (const records of [[...anchors, ...m], [...m, ...anchors].reverse()]) {
+    for (const records of [[...scaleEntries, ...m], [...m, ...scaleEntries].reverse()]) {
       const s = score(records, [TASK], { resamples: 200 });
       const r = row(s, 'm');
       expect(r.seeds).toBe(3);
@@ -551,7 +551,7 @@ describe('score: only the steps common to every seed enter curve, area and final
   it('the intervals resample the intersected cells: finalCi = [4, 40] and normalizedCi = [8, 80]/100 at 20 000 resamples', () => {
     // Three seeds, so (as above) the 2.5% and 97.5% quantiles are the extreme seeds: finals
     // 4, 40, 5 and areas 8, 80, 12 over the common steps.
-    const r = row(score([...anchors, ...m], [TASK], { resamples: 20_000 }), 'm');
+    const r = row(score([...scaleEntries, ...m], [TASK], { resamples: 20_000 }), 'm');
     expect(r.finalCi).toEqual({ low: 4, high: 40 });
     expect(r.normalizedCi!.low).toBeCloseTo(0.08, 14);
     expect(r.normalizedCi!.high).toBeCloseTo(0.8, 14);

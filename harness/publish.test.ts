@@ -55,18 +55,18 @@ describe('computeChanges', () => {
     expect(iqm.after!).toBeLessThan(iqm.before!);
   });
 
-  it('attributes every moved score to a change of a normalization anchor or of the harness', () => {
-    const anchor = computeChanges(run(base), run({ ...base, replace: { shift: 0.5, hashes: { method: 'replace-1' } } }), FOLDERS);
-    expect(anchor.find((c) => c.entry === 'm1' && c.field === 'iqm')?.cause).toBe('baselines/replace changed (normalization anchor)');
+  it('attributes every moved score to a change of a scale entry (oracle or reference) or of the harness', () => {
+    const scale = computeChanges(run(base), run({ ...base, replace: { shift: 0.5, hashes: { method: 'replace-1' } } }), FOLDERS);
+    expect(scale.find((c) => c.entry === 'm1' && c.field === 'iqm')?.cause).toBe('baselines/replace changed (scale entry)');
     const harness = computeChanges(run(base), run({ ...base, m1: { shift: 0.1 } }, { harness: 'harness-1', lockfile: 'lock-1' }), FOLDERS);
     expect(harness.find((c) => c.entry === 'm1' && c.field === 'iqm')?.cause).toBe('harness changed; dependencies changed (package-lock.json)');
   });
 
-  it('names the anchors a task declares (as dcca and diffusion-align do), not real-only and replace', () => {
-    const own: TaskInfo[] = [{ ...TASKS[0], anchors: { oracle: 'early', reference: 'ref' } }];
+  it('names the scale entries a task declares (as dcca and diffusion-align do), not real-only and replace', () => {
+    const own: TaskInfo[] = [{ ...TASKS[0], scoreScale: { oracle: 'early', reference: 'ref' } }];
     const before = run({ early: {}, ref: {}, m1: {} }, {}, own);
     const changes = computeChanges(before, run({ early: {}, ref: { shift: 0.5, hashes: { method: 'ref-1' } }, m1: {} }, {}, own), FOLDERS);
-    expect(changes.find((c) => c.entry === 'm1' && c.field === 'iqm')?.cause).toBe('baselines/ref changed (normalization anchor)');
+    expect(changes.find((c) => c.entry === 'm1' && c.field === 'iqm')?.cause).toBe('baselines/ref changed (scale entry)');
   });
 
   it('attributes a harness change only to the cells whose harness hash changed (hashes are per cell)', () => {

@@ -168,8 +168,9 @@ function codeState(records: readonly ResultRecord[]): CodeState {
  * - per setting × entry: `normalized`, or `added` / `removed` when the entry gained or lost the setting.
  * Numbers are compared exactly: cells are deterministic, so unchanged code gives identical scores.
  * A cause names what changed among the harness, the setting's task, the entry's method and the
- * setting's normalization anchors (its oracle and reference, e.g. real-only and replace, or
- * dcca's early-stopping and dcca: a change to either moves every score of the setting), the
+ * setting's scale entries (the oracle = 0 and the reference = 1 of its normalized score, e.g.
+ * real-only and replace, or dcca's early-stopping and dcca: a change to either moves every score
+ * of the setting), the
  * lockfile and Node; a rank or tier that moved
  * while the entry's own IQM did not is attributed to the entries that did move.
  */
@@ -177,16 +178,16 @@ export function computeChanges(previous: RunSnapshot, current: RunSnapshot, fold
   const before = codeState(previous.records);
   const after = codeState(current.records);
   const name = (id: string, kind: 'task' | 'method') => folders[id] ?? `${kind} ${id}`;
-  // The anchors of each task's settings, as either run scored them.
-  const anchors = new Map<string, Set<string>>();
+  // The scale entries (oracle and reference) of each task's settings, as either run scored them.
+  const scaleEntries = new Map<string, Set<string>>();
   for (const s of [...previous.scores.settingSummaries, ...current.scores.settingSummaries]) {
-    const set = anchors.get(s.task) ?? new Set<string>();
+    const set = scaleEntries.get(s.task) ?? new Set<string>();
     set.add(s.oracle).add(s.reference);
-    anchors.set(s.task, set);
+    scaleEntries.set(s.task, set);
   }
-  const anchorsOf = (tasks: string[]) => [...new Set(tasks.flatMap((task) => [...(anchors.get(task) ?? [])]))].sort();
+  const scaleEntriesOf = (tasks: string[]) => [...new Set(tasks.flatMap((task) => [...(scaleEntries.get(task) ?? [])]))].sort();
 
-  /** What changed for `methods` (the entry's method first, then the settings' anchors) on `tasks`. */
+  /** What changed for `methods` (the entry's method first, then the settings' scale entries) on `tasks`. */
   const codeCauses = (methods: string[], tasks: string[]): string[] => {
     const out: string[] = [];
     const pairs = [...new Set(tasks)].flatMap((task) => [...new Set(methods)].map((method) => `${task}\n${method}`));
@@ -203,10 +204,10 @@ export function computeChanges(previous: RunSnapshot, current: RunSnapshot, fold
     for (const method of [...new Set(methods)]) {
       const a = before.methods.get(method);
       const b = after.methods.get(method);
-      const anchor = method !== methods[0] ? ' (normalization anchor)' : '';
-      if (a === undefined && b !== undefined) out.push(`new method ${name(method, 'method')}${anchor}`);
-      else if (a !== undefined && b === undefined) out.push(`${name(method, 'method')} removed${anchor}`);
-      else if (a !== b) out.push(`${name(method, 'method')} changed${anchor}`);
+      const scale = method !== methods[0] ? ' (scale entry)' : '';
+      if (a === undefined && b !== undefined) out.push(`new method ${name(method, 'method')}${scale}`);
+      else if (a !== undefined && b === undefined) out.push(`${name(method, 'method')} removed${scale}`);
+      else if (a !== b) out.push(`${name(method, 'method')} changed${scale}`);
     }
     if (before.lockfile !== after.lockfile) out.push('dependencies changed (package-lock.json)');
     if (before.node !== after.node) out.push(`Node changed (${before.node} → ${after.node})`);
@@ -226,7 +227,7 @@ export function computeChanges(previous: RunSnapshot, current: RunSnapshot, fold
     const a = beforeRows.get(key);
     const b = afterRows.get(key);
     const row = (b ?? a)!;
-    const causes = () => explain(codeCauses([row.method, ...anchorsOf([row.task])], [row.task]));
+    const causes = () => explain(codeCauses([row.method, ...scaleEntriesOf([row.task])], [row.task]));
     if (!a || !b) {
       movedSettings.set(row.entry, [...(movedSettings.get(row.entry) ?? []), row.setting]);
       changes.push({ entry: row.entry, setting: row.setting, field: b ? 'added' : 'removed', before: a?.normalized ?? null, after: b?.normalized ?? null, cause: causes() });
@@ -250,7 +251,7 @@ export function computeChanges(previous: RunSnapshot, current: RunSnapshot, fold
     const b = afterEntries.get(label);
     const entry = (b ?? a)!;
     const entryCauses = () => {
-      const causes = codeCauses([entry.method, ...anchorsOf(tasksOf(label))], tasksOf(label));
+      const causes = codeCauses([entry.method, ...scaleEntriesOf(tasksOf(label))], tasksOf(label));
       const settings = movedSettings.get(label);
       if (settings) causes.push(`settings ${a && b ? 'gained or lost' : b ? 'added' : 'removed'}: ${settings.join(', ')}`);
       return explain(causes);

@@ -21,7 +21,7 @@ export function taskInfos(registry: Registry): TaskInfo[] {
       stepAxis: t.stepAxis,
       primary: info(primaryMetric(t)),
       ...(t.primaryFor && { primaryFor: (taskParams: Record<string, unknown>) => info(primaryMetric(t, taskParams)) }),
-      ...(t.anchors && { anchors: { ...t.anchors } }),
+      ...(t.scoreScale && { scoreScale: { ...t.scoreScale } }),
       ...(t.tradeoff && { tradeoff: tradeoffInfo(t, t.tradeoff.metric) }),
     };
   });

@@ -369,7 +369,7 @@ describe('score: across settings', () => {
       ['real-only', null, null], // references last, unranked
       ['replace', null, null],
     ]);
-    // Per setting, too: entries ranked, anchors not.
+    // Per setting, too: entries ranked, scale entries (oracle and reference) not.
     expect(s.settings.map((r) => [r.entry, r.role, r.rank])).toEqual([
       ['m', 'entry', 1],
       ['real-only', 'oracle', null],
@@ -531,7 +531,7 @@ describe('score: references, collapse, tracks and bases', () => {
   });
 
   it('scores a trade-off task at matched trade-off value, interpolating the crossing', () => {
-    const tradeoffTask: TaskInfo = { ...taskInfo('align', 'higher', undefined, 'recall'), anchors: { oracle: 'pretrained', reference: 'grpo' }, tradeoff: { metric: 'reward', direction: 'higher' } };
+    const tradeoffTask: TaskInfo = { ...taskInfo('align', 'higher', undefined, 'recall'), scoreScale: { oracle: 'pretrained', reference: 'grpo' }, tradeoff: { metric: 'reward', direction: 'higher' } };
     const withReward = (method: string, recall: number[], reward: number[]): ResultRecord => {
       const r = makeRecord({ task: 'align', method, values: recall, metric: 'recall' });
       r.metrics.reward = { mean: reward, se: reward.map(() => 0), n: reward.map(() => 1) };

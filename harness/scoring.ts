@@ -5,9 +5,10 @@
  * - a **setting** is (task id, canonical task params);
  * - an **entry** is (method id, canonical method params);
  * - a **cell** is one ok record of a setting × entry, i.e. one seed;
- * - a setting's **anchors** are its oracle (scores 0; default `real-only`) and its reference
- *   (scores 1; default `replace`), or the task's own (TaskInfo.anchors). Anchors are reference
- *   rows: never ranked, tiered or aggregated as entries.
+ * - a setting's **scale entries** define its normalized score's scale: the oracle (scores 0;
+ *   default `real-only`) and the reference (scores 1; default `replace`), or the task's own
+ *   (TaskInfo.scoreScale). Scale entries are reference rows: never ranked, tiered or aggregated
+ *   as entries.
  *
  * Per setting × entry: the primary metric's seed-averaged curve and area, the normalized
  * collapse score (lower is better), the final value, steps-to-collapse, budget, wall time, the
@@ -42,10 +43,11 @@ export interface TaskInfo {
     collapseThreshold?: number;
   };
   /**
-   * This task's own score anchors (e.g. dcca: oracle `early-stopping`, reference `dcca`); they
-   * override {@link ScoreOptions.oracle} and {@link ScoreOptions.reference} on its settings.
+   * This task's own scale entries, scoring 0 (`oracle`) and 1 (`reference`) (e.g. dcca: oracle
+   * `early-stopping`, reference `dcca`); they override {@link ScoreOptions.oracle} and
+   * {@link ScoreOptions.reference} on its settings.
    */
-  anchors?: { oracle: string; reference: string };
+  scoreScale?: { oracle: string; reference: string };
   /** The primary metric for a setting's parameters, when it depends on them (else `primary`). */
   primaryFor?: (taskParams: Record<string, unknown>) => TaskInfo['primary'];
   /**
@@ -117,7 +119,7 @@ export interface Improvement {
   settings: number;
 }
 
-/** What a setting's anchors say about it: whether there is collapse to mitigate at all. */
+/** What a setting's scale entries (oracle = 0, reference = 1) say about it: whether there is collapse to mitigate at all. */
 export interface SettingSummary {
   setting: string;
   task: string;
@@ -126,12 +128,12 @@ export interface SettingSummary {
   reference: string;
   /** Seeds of the oracle and of the reference. */
   seeds: { oracle: number; reference: number };
-  /** Degradation gap reference − oracle (in the scored quantity, larger = more collapse); null when an anchor is missing. */
+  /** Degradation gap reference − oracle (in the scored quantity, larger = more collapse); null when a scale entry is missing. */
   gap: number | null;
   gapCi: Interval | null;
   /** True when the gap's interval lies above 0: the reference collapses significantly more than the oracle. */
   collapse: boolean;
-  /** Why `collapse` is false (or an anchor is missing). */
+  /** Why `collapse` is false (or a scale entry is missing). */
   note?: string;
   /** For tasks with a trade-off metric: the target every non-oracle cell reaches, and where it comes from. */
   tradeoff?: { metric: string; target: number };
@@ -150,7 +152,7 @@ export interface SettingScore {
   role: Role;
   /**
    * 1-based rank among this setting's `entry` rows with a normalized score (ascending); null for
-   * anchors, for rows without a score and on settings without collapse.
+   * the scale entries (oracle and reference), for rows without a score and on settings without collapse.
    */
   rank: number | null;
   /** The entry consumed more fresh real data than the reference (it solves an easier problem). */
@@ -210,7 +212,7 @@ export interface EntryScore {
   entry: string;
   method: string;
   methodParams: Record<string, unknown>;
-  /** `reference` when the entry is an anchor somewhere and has ok records as an entry nowhere: never ranked. */
+  /** `reference` when the entry is a scale entry (oracle or reference) somewhere and has ok records as an entry nowhere: never ranked. */
   role: 'entry' | 'reference';
   /** Task ids of the settings the IQM is taken over (sorted): settings with collapse where the entry has a normalized score as an entry. */
   basis: string[];
@@ -234,7 +236,7 @@ export interface EntryScore {
   improvement: { reference: Improvement | null; bestBaseline: Improvement | null };
   /** Distinct task ids with at least one non-skipped record of this entry (it applies there), of those in `tasks`. */
   coverage: { applicable: number; total: number };
-  /** Setting keys present in the run that are not in the basis (no score, an anchor there, or no collapse). */
+  /** Setting keys present in the run that are not in the basis (no score, a scale entry there, or no collapse). */
   missing: string[];
   /** Number of settings in the basis (the IQM's n). */
   settings: number;
@@ -532,7 +534,7 @@ function groupRecords(records: readonly ResultRecord[], tasks: readonly TaskInfo
 }
 
 /**
- * Step 2, one setting (its groups ordered by label): cells, anchors and roles, scored values,
+ * Step 2, one setting (its groups ordered by label): cells, scale entries and roles, scored values,
  * bootstrap, normalized scores and whether there is collapse; then extra real data, ranks and
  * probabilities of improvement. Fills in the groups; returns the setting's summary.
  */
@@ -540,9 +542,9 @@ function scoreSetting(setting: string, ordered: Group[], opts: ResolvedOptions):
   const { resamples, confidence, baselines, rng } = opts;
   const task = ordered[0].task;
   for (const group of ordered) buildCells(group);
-  const names = { oracle: task.anchors?.oracle ?? opts.oracle, reference: task.anchors?.reference ?? opts.reference };
-  const oracle = findAnchor(ordered, names.oracle, 'oracle');
-  const reference = findAnchor(ordered, names.reference, 'reference');
+  const names = { oracle: task.scoreScale?.oracle ?? opts.oracle, reference: task.scoreScale?.reference ?? opts.reference };
+  const oracle = findScaleEntry(ordered, names.oracle, 'oracle');
+  const reference = findScaleEntry(ordered, names.reference, 'reference');
   if ('group' in oracle) oracle.group.role = 'oracle';
   if ('group' in reference) reference.group.role = 'reference';
   const target = task.tradeoff ? tradeoffTarget(ordered, task.tradeoff) : undefined;
@@ -636,14 +638,14 @@ function entryScore(
   let method = '';
   let methodParams: Record<string, unknown> = {};
   let anEntrySomewhere = false;
-  let anAnchorSomewhere = false;
+  let aScaleEntrySomewhere = false;
   for (const { setting, group, collapse } of perSetting) {
     if (group) {
       method = group.method;
       methodParams = group.methodParams;
       cells.push(...group.cells);
       if (group.role === 'entry' && group.cells.length > 0) anEntrySomewhere = true;
-      if (group.role !== 'entry') anAnchorSomewhere = true;
+      if (group.role !== 'entry') aScaleEntrySomewhere = true;
     }
     if (group && group.role === 'entry' && group.normalized !== null && collapse) scored.push(group);
     else missing.push(setting);
@@ -654,7 +656,7 @@ function entryScore(
     entry: label,
     method,
     methodParams,
-    role: anAnchorSomewhere && !anEntrySomewhere ? 'reference' : 'entry',
+    role: aScaleEntrySomewhere && !anEntrySomewhere ? 'reference' : 'entry',
     basis: [...new Set(scored.map((g) => g.task.id))].sort(compareStrings),
     iqm: point,
     ci,
@@ -688,7 +690,7 @@ export function trackKey(e: Pick<EntryScore, 'basis' | 'extraRealData'>): string
  */
 function rankEntries(entries: Omit<EntryScore, 'rank' | 'tier'>[]): EntryScore[] {
   const reason = (e: Omit<EntryScore, 'rank' | 'tier'>): string | undefined => {
-    if (e.role === 'reference') return 'a reference (score anchor) wherever it runs';
+    if (e.role === 'reference') return 'a scale entry (oracle = 0 or reference = 1) wherever it runs';
     if (e.iqm === null) return 'no normalized score on a setting with collapse';
     if (e.ci && e.ci.high - e.ci.low > MAX_RANKED_WIDTH) return `interval wider than ${MAX_RANKED_WIDTH} normalized unit (${(e.ci.high - e.ci.low).toPrecision(3)}): too uncertain to rank`;
     return undefined;
@@ -919,10 +921,10 @@ function bootstrap(group: Group, groupRng: Rng, resamples: number): void {
   if (last >= 0) group.finalSamples = finalSamples;
 }
 
-type Anchor = { group: Group } | { reason: string };
+type ScaleEntry = { group: Group } | { reason: string };
 
 /** Finds the oracle or reference group of a setting: by label, else by unambiguous method id. */
-function findAnchor(ordered: readonly Group[], name: string, role: string): Anchor {
+function findScaleEntry(ordered: readonly Group[], name: string, role: string): ScaleEntry {
   const byLabel = ordered.filter((g) => g.label === name);
   const matches = byLabel.length ? byLabel : ordered.filter((g) => g.method === name);
   if (matches.length === 0) return { reason: `${role} '${name}' has no records on this setting` };
@@ -943,7 +945,7 @@ function degenerate(den: number, ref: number, oracle: number): boolean {
  * direction. (Negation is exact in floating point, so on areas the ratio equals the raw-area
  * ratio bit for bit.)
  */
-function normalize(group: Group, oracle: Anchor, reference: Anchor, resamples: number): void {
+function normalize(group: Group, oracle: ScaleEntry, reference: ScaleEntry, resamples: number): void {
   if (group.area === null) {
     group.note ??= 'no ok records';
     return;
@@ -981,7 +983,7 @@ function normalize(group: Group, oracle: Anchor, reference: Anchor, resamples: n
 }
 
 /** The setting's collapse check: is the reference's degradation gap over the oracle significant? */
-function summarize(ordered: readonly Group[], oracle: Anchor, reference: Anchor, names: { oracle: string; reference: string }, confidence: number): SettingSummary {
+function summarize(ordered: readonly Group[], oracle: ScaleEntry, reference: ScaleEntry, names: { oracle: string; reference: string }, confidence: number): SettingSummary {
   const first = ordered[0];
   const base = {
     setting: first.setting,

@@ -43,7 +43,7 @@ describe('smoke: every task × method through the CLI', () => {
     expect(records.length).toBe(list.tasks.length * list.methods.length * 2);
     for (const r of records) expect([r.key.task, r.key.method, r.status, r.reason]).toEqual([r.key.task, r.key.method, r.status === 'skipped' ? 'skipped' : 'ok', r.reason]);
     expect(scores.entries.map((e) => e.entry).sort()).toEqual(list.methods.map((m) => m.id).sort());
-    // replace is the reference (= 1) of every task that does not name its own anchors.
+    // replace is the reference (= 1) of every task that does not name its own score scale.
     expect(scores.entries.find((e) => e.entry === 'replace')!.role).toBe('reference');
     const asReference = scores.settings.filter((r) => r.entry === 'replace' && r.role === 'reference');
     expect(asReference.length).toBeGreaterThan(0);
@@ -160,7 +160,7 @@ describe('list', () => {
 
 describe('a run into a folder that holds other cells', () => {
   const out = join(work, 'shared-folder');
-  const anchors = ['--method', 'replace', '--method', 'real-only'];
+  const scaleEntries = ['--method', 'replace', '--method', 'real-only'];
   const cellFile = (task: string, method: string) => {
     const files = readdirSync(join(out, 'cells')).map((f) => join(out, 'cells', f));
     return files.find((f) => {
@@ -170,13 +170,13 @@ describe('a run into a folder that holds other cells', () => {
   };
 
   it('scores every current cell of the folder (scores.json too), not the run’s subset, and prints per-task tables', async () => {
-    await runJson(['--task', 'gaussian-chain', ...anchors, '--method', 'accumulate', ...tiny, '--out', out]);
+    await runJson(['--task', 'gaussian-chain', ...scaleEntries, '--method', 'accumulate', ...tiny, '--out', out]);
     // One of those cells goes stale (as if its task's code had changed since): it must not be scored.
     const stale = cellFile('gaussian-chain', 'accumulate');
     const record = JSON.parse(readFileSync(stale, 'utf8')) as ResultRecord;
     writeFileSync(stale, JSON.stringify({ ...record, provenance: { ...record.provenance, taskHash: 'changed' } }));
 
-    const { stdout, stderr, code } = await cli(['run', '--task', 'regression', ...anchors, ...tiny, '--out', out]);
+    const { stdout, stderr, code } = await cli(['run', '--task', 'regression', ...scaleEntries, ...tiny, '--out', out]);
     expect(code, stderr).toBe(0);
     const written = JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8')) as Scores;
     const scored = JSON.parse((await cli(['score', '--json', '--results', out])).stdout) as { scores: Scores };
@@ -187,7 +187,7 @@ describe('a run into a folder that holds other cells', () => {
     expect(stderr).toContain(`scores below: all 9 current cells in ${out} (5 from earlier runs; use a fresh --out to score this run alone)`);
     expect(stderr).toContain(`1 stale record(s) in ${out} not scored`);
 
-    // The per-task table: the ranked entry first, then the task's anchors as reference rows.
+    // The per-task table: the ranked entry first, then the task's scale entries as reference rows.
     const lines = stdout.split('\n');
     const title = lines.findIndex((l) => l.startsWith('gaussian-chain — normalized collapse area'));
     expect(title, stdout).toBeGreaterThanOrEqual(0);

@@ -51,7 +51,7 @@ function row(setting: string, task: string, taskParams: Record<string, unknown>,
 const ci = (low: number, high: number) => ({ low, high });
 
 describe('formatTaskTables', () => {
-  // Two settings of one task (they differ in `samples`) and a task whose anchors show no collapse.
+  // Two settings of one task (they differ in `samples`) and a task whose scale entries show no collapse.
   const a = 'chain/aaaa', b = 'chain/bbbb', flat = 'flat/cccc';
   const settings: SettingScore[] = [
     row(a, 'chain', { samples: 20, dim: 1 }, 'real-only', { role: 'oracle', normalized: 0, normalizedCi: ci(0, 0) }),
@@ -86,13 +86,13 @@ describe('formatTaskTables', () => {
     return { rows, after: lines.slice(start + 4 + rows.length + 1) };
   };
 
-  it('lists ranked entries by rank, then the anchors as unranked reference rows', () => {
+  it('lists ranked entries by rank, then the scale entries (oracle, reference) as unranked reference rows', () => {
     const { rows } = tableAfter('chain · samples=20');
     expect(rows.map((r) => [r[0], r[1]])).toEqual([['1', 'fresh-mixing +real'], ['2', 'accumulate'], ['oracle', 'real-only'], ['reference', 'replace']]);
     expect(rows[1]).toEqual(['2', 'accumulate', '0.300', '[0.200, 0.400]', '2 (1 failed)']);
   });
 
-  it('labels a task’s settings by the parameters that differ, in their order, and names the anchors', () => {
+  it('labels a task’s settings by the parameters that differ, in their order, and names the scale entries', () => {
     const titles = lines.filter((l) => l.startsWith('chain'));
     expect(titles).toEqual([
       'chain · samples=10 — normalized collapse area, lower is better (real-only = 0, replace = 1)',
@@ -108,7 +108,7 @@ describe('formatTaskTables', () => {
     expect(flatTable.after[0]).toBe('  no collapse to mitigate: reference-y does not degrade more than oracle-x');
   });
 
-  it('suggests running a missing anchor', () => {
+  it('suggests running a missing scale entry', () => {
     const lone = { ...scores, settings: [settings[1]], settingSummaries: [{ ...summary(a, 'chain', false, "oracle 'real-only' has no records on this setting"), seeds: { oracle: 0, reference: 3 } }] } as Scores;
     expect(formatTaskTables(lone)).toContain("  oracle 'real-only' has no records on this setting — add --method real-only to score this task");
   });

@@ -152,8 +152,9 @@ function seedsCell(row: SettingRow): string {
 
 /**
  * Per-task tables of a setting's scores: the ranked entries (normalized collapse area with its
- * interval and seeds), then the task's anchors (oracle = 0, reference = 1) as reference rows,
- * then notes — why a score is missing, and when the anchors show no collapse to mitigate.
+ * interval and seeds), then the task's scale entries (oracle = 0, reference = 1) as reference
+ * rows, then notes — why a score is missing, and when the scale entries show no collapse to
+ * mitigate.
  * One table per setting; a task with several settings labels each by the parameters that differ.
  */
 export function formatTaskTables(scores: Scores | ScoresView): string {
@@ -169,19 +170,19 @@ export function formatTaskTables(scores: Scores | ScoresView): string {
       // Methods that do not apply here (every record skipped) have nothing to show.
       const settingRows = allRows.filter((r) => r.seeds > 0 || r.failed > 0 || r.timeout > 0);
       const entries = settingRows.filter((r) => (r.role ?? 'entry') === 'entry');
-      const anchors = settingRows.filter((r) => (r.role ?? 'entry') !== 'entry');
+      const scaleRows = settingRows.filter((r) => (r.role ?? 'entry') !== 'entry');
       // Scores without ranks (older files): rank by normalized area, unscored last.
       const byScore = [...entries].sort((a, b) => (a.normalized ?? Infinity) - (b.normalized ?? Infinity));
       const rankOf = (r: SettingRow) => (r.rank !== undefined ? r.rank : r.normalized === null ? null : byScore.indexOf(r) + 1);
       const ranked = [...entries].sort((a, b) => (rankOf(a) ?? Infinity) - (rankOf(b) ?? Infinity));
-      const oracle = anchors.find((r) => r.role === 'oracle');
-      const reference = anchors.find((r) => r.role === 'reference');
+      const oracle = scaleRows.find((r) => r.role === 'oracle');
+      const reference = scaleRows.find((r) => r.role === 'reference');
       const summary = summaries.get(setting);
       const scale = `${oracle?.entry ?? summary?.oracle ?? 'oracle'} = 0, ${reference?.entry ?? summary?.reference ?? 'reference'} = 1`;
       const title = bySetting.size > 1 ? `${task} · ${labels.get(setting) || setting}` : task;
       const table = new Table({ head: ['rank', 'entry', 'collapse area', ciHead(view), 'seeds'], style: COMPACT_STYLE });
       for (const r of ranked) table.push([rankOf(r) ?? '—', r.extraRealData ? `${r.entry} ${EXTRA_REAL}` : r.entry, fmt(r.normalized), interval(r.normalizedCi), seedsCell(r)]);
-      // The anchors close the table, unranked: they define the scale rather than compete on it.
+      // The scale entries close the table, unranked: they define the scale rather than compete on it.
       for (const r of [oracle, reference]) if (r) table.push([r.role!, r.entry, fmt(r.normalized), interval(r.normalizedCi), seedsCell(r)]);
       if (out.length) out.push('');
       out.push(`${pc.bold(title)} — normalized collapse area, lower is better (${scale})`, table.toString());
@@ -201,7 +202,8 @@ export function formatTaskTables(scores: Scores | ScoresView): string {
 
 /**
  * The cross-task leaderboard: each entry's interquartile mean of its normalized areas over the
- * settings it is scored on, then the entries that are anchors everywhere (never ranked).
+ * settings it is scored on, then the entries that are scale entries (oracle or reference)
+ * everywhere (never ranked).
  */
 export function formatLeaderboard(scores: Scores | ScoresView): string {
   const view = scores as ScoresView;

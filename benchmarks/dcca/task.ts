@@ -104,7 +104,7 @@ export default defineTask({
     { name: 'weight_erank', description: 'spectrum spread of the encoders’ first weight matrix (the layer the paper plots): effective rank exp(entropy of σ/Σσ) over its maximum, mean over views', direction: 'higher' },
   ],
   hooks: ['loss'],
-  anchors: { oracle: 'early-stopping', reference: 'dcca' },
+  scoreScale: { oracle: 'early-stopping', reference: 'dcca' },
   engine: 'tfjs',
   training(params, ctx): TrainingOutput {
     const tf = tfjs();

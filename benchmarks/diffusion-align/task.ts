@@ -118,7 +118,7 @@ export default defineTask({
   ],
   hooks: ['credit'],
   tradeoff: { metric: 'reward' },
-  anchors: { oracle: 'pretrained', reference: 'grpo' },
+  scoreScale: { oracle: 'pretrained', reference: 'grpo' },
   engine: 'tfjs',
   kernels: 'beside-tfjs',
   training: (params, ctx) => train(Params.parse(params), ctx),

@@ -231,7 +231,7 @@ describe('the nightly’s plan and publish summaries', () => {
     expect(summary).toContain('<h2>Published run n1</h2>');
     expect(summary).toContain('<h3>First published run</h3>');
     expect(summary).toMatch(/<td>1 \(on gaussian-chain\)<\/td><td>1<\/td><td>accumulate<\/td><td>0\.\d{3} \[/);
-    // References (score anchors) are listed, never ranked.
+    // References (scale entries: oracle = 0, reference = 1) are listed, never ranked.
     expect(summary).toMatch(/<td>—<\/td><td>—<\/td><td>real-only<\/td><td>n\/a<\/td>/);
   });
 });

@@ -217,7 +217,7 @@ function siteTasks(registry: Registry): SiteTask[] {
     profiles: t.profiles,
     readme: readText(join(registry.root, folder, 'README.md')),
     hasTheory: typeof t.theory === 'function',
-    anchors: t.anchors ?? { oracle: 'real-only', reference: 'replace' },
+    scoreScale: t.scoreScale ?? { oracle: 'real-only', reference: 'replace' },
     tradeoff: t.tradeoff?.metric ?? null,
   }));
 }

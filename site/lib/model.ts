@@ -32,8 +32,8 @@ export interface SiteTask {
   readme: string | null;
   /** The task defines closed-form curves (`theory`). */
   hasTheory: boolean;
-  /** The entries scoring 0 and 1 on this task (TaskDefinition.anchors); default real-only and replace. */
-  anchors: { oracle: string; reference: string };
+  /** The scale of this task's normalized score: the entries scoring 0 and 1 (TaskDefinition.scoreScale); default real-only and replace. */
+  scoreScale: { oracle: string; reference: string };
   /** The metric the primary one is traded against (TaskBase.tradeoff), or null. */
   tradeoff: string | null;
 }

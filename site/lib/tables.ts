@@ -35,7 +35,7 @@ export function leaderboardTable(data: SiteData): DataTable {
     title: 'Leaderboard',
     description:
       'One row per entry: IQM of the normalized collapse score (0 = the task’s oracle, 1 = its reference; lower is better) over the basis — the settings with collapse where the entry is scored — with its stratified bootstrap interval. ' +
-      'Rank and tier are within the entries of the same basis and track (extra_real_data); references (score anchors) are never ranked. poi_*: probability of improvement over the reference and over the best baseline.',
+      'Rank and tier are within the entries of the same basis and track (extra_real_data); references (the scale entries: oracle = 0, reference = 1) are never ranked. poi_*: probability of improvement over the reference and over the best baseline.',
     columns: ['role', 'basis', 'extra_real_data', 'rank', 'tier', 'unranked', 'entry', 'method', 'kind', 'iqm', 'ci_low', 'ci_high', ...poiColumns('poi_reference'), ...poiColumns('poi_best_baseline'), 'settings_scored', 'settings_missing', 'tasks_applicable', 'tasks_total', 'wall_ms'],
     rows: entries.map((e) => {
       const method = methodById(data, e.method);
@@ -69,7 +69,7 @@ export function matrixTable(data: SiteData): DataTable {
   return {
     name: 'task-matrix',
     title: 'Scores per task',
-    description: 'Entry × task: IQM of the normalized collapse score over the task’s settings with collapse; status n/a where the method does not apply, reference where the entry is one of the task’s anchors, missing where it applies but has no score.',
+    description: 'Entry × task: IQM of the normalized collapse score over the task’s settings with collapse; status n/a where the method does not apply, reference where the entry is one of the task’s scale entries (oracle or reference), missing where it applies but has no score.',
     columns: ['entry', 'task', 'status', 'iqm', 'settings_scored', 'settings_total', 'reason'],
     rows,
   };

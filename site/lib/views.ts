@@ -137,15 +137,16 @@ export type MatrixCell =
 /**
  * The entry's score on a task: the IQM of its normalized scores over the task's settings with
  * collapse (`settings` of `of` scored), "n/a" where the method does not apply, "reference" where
- * it is one of the task's anchors, "missing" where it applies but has no score.
+ * it is one of the task's scale entries (oracle = 0, reference = 1), "missing" where it applies
+ * but has no score.
  */
 export function matrixCell(data: SiteData, entry: EntryScore, task: SiteTask, scores = data.current?.scores): MatrixCell {
   const method = methodById(data, entry.method);
   const reason = method?.applicability[task.id];
   if (reason) return { kind: 'n/a', reason };
   const rows = (scores?.settings ?? []).filter((s) => s.task === task.id && s.entry === entry.entry);
-  const anchor = rows.find((r) => r.role !== 'entry');
-  if (anchor && anchor.role !== 'entry') return { kind: 'reference', role: anchor.role };
+  const scaleRow = rows.find((r) => r.role !== 'entry');
+  if (scaleRow && scaleRow.role !== 'entry') return { kind: 'reference', role: scaleRow.role };
   const collapsing = new Set((scores?.settingSummaries ?? []).filter((s) => s.task === task.id && s.collapse).map((s) => s.setting));
   const mine = rows.filter((s) => collapsing.has(s.setting) && s.normalized !== null);
   const value = iqm(mine.map((s) => s.normalized!));

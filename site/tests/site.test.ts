@@ -213,7 +213,7 @@ describe.skipIf(SKIP)('leaderboard', () => {
     expect(names).toEqual(boards.map((e) => e.entry));
     const iqms = await page.$$eval('.leaderboard tbody td[data-col="iqm"]', (tds) => tds.map((td) => td.textContent!.trim()));
     expect(iqms).toEqual(boards.map((e) => formatNumber(e.iqm)));
-    // No reference (score anchor) is in any ranking; each is named in the references line.
+    // No reference (scale entry: oracle or reference) is in any ranking; each is named in the references line.
     const references = entries.filter((e) => e.role === 'reference');
     expect(references.map((e) => e.entry)).toEqual(expect.arrayContaining(['real-only', 'replace']));
     for (const e of references) expect(names).not.toContain(e.entry);
@@ -225,7 +225,7 @@ describe.skipIf(SKIP)('leaderboard', () => {
     // The page says what it shows: run, profile (a smoke test), seeds, date and version.
     const shows = await page.locator('p.shows').textContent();
     expect(shows).toMatch(/Published run 2025-01-02T00-00-00Z · quick profile — a smoke test.* · 2 seeds per score · \d{4}-\d{2}-\d{2} · collapse-bench \d+\.\d+\.\d+/);
-    // The entry × task matrix: n/a where a method does not apply, ref for anchors, never a silent gap.
+    // The entry × task matrix: n/a where a method does not apply, ref for scale entries, never a silent gap.
     expect(await page.locator('table.matrix tbody tr').count()).toBe(entries.length);
     expect(await page.locator('table.matrix tbody td', { hasText: /^ref \((0|1)\)$/ }).count()).toBeGreaterThan(0);
     await page.close();

@@ -1,7 +1,7 @@
 /**
- * Per-task score anchors (TaskDefinition.anchors → TaskInfo.anchors): a task that names its own
- * oracle and reference is normalized between them, beside tasks on the default real-only and
- * replace, in one score() call whose IQM spans both.
+ * Per-task score scales (TaskDefinition.scoreScale → TaskInfo.scoreScale): a task that names its
+ * own oracle (= 0) and reference (= 1) is normalized between them, beside tasks on the default
+ * real-only and replace, in one score() call whose IQM spans both.
  */
 import { describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION, type ResultRecord } from './schema.ts';
@@ -27,9 +27,9 @@ function record(task: string, method: string, values: number[], seed = 0): Resul
 }
 
 const generational: TaskInfo = { id: 'g', stepAxis: 'generation', primary: { name: 'm', direction: 'lower' } };
-const trained: TaskInfo = { id: 'd', stepAxis: 'epoch', primary: { name: 'm', direction: 'higher' }, anchors: { oracle: 'early-stopping', reference: 'dcca' } };
+const trained: TaskInfo = { id: 'd', stepAxis: 'epoch', primary: { name: 'm', direction: 'higher' }, scoreScale: { oracle: 'early-stopping', reference: 'dcca' } };
 
-describe('per-task anchors', () => {
+describe('per-task score scales', () => {
   const records = [
     record('g', 'real-only', [0, 0, 0]),
     record('g', 'replace', [0, 1, 2]),
@@ -42,7 +42,7 @@ describe('per-task anchors', () => {
   const scores = score(records, [generational, trained], { resamples: 50 });
   const row = (task: string, entry: string) => scores.settings.find((s) => s.task === task && s.entry === entry)!;
 
-  it('normalizes a task with anchors between its own oracle (0) and reference (1)', () => {
+  it('normalizes a task with its own scale between its oracle (0) and reference (1)', () => {
     expect(row('d', 'early-stopping').normalized).toBe(0);
     expect(row('d', 'dcca').normalized).toBe(1);
     expect(row('d', 'x').normalized).toBeCloseTo(0.5, 12);
@@ -54,24 +54,24 @@ describe('per-task anchors', () => {
     expect(row('g', 'x').normalized).toBeCloseTo(0.5, 12);
   });
 
-  it('an entry present on both kinds gets one IQM over both; anchors of one task are n/a on the other', () => {
+  it('an entry present on both kinds gets one IQM over both; one task’s scale entries are n/a on the other', () => {
     const x = scores.entries.find((e) => e.entry === 'x')!;
     expect(x.settings).toBe(2);
     expect(x.iqm).toBeCloseTo(0.5, 12);
-    // Each task's anchors are reference rows there and have no records on the other task.
+    // Each task's scale entries are reference rows there and have no records on the other task.
     for (const name of ['dcca', 'replace']) expect(scores.entries.find((e) => e.entry === name)).toMatchObject({ role: 'reference', settings: 0, rank: null });
   });
 
-  it('says which anchor is missing when a task’s own oracle has no records', () => {
+  it('says which scale entry is missing when a task’s own oracle has no records', () => {
     const partial = score(records.filter((r) => r.key.method !== 'early-stopping'), [generational, trained], { resamples: 10 });
     const dRow = partial.settings.find((s) => s.task === 'd' && s.entry === 'x')!;
     expect(dRow.normalized).toBeNull();
     expect(dRow.normalizedNote).toBe("oracle 'early-stopping' has no records on this setting");
   });
 
-  it('taskInfos passes a task definition’s anchors through (dcca: early-stopping and dcca)', async () => {
+  it('taskInfos passes a task definition’s score scale through (dcca: early-stopping and dcca)', async () => {
     const infos = taskInfos(await loadRegistry());
-    expect(infos.find((t) => t.id === 'dcca')!.anchors).toEqual({ oracle: 'early-stopping', reference: 'dcca' });
-    expect(infos.find((t) => t.id === 'gaussian-chain')!.anchors).toBeUndefined();
+    expect(infos.find((t) => t.id === 'dcca')!.scoreScale).toEqual({ oracle: 'early-stopping', reference: 'dcca' });
+    expect(infos.find((t) => t.id === 'gaussian-chain')!.scoreScale).toBeUndefined();
   });
 });
