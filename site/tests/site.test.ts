@@ -115,7 +115,7 @@ beforeAll(async () => {
   fixture = fixtureRoot({ evil: EVIL_METHOD });
   writeFileSync(join(fixture.root, 'methods', 'evil', 'README.md'), EVIL_README);
   for (const id of readdirSync(join(ROOT, 'methods'))) {
-    if (id.startsWith('_') || !existsSync(join(ROOT, 'methods', id, 'method.ts'))) continue;
+    if (id.startsWith('_') || !['method.ts', 'method.py'].some((file) => existsSync(join(ROOT, 'methods', id, file)))) continue;
     cpSync(join(ROOT, 'methods', id), join(fixture.root, 'methods', id), { recursive: true });
   }
   // A real quick run of every task × method (replicates and generations cut to keep the file fast),
