@@ -6,17 +6,26 @@ import accumulate from './accumulate/method.ts';
 import accumulateSubsample from './accumulate-subsample/method.ts';
 import realOnly from './real-only/method.ts';
 import { runGenerational } from '../harness/generations.ts';
-import type { MethodDefinition } from '../harness/types.ts';
+import type { AnyMethod } from '../harness/types.ts';
 
 const params = task.params.parse({ samples: 10, generations: 12, replicates: 4000 });
-function run(method: MethodDefinition<any>, overrides: Record<string, unknown> = {}) {
+function run(method: AnyMethod, overrides: Record<string, unknown> = {}) {
   const taskParams = { ...params, ...overrides };
   return runGenerational(task, method, { task: task.id, taskParams, method: method.id, methodParams: {}, seed: 1 });
 }
 /** Records the training-pool size (sum of weights) of replicate 0 at each generation. */
-function poolSizes(method: MethodDefinition<any>): number[] {
+function poolSizes(method: AnyMethod): number[] {
   const sizes: number[] = [];
-  const probe = { ...method, hooks: { ...method.hooks, estimate: (model: unknown, ctx: { poolSize: Float64Array }) => (sizes.push(ctx.poolSize[0]), model) } };
+  const probe = {
+    ...method,
+    hooks: {
+      ...method.hooks,
+      estimate: (model: unknown, ctx: { poolSize: Float64Array }) => {
+        sizes.push(ctx.poolSize[0]);
+        return model;
+      },
+    },
+  };
   run(probe);
   return sizes;
 }

@@ -64,7 +64,12 @@ export const CHAR_LM_CASES: CharLmCase[] = [
 ];
 
 async function timeTorch(c: CharLmCase, repeats: number): Promise<{ rate: number; evalMs: number; threads: number } | null> {
-  const out = await runReference<{ stepsPerSecond: number; evalMs: number; threads: number }>(SCRIPT, [c.chains, c.batch, c.window, c.embedding, c.hidden, c.steps, repeats, EVAL_CHUNKS * EVAL_L], 'PyTorch', 600_000);
+  const out = await runReference<{ stepsPerSecond: number; evalMs: number; threads: number }>(
+    SCRIPT,
+    [c.chains, c.batch, c.window, c.embedding, c.hidden, c.steps, repeats, EVAL_CHUNKS * EVAL_L],
+    'PyTorch',
+    600_000,
+  );
   return out && { rate: out.stepsPerSecond, evalMs: out.evalMs, threads: out.threads };
 }
 
@@ -83,7 +88,15 @@ function timeOurs(c: CharLmCase, repeats: number): { tfjs: { rate: number; evalM
     chars.set(train.subarray(start, start + L), i * L);
   }
   const batch: Batch<CharData> = { origin: 'real', generation: 0, size: n, data: { chars, length: L } };
-  const options = { replicates: c.chains, window: c.window, embedding: c.embedding, hidden: c.hidden, batch: c.batch, steps: c.steps, learningRate: 0.02 };
+  const options = {
+    replicates: c.chains,
+    window: c.window,
+    embedding: c.embedding,
+    hidden: c.hidden,
+    batch: c.batch,
+    steps: c.steps,
+    learningRate: 0.02,
+  };
   const model = { weights: initialWeights(options, rngFromKey('char-lm-bench', 'eval')), trainLoss: new Float64Array(c.chains) };
   const evalText = heldout.slice(0, EVAL_CHUNKS * EVAL_L);
   const trainRate = (seed: number) => {

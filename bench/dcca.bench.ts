@@ -41,7 +41,11 @@ export const DCCA_CASES: DccaCase[] = [
 ];
 
 async function timeTorch(c: DccaCase, repeats: number): Promise<number | null> {
-  const out = await runReference<{ stepsPerSecond: number }>(SCRIPT, [c.view_dim, c.hidden, c.out_dim, c.batch, c.ns_iterations, c.steps, repeats], 'PyTorch dcca');
+  const out = await runReference<{ stepsPerSecond: number }>(
+    SCRIPT,
+    [c.view_dim, c.hidden, c.out_dim, c.batch, c.ns_iterations, c.steps, repeats],
+    'PyTorch dcca',
+  );
   return out?.stepsPerSecond ?? null;
 }
 
@@ -63,7 +67,13 @@ export async function benchDcca(repeats = 3): Promise<DccaBenchResult[]> {
   for (const c of DCCA_CASES) {
     const torchStepsPerSec = await timeTorch(c, repeats);
     const oursStepsPerSec = timeOurs(c, repeats);
-    out.push({ ...c, backend: `tfjs-${activeBackend()}`, oursStepsPerSec, torchStepsPerSec, ratio: torchStepsPerSec === null ? null : torchStepsPerSec / oursStepsPerSec });
+    out.push({
+      ...c,
+      backend: `tfjs-${activeBackend()}`,
+      oursStepsPerSec,
+      torchStepsPerSec,
+      ratio: torchStepsPerSec === null ? null : torchStepsPerSec / oursStepsPerSec,
+    });
   }
   return out;
 }

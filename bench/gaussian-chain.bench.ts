@@ -34,7 +34,11 @@ export const CHAIN_CASES: ChainCase[] = [
 ];
 
 async function timeNumpy(c: ChainCase, repeats: number): Promise<number | null> {
-  const out = await runReference<{ perGenerationSeconds: number }>(SCRIPT, [c.dim, c.samples, c.replicates, c.generations, repeats], 'numpy chain');
+  const out = await runReference<{ perGenerationSeconds: number }>(
+    SCRIPT,
+    [c.dim, c.samples, c.replicates, c.generations, repeats],
+    'numpy chain',
+  );
   return out && out.perGenerationSeconds * 1000;
 }
 
@@ -56,7 +60,12 @@ export async function benchChain(repeats = 7): Promise<ChainBenchResult[]> {
   for (const c of CHAIN_CASES) {
     const numpyPerGenerationMs = await timeNumpy(c, repeats);
     const oursPerGenerationMs = await timeOurs(c, repeats);
-    out.push({ ...c, oursPerGenerationMs, numpyPerGenerationMs, ratio: numpyPerGenerationMs === null ? null : oursPerGenerationMs / numpyPerGenerationMs });
+    out.push({
+      ...c,
+      oursPerGenerationMs,
+      numpyPerGenerationMs,
+      ratio: numpyPerGenerationMs === null ? null : oursPerGenerationMs / numpyPerGenerationMs,
+    });
   }
   return out;
 }

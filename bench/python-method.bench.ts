@@ -33,7 +33,8 @@ for (let i = 0; i <= repeats; i++) {
   t = performance.now();
   spawnSync(python, ['-I', '-c', 'import numpy.random']);
   const start = performance.now() - t;
-  if (!isDeepStrictEqual(ours.metrics, theirs.metrics)) throw new Error('the Python twin’s numbers differ from the TypeScript method’s on the same key');
+  if (!isDeepStrictEqual(ours.metrics, theirs.metrics))
+    throw new Error('the Python twin’s numbers differ from the TypeScript method’s on the same key');
   if (i === 0) continue; // warm-up
   times.ts.push(ts);
   times.py.push(py);

@@ -73,7 +73,16 @@ export interface RecursiveLmGrowthCase extends RecursiveLmCase {
   alpha_decay: number;
 }
 
-export const RECURSIVE_LM_GROWTH: RecursiveLmGrowthCase = { vocab: 50, contexts: 1, samples: 100, samples_growth: 1, alpha: 1, alpha_decay: 0.5, replicates: 500, generations: 200 };
+export const RECURSIVE_LM_GROWTH: RecursiveLmGrowthCase = {
+  vocab: 50,
+  contexts: 1,
+  samples: 100,
+  samples_growth: 1,
+  alpha: 1,
+  alpha_decay: 0.5,
+  replicates: 500,
+  generations: 200,
+};
 
 export interface RecursiveLmGrowthResult extends RecursiveLmGrowthCase {
   /** Whole chain (G + 1 generations) per generation, so that it reads like the other rows. */
@@ -117,7 +126,12 @@ export interface RecursiveLmGrowthResult extends RecursiveLmGrowthCase {
 
 async function timeNumpy(c: RecursiveLmCase, repeats: number): Promise<{ counts: Timing; tokens: Timing } | null> {
   type Out = { perGenerationSeconds: number; perGenerationCpuSeconds: number };
-  const out = await runReference<Record<'counts' | 'tokens', Out>>(SCRIPT, [c.vocab, c.contexts, c.samples, c.replicates, c.generations, repeats], 'numpy recursive-lm', 600_000);
+  const out = await runReference<Record<'counts' | 'tokens', Out>>(
+    SCRIPT,
+    [c.vocab, c.contexts, c.samples, c.replicates, c.generations, repeats],
+    'numpy recursive-lm',
+    600_000,
+  );
   const ms = (o: Out): Timing => ({ wall: o.perGenerationSeconds * 1000, cpu: o.perGenerationCpuSeconds * 1000 });
   return out && { counts: ms(out.counts), tokens: ms(out.tokens) };
 }
@@ -171,11 +185,25 @@ function growthChainByHand(taskParams: ReturnType<typeof task.params.parse>, c: 
 export async function benchRecursiveLmGrowth(repeats = 5): Promise<RecursiveLmGrowthResult> {
   const c = RECURSIVE_LM_GROWTH;
   type Split = { medianSeconds: number; medianCpuSeconds: number; finalL2: number; finalL2Se: number };
-  const out = await runReference<{ mixture: Split; exact: Split }>(SCRIPT, ['growth', c.vocab, c.contexts, c.samples, c.replicates, c.generations, c.alpha, c.alpha_decay, repeats], 'numpy recursive-lm growth', 600_000);
+  const out = await runReference<{ mixture: Split; exact: Split }>(
+    SCRIPT,
+    ['growth', c.vocab, c.contexts, c.samples, c.replicates, c.generations, c.alpha, c.alpha_decay, repeats],
+    'numpy recursive-lm growth',
+    600_000,
+  );
   const numpy = out?.mixture;
-  const taskParams = task.params.parse({ variant: 'markov', vocab: c.vocab, contexts: c.contexts, samples: c.samples, samples_growth: c.samples_growth, replicates: c.replicates, generations: c.generations });
+  const taskParams = task.params.parse({
+    variant: 'markov',
+    vocab: c.vocab,
+    contexts: c.contexts,
+    samples: c.samples,
+    samples_growth: c.samples_growth,
+    replicates: c.replicates,
+    generations: c.generations,
+  });
   const methodParams = freshDataMixing.params.parse({ alpha: c.alpha, alpha_decay: c.alpha_decay, split: 'exact' });
-  const chain = (seed: number) => runGenerational(task, freshDataMixing, { task: task.id, taskParams, method: freshDataMixing.id, methodParams, seed });
+  const chain = (seed: number) =>
+    runGenerational(task, freshDataMixing, { task: task.id, taskParams, method: freshDataMixing.id, methodParams, seed });
   const wall: number[] = [];
   const cpu: number[] = [];
   let final = chain(repeats).metrics.l2_err; // warm-up (JIT) on a seed the timed runs do not use

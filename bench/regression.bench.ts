@@ -37,7 +37,11 @@ export const REGRESSION_CASES: RegressionCase[] = [
 ];
 
 async function timeNumpy(c: RegressionCase, repeats: number): Promise<number | null> {
-  const out = await runReference<{ perGenerationSeconds: number }>(SCRIPT, [c.dim, c.samples, c.replicates, c.generations, c.test_samples, repeats], 'numpy regression');
+  const out = await runReference<{ perGenerationSeconds: number }>(
+    SCRIPT,
+    [c.dim, c.samples, c.replicates, c.generations, c.test_samples, repeats],
+    'numpy regression',
+  );
   return out && out.perGenerationSeconds * 1000;
 }
 
@@ -59,7 +63,12 @@ export async function benchRegression(repeats = 7): Promise<RegressionBenchResul
   for (const c of REGRESSION_CASES) {
     const numpyPerGenerationMs = await timeNumpy(c, repeats);
     const oursPerGenerationMs = await timeOurs(c, repeats);
-    out.push({ ...c, oursPerGenerationMs, numpyPerGenerationMs, ratio: numpyPerGenerationMs === null ? null : oursPerGenerationMs / numpyPerGenerationMs });
+    out.push({
+      ...c,
+      oursPerGenerationMs,
+      numpyPerGenerationMs,
+      ratio: numpyPerGenerationMs === null ? null : oursPerGenerationMs / numpyPerGenerationMs,
+    });
   }
   return out;
 }

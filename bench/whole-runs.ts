@@ -24,7 +24,11 @@ function flag(name: string): string[] {
 const profile = flag('profile')[0] ?? 'quick';
 const jobs = (flag('jobs')[0] ?? '1,2').split(',').map(Number);
 const repeats = Number(flag('repeats')[0] ?? 1);
-const extra = [...flag('task').flatMap((t) => ['--task', t]), ...flag('seeds').flatMap((s) => ['--seeds', s]), ...flag('kernels').flatMap((k) => ['--kernels', k])];
+const extra = [
+  ...flag('task').flatMap((t) => ['--task', t]),
+  ...flag('seeds').flatMap((s) => ['--seeds', s]),
+  ...flag('kernels').flatMap((k) => ['--kernels', k]),
+];
 
 interface Timing {
   jobs: number;
@@ -35,7 +39,20 @@ interface Timing {
 async function once(j: number): Promise<Timing> {
   const out = mkdtempSync(join(tmpdir(), 'whole-run-'));
   try {
-    const args = ['-f', '%e %M', process.execPath, join(ROOT, 'bin', 'collapse-bench.js'), 'run', '--profile', profile, '--jobs', String(j), '--out', out, ...extra];
+    const args = [
+      '-f',
+      '%e %M',
+      process.execPath,
+      join(ROOT, 'bin', 'collapse-bench.js'),
+      'run',
+      '--profile',
+      profile,
+      '--jobs',
+      String(j),
+      '--out',
+      out,
+      ...extra,
+    ];
     const { stderr } = await promisify(execFile)('/usr/bin/time', args, { cwd: ROOT, maxBuffer: 64 << 20 });
     const last = stderr.trim().split('\n').at(-1)!;
     const [wall, rssKb] = last.split(' ').map(Number);
@@ -64,8 +81,21 @@ const report = {
   node: process.version,
   profile,
   args: extra,
-  runs: rows.map((r) => ({ jobs: r.jobs, medianWallS: median(r.wallS), medianPeakRssMb: median(r.peakRssMb), wallS: r.wallS, peakRssMb: r.peakRssMb })),
+  runs: rows.map((r) => ({
+    jobs: r.jobs,
+    medianWallS: median(r.wallS),
+    medianPeakRssMb: median(r.peakRssMb),
+    wallS: r.wallS,
+    peakRssMb: r.peakRssMb,
+  })),
 };
 mkdirSync(join(ROOT, 'runs', 'bench'), { recursive: true });
 writeFileSync(join(ROOT, 'runs', 'bench', 'whole-runs.json'), `${JSON.stringify(report, null, 1)}\n`);
-console.table(report.runs.map((r) => ({ jobs: r.jobs, 'median wall s': r.medianWallS, 'median peak RSS MiB': r.medianPeakRssMb, repeats: r.wallS.length })));
+console.table(
+  report.runs.map((r) => ({
+    jobs: r.jobs,
+    'median wall s': r.medianWallS,
+    'median peak RSS MiB': r.medianPeakRssMb,
+    repeats: r.wallS.length,
+  })),
+);

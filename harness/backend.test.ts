@@ -18,7 +18,8 @@ import { executeCell } from './cell.ts';
 const work = mkdtempSync(join(tmpdir(), 'backend-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const notInstalled = (specifier: string) => Object.assign(new Error(`Cannot find package '${specifier}' imported from harness/backend.ts`), { code: 'ERR_MODULE_NOT_FOUND' });
+const notInstalled = (specifier: string) =>
+  Object.assign(new Error(`Cannot find package '${specifier}' imported from harness/backend.ts`), { code: 'ERR_MODULE_NOT_FOUND' });
 /** The real loader, except that the given packages are absent, broken or replaced. */
 function loader(overrides: Record<string, 'absent' | 'broken' | (() => unknown)>): ModuleLoader {
   return async (specifier) => {
@@ -33,7 +34,9 @@ const nativeAbsent = { [BACKEND_PACKAGES['node-gpu']]: 'absent', [BACKEND_PACKAG
 
 describe('start-up', () => {
   it('tfjs() before any backend has started names the fix', () => {
-    expect(() => tfjs()).toThrow("TensorFlow.js is not started in this process: declare engine: 'tfjs' on the task or method (the harness then starts the backend), or call loadBackend() first");
+    expect(() => tfjs()).toThrow(
+      "TensorFlow.js is not started in this process: declare engine: 'tfjs' on the task or method (the harness then starts the backend), or call loadBackend() first",
+    );
   });
 
   it('skips absent native packages and picks wasm (the default here)', async () => {
@@ -73,7 +76,10 @@ describe('start-up', () => {
   it('falls back to the pure-JS cpu backend when wasm fails to load, with the reason', async () => {
     const picked = await pickBackend({ load: loader({ ...nativeAbsent, [BACKEND_PACKAGES.wasm]: 'broken' }) });
     expect(picked.name).toBe('cpu');
-    expect(picked.skipped[2]).toEqual({ name: 'wasm', reason: '@tensorflow/tfjs-backend-wasm failed to load: libtensorflow.so.2: cannot open shared object file' });
+    expect(picked.skipped[2]).toEqual({
+      name: 'wasm',
+      reason: '@tensorflow/tfjs-backend-wasm failed to load: libtensorflow.so.2: cannot open shared object file',
+    });
     expect(tfjs().getBackend()).toBe('cpu');
     await loadBackend('wasm');
   });
@@ -97,12 +103,22 @@ describe('neural cells', () => {
   const sets = ['generations=4', 'replicates=64', 'contraction-filter.train_chains=32', 'contraction-filter.epochs=2'];
   const plan = async () => {
     const registry = await loadRegistry();
-    return { registry, cells: planCells(registry, { tasks: ['gaussian-chain'], methods: ['replace', 'contraction-filter'], profile: 'quick', seeds: 1, sets }) };
+    return {
+      registry,
+      cells: planCells(registry, {
+        tasks: ['gaussian-chain'],
+        methods: ['replace', 'contraction-filter'],
+        profile: 'quick',
+        seeds: 1,
+        sets,
+      }),
+    };
   };
 
   it('record their backend (statistical cells keep js-float64); the same cell twice on one backend is bit-identical; another backend recomputes', async () => {
     const { registry, cells } = await plan();
-    const run = (dir: string, backend?: string) => runCells(cells, new ResultStore(join(work, dir)), registry, runProvenance(registry), { jobs: 1, backend });
+    const run = (dir: string, backend?: string) =>
+      runCells(cells, new ResultStore(join(work, dir)), registry, runProvenance(registry), { jobs: 1, backend });
     const [replace, filter] = await run('a');
     expect([replace.status, filter.status]).toEqual(['ok', 'ok']);
     expect(replace.provenance.backend).toBe('js-float64');
@@ -123,22 +139,52 @@ describe('neural cells', () => {
   it('a TF.js cell run in a process whose backend was not started fails with the reason', async () => {
     const { registry, cells } = await plan();
     const cell = cells[1];
-    const job = { root: ROOT, id: cell.id, key: cell.key, taskHash: cell.task.hash, methodHash: cell.method.hash, harnessHash: registry.harnessHashOf(cell.key.task, cell.key.method), provenance: runProvenance(registry) };
+    const job = {
+      root: ROOT,
+      id: cell.id,
+      key: cell.key,
+      taskHash: cell.task.hash,
+      methodHash: cell.method.hash,
+      harnessHash: registry.harnessHashOf(cell.key.task, cell.key.method),
+      provenance: runProvenance(registry),
+    };
     expect(executeCell(job, cell.task.definition, cell.method.definition)).toMatchObject({
       status: 'failed',
-      reason: 'TensorFlow.js backend (none chosen) is not started in this process: set CellJob.backend and await loadBackend() before executeCell',
+      reason:
+        'TensorFlow.js backend (none chosen) is not started in this process: set CellJob.backend and await loadBackend() before executeCell',
     });
   });
 
   it('collapse-bench run --backend cpu forces it; an unloadable --backend exits 2 naming it', async () => {
     const bin = join(ROOT, 'bin', 'collapse-bench.js');
-    const args = ['run', '--task', 'gaussian-chain', '--method', 'contraction-filter', '--seeds', '1', ...sets.flatMap((s) => ['--set', s]), '--jobs', '1', '--json'];
+    const args = [
+      'run',
+      '--task',
+      'gaussian-chain',
+      '--method',
+      'contraction-filter',
+      '--seeds',
+      '1',
+      ...sets.flatMap((s) => ['--set', s]),
+      '--jobs',
+      '1',
+      '--json',
+    ];
     const env = { ...process.env, NO_COLOR: '1' };
-    const { stdout } = await promisify(execFile)('node', [bin, ...args, '--backend', 'cpu', '--out', join(work, 'cli')], { cwd: ROOT, env, maxBuffer: 1 << 26 });
+    const { stdout } = await promisify(execFile)('node', [bin, ...args, '--backend', 'cpu', '--out', join(work, 'cli')], {
+      cwd: ROOT,
+      env,
+      maxBuffer: 1 << 26,
+    });
     const [record] = JSON.parse(stdout).records;
     expect([record.status, record.provenance.backend]).toEqual(['ok', 'tfjs-cpu']);
-    const failed = await promisify(execFile)('node', [bin, ...args, '--backend', 'node', '--out', join(work, 'cli-node')], { cwd: ROOT, env }).catch((e) => e);
+    const failed = await promisify(execFile)('node', [bin, ...args, '--backend', 'node', '--out', join(work, 'cli-node')], {
+      cwd: ROOT,
+      env,
+    }).catch((e) => e);
     expect(failed.code).toBe(2);
-    expect(failed.stderr).toContain('error: --backend node cannot be used: @tensorflow/tfjs-node is not installed (available here: wasm, cpu)');
+    expect(failed.stderr).toContain(
+      'error: --backend node cannot be used: @tensorflow/tfjs-node is not installed (available here: wasm, cpu)',
+    );
   });
 });

@@ -22,7 +22,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from './params.ts';
-import type { MethodDefinition, TaskDefinition } from './types.ts';
+import type { AnyTask, AnyMethod } from './types.ts';
 
 export type BackendName = 'node-gpu' | 'node' | 'wasm' | 'cpu';
 /** In start-up order: the first that loads is used unless `--backend` names one. */
@@ -54,13 +54,21 @@ export function backendFromLabel(label: string): BackendName | undefined {
 }
 
 /** Whether a cell of this task (with these resolved parameters) and method runs TensorFlow.js (and so needs a backend). */
-export function usesTfjs(task: Pick<TaskDefinition<any>, 'engine'>, method: Pick<MethodDefinition<any>, 'engine'>, taskParams: Record<string, unknown> = {}): boolean {
+export function usesTfjs(
+  task: Pick<AnyTask, 'engine'>,
+  method: Pick<AnyMethod, 'engine'>,
+  taskParams: Record<string, unknown> = {},
+): boolean {
   const engine = typeof task.engine === 'function' ? task.engine(taskParams) : task.engine;
   return engine === 'tfjs' || method.engine === 'tfjs';
 }
 
 export class BackendUnavailable extends Error {
-  constructor(readonly backend: BackendName, reason: string, readonly absent: boolean) {
+  constructor(
+    readonly backend: BackendName,
+    reason: string,
+    readonly absent: boolean,
+  ) {
     super(reason);
   }
 }
@@ -74,7 +82,7 @@ let wasmPathsSet = false;
  * BackendUnavailable when its package is absent (`absent`) or present but fails to load.
  */
 export async function loadBackend(name: BackendName, load: ModuleLoader = importModule): Promise<BackendName> {
-  const core = await importOrExplain(TFJS, name, load) as typeof TF;
+  const core = (await importOrExplain(TFJS, name, load)) as typeof TF;
   // Production mode: no debug checks, and no console banner from the cpu backend (a cell's
   // stdout is the CLI's, which must stay one JSON document under --json).
   core.env().set('PROD', true);
@@ -84,7 +92,7 @@ export async function loadBackend(name: BackendName, load: ModuleLoader = import
       // In Node the .wasm binaries are read from the package's dist folder, next to its entry
       // point (allowed once, before the backend first starts).
       const wasm = module as { setWasmPaths(prefix: string): void };
-      wasm.setWasmPaths(dirname(fileURLToPath(import.meta.resolve(BACKEND_PACKAGES.wasm))) + '/');
+      wasm.setWasmPaths(`${dirname(fileURLToPath(import.meta.resolve(BACKEND_PACKAGES.wasm)))}/`);
       wasmPathsSet = true;
     }
   }
@@ -92,9 +100,14 @@ export async function loadBackend(name: BackendName, load: ModuleLoader = import
   try {
     ok = await core.setBackend(TF_NAMES[name]);
   } catch (error) {
-    throw new BackendUnavailable(name, `${BACKEND_PACKAGES[name]} loaded but its backend failed to start: ${(error as Error).message}`, false);
+    throw new BackendUnavailable(
+      name,
+      `${BACKEND_PACKAGES[name]} loaded but its backend failed to start: ${(error as Error).message}`,
+      false,
+    );
   }
-  if (!ok) throw new BackendUnavailable(name, `${BACKEND_PACKAGES[name]} loaded but its backend "${TF_NAMES[name]}" failed to start`, false);
+  if (!ok)
+    throw new BackendUnavailable(name, `${BACKEND_PACKAGES[name]} loaded but its backend "${TF_NAMES[name]}" failed to start`, false);
   tf = core;
   active = name;
   return name;
@@ -106,7 +119,11 @@ async function importOrExplain(specifier: string, name: BackendName, load: Modul
   } catch (error) {
     const code = (error as { code?: string }).code;
     const absent = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
-    throw new BackendUnavailable(name, absent ? `${specifier} is not installed` : `${specifier} failed to load: ${(error as Error).message}`, absent);
+    throw new BackendUnavailable(
+      name,
+      absent ? `${specifier} is not installed` : `${specifier} failed to load: ${(error as Error).message}`,
+      absent,
+    );
   }
 }
 
@@ -118,7 +135,9 @@ export interface PickOptions {
 }
 
 /** The backend in use after start-up: forced by name, or the first of BACKEND_NAMES that loads. */
-export async function pickBackend(options: PickOptions = {}): Promise<{ name: BackendName; skipped: { name: BackendName; reason: string }[] }> {
+export async function pickBackend(
+  options: PickOptions = {},
+): Promise<{ name: BackendName; skipped: { name: BackendName; reason: string }[] }> {
   const { backend, load = importModule } = options;
   if (backend !== undefined) {
     if (!(BACKEND_NAMES as readonly string[]).includes(backend)) {
@@ -174,7 +193,9 @@ export function activeBackend(): BackendName | undefined {
  */
 export function tfjs(): typeof TF {
   if (tf === undefined || active === undefined) {
-    throw new Error("TensorFlow.js is not started in this process: declare engine: 'tfjs' on the task or method (the harness then starts the backend), or call loadBackend() first");
+    throw new Error(
+      "TensorFlow.js is not started in this process: declare engine: 'tfjs' on the task or method (the harness then starts the backend), or call loadBackend() first",
+    );
   }
   return tf;
 }

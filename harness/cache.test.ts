@@ -13,7 +13,7 @@ import { readCellFiles } from './publish.ts';
 import { ROOT, type Entry, type Registry } from './registry.ts';
 import { InputError } from './params.ts';
 import { resultRecordJsonSchema, type CellKey, type ResultRecord } from './schema.ts';
-import type { MethodDefinition, TaskDefinition } from './types.ts';
+import type { AnyTask, AnyMethod } from './types.ts';
 import { readFolder, readResults } from '../scripts/output.ts';
 import { testRecord } from './testing/records.ts';
 
@@ -28,8 +28,8 @@ function record(seed: number): ResultRecord {
 /** A registry under which the records above are current (staleReason reads only ids and hashes). */
 const registry: Registry = {
   root: ROOT,
-  tasks: [{ definition: { id: 't' }, folder: 'benchmarks/t', hash: 'task-0' } as unknown as Entry<TaskDefinition<any>>],
-  methods: [{ definition: { id: 'm' }, folder: 'methods/m', hash: 'method-0' } as unknown as Entry<MethodDefinition<any>>],
+  tasks: [{ definition: { id: 't' }, folder: 'benchmarks/t', hash: 'task-0' } as unknown as Entry<AnyTask>],
+  methods: [{ definition: { id: 'm' }, folder: 'methods/m', hash: 'method-0' } as unknown as Entry<AnyMethod>],
   harnessHashOf: () => 'harness-0',
 };
 
@@ -155,7 +155,7 @@ describe('writeFileAtomic', () => {
 describe('the record JSON Schema', () => {
   it('results/result-record.schema.json is the schema `collapse-bench schema` prints (regenerate it when the schema changes)', () => {
     const file = readFileSync(join(ROOT, 'results', 'result-record.schema.json'), 'utf8');
-    expect(file).toBe(JSON.stringify(resultRecordJsonSchema(), null, 1) + '\n');
+    expect(file).toBe(`${JSON.stringify(resultRecordJsonSchema(), null, 1)}\n`);
     const schema = JSON.parse(file) as { properties: Record<string, { enum?: string[] }> };
     expect(schema.properties.failure.enum).toEqual(['error', 'crash']);
   });

@@ -42,13 +42,15 @@ export class ResultStore {
 
   write(record: ResultRecord): void {
     mkdirSync(this.cellsDir, { recursive: true });
-    writeFileAtomic(join(this.cellsDir, `${record.id}.json`), JSON.stringify(record, null, 1) + '\n');
+    writeFileAtomic(join(this.cellsDir, `${record.id}.json`), `${JSON.stringify(record, null, 1)}\n`);
   }
 
   /** Every record in the folder; a corrupt, schema-invalid or misnamed file is an error naming it and the problem. */
   readAll(): ResultRecord[] {
     if (!existsSync(this.cellsDir)) return [];
-    const files = readdirSync(this.cellsDir).filter((f) => f.endsWith('.json')).sort();
+    const files = readdirSync(this.cellsDir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     return files.map((file) => parseRecordFile(join(this.cellsDir, file)));
   }
 }
@@ -108,7 +110,8 @@ export function staleReason(record: ResultRecord, registry: Registry): string | 
   if (!method) return `method ${record.key.method} no longer exists`;
   if (record.provenance.taskHash !== task.hash) return `task ${task.definition.id} changed since the record was computed`;
   if (record.provenance.methodHash !== method.hash) return `method ${method.definition.id} changed since the record was computed`;
-  if (record.provenance.harnessHash !== registry.harnessHashOf(record.key.task, record.key.method)) return 'harness changed since the record was computed';
+  if (record.provenance.harnessHash !== registry.harnessHashOf(record.key.task, record.key.method))
+    return 'harness changed since the record was computed';
   return undefined;
 }
 
@@ -126,5 +129,10 @@ export function machineDependentReason(record: ResultRecord): 'timeout' | 'crash
 
 /** A stored record that can stand for this planned cell: its own record, current code, and not a timeout or crash. */
 export function reusable(record: ResultRecord | undefined, cell: PlannedCell, registry: Registry): record is ResultRecord {
-  return record !== undefined && record.id === cell.id && machineDependentReason(record) === undefined && staleReason(record, registry) === undefined;
+  return (
+    record !== undefined &&
+    record.id === cell.id &&
+    machineDependentReason(record) === undefined &&
+    staleReason(record, registry) === undefined
+  );
 }

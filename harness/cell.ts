@@ -1,6 +1,6 @@
 /** Runs one cell in this process and turns its outcome (numbers or failure) into a record. */
 import { SCHEMA_VERSION, type CellKey, type CellStatus, type ResultRecord } from './schema.ts';
-import type { MethodDefinition, TaskDefinition } from './types.ts';
+import type { AnyTask, AnyMethod } from './types.ts';
 import type { RunProvenance } from './provenance.ts';
 import type { CellOutput } from './outcome.ts';
 import { runGenerational } from './generations.ts';
@@ -29,18 +29,26 @@ export interface CellJob {
 }
 
 /** Runs one cell of either kind of task in this process (no record, no guard: executeCell adds them). */
-export function runCell(task: TaskDefinition<any>, method: MethodDefinition<any>, key: CellKey): CellOutput {
+export function runCell(task: AnyTask, method: AnyMethod, key: CellKey): CellOutput {
   return task.stepAxis === 'epoch' ? runTraining(task, method, key) : runGenerational(task, method, key);
 }
 
-export function executeCell(job: CellJob, task: TaskDefinition<any>, method: MethodDefinition<any>): ResultRecord {
+export function executeCell(job: CellJob, task: AnyTask, method: AnyMethod): ResultRecord {
   const startedAt = new Date().toISOString();
   const start = performance.now();
   try {
-    if (cellNeedsTfjs(task, method, job.key.taskParams, job.kernels === true) && (job.backend === undefined || activeBackend() !== job.backend)) {
-      throw new Error(`TensorFlow.js backend ${job.backend ?? '(none chosen)'} is not started in this process: set CellJob.backend and await loadBackend() before executeCell`);
+    if (
+      cellNeedsTfjs(task, method, job.key.taskParams, job.kernels === true) &&
+      (job.backend === undefined || activeBackend() !== job.backend)
+    ) {
+      throw new Error(
+        `TensorFlow.js backend ${job.backend ?? '(none chosen)'} is not started in this process: set CellJob.backend and await loadBackend() before executeCell`,
+      );
     }
-    if (taskKernels(task, job.key.taskParams) && fusedKernels() !== (job.kernels === true)) throw new Error(`the fused kernels are ${fusedKernels() ? 'on' : 'off'} in this process but the cell's job says ${job.kernels ? 'on' : 'off'}: call setFusedKernels(job.kernels) before executeCell`);
+    if (taskKernels(task, job.key.taskParams) && fusedKernels() !== (job.kernels === true))
+      throw new Error(
+        `the fused kernels are ${fusedKernels() ? 'on' : 'off'} in this process but the cell's job says ${job.kernels ? 'on' : 'off'}: call setFusedKernels(job.kernels) before executeCell`,
+      );
     const output = runCell(task, guardPoolHooks(method), job.key);
     return makeRecord(job, task, 'ok', output, performance.now() - start, startedAt);
   } catch (error) {
@@ -61,7 +69,7 @@ function failureReason(error: unknown): string {
 
 export function makeRecord(
   job: CellJob,
-  task: TaskDefinition<any>,
+  task: AnyTask,
   status: CellStatus,
   output: CellOutput | undefined,
   wallMs: number,
@@ -83,7 +91,13 @@ export function makeRecord(
     budget: { realSamplesPerChain: output?.realSamplesPerChain ?? 0 },
     ...(output?.snapshots?.length && { snapshots: output.snapshots }),
     timing: { wallMs: Math.round(wallMs * 1000) / 1000, startedAt },
-    provenance: { ...job.provenance, taskHash: job.taskHash, methodHash: job.methodHash, harnessHash: job.harnessHash, backend: recordedBackend(job) },
+    provenance: {
+      ...job.provenance,
+      taskHash: job.taskHash,
+      methodHash: job.methodHash,
+      harnessHash: job.harnessHash,
+      backend: recordedBackend(job),
+    },
   };
 }
 

@@ -9,20 +9,52 @@ beforeAll(async () => {
 
 describe('planCells', () => {
   it('plans task × method × seed with fully resolved parameters (profile, then --set)', () => {
-    const cells = planCells(registry, { tasks: ['gaussian-chain'], methods: ['replace', 'accumulate'], profile: 'standard', seeds: 2, sets: ['samples=7'] });
+    const cells = planCells(registry, {
+      tasks: ['gaussian-chain'],
+      methods: ['replace', 'accumulate'],
+      profile: 'standard',
+      seeds: 2,
+      sets: ['samples=7'],
+    });
     expect(cells.map((c) => `${c.key.method}#${c.key.seed}`)).toEqual(['replace#0', 'replace#1', 'accumulate#0', 'accumulate#1']);
-    expect(cells[0].key.taskParams).toEqual({ dim: 1, samples: 7, samples_growth: 0, estimator: 'unbiased', generations: 50, replicates: 10_000, variance: 1, rho: 0, known_variance: false });
+    expect(cells[0].key.taskParams).toEqual({
+      dim: 1,
+      samples: 7,
+      samples_growth: 0,
+      estimator: 'unbiased',
+      generations: 50,
+      replicates: 10_000,
+      variance: 1,
+      rho: 0,
+      known_variance: false,
+    });
   });
 
   it('expands comma-separated values into a sweep', () => {
-    const cells = planCells(registry, { tasks: ['gaussian-chain'], methods: ['replace'], profile: 'quick', seeds: 1, sets: ['samples=5,10', 'estimator=mle,unbiased'] });
-    expect(cells.map((c) => `${c.key.taskParams.samples}/${c.key.taskParams.estimator}`)).toEqual(['5/mle', '5/unbiased', '10/mle', '10/unbiased']);
+    const cells = planCells(registry, {
+      tasks: ['gaussian-chain'],
+      methods: ['replace'],
+      profile: 'quick',
+      seeds: 1,
+      sets: ['samples=5,10', 'estimator=mle,unbiased'],
+    });
+    expect(cells.map((c) => `${c.key.taskParams.samples}/${c.key.taskParams.estimator}`)).toEqual([
+      '5/mle',
+      '5/unbiased',
+      '10/mle',
+      '10/unbiased',
+    ]);
   });
 
   it('splits into shards that partition the plan', () => {
     const all = planCells(registry, { profile: 'quick', seeds: 5 });
     const shards = [1, 2, 3].map((index) => planCells(registry, { profile: 'quick', seeds: 5, shard: { index, count: 3 } }));
-    expect(shards.flat().map((c) => c.id).sort()).toEqual(all.map((c) => c.id).sort());
+    expect(
+      shards
+        .flat()
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual(all.map((c) => c.id).sort());
     expect(new Set(shards.flat().map((c) => c.id)).size).toBe(all.length);
   });
 
@@ -36,7 +68,8 @@ describe('planCells', () => {
 describe('parseShard', () => {
   it('accepts k/N and rejects anything else with the expected form', () => {
     expect(parseShard('2/5')).toEqual({ index: 2, count: 5 });
-    for (const bad of ['0/2', '3/2', '1', 'a/b', '1/0']) expect(() => parseShard(bad)).toThrow(`invalid --shard "${bad}": expected k/N with 1 ≤ k ≤ N, e.g. 1/4`);
+    for (const bad of ['0/2', '3/2', '1', 'a/b', '1/0'])
+      expect(() => parseShard(bad)).toThrow(`invalid --shard "${bad}": expected k/N with 1 ≤ k ≤ N, e.g. 1/4`);
   });
 });
 

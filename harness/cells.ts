@@ -4,7 +4,7 @@
  * in any run, shard or machine.
  */
 import type { CellKey } from './schema.ts';
-import type { MethodDefinition, Profile, TaskDefinition } from './types.ts';
+import type { Profile, TaskDefinition, AnyTask, AnyMethod } from './types.ts';
 import { type Entry, type Registry, inapplicableReason } from './registry.ts';
 import { InputError, type ParamValue, coerceValue, paramInfo, validateParams } from './params.ts';
 import { hashValue } from './hash.ts';
@@ -27,8 +27,8 @@ export interface PlanOptions {
 export interface PlannedCell {
   id: string;
   key: CellKey;
-  task: Entry<TaskDefinition<any>>;
-  method: Entry<MethodDefinition<any>>;
+  task: Entry<AnyTask>;
+  method: Entry<AnyMethod>;
   /** Set when the method does not apply to the task: the cell is recorded as skipped. */
   skipReason?: string;
 }
@@ -74,7 +74,8 @@ export function parseShard(text: string): { index: number; count: number } {
   const match = /^(\d+)\/(\d+)$/.exec(text);
   const index = match ? Number(match[1]) : NaN;
   const count = match ? Number(match[2]) : NaN;
-  if (!match || count < 1 || index < 1 || index > count) throw new InputError(`invalid --shard ${JSON.stringify(text)}: expected k/N with 1 ≤ k ≤ N, e.g. 1/4`);
+  if (!match || count < 1 || index < 1 || index > count)
+    throw new InputError(`invalid --shard ${JSON.stringify(text)}: expected k/N with 1 ≤ k ≤ N, e.g. 1/4`);
   return { index, count };
 }
 
@@ -94,28 +95,40 @@ function defaults(schema: TaskDefinition['params']): Record<string, ParamValue> 
 type RawSets = Map<string, string[]>;
 
 /** Splits --set strings into task keys and per-method keys, rejecting keys nobody accepts. */
-function parseSets(sets: string[], tasks: Entry<TaskDefinition<any>>[], methods: Entry<MethodDefinition<any>>[]) {
+function parseSets(sets: string[], tasks: Entry<AnyTask>[], methods: Entry<AnyMethod>[]) {
   const task: RawSets = new Map();
   const method = new Map<string, RawSets>();
   for (const text of sets) {
     const eq = text.indexOf('=');
     if (eq <= 0) throw new InputError(`invalid --set ${JSON.stringify(text)}: expected key=value`);
     const setKey = text.slice(0, eq).trim();
-    const values = text.slice(eq + 1).split(',').map((v) => v.trim());
+    const values = text
+      .slice(eq + 1)
+      .split(',')
+      .map((v) => v.trim());
     const dot = setKey.indexOf('.');
     if (dot >= 0) {
       const id = setKey.slice(0, dot);
       const name = setKey.slice(dot + 1);
       const entry = methods.find((m) => m.definition.id === id);
-      if (!entry) throw new InputError(`unknown --set ${setKey}: no method ${JSON.stringify(id)} in this run (methods: ${methods.map((m) => m.definition.id).join(', ')})`);
+      if (!entry)
+        throw new InputError(
+          `unknown --set ${setKey}: no method ${JSON.stringify(id)} in this run (methods: ${methods.map((m) => m.definition.id).join(', ')})`,
+        );
       const names = paramInfo(entry.definition.params).map((p) => p.name);
-      if (!names.includes(name)) throw new InputError(`unknown --set ${setKey} (method ${id} accepts: ${names.join(', ') || 'no parameters'})`);
+      if (!names.includes(name))
+        throw new InputError(`unknown --set ${setKey} (method ${id} accepts: ${names.join(', ') || 'no parameters'})`);
       if (!method.has(id)) method.set(id, new Map());
       method.get(id)!.set(name, values);
     } else {
       const accepted = tasks.filter((t) => paramInfo(t.definition.params).some((p) => p.name === setKey));
       if (accepted.length === 0) {
-        const known = tasks.map((t) => `task ${t.definition.id} accepts: ${paramInfo(t.definition.params).map((p) => p.name).join(', ')}`);
+        const known = tasks.map(
+          (t) =>
+            `task ${t.definition.id} accepts: ${paramInfo(t.definition.params)
+              .map((p) => p.name)
+              .join(', ')}`,
+        );
         throw new InputError(`unknown --set ${setKey} (${known.join('; ')}; method parameters are set as <method-id>.<name>)`);
       }
       task.set(setKey, values);
@@ -125,7 +138,13 @@ function parseSets(sets: string[], tasks: Entry<TaskDefinition<any>>[], methods:
 }
 
 /** The cartesian product of the --set values that apply to this schema, each validated. */
-function expand(base: Record<string, ParamValue>, sets: RawSets, schema: TaskDefinition['params'], owner: string, prefix = ''): Record<string, ParamValue>[] {
+function expand(
+  base: Record<string, ParamValue>,
+  sets: RawSets,
+  schema: TaskDefinition['params'],
+  owner: string,
+  prefix = '',
+): Record<string, ParamValue>[] {
   const infos = paramInfo(schema);
   let combos: Record<string, ParamValue>[] = [base];
   for (const [name, raws] of sets) {

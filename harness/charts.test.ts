@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { DASHES, METHOD_COLORS, METHOD_PALETTE, TOOLTIP_LAYER, chartSpec, entryColors, entryDashes, logTicks, methodColor, renderSvg, wantsLogScale, type BandPoint } from './charts.ts';
+import {
+  DASHES,
+  METHOD_COLORS,
+  METHOD_PALETTE,
+  TOOLTIP_LAYER,
+  chartSpec,
+  entryColors,
+  entryDashes,
+  logTicks,
+  methodColor,
+  renderSvg,
+  wantsLogScale,
+  type BandPoint,
+} from './charts.ts';
 import type { Scores } from './scoring.ts';
 import type { MetricSpec } from './types.ts';
 
@@ -12,7 +25,8 @@ function scores(rows: { entry: string; method?: string; task?: string; seeds?: n
 }
 
 const METRIC = { name: 'w2', direction: 'lower', primary: true, description: 'distance' } as MetricSpec;
-const flat = (value: number, steps = 3): BandPoint[] => Array.from({ length: steps }, (_, step) => ({ step, mean: value, low: value - 0.5, high: value + 0.5 }));
+const flat = (value: number, steps = 3): BandPoint[] =>
+  Array.from({ length: steps }, (_, step) => ({ step, mean: value, low: value - 0.5, high: value + 0.5 }));
 
 describe('entry colours', () => {
   it('are fixed per method and do not move when entries are added', () => {
@@ -23,21 +37,52 @@ describe('entry colours', () => {
     expect(more.get('accumulate')).toBe(few.get('accumulate'));
     // Unknown methods hash into the palette kept apart from the main baselines' colours.
     for (const name of ['zeta-method', 'alpha-method']) expect(METHOD_PALETTE).toContain(more.get(name));
-    for (const baseline of ['real-only', 'replace', 'accumulate', 'accumulate-subsample']) expect(METHOD_PALETTE).not.toContain(METHOD_COLORS[baseline]);
+    for (const baseline of ['real-only', 'replace', 'accumulate', 'accumulate-subsample'])
+      expect(METHOD_PALETTE).not.toContain(METHOD_COLORS[baseline]);
     expect(methodColor('zeta-method')).toBe(more.get('zeta-method'));
   });
 
   it('follow the method, so the parameter variants of one method share a colour', () => {
-    const colors = entryColors(scores([{ entry: 'mix(a=1)', method: 'mix' }, { entry: 'mix(a=2)', method: 'mix' }]));
+    const colors = entryColors(
+      scores([
+        { entry: 'mix(a=1)', method: 'mix' },
+        { entry: 'mix(a=2)', method: 'mix' },
+      ]),
+    );
     expect(colors.get('mix(a=1)')).toBe(methodColor('mix'));
     expect(colors.get('mix(a=2)')).toBe(methodColor('mix'));
   });
 
   it('give the seed methods that share a task different colours', () => {
     const byTask: Record<string, string[]> = {
-      'gaussian-chain': ['real-only', 'replace', 'accumulate', 'accumulate-subsample', 'contraction-filter', 'fresh-data-mixing', 'generation-weighting'],
-      regression: ['real-only', 'replace', 'accumulate', 'accumulate-subsample', 'adaptive-regularization', 'fresh-data-mixing', 'generation-weighting'],
-      diffusion: ['real-only', 'replace', 'accumulate', 'accumulate-subsample', 'fresh-data-mixing', 'generation-weighting', 'latent-filtering', 'latent-threshold-filtering'],
+      'gaussian-chain': [
+        'real-only',
+        'replace',
+        'accumulate',
+        'accumulate-subsample',
+        'contraction-filter',
+        'fresh-data-mixing',
+        'generation-weighting',
+      ],
+      regression: [
+        'real-only',
+        'replace',
+        'accumulate',
+        'accumulate-subsample',
+        'adaptive-regularization',
+        'fresh-data-mixing',
+        'generation-weighting',
+      ],
+      diffusion: [
+        'real-only',
+        'replace',
+        'accumulate',
+        'accumulate-subsample',
+        'fresh-data-mixing',
+        'generation-weighting',
+        'latent-filtering',
+        'latent-threshold-filtering',
+      ],
       dcca: ['dcca', 'dcca-weight-decay', 'early-stopping', 'linear-cca', 'noise-regularization'],
       'diffusion-align': ['pretrained', 'grpo', 'pcpo'],
     };
@@ -96,15 +141,30 @@ describe('log scale', () => {
     const spec = chartSpec({
       metric: METRIC,
       stepAxis: 'generation',
-      series: [{ entry: 'replace', points: flat(40) }, { entry: 'real-only', points: flat(0.2) }, { entry: 'accumulate', points: flat(0.3) }],
+      series: [
+        { entry: 'replace', points: flat(40) },
+        { entry: 'real-only', points: flat(0.2) },
+        { entry: 'accumulate', points: flat(0.3) },
+      ],
       colors: new Map(),
-    }) as unknown as { layer: { mark: { type: string }; data: { values: { low?: number; entry: string }[] }; encoding: { y: { title: string; scale: { type?: string } } } }[] };
+    }) as unknown as {
+      layer: {
+        mark: { type: string };
+        data: { values: { low?: number; entry: string }[] };
+        encoding: { y: { title: string; scale: { type?: string } } };
+      }[];
+    };
     const [bands, lines] = spec.layer;
     expect(lines.encoding.y.title).toBe('w2 (lower is better; log scale)');
     expect((lines.encoding.y as { axis?: { values: number[] } }).axis?.values).toEqual([0.1, 0.2, 0.5, 1, 2, 5, 10, 20]);
     expect(lines.encoding.y.scale.type).toBe('log');
     expect(bands.data.values.filter((v) => v.entry === 'real-only').map((v) => v.low)).toEqual([0.1, 0.1, 0.1]);
-    const linear = chartSpec({ metric: METRIC, stepAxis: 'generation', series: [{ entry: 'replace', points: flat(1) }], colors: new Map() }) as unknown as typeof spec;
+    const linear = chartSpec({
+      metric: METRIC,
+      stepAxis: 'generation',
+      series: [{ entry: 'replace', points: flat(1) }],
+      colors: new Map(),
+    }) as unknown as typeof spec;
     expect(linear.layer[1].encoding.y.title).toBe('w2 (lower is better)');
     expect(linear.layer[1].encoding.y.scale.type).toBeUndefined();
   });
@@ -114,11 +174,26 @@ describe('chart layers and tooltips', () => {
   const theory = { metric: 'w2', steps: [0, 1, 2], values: [1, 1, 1], label: 'replace: E W2' };
 
   it('draw the theory above the entries, thinner and translucent, and the tooltip points on top', () => {
-    const spec = chartSpec({ metric: METRIC, stepAxis: 'generation', series: [{ entry: 'replace', points: flat(1) }], theory, colors: new Map([['replace', '#D55E00']]) }) as unknown as {
-      layer: { name?: string; mark: { type: string; strokeWidth?: number; strokeOpacity?: number }; data: { values: { entry: string }[] } }[];
+    const spec = chartSpec({
+      metric: METRIC,
+      stepAxis: 'generation',
+      series: [{ entry: 'replace', points: flat(1) }],
+      theory,
+      colors: new Map([['replace', '#D55E00']]),
+    }) as unknown as {
+      layer: {
+        name?: string;
+        mark: { type: string; strokeWidth?: number; strokeOpacity?: number };
+        data: { values: { entry: string }[] };
+      }[];
     };
     const kinds = spec.layer.map((l) => [l.mark.type, l.data.values[0]?.entry]);
-    expect(kinds).toEqual([['area', 'replace'], ['line', 'replace'], ['line', 'theory'], ['point', 'replace']]);
+    expect(kinds).toEqual([
+      ['area', 'replace'],
+      ['line', 'replace'],
+      ['line', 'theory'],
+      ['point', 'replace'],
+    ]);
     expect(spec.layer[2].mark.strokeWidth).toBeLessThan(spec.layer[1].mark.strokeWidth!);
     expect(spec.layer[2].mark.strokeOpacity).toBeLessThan(1);
     expect(spec.layer[3].name).toBe(TOOLTIP_LAYER);
@@ -126,7 +201,9 @@ describe('chart layers and tooltips', () => {
 
   it('render a <title> per value naming entry, step and value, escaped, and no aria-labels inside the SVG', async () => {
     const evil = '<b>"evil"</b>';
-    const svg = await renderSvg(chartSpec({ metric: METRIC, stepAxis: 'epoch', series: [{ entry: evil, points: flat(2, 2) }], theory, colors: new Map() }));
+    const svg = await renderSvg(
+      chartSpec({ metric: METRIC, stepAxis: 'epoch', series: [{ entry: evil, points: flat(2, 2) }], theory, colors: new Map() }),
+    );
     const titles = [...svg.matchAll(/<title>([^<]*)<\/title>/g)].map((m) => m[1]);
     expect(titles).toEqual([
       '&lt;b&gt;&quot;evil&quot;&lt;/b&gt;, epoch 0: w2 2 (95% band 1.5 to 2.5)',

@@ -98,7 +98,8 @@ export function entryDashes(scores: Scores): Map<string, number[]> {
     if (!tasksOf.has(row.entry)) tasksOf.set(row.entry, new Set());
     tasksOf.get(row.entry)!.add(row.task);
   }
-  const rank = (entry: string) => [Object.hasOwn(METHOD_COLORS, methods.get(entry)!) ? 0 : 1, entry === methods.get(entry) ? 0 : 1] as const;
+  const rank = (entry: string) =>
+    [Object.hasOwn(METHOD_COLORS, methods.get(entry)!) ? 0 : 1, entry === methods.get(entry) ? 0 : 1] as const;
   const order = [...methods.keys()].sort((a, b) => {
     const [ra, rb] = [rank(a), rank(b)];
     return ra[0] - rb[0] || ra[1] - rb[1] || (a < b ? -1 : a > b ? 1 : 0);
@@ -255,7 +256,11 @@ export function chartSpec(options: ChartOptions): TopLevelSpec {
   });
   const refNames = references.map((r) => r.name);
   const domain = [...entries, ...(theory ? [theoryName] : []), ...refNames];
-  const range = [...entries.map((e) => colors.get(e) ?? OKABE_ITO[0]), ...(theory ? [THEORY_COLOR] : []), ...refNames.map(() => REFERENCE_COLOR)];
+  const range = [
+    ...entries.map((e) => colors.get(e) ?? OKABE_ITO[0]),
+    ...(theory ? [THEORY_COLOR] : []),
+    ...refNames.map(() => REFERENCE_COLOR),
+  ];
 
   const curveRows = (name: string, curve: TheoryCurve) =>
     curve.steps.map((step, i) => ({ entry: name, step, mean: curve.values[i] })).filter((r) => Number.isFinite(r.mean));
@@ -273,7 +278,9 @@ export function chartSpec(options: ChartOptions): TopLevelSpec {
   const y = {
     field: 'mean',
     type: 'quantitative',
-    title: options.splitYTitle ? [metric.name, `(${directionLabel(metric)}${log ? '; log scale' : ''})`] : `${metric.name} (${directionLabel(metric)}${log ? '; log scale' : ''})`,
+    title: options.splitYTitle
+      ? [metric.name, `(${directionLabel(metric)}${log ? '; log scale' : ''})`]
+      : `${metric.name} (${directionLabel(metric)}${log ? '; log scale' : ''})`,
     // A log axis ends at the data, not at the next power of ten, and is labelled at 1, 2 and 5 times the powers of ten.
     scale: log ? { type: 'log', nice: false } : { zero: false },
     ...(log && { axis: { values: logTicks(Math.min(...drawn), Math.max(...drawn)), format: '~g' } }),
@@ -283,7 +290,21 @@ export function chartSpec(options: ChartOptions): TopLevelSpec {
   // so that the legend shows colour and pattern together (the theory's symbol dashed too).
   const dashed = entries.some((e) => (options.dashes?.get(e)?.length ?? 0) > 0) || theory !== undefined || references.length > 0;
   const strokeDash = dashed
-    ? { strokeDash: { field: 'entry', type: 'nominal', title: null, scale: { domain, range: [...entries.map((e) => (options.dashes?.get(e)?.length ? options.dashes.get(e)! : [1, 0])), ...(theory ? [THEORY_DASH] : []), ...refNames.map(() => REFERENCE_DASH)] } } }
+    ? {
+        strokeDash: {
+          field: 'entry',
+          type: 'nominal',
+          title: null,
+          scale: {
+            domain,
+            range: [
+              ...entries.map((e) => (options.dashes?.get(e)?.length ? options.dashes.get(e)! : [1, 0])),
+              ...(theory ? [THEORY_DASH] : []),
+              ...refNames.map(() => REFERENCE_DASH),
+            ],
+          },
+        },
+      }
     : {};
   // Bands and tooltip points fill by entry on a channel of their own, without a legend: Vega-Lite
   // would otherwise merge them into the lines' legend and drop it (legend: null wins) or draw
@@ -298,25 +319,39 @@ export function chartSpec(options: ChartOptions): TopLevelSpec {
   } as TopLevelSpec);
   layers.push({ data: { values: rows }, mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color, ...strokeDash } } as TopLevelSpec);
   if (theory) {
-    layers.push({ data: { values: theoryRows }, mark: { type: 'line', strokeWidth: 1.25, strokeOpacity: 0.8, strokeDash: THEORY_DASH }, encoding: { x, y, color, ...strokeDash } } as TopLevelSpec);
+    layers.push({
+      data: { values: theoryRows },
+      mark: { type: 'line', strokeWidth: 1.25, strokeOpacity: 0.8, strokeDash: THEORY_DASH },
+      encoding: { x, y, color, ...strokeDash },
+    } as TopLevelSpec);
   }
   references.forEach((_, i) => {
-    layers.push({ data: { values: referenceRows[i] }, mark: { type: 'line', strokeWidth: 1.25, strokeOpacity: 0.8, strokeDash: REFERENCE_DASH }, encoding: { x, y, color, ...strokeDash } } as TopLevelSpec);
+    layers.push({
+      data: { values: referenceRows[i] },
+      mark: { type: 'line', strokeWidth: 1.25, strokeOpacity: 0.8, strokeDash: REFERENCE_DASH },
+      encoding: { x, y, color, ...strokeDash },
+    } as TopLevelSpec);
   });
-  const tip = (r: { entry: string; step: number; mean: number }, band = '') =>
-    ({ entry: r.entry, band: r.entry, step: r.step, mean: r.mean, tip: `${r.entry}, ${stepAxis} ${r.step}: ${metric.name} ${formatValue(r.mean)}${band}` });
+  const tip = (r: { entry: string; step: number; mean: number }, band = '') => ({
+    entry: r.entry,
+    band: r.entry,
+    step: r.step,
+    mean: r.mean,
+    tip: `${r.entry}, ${stepAxis} ${r.step}: ${metric.name} ${formatValue(r.mean)}${band}`,
+  });
   // The band as computed, not as cut for the log axis.
   const tips = [
     ...entryRows.map((r) => tip(r, r.low !== null && r.high !== null ? ` (95% band ${formatValue(r.low)} to ${formatValue(r.high)})` : '')),
     ...closedForm.map((r) => tip(r)),
   ];
-  if (options.tooltips !== false) layers.push({
-    name: TOOLTIP_LAYER,
-    data: { values: tips },
-    // Large enough to hover, invisible until hovered (the site's CSS shows the one under the pointer).
-    mark: { type: 'point', filled: true, size: 90, opacity: 0, aria: true },
-    encoding: { x, y, fill, description: { field: 'tip' } },
-  } as TopLevelSpec);
+  if (options.tooltips !== false)
+    layers.push({
+      name: TOOLTIP_LAYER,
+      data: { values: tips },
+      // Large enough to hover, invisible until hovered (the site's CSS shows the one under the pointer).
+      mark: { type: 'point', filled: true, size: 90, opacity: 0, aria: true },
+      encoding: { x, y, fill, description: { field: 'tip' } },
+    } as TopLevelSpec);
   return {
     width: options.width ?? 420,
     height: options.height ?? 240,
@@ -344,12 +379,17 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
     // Vega escapes text and attribute values; this guards the assumption the page relies on.
     if (/<script|<foreignObject/i.test(svg)) throw new Error('renderSvg: Vega produced markup that is not allowed in the report');
     // Inline SVG in HTML needs no namespace declarations; dropping them keeps the page free of URLs.
-    return svg
-      .replace(' xmlns="http://www.w3.org/2000/svg"', '')
-      .replace(' xmlns:xlink="http://www.w3.org/1999/xlink"', '')
-      .replace(/<path aria-label="([^"]*)" role="graphics-symbol" aria-roledescription="[^"]*"([^>]*?)\/>/g, '<path$2><title>$1</title></path>')
-      // Geometry to 1/100 px (Vega writes up to 17 digits): a third of the bytes of a chart with many points.
-      .replace(/ (d|transform)="([^"]*)"/g, (_, name: string, value: string) => ` ${name}="${value.replace(/(\.\d{2})\d+/g, '$1')}"`);
+    return (
+      svg
+        .replace(' xmlns="http://www.w3.org/2000/svg"', '')
+        .replace(' xmlns:xlink="http://www.w3.org/1999/xlink"', '')
+        .replace(
+          /<path aria-label="([^"]*)" role="graphics-symbol" aria-roledescription="[^"]*"([^>]*?)\/>/g,
+          '<path$2><title>$1</title></path>',
+        )
+        // Geometry to 1/100 px (Vega writes up to 17 digits): a third of the bytes of a chart with many points.
+        .replace(/ (d|transform)="([^"]*)"/g, (_, name: string, value: string) => ` ${name}="${value.replace(/(\.\d{2})\d+/g, '$1')}"`)
+    );
   } finally {
     view.finalize();
   }

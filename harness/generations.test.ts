@@ -14,11 +14,19 @@ const method = (pool: (ctx: PoolContext<unknown>) => Pool<unknown>, needs?: { hi
   defineMethod({ id: 'probe', title: 'probe', kind: 'method', summary: '', papers: [], params: z.object({}), hooks: { pool }, needs });
 
 const cell = (m: ReturnType<typeof method>, over: Record<string, unknown> = { generations: 3, replicates: 4, samples: 5 }) =>
-  runGenerational(gaussianChain, m, { task: gaussianChain.id, taskParams: gaussianChain.params.parse(over), method: m.id, methodParams: {}, seed: 0 });
+  runGenerational(gaussianChain, m, {
+    task: gaussianChain.id,
+    taskParams: gaussianChain.params.parse(over),
+    method: m.id,
+    methodParams: {},
+    seed: 0,
+  });
 
 describe('ctx.history', () => {
   it('fails the cell, saying why, for a method that reads it without declaring needs: { history: true }', () => {
-    expect(() => cell(method((ctx) => wholePool([...ctx.history])))).toThrow('method probe read ctx.history without declaring needs: { history: true }');
+    expect(() => cell(method((ctx) => wholePool([...ctx.history])))).toThrow(
+      'method probe read ctx.history without declaring needs: { history: true }',
+    );
   });
 
   it('holds every batch drawn so far, in order, for a method that declares it; ctx.initial is the generation-0 batch', () => {
@@ -34,18 +42,57 @@ describe('ctx.history', () => {
         { history: true },
       ),
     );
-    expect(seen).toEqual([['real0', 'synthetic0'], ['real0', 'synthetic0', 'synthetic1'], ['real0', 'synthetic0', 'synthetic1', 'synthetic2']]);
+    expect(seen).toEqual([
+      ['real0', 'synthetic0'],
+      ['real0', 'synthetic0', 'synthetic1'],
+      ['real0', 'synthetic0', 'synthetic1', 'synthetic2'],
+    ]);
   });
 });
 
 describe('recipes are checked with a reason', () => {
   const seed = 'b'.repeat(64);
   it.each([
-    ['a draw with p outside [0, 1]', (ctx: PoolContext<unknown>): Pool<unknown> => ({ parts: [{ batch: ctx.synthetic(ctx.size), draw: { kind: 'bernoulli', seed, p: 2, side: 'first', weight: 1 } }] }), 'has an invalid draw'],
-    ['a draw with a seed that is not 64 hex digits', (ctx: PoolContext<unknown>): Pool<unknown> => ({ parts: [{ batch: ctx.synthetic(ctx.size), draw: { kind: 'bernoulli', seed: 'x', p: 0.5, side: 'first', weight: 1 } }] }), 'has an invalid draw'],
-    ['weights and a draw on one part', (ctx: PoolContext<unknown>): Pool<unknown> => ({ parts: [{ batch: ctx.synthetic(ctx.size), weights: new Float64Array(20).fill(1), draw: { kind: 'bernoulli', seed, p: 0.5, side: 'first', weight: 1 } }] }), 'has both weights and a draw'],
-    ['a subset larger than the pool', (ctx: PoolContext<unknown>): Pool<unknown> => ({ parts: [{ batch: ctx.synthetic(ctx.size) }], subset: { size: 99, seed } }), 'has an invalid subset'],
-    ['a subset over weighted parts', (ctx: PoolContext<unknown>): Pool<unknown> => ({ parts: [{ batch: ctx.synthetic(ctx.size), weights: new Float64Array(20).fill(1) }], subset: { size: 2, seed } }), 'a subset over weighted parts'],
+    [
+      'a draw with p outside [0, 1]',
+      (ctx: PoolContext<unknown>): Pool<unknown> => ({
+        parts: [{ batch: ctx.synthetic(ctx.size), draw: { kind: 'bernoulli', seed, p: 2, side: 'first', weight: 1 } }],
+      }),
+      'has an invalid draw',
+    ],
+    [
+      'a draw with a seed that is not 64 hex digits',
+      (ctx: PoolContext<unknown>): Pool<unknown> => ({
+        parts: [{ batch: ctx.synthetic(ctx.size), draw: { kind: 'bernoulli', seed: 'x', p: 0.5, side: 'first', weight: 1 } }],
+      }),
+      'has an invalid draw',
+    ],
+    [
+      'weights and a draw on one part',
+      (ctx: PoolContext<unknown>): Pool<unknown> => ({
+        parts: [
+          {
+            batch: ctx.synthetic(ctx.size),
+            weights: new Float64Array(20).fill(1),
+            draw: { kind: 'bernoulli', seed, p: 0.5, side: 'first', weight: 1 },
+          },
+        ],
+      }),
+      'has both weights and a draw',
+    ],
+    [
+      'a subset larger than the pool',
+      (ctx: PoolContext<unknown>): Pool<unknown> => ({ parts: [{ batch: ctx.synthetic(ctx.size) }], subset: { size: 99, seed } }),
+      'has an invalid subset',
+    ],
+    [
+      'a subset over weighted parts',
+      (ctx: PoolContext<unknown>): Pool<unknown> => ({
+        parts: [{ batch: ctx.synthetic(ctx.size), weights: new Float64Array(20).fill(1) }],
+        subset: { size: 2, seed },
+      }),
+      'a subset over weighted parts',
+    ],
   ])('%s', (_, pool, reason) => {
     expect(() => cell(method(pool))).toThrow(reason);
   });

@@ -3,7 +3,20 @@
  * method's `pool` (or `filter`) hook builds from the model of generation t−1 (and, where the
  * method asks, fresh real data). All replicates advance together (vectorized chains).
  */
-import type { Batch, CellState, EstimateContext, Features, FilterContext, FitContext, FitOptions, MethodDefinition, Pool, PoolContext, PoolPart, TaskDefinition } from './types.ts';
+import type {
+  Batch,
+  CellState,
+  EstimateContext,
+  Features,
+  FilterContext,
+  FitContext,
+  FitOptions,
+  Pool,
+  PoolContext,
+  PoolPart,
+  AnyTask,
+  AnyMethod,
+} from './types.ts';
 import type { CellKey, MetricSeries, Snapshot } from './schema.ts';
 import { HEX_DIGEST, rngFromKey } from './rng.ts';
 import { summarize } from './stats.ts';
@@ -15,23 +28,21 @@ export function replacePool<D>(ctx: PoolContext<D>): Pool<D> {
   return { parts: [{ batch: ctx.synthetic(ctx.size) }] };
 }
 
-export function runGenerational(
-  task: TaskDefinition<any>,
-  method: MethodDefinition<any>,
-  key: CellKey,
-): CellOutput {
+export function runGenerational(task: AnyTask, method: AnyMethod, key: CellKey): CellOutput {
   // Independent streams per role, all derived from the cell key: adding a draw in one role
   // never shifts another's numbers. Setup, real data and sampling streams leave the method out
   // of the key (common random numbers): every method of a setting and seed starts from the
   // same generation-0 data and fit, so differences between methods are paired, not noise.
-  if (task.stepAxis !== 'generation') throw new CellError(`task ${task.id} is not generational (step axis ${task.stepAxis}): run it with runCell`);
+  if (task.stepAxis !== 'generation')
+    throw new CellError(`task ${task.id} is not generational (step axis ${task.stepAxis}): run it with runCell`);
   const shared = { task: key.task, taskParams: key.taskParams, seed: key.seed };
   const sim = task.simulation(key.taskParams, rngFromKey(shared, 'setup'));
   const realRng = rngFromKey(shared, 'real');
   const sampleRng = rngFromKey(shared, 'sample');
   const methodRng = rngFromKey(key, 'method');
   const { pool: poolHook = replacePool, filter: filterHook, fit: fitHook, estimate: estimateHook } = method.hooks;
-  if (method.hooks.pool && filterHook) throw new CellError(`method ${method.id} implements both pool and filter; a filter builds the pool itself`);
+  if (method.hooks.pool && filterHook)
+    throw new CellError(`method ${method.id} implements both pool and filter; a filter builds the pool itself`);
   if (filterHook && !sim.features) throw new CellError(`task ${task.id} exposes filter but its simulation has no features()`);
   const params = key.methodParams;
   // Features are a pure function of (batch, generation-0 model): computed once per batch.
@@ -61,7 +72,9 @@ export function runGenerational(
   // What ctx.history is for a method that did not declare it: any read fails the cell, saying why.
   const refusedHistory = new Proxy([] as Batch<unknown>[], {
     get: () => {
-      throw new CellError(`method ${method.id} read ctx.history without declaring needs: { history: true } (the harness keeps every batch only for methods that declare it)`);
+      throw new CellError(
+        `method ${method.id} read ctx.history without declaring needs: { history: true } (the harness keeps every batch only for methods that declare it)`,
+      );
     },
   });
   const countedParts = new WeakSet<object>();
@@ -110,18 +123,49 @@ export function runGenerational(
       markUsed(pool, used, sim.replicates, countedParts);
     }
     sampleSizes.push(size);
-    const fitCtx: FitContext & CellState<unknown> = { t, size, sampleSizes: sampleSizes.slice(), replicates: sim.replicates, task: task.id, taskParams: key.taskParams, known, rng: methodRng, state };
+    const fitCtx: FitContext & CellState<unknown> = {
+      t,
+      size,
+      sampleSizes: sampleSizes.slice(),
+      replicates: sim.replicates,
+      task: task.id,
+      taskParams: key.taskParams,
+      known,
+      rng: methodRng,
+      state,
+    };
     const options = fitHook ? checkFitOptions(task, method.id, fitHook(fitCtx, params), t) : {};
     model = sim.fit(sim.compactPools ? pool : densePool(pool, sim.replicates, realizedDraws), options);
     if (t === 0) {
       anchor = model;
       if (method.prepare) {
         const allSizes = Array.from({ length: sim.generations + 1 }, (_, g) => sim.sampleSize(g));
-        state = method.prepare({ task: task.id, taskParams: key.taskParams, known, modelFamily, anchor, poolSize: poolWeightSums(pool, sim.replicates), sampleSizes: allSizes, replicates: sim.replicates, rng: methodRng }, params);
+        state = method.prepare(
+          {
+            task: task.id,
+            taskParams: key.taskParams,
+            known,
+            modelFamily,
+            anchor,
+            poolSize: poolWeightSums(pool, sim.replicates),
+            sampleSizes: allSizes,
+            replicates: sim.replicates,
+            rng: methodRng,
+          },
+          params,
+        );
       }
     }
     if (estimateHook) {
-      const estimateCtx: EstimateContext & CellState<unknown> = { t, task: task.id, taskParams: key.taskParams, anchor, poolSize: poolWeightSums(pool, sim.replicates), rng: methodRng, state };
+      const estimateCtx: EstimateContext & CellState<unknown> = {
+        t,
+        task: task.id,
+        taskParams: key.taskParams,
+        anchor,
+        poolSize: poolWeightSums(pool, sim.replicates),
+        rng: methodRng,
+        state,
+      };
       model = estimateHook(model, estimateCtx, params);
     }
     steps.push(t);
@@ -151,13 +195,15 @@ export function runGenerational(
 }
 
 /** The fit hook's options, checked against the task's declared fit options (strictly). */
-function checkFitOptions(task: TaskDefinition<any>, method: string, options: FitOptions, t: number): FitOptions {
+function checkFitOptions(task: AnyTask, method: string, options: FitOptions, t: number): FitOptions {
   if (!task.fitOptions) throw new CellError(`task ${task.id} exposes fit but declares no fitOptions`);
   const parsed = task.fitOptions.strict().safeParse(options);
   if (parsed.success) return options;
   const issue = parsed.error.issues[0];
   const where = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.');
-  throw new CellError(`fit hook of ${method} at generation ${t}: invalid fit option ${where} for task ${task.id} (declares ${Object.keys(task.fitOptions.shape).join(', ')}): ${issue.message}`);
+  throw new CellError(
+    `fit hook of ${method} at generation ${t}: invalid fit option ${where} for task ${task.id} (declares ${Object.keys(task.fitOptions.shape).join(', ')}): ${issue.message}`,
+  );
 }
 
 /**
@@ -196,14 +242,28 @@ function checkPool(pool: Pool<unknown>, replicates: number, t: number, seen: Wea
   for (const [i, part] of pool.parts.entries()) {
     if (seen.has(part)) continue;
     const { weights, batch, draw } = part;
-    if (weights !== undefined && draw !== undefined) throw new CellError(`pool part ${i} at generation ${t} has both weights and a draw; give one`);
+    if (weights !== undefined && draw !== undefined)
+      throw new CellError(`pool part ${i} at generation ${t} has both weights and a draw; give one`);
     if (draw !== undefined) {
-      const ok = draw.kind === 'bernoulli' && typeof draw.seed === 'string' && HEX_DIGEST.test(draw.seed) && draw.p >= 0 && draw.p <= 1 && (draw.side === 'first' || draw.side === 'second') && draw.weight >= 0 && Number.isFinite(draw.weight);
-      if (!ok) throw new CellError(`pool part ${i} at generation ${t} has an invalid draw (harness/types.ts BernoulliDraw: kind 'bernoulli', a 64-hex seed, p in [0, 1], side first or second, a finite weight ≥ 0)`);
+      const ok =
+        draw.kind === 'bernoulli' &&
+        typeof draw.seed === 'string' &&
+        HEX_DIGEST.test(draw.seed) &&
+        draw.p >= 0 &&
+        draw.p <= 1 &&
+        (draw.side === 'first' || draw.side === 'second') &&
+        draw.weight >= 0 &&
+        Number.isFinite(draw.weight);
+      if (!ok)
+        throw new CellError(
+          `pool part ${i} at generation ${t} has an invalid draw (harness/types.ts BernoulliDraw: kind 'bernoulli', a 64-hex seed, p in [0, 1], side first or second, a finite weight ≥ 0)`,
+        );
     }
     if (weights !== undefined) {
       if (weights.length !== replicates * batch.size) {
-        throw new CellError(`pool part ${i} at generation ${t} has ${weights.length} weights; expected replicates × size = ${replicates * batch.size}`);
+        throw new CellError(
+          `pool part ${i} at generation ${t} has ${weights.length} weights; expected replicates × size = ${replicates * batch.size}`,
+        );
       }
       for (let j = 0; j < weights.length; j++) {
         if (!(weights[j] >= 0) || !Number.isFinite(weights[j])) {
@@ -216,9 +276,20 @@ function checkPool(pool: Pool<unknown>, replicates: number, t: number, seen: Wea
   const subset = pool.subset;
   if (subset !== undefined) {
     const total = pool.parts.reduce((s, p) => s + p.batch.size, 0);
-    if (pool.parts.some((p) => p.weights !== undefined || p.draw !== undefined)) throw new CellError(`the pool at generation ${t} has a subset over weighted parts; a subset needs plain parts (harness/pool.ts subsample weighs such pools itself)`);
-    if (!Number.isInteger(subset.size) || subset.size < 1 || subset.size > total || typeof subset.seed !== 'string' || !HEX_DIGEST.test(subset.seed)) {
-      throw new CellError(`the pool at generation ${t} has an invalid subset (size must be an integer in [1, ${total}], seed 64 hex digits)`);
+    if (pool.parts.some((p) => p.weights !== undefined || p.draw !== undefined))
+      throw new CellError(
+        `the pool at generation ${t} has a subset over weighted parts; a subset needs plain parts (harness/pool.ts subsample weighs such pools itself)`,
+      );
+    if (
+      !Number.isInteger(subset.size) ||
+      subset.size < 1 ||
+      subset.size > total ||
+      typeof subset.seed !== 'string' ||
+      !HEX_DIGEST.test(subset.seed)
+    ) {
+      throw new CellError(
+        `the pool at generation ${t} has an invalid subset (size must be an integer in [1, ${total}], seed 64 hex digits)`,
+      );
     }
   }
 }

@@ -41,7 +41,8 @@ class BatchLedger {
   view<D>(original: Batch<D>, requested?: number): Batch<D> {
     const known = this.views.get(original as Batch<unknown>);
     if (known) return known as Batch<D>;
-    if (requested !== undefined && original.size !== requested) throw new CellError(`the task drew ${original.size} samples per replicate where ${requested} were asked for`);
+    if (requested !== undefined && original.size !== requested)
+      throw new CellError(`the task drew ${original.size} samples per replicate where ${requested} were asked for`);
     const shape = shapeOf(original, this.replicates);
     this.shape ??= shape; // the first batch seen is the generation-0 real data
     const problem = shapeMismatch(shape, this.shape);
@@ -71,7 +72,10 @@ class BatchLedger {
     let view: PoolPart<unknown>;
     if (draw !== undefined) {
       // The recipe as it is, and (not enumerable, so that a spread copies the recipe only) its weights realized on first read.
-      view = Object.defineProperty({ batch, draw: Object.freeze({ ...draw }) }, 'weights', { enumerable: false, get: () => (copy ??= partWeights(original, replicates)) });
+      view = Object.defineProperty({ batch, draw: Object.freeze({ ...draw }) }, 'weights', {
+        enumerable: false,
+        get: () => (copy ??= partWeights(original, replicates)),
+      });
     } else if (weights === undefined) view = { batch };
     else
       view = {
@@ -96,7 +100,10 @@ class BatchLedger {
     if (weights === null || typeof weights !== 'object') return weights as Float64Array; // the loop reports it
     const taken = this.takenWeights.get(weights);
     if (taken?.t === t) return taken.own; // the same array in several parts of this pool
-    if (taken) throw new CellError(`pool part ${part} at generation ${t} holds weights an earlier pool handed over: weights returned in a pool become the harness's (the array is emptied); return ctx.previous's parts as they are, or new arrays`);
+    if (taken)
+      throw new CellError(
+        `pool part ${part} at generation ${t} holds weights an earlier pool handed over: weights returned in a pool become the harness's (the array is emptied); return ctx.previous's parts as they are, or new arrays`,
+      );
     const own = takeOver(weights);
     this.takenWeights.set(weights, { own, t });
     return own;
@@ -113,7 +120,9 @@ class BatchLedger {
         if (kept) return kept;
         const original = part?.batch ? this.original(part.batch) : undefined;
         if (!original) {
-          throw new CellError(`pool part ${i} at generation ${t} holds a batch the harness did not draw: a pool may only hold batches from ctx.synthetic, ctx.real, ctx.history or ctx.previous`);
+          throw new CellError(
+            `pool part ${i} at generation ${t} holds a batch the harness did not draw: a pool may only hold batches from ctx.synthetic, ctx.real, ctx.history or ctx.previous`,
+          );
         }
         // Weights the method can no longer reach: what a task sees (and may cache by) never changes.
         const own: PoolPart<unknown> = { batch: original };
@@ -142,7 +151,10 @@ export function guardPoolHooks<P extends Record<string, unknown>>(method: Method
     const view = {
       ...ctx,
       initial,
-      previous: { parts: ctx.previous.parts.map((part) => guard.partView(part)), ...(ctx.previous.subset && { subset: ctx.previous.subset }) },
+      previous: {
+        parts: ctx.previous.parts.map((part) => guard.partView(part)),
+        ...(ctx.previous.subset && { subset: ctx.previous.subset }),
+      },
       synthetic: (n: number) => guard.view(ctx.synthetic(n), n),
       real: (n: number) => guard.view(ctx.real(n), n),
     };
@@ -204,8 +216,12 @@ function shapeOf(batch: Batch<unknown>, replicates: number): Shape {
     if (ArrayBuffer.isView(value)) {
       const length = (value as unknown as { length?: number }).length ?? value.byteLength;
       shape.set(path, length / (replicates * batch.size));
-    } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${path}[${i}]`));
-    else if (value !== null && typeof value === 'object') for (const key of Object.keys(value).sort()) walk((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+    } else if (Array.isArray(value))
+      value.forEach((v, i) => {
+        walk(v, `${path}[${i}]`);
+      });
+    else if (value !== null && typeof value === 'object')
+      for (const key of Object.keys(value).sort()) walk((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
     else shape.set(path, typeof value === 'number' ? value : String(value));
   };
   if (!Number.isInteger(batch.size) || batch.size < 1) shape.set('size', `invalid size ${batch.size}`);
@@ -232,8 +248,14 @@ function shapeMismatch(shape: Shape, reference: Shape): string | undefined {
 /** A returned part's weights as the harness's own Float64Array: transferred when it owns its whole buffer, else copied (non-arrays are left for the loop's checks). */
 function takeOver(weights: object): Float64Array {
   if (weights instanceof Float64Array) {
-    const whole = weights.byteOffset === 0 && weights.byteLength === weights.buffer.byteLength && weights.buffer instanceof ArrayBuffer && weights.byteLength > 0;
+    const whole =
+      weights.byteOffset === 0 &&
+      weights.byteLength === weights.buffer.byteLength &&
+      weights.buffer instanceof ArrayBuffer &&
+      weights.byteLength > 0;
     return whole ? structuredClone(weights, { transfer: [weights.buffer] }) : weights.slice();
   }
-  return ArrayBuffer.isView(weights) || Array.isArray(weights) ? Float64Array.from(weights as ArrayLike<number>) : (weights as Float64Array);
+  return ArrayBuffer.isView(weights) || Array.isArray(weights)
+    ? Float64Array.from(weights as ArrayLike<number>)
+    : (weights as Float64Array);
 }

@@ -13,7 +13,8 @@ export const MAX_ID_LENGTH = 64;
 /** Why `id` is not a valid id, or undefined when it is. */
 export function idProblem(id: string): string | undefined {
   if (id.length > MAX_ID_LENGTH) return `id is ${id.length} characters long; at most ${MAX_ID_LENGTH} are allowed`;
-  if (!ID_PATTERN.test(id)) return `id ${JSON.stringify(id)} must be lowercase letters and digits in dash-separated words, starting with a letter (e.g. fresh-data-mixing)`;
+  if (!ID_PATTERN.test(id))
+    return `id ${JSON.stringify(id)} must be lowercase letters and digits in dash-separated words, starting with a letter (e.g. fresh-data-mixing)`;
   return undefined;
 }
 

@@ -54,7 +54,18 @@ function record({ id = `i${nextId++}`, method, seed, values, steps = values.map(
     metrics: { err: { mean: values, se: values.map(() => 0), n: values.map(() => 1) } },
     budget: { realSamplesPerChain: 0 },
     timing: { wallMs: 1, startedAt: '2025-01-01T00:00:00.000Z' },
-    provenance: { harnessVersion: '0', taskHash: 'x', methodHash: 'x', harnessHash: 'x', gitCommit: null, lockfileHash: null, node: 'v20', backend: 'cpu', cpu: 'test', date: '2025-01-01' },
+    provenance: {
+      harnessVersion: '0',
+      taskHash: 'x',
+      methodHash: 'x',
+      harnessHash: 'x',
+      gitCommit: null,
+      lockfileHash: null,
+      node: 'v20',
+      backend: 'cpu',
+      cpu: 'test',
+      date: '2025-01-01',
+    },
   };
 }
 
@@ -136,7 +147,9 @@ function exactQuantile(atoms: Atoms, p: number, resamples: number): number {
   const { below, atOrBelow } = cdf(atoms, q);
   const margin = 6 * Math.sqrt((p * (1 - p)) / resamples) + 2 / resamples;
   if (!(atOrBelow - p >= margin && p - below >= margin)) {
-    throw new Error(`level ${p} is within ${margin} of a jump of the CDF at ${q} (F(q−) = ${below}, F(q) = ${atOrBelow}): choose other data`);
+    throw new Error(
+      `level ${p} is within ${margin} of a jump of the CDF at ${q} (F(q−) = ${below}, F(q) = ${atOrBelow}): choose other data`,
+    );
   }
   return q;
 }
@@ -219,14 +232,14 @@ function degenerate(den: number, ref: number, oracle: number): boolean {
 describe('the exact bootstrap distribution used as reference', () => {
   it('3 seeds: 10 multisets whose multinomial probabilities match the 27 ordered resamples', () => {
     const values = [1, 2, 7];
-    const byEnumeration = toAtoms(
-      Array.from({ length: 27 }, (_, b): [number, number] => [resampleMean(values, tuple(b, 3)), 1 / 27]),
-    );
+    const byEnumeration = toAtoms(Array.from({ length: 27 }, (_, b): [number, number] => [resampleMean(values, tuple(b, 3)), 1 / 27]));
     const exact = bootstrapMean(values);
     expect(exact.map((a) => a.value)).toEqual([3, 4, 5, 6, 9, 10, 11, 15, 16, 21].map((s) => s / 3));
     expect(exact.map((a) => Math.round(a.p * 27))).toEqual([1, 3, 3, 1, 3, 6, 3, 3, 3, 1]);
     expect(byEnumeration.map((a) => a.value)).toEqual(exact.map((a) => a.value));
-    byEnumeration.forEach((a, i) => expect(a.p).toBeCloseTo(exact[i].p, 14));
+    byEnumeration.forEach((a, i) => {
+      expect(a.p).toBeCloseTo(exact[i].p, 14);
+    });
   });
 
   it('EnumeratingRng visits every 3-digit tuple once per 27 resamples', () => {
@@ -289,12 +302,20 @@ describe('score: per-setting bootstrap intervals against the exact bootstrap dis
     // hand-made bug 2 (indices from int(n − 1)); only the right one meets exactQuantile.
     const bootstrapInterval = (values: readonly number[], draw: (rng: Rng) => number, confidence: number) => {
       const rng = new Rng('1'.repeat(64));
-      const samples = Array.from({ length: RESAMPLES }, () => resampleMean(values, values.map(() => draw(rng))));
+      const samples = Array.from({ length: RESAMPLES }, () =>
+        resampleMean(
+          values,
+          values.map(() => draw(rng)),
+        ),
+      );
       return percentile(samples, confidence);
     };
     for (const confidence of [0.95, 0.8]) {
       const alpha = (1 - confidence) / 2;
-      const exact = { low: exactQuantile(bootstrapMean(finals), alpha, RESAMPLES), high: exactQuantile(bootstrapMean(finals), 1 - alpha, RESAMPLES) };
+      const exact = {
+        low: exactQuantile(bootstrapMean(finals), alpha, RESAMPLES),
+        high: exactQuantile(bootstrapMean(finals), 1 - alpha, RESAMPLES),
+      };
       expect(bootstrapInterval(finals, (rng) => rng.int(3), confidence)).toEqual(exact);
       const flawed = bootstrapInterval(finals, (rng) => rng.int(2), confidence);
       expect(flawed.high).toBeLessThan(exact.high);
@@ -338,7 +359,8 @@ describe('score: the stratified IQM interval against its exact distribution', ()
   function exactIqmDistribution(): Atoms {
     const dists = perSetting.map(bootstrapMean);
     let combos: [number[], number][] = [[[], 1]];
-    for (const dist of dists) combos = combos.flatMap(([values, p]) => dist.map((a): [number[], number] => [[...values, a.value], p * a.p]));
+    for (const dist of dists)
+      combos = combos.flatMap(([values, p]) => dist.map((a): [number[], number] => [[...values, a.value], p * a.p]));
     return toAtoms(
       combos.map(([values, p]): [number, number] => {
         const sorted = [...values].sort((a, b) => a - b);
@@ -599,7 +621,10 @@ describe('score: the gap interval of the collapse check', () => {
   it('collapse needs the interval strictly above 0: lower bound exactly 0 → no collapse, 1e-9 → collapse', () => {
     // Oracle constant 0; reference seeds [z, 1, 1]: P(all three draws = seed 0) = 1/27 > 2.5%, so
     // the 2.5% quantile of the gap is z itself (6+ binomial SEs from the level at 20 000 resamples).
-    for (const [z, collapse] of [[0, false], [1e-9, true]] as const) {
+    for (const [z, collapse] of [
+      [0, false],
+      [1e-9, true],
+    ] as const) {
       const records = [...flatSeeds('real-only', [0, 0]), ...flatSeeds('replace', [z, 1, 1]), ...flatSeeds('m', [0.5, 0.5])];
       const s = score(records, [TASK], { resamples: 20_000 });
       const [summary] = s.settingSummaries;
@@ -618,13 +643,27 @@ describe('score: probability-of-improvement intervals', () => {
   // independent resamples reach 0 (m all seed 2, reference all seed 0).
   const mine = [0, 10, 20];
   const reference = [5, 15, 25];
-  const records = (setting = 0, m = mine, r = reference) => [...flatSeeds('real-only', [0, 0], setting), ...flatSeeds('replace', r, setting), ...flatSeeds('m', m, setting)];
+  const records = (setting = 0, m = mine, r = reference) => [
+    ...flatSeeds('real-only', [0, 0], setting),
+    ...flatSeeds('replace', r, setting),
+    ...flatSeeds('m', m, setting),
+  ];
 
   /** Exact bootstrap distribution of P(X* < Y*) with X*, Y* independent resamples of both seed sets. */
   function exactImprovement(x: readonly number[], y: readonly number[]): Atoms {
     const tuples = (n: number) => Array.from({ length: n ** n }, (_, b) => tuple(b, n));
     const weight = 1 / (x.length ** x.length * y.length ** y.length);
-    return toAtoms(tuples(x.length).flatMap((tx) => tuples(y.length).map((ty): [number, number] => [pLess(tx.map((i) => x[i]), ty.map((j) => y[j])), weight])));
+    return toAtoms(
+      tuples(x.length).flatMap((tx) =>
+        tuples(y.length).map((ty): [number, number] => [
+          pLess(
+            tx.map((i) => x[i]),
+            ty.map((j) => y[j]),
+          ),
+          weight,
+        ]),
+      ),
+    );
   }
 
   it('per setting: value 2/3, and the interval at the exact distribution’s 2.5% and 97.5% levels (independent resamples)', () => {
@@ -657,7 +696,12 @@ describe('score: probability-of-improvement intervals', () => {
     expect(aggregate.ci!.low).toBeCloseTo(expected.low, 14);
     expect(aggregate.ci!.high).toBeCloseTo(expected.high, 14);
     // And each setting's own interval from the same tuples.
-    const perSetting = Array.from({ length: resamples }, (_, b) => pLess(tuple(b, 3).map((i) => mine[i]), tuple(b, 3).map((i) => reference[i])));
+    const perSetting = Array.from({ length: resamples }, (_, b) =>
+      pLess(
+        tuple(b, 3).map((i) => mine[i]),
+        tuple(b, 3).map((i) => reference[i]),
+      ),
+    );
     expect(row(s, 'm', 0).improvement.reference!.ci).toEqual(percentile(perSetting, 0.95));
   });
 });
@@ -677,7 +721,11 @@ describe('score: more interval edge cases', () => {
     const s1 = { oracle: [0, 0], reference: [1, 2], mine: [0.5, 1] };
     const resamples = 4 * 25;
     const s = score(
-      [s0, s1].flatMap((g, setting) => [...flatSeeds('real-only', g.oracle, setting), ...flatSeeds('replace', g.reference, setting), ...flatSeeds('m', g.mine, setting)]),
+      [s0, s1].flatMap((g, setting) => [
+        ...flatSeeds('real-only', g.oracle, setting),
+        ...flatSeeds('replace', g.reference, setting),
+        ...flatSeeds('m', g.mine, setting),
+      ]),
       [TASK],
       { resamples, rng: new EnumeratingRng() },
     );
@@ -702,10 +750,22 @@ describe('score: more interval edge cases', () => {
   });
 
   it('no steps: final and finalCi are null; one step: area 0, finalCi the bootstrap of that step', () => {
-    const none = row(score([record({ method: 'm', seed: 0, steps: [], values: [] }), record({ method: 'm', seed: 1, steps: [], values: [] })], [TASK], { resamples: 20 }), 'm');
+    const none = row(
+      score([record({ method: 'm', seed: 0, steps: [], values: [] }), record({ method: 'm', seed: 1, steps: [], values: [] })], [TASK], {
+        resamples: 20,
+      }),
+      'm',
+    );
     expect([none.final, none.finalCi, none.area]).toEqual([null, null, 0]);
     // A single common step (index 0): the bootstrap still covers the final value.
-    const one = row(score([record({ method: 'm', seed: 0, steps: [3], values: [2] }), record({ method: 'm', seed: 1, steps: [3], values: [2] })], [TASK], { resamples: 20 }), 'm');
+    const one = row(
+      score(
+        [record({ method: 'm', seed: 0, steps: [3], values: [2] }), record({ method: 'm', seed: 1, steps: [3], values: [2] })],
+        [TASK],
+        { resamples: 20 },
+      ),
+      'm',
+    );
     expect([one.steps, one.area, one.final, one.finalCi]).toEqual([[3], 0, 2, { low: 2, high: 2 }]);
   });
 
@@ -717,11 +777,17 @@ describe('score: more interval edge cases', () => {
   });
 
   it('den = 0 with both areas 0 (a zero threshold) and an infinite area are degenerate too', () => {
-    const zero = score([...flatSeeds('real-only', [0, 0]), ...flatSeeds('replace', [0, 0]), ...flatSeeds('m', [1, 1])], [TASK], { resamples: 10 });
+    const zero = score([...flatSeeds('real-only', [0, 0]), ...flatSeeds('replace', [0, 0]), ...flatSeeds('m', [1, 1])], [TASK], {
+      resamples: 10,
+    });
     expect(row(zero, 'm').normalized).toBeNull();
     expect(row(zero, 'm').normalizedNote).toMatch(/coincide/);
     // Values of 1e308 overflow the trapezoid to an infinite area: den = ∞ is no denominator.
-    const infinite = score([...flatSeeds('real-only', [0, 0]), ...flatSeeds('replace', [1e308, 1e308]), ...flatSeeds('m', [1, 1])], [TASK], { resamples: 10 });
+    const infinite = score(
+      [...flatSeeds('real-only', [0, 0]), ...flatSeeds('replace', [1e308, 1e308]), ...flatSeeds('m', [1, 1])],
+      [TASK],
+      { resamples: 10 },
+    );
     expect(row(infinite, 'replace').area).toBe(Infinity);
     expect(row(infinite, 'm').normalized).toBeNull();
   });
@@ -729,21 +795,38 @@ describe('score: more interval edge cases', () => {
   it('the no-collapse note gives the seeds (singular at one) and the confidence in percent', () => {
     // Oracle one seed at 0, reference [0, 1, 1]: the 2.5% quantile of the gap is 0 (see above).
     const s = score([...flatSeeds('real-only', [0]), ...flatSeeds('replace', [0, 1, 1])], [TASK], { resamples: 20_000 });
-    expect(s.settingSummaries[0].note).toBe('no collapse to mitigate: replace does not degrade significantly more than real-only at 1 seed (gap 0.667, 95% interval [0.00, 1.00]); left out of every aggregate');
+    expect(s.settingSummaries[0].note).toBe(
+      'no collapse to mitigate: replace does not degrade significantly more than real-only at 1 seed (gap 0.667, 95% interval [0.00, 1.00]); left out of every aggregate',
+    );
   });
 
   it('a setting without its oracle has no gap, no gap interval and no collapse, and says why', () => {
     const s = score([...flatSeeds('replace', [1, 2]), ...flatSeeds('m', [1, 1])], [TASK], { resamples: 10 });
-    expect(s.settingSummaries[0]).toMatchObject({ gap: null, gapCi: null, collapse: false, note: "oracle 'real-only' has no records on this setting" });
+    expect(s.settingSummaries[0]).toMatchObject({
+      gap: null,
+      gapCi: null,
+      collapse: false,
+      note: "oracle 'real-only' has no records on this setting",
+    });
   });
 });
 
 describe('assignTiers: intervals decide the tiers', () => {
   it('a null interval counts as its point: inside the head’s interval it joins the tier', () => {
-    expect(assignTiers([{ value: 0.2, ci: { low: 0, high: 1 } }, { value: 0.5, ci: null }])).toEqual([1, 1]);
+    expect(
+      assignTiers([
+        { value: 0.2, ci: { low: 0, high: 1 } },
+        { value: 0.5, ci: null },
+      ]),
+    ).toEqual([1, 1]);
   });
 
   it('overlap needs both ends: an interval wholly below the head’s starts a new tier', () => {
-    expect(assignTiers([{ value: 0.6, ci: { low: 0.5, high: 1 } }, { value: 0.65, ci: { low: 0.2, high: 0.45 } }])).toEqual([1, 2]);
+    expect(
+      assignTiers([
+        { value: 0.6, ci: { low: 0.5, high: 1 } },
+        { value: 0.65, ci: { low: 0.2, high: 0.45 } },
+      ]),
+    ).toEqual([1, 2]);
   });
 });

@@ -40,7 +40,7 @@ describe('which cells use the kernels and which need TF.js', () => {
     expect(cellUsesKernels(variants, { variant: 'markov' }, 'fused')).toBe(false);
   });
 
-  it('starts TF.js unless the kernels replace all of the task\'s TF.js and the method uses none', () => {
+  it("starts TF.js unless the kernels replace all of the task's TF.js and the method uses none", () => {
     expect(cellNeedsTfjs(diffusion, plain, {}, true)).toBe(false);
     expect(cellNeedsTfjs(diffusion, plain, {}, false)).toBe(true);
     expect(cellNeedsTfjs(diffusion, tfjsMethod, {}, true)).toBe(true);
@@ -53,13 +53,26 @@ describe('a cell whose engine switch disagrees with its job', () => {
   afterEach(() => setFusedKernels(false));
   const task = { id: 't', stepAxis: 'generation', kernels: 'instead-of-tfjs' } as never;
   const method = { id: 'm', hooks: {} } as never;
-  const job = (kernels?: boolean) => ({ root: '.', id: 'x', key: { task: 't', taskParams: {}, method: 'm', methodParams: {}, seed: 0 }, taskHash: 'h', methodHash: 'h', harnessHash: 'h', provenance: {} as never, ...(kernels && { kernels }) });
+  const job = (kernels?: boolean) => ({
+    root: '.',
+    id: 'x',
+    key: { task: 't', taskParams: {}, method: 'm', methodParams: {}, seed: 0 },
+    taskHash: 'h',
+    methodHash: 'h',
+    harnessHash: 'h',
+    provenance: {} as never,
+    ...(kernels && { kernels }),
+  });
 
   it('fails instead of computing on the other engine, both ways', () => {
     const off = executeCell(job(true), task, method);
     expect(off.status).toBe('failed');
-    expect(off.reason).toBe("the fused kernels are off in this process but the cell's job says on: call setFusedKernels(job.kernels) before executeCell");
+    expect(off.reason).toBe(
+      "the fused kernels are off in this process but the cell's job says on: call setFusedKernels(job.kernels) before executeCell",
+    );
     setFusedKernels(true);
-    expect(executeCell(job(), task, method).reason).toBe("the fused kernels are on in this process but the cell's job says off: call setFusedKernels(job.kernels) before executeCell");
+    expect(executeCell(job(), task, method).reason).toBe(
+      "the fused kernels are on in this process but the cell's job says off: call setFusedKernels(job.kernels) before executeCell",
+    );
   });
 });

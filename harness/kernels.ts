@@ -10,7 +10,7 @@
  */
 
 import { usesTfjs } from './backend.ts';
-import type { KernelUse, MethodDefinition, TaskDefinition } from './types.ts';
+import type { KernelUse, AnyTask, AnyMethod } from './types.ts';
 
 /** `fused`: models with kernels compute with them; `tfjs`: everything on TensorFlow.js. */
 export type KernelChoice = 'fused' | 'tfjs';
@@ -29,17 +29,22 @@ export function setFusedKernels(on: boolean): void {
 }
 
 /** How a task's models with these resolved parameters use the kernels, if they have any. */
-export function taskKernels(task: Pick<TaskDefinition<any>, 'kernels'>, taskParams: Record<string, unknown>): KernelUse | undefined {
+export function taskKernels(task: Pick<AnyTask, 'kernels'>, taskParams: Record<string, unknown>): KernelUse | undefined {
   return typeof task.kernels === 'function' ? task.kernels(taskParams) : task.kernels;
 }
 
 /** Whether a cell computes with the fused kernels: its task (with these parameters) has them and the run chose them. */
-export function cellUsesKernels(task: Pick<TaskDefinition<any>, 'kernels'>, taskParams: Record<string, unknown>, choice: KernelChoice): boolean {
+export function cellUsesKernels(task: Pick<AnyTask, 'kernels'>, taskParams: Record<string, unknown>, choice: KernelChoice): boolean {
   return taskKernels(task, taskParams) !== undefined && choice === 'fused';
 }
 
 /** Whether a cell needs a TensorFlow.js backend: its method or task uses TF.js, unless the kernels replace all of the task's. */
-export function cellNeedsTfjs(task: Pick<TaskDefinition<any>, 'engine' | 'kernels'>, method: Pick<MethodDefinition<any>, 'engine'>, taskParams: Record<string, unknown>, kernels: boolean): boolean {
+export function cellNeedsTfjs(
+  task: Pick<AnyTask, 'engine' | 'kernels'>,
+  method: Pick<AnyMethod, 'engine'>,
+  taskParams: Record<string, unknown>,
+  kernels: boolean,
+): boolean {
   if (method.engine === 'tfjs') return true;
   if (kernels && taskKernels(task, taskParams) === 'instead-of-tfjs') return false;
   return usesTfjs(task, method, taskParams);
@@ -54,5 +59,7 @@ export function kernelLabel(backendLabel: string | undefined, on: boolean): stri
 /** The kernel choice and TF.js backend label a record's backend label names (`kernels+tfjs-wasm` → fused, `tfjs-wasm`). */
 export function splitKernelLabel(label: string): { kernels: KernelChoice; backendLabel: string } {
   if (label === 'kernels') return { kernels: 'fused', backendLabel: '' };
-  return label.startsWith('kernels+') ? { kernels: 'fused', backendLabel: label.slice('kernels+'.length) } : { kernels: 'tfjs', backendLabel: label };
+  return label.startsWith('kernels+')
+    ? { kernels: 'fused', backendLabel: label.slice('kernels+'.length) }
+    : { kernels: 'tfjs', backendLabel: label };
 }

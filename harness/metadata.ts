@@ -46,7 +46,11 @@ function plain(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => plain(v, depth + 1));
   if (value !== null && typeof value === 'object') {
     if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>);
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v, depth + 1)]).filter(([, v]) => v !== undefined));
+    return Object.fromEntries(
+      Object.entries(value)
+        .map(([k, v]) => [k, plain(v, depth + 1)])
+        .filter(([, v]) => v !== undefined),
+    );
   }
   return value;
 }

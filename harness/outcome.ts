@@ -15,4 +15,3 @@ export interface CellOutput {
 
 /** Raised for a cell-level failure whose message is the reason stored in the record. */
 export class CellError extends Error {}
-

@@ -83,5 +83,7 @@ export function validateParams<P>(schema: z.ZodType<P>, values: Record<string, u
   const field = issue.path.join('.');
   const value = issue.path.length > 0 ? values[String(issue.path[0])] : undefined;
   const message = issue.message.replace(/^Too (small|big): expected number to be /, 'too $1: must be ');
-  throw new InputError(`invalid --set ${prefix}${field}: ${JSON.stringify(value)} ${message.startsWith('too') ? 'is ' : '— '}${message} (${owner})`);
+  throw new InputError(
+    `invalid --set ${prefix}${field}: ${JSON.stringify(value)} ${message.startsWith('too') ? 'is ' : '— '}${message} (${owner})`,
+  );
 }

@@ -1,9 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { bernoulliSplit, densePool, drawMaskInto, partWeights, poolWeightSums, reweightShares, scaleWeights, subsample, subsetPicks, wholePool } from './pool.ts';
+import {
+  bernoulliSplit,
+  densePool,
+  drawMaskInto,
+  partWeights,
+  poolWeightSums,
+  reweightShares,
+  scaleWeights,
+  subsample,
+  subsetPicks,
+  wholePool,
+} from './pool.ts';
 import { Rng, rngFromKey } from './rng.ts';
 import type { Batch } from './types.ts';
 
-const batch = (size: number, generation: number): Batch<null> => ({ origin: generation === 0 ? 'real' : 'synthetic', generation, size, data: null });
+const batch = (size: number, generation: number): Batch<null> => ({
+  origin: generation === 0 ? 'real' : 'synthetic',
+  generation,
+  size,
+  data: null,
+});
 
 describe('subsample', () => {
   const R = 4000;
@@ -16,10 +32,14 @@ describe('subsample', () => {
     expect(recipe.subset).toMatchObject({ size: 8, seed: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(recipe.parts.every((p) => p.weights === undefined)).toBe(true);
     const again = densePool(recipe, R);
-    again.parts.forEach((p, i) => expect(p.weights).toEqual(picked.parts[i].weights));
+    again.parts.forEach((p, i) => {
+      expect(p.weights).toEqual(picked.parts[i].weights);
+    });
     expect(Array.from(poolWeightSums(recipe, 3))).toEqual([8, 8, 8]);
     const seen: string[] = [];
-    subsetPicks(recipe, 2, (r, part, index, count) => seen.push(`${r}:${count}:${Array.from(part.subarray(0, count))}:${Array.from(index.subarray(0, count))}`));
+    subsetPicks(recipe, 2, (r, part, index, count) =>
+      seen.push(`${r}:${count}:${Array.from(part.subarray(0, count))}:${Array.from(index.subarray(0, count))}`),
+    );
     expect(seen).toHaveLength(2);
     // Sorted by part, then index.
     for (const line of seen) {
@@ -32,22 +52,24 @@ describe('subsample', () => {
   it('keeps exactly n samples in every replicate, with weight 1', () => {
     for (let r = 0; r < R; r++) {
       let kept = 0;
-      for (const { batch: b, weights } of picked.parts) for (let i = 0; i < b.size; i++) {
-        const w = weights![r * b.size + i];
-        expect([0, 1]).toContain(w);
-        kept += w;
-      }
+      for (const { batch: b, weights } of picked.parts)
+        for (let i = 0; i < b.size; i++) {
+          const w = weights![r * b.size + i];
+          expect([0, 1]).toContain(w);
+          kept += w;
+        }
       expect(kept).toBe(8);
     }
   });
 
   it('includes each of the 20 candidates with probability n/N = 0.4 (within 4 SE)', () => {
     const se = Math.sqrt((0.4 * 0.6) / R);
-    for (const { batch: b, weights } of picked.parts) for (let i = 0; i < b.size; i++) {
-      let hits = 0;
-      for (let r = 0; r < R; r++) hits += weights![r * b.size + i];
-      expect(Math.abs(hits / R - 0.4)).toBeLessThan(4 * se);
-    }
+    for (const { batch: b, weights } of picked.parts)
+      for (let i = 0; i < b.size; i++) {
+        let hits = 0;
+        for (let r = 0; r < R; r++) hits += weights![r * b.size + i];
+        expect(Math.abs(hits / R - 0.4)).toBeLessThan(4 * se);
+      }
   });
 
   it('draws independently per replicate (replicates differ) and preserves prior weights', () => {
@@ -59,7 +81,9 @@ describe('subsample', () => {
   });
 
   it('refuses to subsample more than a replicate holds', () => {
-    expect(() => subsample(wholePool([batch(3, 0)]), 2, 4, rngFromKey('pool', 'x'))).toThrow('cannot subsample 4 samples from a pool of 3 in replicate 0');
+    expect(() => subsample(wholePool([batch(3, 0)]), 2, 4, rngFromKey('pool', 'x'))).toThrow(
+      'cannot subsample 4 samples from a pool of 3 in replicate 0',
+    );
   });
 });
 
@@ -79,11 +103,13 @@ describe('subsetPicks over a long history', () => {
         const t = rng.int(j + 1);
         set.add(set.has(t) ? j : t);
       }
-      const pairs = [...set].sort((a, b) => a - b).map((pick) => {
-        let q = 0;
-        while (pick >= sizes[q]) pick -= sizes[q++];
-        return `${q}.${pick}`;
-      });
+      const pairs = [...set]
+        .sort((a, b) => a - b)
+        .map((pick) => {
+          let q = 0;
+          while (pick >= sizes[q]) pick -= sizes[q++];
+          return `${q}.${pick}`;
+        });
       out.push(pairs.join(' '));
     }
     return out;
@@ -93,7 +119,9 @@ describe('subsetPicks over a long history', () => {
     it(`gives the plain algorithm's picks, ${k} per replicate (${k <= 64 ? 'inserted in order as drawn' : 'a set and a sort'})`, () => {
       const recipe = subsample(pool, 50, k, rngFromKey('long history', String(k)));
       const seen: string[] = [];
-      subsetPicks(recipe, 50, (_r, part, index, count) => seen.push(Array.from({ length: count }, (_, i) => `${part[i]}.${index[i]}`).join(' ')));
+      subsetPicks(recipe, 50, (_r, part, index, count) =>
+        seen.push(Array.from({ length: count }, (_, i) => `${part[i]}.${index[i]}`).join(' ')),
+      );
       expect(seen).toEqual(reference(recipe.subset!.seed, k, 50));
     });
   }
@@ -173,15 +201,21 @@ describe('bernoulliSplit', () => {
 
   it('refuses batches of different sizes and p outside [0, 1]', () => {
     const rng = rngFromKey('pool', 'bad');
-    expect(() => bernoulliSplit(batch(3, 1), batch(4, 2), 0.5, 2, rng)).toThrow('bernoulliSplit needs batches of the same size, got 3 and 4');
-    expect(() => bernoulliSplit(batch(3, 1), batch(3, 2), 1.5, 2, rng)).toThrow('invalid p: 1.5 (bernoulliSplit needs a probability in [0, 1])');
+    expect(() => bernoulliSplit(batch(3, 1), batch(4, 2), 0.5, 2, rng)).toThrow(
+      'bernoulliSplit needs batches of the same size, got 3 and 4',
+    );
+    expect(() => bernoulliSplit(batch(3, 1), batch(3, 2), 1.5, 2, rng)).toThrow(
+      'invalid p: 1.5 (bernoulliSplit needs a probability in [0, 1])',
+    );
   });
 });
 
 describe('scaleWeights', () => {
   it('multiplies given weights and fills omitted ones with the factor', () => {
     expect(Array.from(scaleWeights({ batch: batch(2, 1) }, 4, 2).weights!)).toEqual([4, 4, 4, 4]);
-    expect(Array.from(scaleWeights({ batch: batch(2, 1), weights: Float64Array.from([0, 1, 2, 3]) }, 0.5, 2).weights!)).toEqual([0, 0.5, 1, 1.5]);
+    expect(Array.from(scaleWeights({ batch: batch(2, 1), weights: Float64Array.from([0, 1, 2, 3]) }, 0.5, 2).weights!)).toEqual([
+      0, 0.5, 1, 1.5,
+    ]);
     expect(() => scaleWeights({ batch: batch(2, 1) }, -1, 2)).toThrow('invalid factor: -1 (scaleWeights needs a finite factor ≥ 0)');
   });
 });
@@ -215,6 +249,8 @@ describe('reweightShares', () => {
   });
 
   it('refuses a share count that does not match the groups', () => {
-    expect(() => reweightShares([[{ batch: batch(2, 0) }]], [0.5, 0.5], 1)).toThrow('reweightShares needs one share per group: 1 groups, 2 shares');
+    expect(() => reweightShares([[{ batch: batch(2, 0) }]], [0.5, 0.5], 1)).toThrow(
+      'reweightShares needs one share per group: 1 groups, 2 shares',
+    );
   });
 });

@@ -97,7 +97,8 @@ export function scaleWeights<D>(part: PoolPart<D>, factor: number, replicates: n
  * Returns the groups in the same shape, with fresh weight arrays.
  */
 export function reweightShares<D>(groups: PoolPart<D>[][], shares: readonly number[], replicates: number): PoolPart<D>[][] {
-  if (shares.length !== groups.length) throw new Error(`reweightShares needs one share per group: ${groups.length} groups, ${shares.length} shares`);
+  if (shares.length !== groups.length)
+    throw new Error(`reweightShares needs one share per group: ${groups.length} groups, ${shares.length} shares`);
   for (const s of shares) if (!(s >= 0) || !Number.isFinite(s)) throw new Error(`invalid share: ${s} (shares must be finite and ≥ 0)`);
   const dense = new Map(groups.flat().map((part) => [part, partWeights(part, replicates)]));
   const weightOf = (part: PoolPart<D>, at: number) => dense.get(part)?.[at] ?? 1;
@@ -201,12 +202,18 @@ function inDraw(u: number, p: number, first: boolean): boolean {
  * with the picked samples as (part number, sample index) pairs in `part[0…count)` and
  * `index[0…count)`, sorted by part and then index. The arrays are reused between calls.
  */
-export function subsetPicks<D>(pool: Pool<D>, replicates: number, visit: (r: number, part: Int32Array, index: Int32Array, count: number) => void): void {
+export function subsetPicks<D>(
+  pool: Pool<D>,
+  replicates: number,
+  visit: (r: number, part: Int32Array, index: Int32Array, count: number) => void,
+): void {
   const subset = pool.subset;
   if (!subset) throw new Error('subsetPicks needs a pool with a subset');
   // starts[q]: the pool-wide number of part q's first sample.
   const starts = new Float64Array(pool.parts.length + 1);
-  pool.parts.forEach((p, q) => (starts[q + 1] = starts[q] + p.batch.size));
+  pool.parts.forEach((p, q) => {
+    starts[q + 1] = starts[q] + p.batch.size;
+  });
   const total = starts[pool.parts.length];
   // firstPart[b]: the part holding sample b·2^shift, where a pick's part is looked up from
   // (≤ 4096 buckets), so that finding it does not walk every part of a long history.

@@ -9,8 +9,23 @@ import type { CellKey, ResultRecord } from './schema.ts';
 import { cellId } from './cells.ts';
 
 const TASKS: TaskInfo[] = [{ id: 't', stepAxis: 'generation', primary: { name: 'err', direction: 'lower' } }];
-const FOLDERS = { t: 'benchmarks/t', 'real-only': 'baselines/real-only', replace: 'baselines/replace', m1: 'methods/m1', m2: 'methods/m2', early: 'baselines/early', ref: 'baselines/ref' };
-const CURVES: Record<string, number[]> = { 'real-only': [0, 0.1, 0.2], replace: [0, 1, 2], m1: [0, 0.5, 1], m2: [0, 0.2, 0.4], early: [0, 0.1, 0.2], ref: [0, 1, 2] };
+const FOLDERS = {
+  t: 'benchmarks/t',
+  'real-only': 'baselines/real-only',
+  replace: 'baselines/replace',
+  m1: 'methods/m1',
+  m2: 'methods/m2',
+  early: 'baselines/early',
+  ref: 'baselines/ref',
+};
+const CURVES: Record<string, number[]> = {
+  'real-only': [0, 0.1, 0.2],
+  replace: [0, 1, 2],
+  m1: [0, 0.5, 1],
+  m2: [0, 0.2, 0.4],
+  early: [0, 0.1, 0.2],
+  ref: [0, 1, 2],
+};
 
 type Hashes = Partial<{ task: string; method: string; harness: string; lockfile: string }>;
 function record(method: string, seed: number, shift = 0, hashes: Hashes = {}): ResultRecord {
@@ -28,13 +43,23 @@ function record(method: string, seed: number, shift = 0, hashes: Hashes = {}): R
     budget: { realSamplesPerChain: 0 },
     timing: { wallMs: 1, startedAt: '2025-01-01T00:00:00.000Z' },
     provenance: {
-      harnessVersion: '0.1.0', taskHash: hashes.task ?? 'task-0', methodHash: hashes.method ?? `${method}-0`, harnessHash: hashes.harness ?? 'harness-0',
-      gitCommit: null, lockfileHash: hashes.lockfile ?? 'lock-0', node: 'v20.19.0', backend: 'js-float64', cpu: 'test', date: '2025-01-01T00:00:00.000Z',
+      harnessVersion: '0.1.0',
+      taskHash: hashes.task ?? 'task-0',
+      methodHash: hashes.method ?? `${method}-0`,
+      harnessHash: hashes.harness ?? 'harness-0',
+      gitCommit: null,
+      lockfileHash: hashes.lockfile ?? 'lock-0',
+      node: 'v20.19.0',
+      backend: 'js-float64',
+      cpu: 'test',
+      date: '2025-01-01T00:00:00.000Z',
     },
   };
 }
 function run(methods: Record<string, { shift?: number; hashes?: Hashes }>, common: Hashes = {}, tasks: TaskInfo[] = TASKS): RunSnapshot {
-  const records = Object.entries(methods).flatMap(([m, o]) => [0, 1, 2].map((seed) => record(m, seed, o.shift, { ...common, ...o.hashes })));
+  const records = Object.entries(methods).flatMap(([m, o]) =>
+    [0, 1, 2].map((seed) => record(m, seed, o.shift, { ...common, ...o.hashes })),
+  );
   return { records, scores: score(records, tasks, { resamples: 200 }) };
 }
 const base = { 'real-only': {}, replace: {}, m1: {} };
@@ -59,7 +84,9 @@ describe('computeChanges', () => {
     const scale = computeChanges(run(base), run({ ...base, replace: { shift: 0.5, hashes: { method: 'replace-1' } } }), FOLDERS);
     expect(scale.find((c) => c.entry === 'm1' && c.field === 'iqm')?.cause).toBe('baselines/replace changed (scale entry)');
     const harness = computeChanges(run(base), run({ ...base, m1: { shift: 0.1 } }, { harness: 'harness-1', lockfile: 'lock-1' }), FOLDERS);
-    expect(harness.find((c) => c.entry === 'm1' && c.field === 'iqm')?.cause).toBe('harness changed; dependencies changed (package-lock.json)');
+    expect(harness.find((c) => c.entry === 'm1' && c.field === 'iqm')?.cause).toBe(
+      'harness changed; dependencies changed (package-lock.json)',
+    );
   });
 
   it('names the scale entries a task declares (as dcca and diffusion-align do), not real-only and replace', () => {
@@ -72,9 +99,15 @@ describe('computeChanges', () => {
   it('attributes a harness change only to the cells whose harness hash changed (hashes are per cell)', () => {
     const withM2 = { ...base, m2: {} };
     // m2's cells reach a harness module that changed; m1's moved without any change of its own.
-    const changes = computeChanges(run(withM2), run({ ...withM2, m1: { shift: 0.1 }, m2: { shift: 0.1, hashes: { harness: 'harness-1' } } }), FOLDERS);
+    const changes = computeChanges(
+      run(withM2),
+      run({ ...withM2, m1: { shift: 0.1 }, m2: { shift: 0.1, hashes: { harness: 'harness-1' } } }),
+      FOLDERS,
+    );
     expect(changes.find((c) => c.entry === 'm2' && c.field === 'iqm')?.cause).toBe('harness changed');
-    expect(changes.find((c) => c.entry === 'm1' && c.field === 'iqm')?.cause).toBe('no code change recorded (same task, method and harness hashes): nondeterminism or platform');
+    expect(changes.find((c) => c.entry === 'm1' && c.field === 'iqm')?.cause).toBe(
+      'no code change recorded (same task, method and harness hashes): nondeterminism or platform',
+    );
   });
 
   it('reports a new method, and ranks it moved past as caused by it', () => {
@@ -83,12 +116,18 @@ describe('computeChanges', () => {
       [false, 'added', null, 'new method methods/m2'],
       [true, 'added', null, `new method methods/m2; settings added: ${changes.find((c) => c.entry === 'm2' && c.setting)!.setting}`],
     ]);
-    expect(changes.find((c) => c.entry === 'm1' && c.field === 'rank')).toMatchObject({ before: 1, after: 2, cause: 'other entries moved: m2' });
+    expect(changes.find((c) => c.entry === 'm1' && c.field === 'rank')).toMatchObject({
+      before: 1,
+      after: 2,
+      cause: 'other entries moved: m2',
+    });
   });
 
   it('says so when numbers moved without any hash change', () => {
     const changes = computeChanges(run(base), run({ ...base, m1: { shift: 0.1 } }), FOLDERS);
-    expect(changes.find((c) => c.field === 'iqm')?.cause).toBe('no code change recorded (same task, method and harness hashes): nondeterminism or platform');
+    expect(changes.find((c) => c.field === 'iqm')?.cause).toBe(
+      'no code change recorded (same task, method and harness hashes): nondeterminism or platform',
+    );
   });
 });
 
@@ -105,7 +144,14 @@ describe('publishRun', () => {
       return { record, file };
     });
   }
-  const common = { resultsDir: join(dir, 'results'), gitCommit: 'abc', harnessVersion: '0.1.0', profile: 'quick' as const, command: 'npx collapse-bench run', folders: FOLDERS };
+  const common = {
+    resultsDir: join(dir, 'results'),
+    gitCommit: 'abc',
+    harnessVersion: '0.1.0',
+    profile: 'quick' as const,
+    command: 'npx collapse-bench run',
+    folders: FOLDERS,
+  };
 
   it('writes the layout, puts the newest run first, and compares with the previous one', () => {
     const first = run(base);
@@ -119,7 +165,12 @@ describe('publishRun', () => {
     const m1 = `${second.records.find((r) => r.key.method === 'm1' && r.key.seed === 0)!.id}.json`;
     const copied = readFileSync(join(common.resultsDir, 'runs', two.id, 'cells', m1), 'utf8');
     expect(copied).toBe(readFileSync(join(dir, 'b', m1), 'utf8'));
-    expect(JSON.parse(readFileSync(join(common.resultsDir, 'result-record.schema.json'), 'utf8')).properties.status.enum).toEqual(['ok', 'failed', 'skipped', 'timeout']);
+    expect(JSON.parse(readFileSync(join(common.resultsDir, 'result-record.schema.json'), 'utf8')).properties.status.enum).toEqual([
+      'ok',
+      'failed',
+      'skipped',
+      'timeout',
+    ]);
   });
 
   it('names runs by date, sortably, without colons', () => {

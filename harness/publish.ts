@@ -60,7 +60,10 @@ export function readCellFiles(dir: string): { record: ResultRecord; file: string
 
 /** A folder name sortable by date: `2025-11-25T02-13-07Z` (no colons, for every filesystem). */
 export function runId(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replaceAll(':', '-');
+  return date
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replaceAll(':', '-');
 }
 
 export interface PublishInput {
@@ -90,11 +93,16 @@ export function publishRun(input: PublishInput): RunManifest {
   let id = input.id ?? runId(new Date(input.date));
   if (!/^[\w.-]+$/.test(id)) throw new InputError(`invalid run id ${JSON.stringify(id)}: use letters, digits, '.', '_' and '-' only`);
   if (input.id === undefined) for (let n = 2; existsSync(runDir(input.resultsDir, id)); n++) id = `${runId(new Date(input.date))}-${n}`;
-  if (existsSync(runDir(input.resultsDir, id))) throw new InputError(`run ${id} is already published in ${input.resultsDir}: choose another --id`);
+  if (existsSync(runDir(input.resultsDir, id)))
+    throw new InputError(`run ${id} is already published in ${input.resultsDir}: choose another --id`);
 
   const previous = index.runs[0];
   const changes = previous
-    ? computeChanges(readPublishedRun(input.resultsDir, previous.id), { scores: input.scores, records: input.cells.map((c) => c.record) }, input.folders)
+    ? computeChanges(
+        readPublishedRun(input.resultsDir, previous.id),
+        { scores: input.scores, records: input.cells.map((c) => c.record) },
+        input.folders,
+      )
     : [];
   const statuses: Record<string, number> = {};
   for (const { record } of input.cells) statuses[record.status] = (statuses[record.status] ?? 0) + 1;
@@ -142,7 +150,13 @@ interface CodeState {
 }
 
 function codeState(records: readonly ResultRecord[]): CodeState {
-  const sets = { harness: new Map<string, Set<string>>(), lockfile: new Set<string>(), node: new Set<string>(), tasks: new Map<string, Set<string>>(), methods: new Map<string, Set<string>>() };
+  const sets = {
+    harness: new Map<string, Set<string>>(),
+    lockfile: new Set<string>(),
+    node: new Set<string>(),
+    tasks: new Map<string, Set<string>>(),
+    methods: new Map<string, Set<string>>(),
+  };
   const add = (map: Map<string, Set<string>>, id: string, hash: string) => (map.get(id) ?? map.set(id, new Set()).get(id)!).add(hash);
   for (const r of records) {
     add(sets.harness, `${r.key.task}\n${r.key.method}`, r.provenance.harnessHash);
@@ -192,7 +206,8 @@ export function computeChanges(previous: RunSnapshot, current: RunSnapshot, fold
     const out: string[] = [];
     const pairs = [...new Set(tasks)].flatMap((task) => [...new Set(methods)].map((method) => `${task}\n${method}`));
     // Only cells both runs have: an entry or setting that one run lacks is named below as added or removed.
-    const differs = (pair: string) => before.harness.has(pair) && after.harness.has(pair) && before.harness.get(pair) !== after.harness.get(pair);
+    const differs = (pair: string) =>
+      before.harness.has(pair) && after.harness.has(pair) && before.harness.get(pair) !== after.harness.get(pair);
     if (pairs.some(differs)) out.push('harness changed');
     for (const task of [...new Set(tasks)].sort()) {
       const a = before.tasks.get(task);
@@ -213,7 +228,8 @@ export function computeChanges(previous: RunSnapshot, current: RunSnapshot, fold
     if (before.node !== after.node) out.push(`Node changed (${before.node} → ${after.node})`);
     return out;
   };
-  const explain = (causes: string[]) => (causes.length ? causes.join('; ') : 'no code change recorded (same task, method and harness hashes): nondeterminism or platform');
+  const explain = (causes: string[]) =>
+    causes.length ? causes.join('; ') : 'no code change recorded (same task, method and harness hashes): nondeterminism or platform';
 
   const changes: RunChange[] = [];
 
@@ -230,9 +246,23 @@ export function computeChanges(previous: RunSnapshot, current: RunSnapshot, fold
     const causes = () => explain(codeCauses([row.method, ...scaleEntriesOf([row.task])], [row.task]));
     if (!a || !b) {
       movedSettings.set(row.entry, [...(movedSettings.get(row.entry) ?? []), row.setting]);
-      changes.push({ entry: row.entry, setting: row.setting, field: b ? 'added' : 'removed', before: a?.normalized ?? null, after: b?.normalized ?? null, cause: causes() });
+      changes.push({
+        entry: row.entry,
+        setting: row.setting,
+        field: b ? 'added' : 'removed',
+        before: a?.normalized ?? null,
+        after: b?.normalized ?? null,
+        cause: causes(),
+      });
     } else if (a.normalized !== b.normalized) {
-      changes.push({ entry: row.entry, setting: row.setting, field: 'normalized', before: a.normalized, after: b.normalized, cause: causes() });
+      changes.push({
+        entry: row.entry,
+        setting: row.setting,
+        field: 'normalized',
+        before: a.normalized,
+        after: b.normalized,
+        cause: causes(),
+      });
     }
   }
 
@@ -240,7 +270,8 @@ export function computeChanges(previous: RunSnapshot, current: RunSnapshot, fold
   const beforeEntries = new Map(previous.scores.entries.map((e) => [e.entry, e]));
   const afterEntries = new Map(current.scores.entries.map((e) => [e.entry, e]));
   const labels = [...new Set([...beforeEntries.keys(), ...afterEntries.keys()])].sort();
-  const tasksOf = (entry: string) => [...previous.scores.settings, ...current.scores.settings].filter((r) => r.entry === entry).map((r) => r.task);
+  const tasksOf = (entry: string) =>
+    [...previous.scores.settings, ...current.scores.settings].filter((r) => r.entry === entry).map((r) => r.task);
   const moved = labels.filter((l) => {
     const a = beforeEntries.get(l);
     const b = afterEntries.get(l);
@@ -257,7 +288,14 @@ export function computeChanges(previous: RunSnapshot, current: RunSnapshot, fold
       return explain(causes);
     };
     if (!a || !b) {
-      changes.push({ entry: label, setting: null, field: b ? 'added' : 'removed', before: a?.iqm ?? null, after: b?.iqm ?? null, cause: entryCauses() });
+      changes.push({
+        entry: label,
+        setting: null,
+        field: b ? 'added' : 'removed',
+        before: a?.iqm ?? null,
+        after: b?.iqm ?? null,
+        cause: entryCauses(),
+      });
       continue;
     }
     if (a.iqm !== b.iqm) changes.push({ entry: label, setting: null, field: 'iqm', before: a.iqm, after: b.iqm, cause: entryCauses() });

@@ -127,4 +127,3 @@ export const ScoresSchema = z.object({
   resamples: z.number().int().positive(),
   confidence: z.number().gt(0).lt(1),
 }) satisfies z.ZodType<Scores>;
-

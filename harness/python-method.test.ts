@@ -21,11 +21,14 @@ import { runCells } from './runner.ts';
 const TWIN = join(import.meta.dirname, '..', 'methods', 'generation-weighting-py');
 const twinFiles = (id: string, pool?: string) => ({
   'method.json': readFileSync(join(TWIN, 'method.json'), 'utf8').replace('"generation-weighting-py"', JSON.stringify(id)),
-  'method.py': pool === undefined ? readFileSync(join(TWIN, 'method.py'), 'utf8') : `from collapse_bench import Pool, Part, Batch\n\n${pool}`,
+  'method.py':
+    pool === undefined ? readFileSync(join(TWIN, 'method.py'), 'utf8') : `from collapse_bench import Pool, Part, Batch\n\n${pool}`,
 });
 const small = ['generations=3', 'replicates=20', 'samples=8'];
 // Python with numpy is installed by .ci/run (which requires it); elsewhere, without it, these are skipped (scripts/ensure-python.mjs says so).
-const pythonReady = !!process.env.COLLAPSE_BENCH_REQUIRE_PYTHON || spawnSync(process.env.COLLAPSE_BENCH_PYTHON ?? 'python3', ['-I', '-c', 'import numpy']).status === 0;
+const pythonReady =
+  !!process.env.COLLAPSE_BENCH_REQUIRE_PYTHON ||
+  spawnSync(process.env.COLLAPSE_BENCH_PYTHON ?? 'python3', ['-I', '-c', 'import numpy']).status === 0;
 
 describe.skipIf(!pythonReady)('the Python twin of generation-weighting', () => {
   let registry: Registry;
@@ -41,14 +44,24 @@ describe.skipIf(!pythonReady)('the Python twin of generation-weighting', () => {
     expect(Object.keys(entry.definition.hooks)).toEqual(['pool']);
   });
 
-  it.each(['random', 'exact'])('gives the TypeScript method’s numbers bit for bit on the same cell key (split %s)', (split) => {
-    const cell = planCells(registry, { tasks: ['gaussian-chain'], methods: ['generation-weighting-py'], profile: 'quick', seeds: 1, sets: [`generation-weighting-py.split=${split}`] })[0];
-    const python = runCell(cell.task.definition, cell.method.definition, cell.key);
-    // The same key (method id included), so the method stream, and the harness-drawn recipes, are the same.
-    const typescript = runCell(cell.task.definition, generationWeighting, cell.key);
-    expect(python.metrics).toEqual(typescript.metrics);
-    expect(python.realSamplesPerChain).toBe(typescript.realSamplesPerChain);
-  }, 60_000);
+  it.each(['random', 'exact'])(
+    'gives the TypeScript method’s numbers bit for bit on the same cell key (split %s)',
+    (split) => {
+      const cell = planCells(registry, {
+        tasks: ['gaussian-chain'],
+        methods: ['generation-weighting-py'],
+        profile: 'quick',
+        seeds: 1,
+        sets: [`generation-weighting-py.split=${split}`],
+      })[0];
+      const python = runCell(cell.task.definition, cell.method.definition, cell.key);
+      // The same key (method id included), so the method stream, and the harness-drawn recipes, are the same.
+      const typescript = runCell(cell.task.definition, generationWeighting, cell.key);
+      expect(python.metrics).toEqual(typescript.metrics);
+      expect(python.realSamplesPerChain).toBe(typescript.realSamplesPerChain);
+    },
+    60_000,
+  );
 });
 
 describe.skipIf(!pythonReady)('hostile Python methods, through the sandboxed runner', () => {
@@ -60,7 +73,10 @@ describe.skipIf(!pythonReady)('hostile Python methods, through the sandboxed run
     dir = mkdtempSync(join(tmpdir(), 'python-hostile-'));
     fixture = fixtureRoot({
       'py-twin': twinFiles('py-twin'),
-      'py-prints': twinFiles('py-prints', 'import sys\n\ndef pool(ctx, params):\n    print("garbage\\x00{not json", flush=True)\n    sys.stdout.buffer.write(bytes(range(256)))\n    print("more", file=sys.stderr)\n    return Pool([Part(ctx.synthetic(ctx.size))])\n'),
+      'py-prints': twinFiles(
+        'py-prints',
+        'import sys\n\ndef pool(ctx, params):\n    print("garbage\\x00{not json", flush=True)\n    sys.stdout.buffer.write(bytes(range(256)))\n    print("more", file=sys.stderr)\n    return Pool([Part(ctx.synthetic(ctx.size))])\n',
+      ),
       'py-replace': twinFiles('py-replace', 'def pool(ctx, params):\n    return Pool([Part(ctx.synthetic(ctx.size))])\n'),
       'py-raises': twinFiles('py-raises', 'def pool(ctx, params):\n    raise ValueError("boom at generation %d" % ctx.t)\n'),
       'py-exits': twinFiles('py-exits', 'import os\n\ndef pool(ctx, params):\n    os._exit(3)\n'),
@@ -68,8 +84,14 @@ describe.skipIf(!pythonReady)('hostile Python methods, through the sandboxed run
       'py-hangs': twinFiles('py-hangs', 'def pool(ctx, params):\n    while True:\n        pass\n'),
       'py-bad-reply': twinFiles('py-bad-reply', 'def pool(ctx, params):\n    return 42\n'),
       'py-forges': twinFiles('py-forges', 'def pool(ctx, params):\n    return Pool([Part(Batch(999, "real", 0, ctx.size))])\n'),
-      'py-writes': twinFiles('py-writes', `def pool(ctx, params):\n    open(${JSON.stringify(outside)}, "w").write("escaped")\n    return ctx.previous\n`),
-      'py-spawns': twinFiles('py-spawns', 'import subprocess\n\ndef pool(ctx, params):\n    subprocess.run(["true"])\n    return ctx.previous\n'),
+      'py-writes': twinFiles(
+        'py-writes',
+        `def pool(ctx, params):\n    open(${JSON.stringify(outside)}, "w").write("escaped")\n    return ctx.previous\n`,
+      ),
+      'py-spawns': twinFiles(
+        'py-spawns',
+        'import subprocess\n\ndef pool(ctx, params):\n    subprocess.run(["true"])\n    return ctx.previous\n',
+      ),
       'py-import-fails': twinFiles('py-import-fails', 'import not_a_module_anywhere\n'),
       'py-no-hook': twinFiles('py-no-hook', 'def fit(ctx, params):\n    return {}\n'),
     });
@@ -82,9 +104,33 @@ describe.skipIf(!pythonReady)('hostile Python methods, through the sandboxed run
   });
 
   it('fail their own cells with the reason; the others are untouched', async () => {
-    const methods = ['replace', 'py-twin', 'py-prints', 'py-replace', 'py-raises', 'py-exits', 'py-sys-exit', 'py-hangs', 'py-bad-reply', 'py-forges', 'py-writes', 'py-spawns', 'py-import-fails', 'py-no-hook'];
-    const cells = planCells(registry, { tasks: ['gaussian-chain'], methods, profile: 'quick', seeds: 1, sets: [...small, 'py-twin.split=exact'] });
-    const records = await runCells(cells, new ResultStore(join(dir, 'store')), registry, runProvenance(registry), { jobs: 2, timeoutMs: 20_000 });
+    const methods = [
+      'replace',
+      'py-twin',
+      'py-prints',
+      'py-replace',
+      'py-raises',
+      'py-exits',
+      'py-sys-exit',
+      'py-hangs',
+      'py-bad-reply',
+      'py-forges',
+      'py-writes',
+      'py-spawns',
+      'py-import-fails',
+      'py-no-hook',
+    ];
+    const cells = planCells(registry, {
+      tasks: ['gaussian-chain'],
+      methods,
+      profile: 'quick',
+      seeds: 1,
+      sets: [...small, 'py-twin.split=exact'],
+    });
+    const records = await runCells(cells, new ResultStore(join(dir, 'store')), registry, runProvenance(registry), {
+      jobs: 2,
+      timeoutMs: 20_000,
+    });
     const by = Object.fromEntries(records.map((r) => [r.key.method, r]));
     expect(by.replace.status).toBe('ok');
     expect(by['py-twin'].status).toBe('ok');
@@ -101,7 +147,9 @@ describe.skipIf(!pythonReady)('hostile Python methods, through the sandboxed run
     expect(by['py-forges'].reason).toMatch(/^the Python method referred to batch 999, which the harness never gave it/);
     expect(by['py-writes'].reason).toMatch(/PermissionError: collapse-bench: a method may write only inside its cell's folder/);
     expect(by['py-spawns'].reason).toMatch(/PermissionError: collapse-bench: a method may not use subprocess.Popen/);
-    expect(by['py-import-fails'].reason).toMatch(/^methods\/py-import-fails\/method.py: importing method.py: ModuleNotFoundError: No module named 'not_a_module_anywhere'/);
+    expect(by['py-import-fails'].reason).toMatch(
+      /^methods\/py-import-fails\/method.py: importing method.py: ModuleNotFoundError: No module named 'not_a_module_anywhere'/,
+    );
     expect(by['py-no-hook'].reason).toBe('methods/py-no-hook/method.py defines no function pool (method.json declares it in hooks)');
     for (const r of records) expect(r.status === 'failed' ? r.budget.realSamplesPerChain : 0).toBe(0);
     expect(() => readFileSync(outside)).toThrow();
@@ -111,7 +159,13 @@ describe.skipIf(!pythonReady)('hostile Python methods, through the sandboxed run
   }, 240_000);
 
   it('a method.json that breaks its schema is named with the field', async () => {
-    const broken = fixtureRoot({ 'py-broken': { ...twinFiles('py-broken'), 'method.json': '{"id": "py-broken", "title": "x", "kind": "method", "summary": "x", "papers": [], "hooks": ["loss"], "params": {"type": "object", "properties": {}, "additionalProperties": false}}' } });
+    const broken = fixtureRoot({
+      'py-broken': {
+        ...twinFiles('py-broken'),
+        'method.json':
+          '{"id": "py-broken", "title": "x", "kind": "method", "summary": "x", "papers": [], "hooks": ["loss"], "params": {"type": "object", "properties": {}, "additionalProperties": false}}',
+      },
+    });
     try {
       await expect(loadRegistry(broken.root)).rejects.toThrow(/methods\/py-broken\/method.json: field hooks.0: Invalid option/);
     } finally {
@@ -122,7 +176,10 @@ describe.skipIf(!pythonReady)('hostile Python methods, through the sandboxed run
 
 function pythonProcessesUnder(root: string): string[] {
   try {
-    return execFileSync('pgrep', ['-af', `collapse_bench.py .*${root}`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-af', `collapse_bench.py .*${root}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }

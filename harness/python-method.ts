@@ -28,7 +28,18 @@ import { z } from 'zod';
 import { CellError } from './outcome.ts';
 import { bernoulliSplit, reweightShares, scaleWeights, subsample } from './pool.ts';
 import type { Rng } from './rng.ts';
-import type { Batch, EstimateContext, FilterContext, FitContext, FitOptions, Hooks, MethodDefinition, Pool, PoolContext, PoolPart } from './types.ts';
+import type {
+  Batch,
+  EstimateContext,
+  FilterContext,
+  FitContext,
+  FitOptions,
+  Hooks,
+  MethodDefinition,
+  Pool,
+  PoolContext,
+  PoolPart,
+} from './types.ts';
 
 /** The hooks a Python method may implement: those of the statistical (generational) tasks. */
 export const PYTHON_HOOKS = ['pool', 'filter', 'fit', 'estimate'] as const;
@@ -82,7 +93,9 @@ export const PythonManifestSchema = z
       })
       .strict()
       .optional(),
-    params: z.object({ type: z.literal('object'), properties: z.record(z.string(), ParamField), additionalProperties: z.literal(false) }).strict(),
+    params: z
+      .object({ type: z.literal('object'), properties: z.record(z.string(), ParamField), additionalProperties: z.literal(false) })
+      .strict(),
   })
   .strict();
 export type PythonManifest = z.infer<typeof PythonManifestSchema>;
@@ -206,39 +219,49 @@ class PythonSession {
     const replies = join(this.#dir, 'replies');
     const out = openSync(join(this.#dir, 'stdout.txt'), 'w');
     const err = openSync(join(this.#dir, 'stderr.txt'), 'w');
-    const child = spawn(PYTHON, ['-I', '-B', shim, requests, replies, join(folder, 'method.py'), String(PYTHON_MEMORY_MB), String(PYTHON_CPU_SECONDS)], {
-      cwd: this.#dir,
-      stdio: ['ignore', out, err],
-      env: {
-        PATH: process.env.PATH,
-        HOME: this.#dir,
-        TMPDIR: this.#dir,
-        LC_ALL: 'C.UTF-8',
-        PYTHONHASHSEED: '0',
-        // One thread: numbers that do not depend on the machine's cores, and no oversubscription.
-        OPENBLAS_NUM_THREADS: '1',
-        OMP_NUM_THREADS: '1',
-        MKL_NUM_THREADS: '1',
+    const child = spawn(
+      PYTHON,
+      ['-I', '-B', shim, requests, replies, join(folder, 'method.py'), String(PYTHON_MEMORY_MB), String(PYTHON_CPU_SECONDS)],
+      {
+        cwd: this.#dir,
+        stdio: ['ignore', out, err],
+        env: {
+          PATH: process.env.PATH,
+          HOME: this.#dir,
+          TMPDIR: this.#dir,
+          LC_ALL: 'C.UTF-8',
+          PYTHONHASHSEED: '0',
+          // One thread: numbers that do not depend on the machine's cores, and no oversubscription.
+          OPENBLAS_NUM_THREADS: '1',
+          OMP_NUM_THREADS: '1',
+          MKL_NUM_THREADS: '1',
+        },
       },
-    });
+    );
     child.unref();
     closeSync(out);
     closeSync(err);
     // It makes `requests`, then `replies`, then opens them in that order; so do we (no deadlock).
     const started = Date.now();
     while (!existsSync(replies)) {
-      if (Date.now() - started > PYTHON_START_MS) throw new CellError(`the Python method's process did not start within ${PYTHON_START_MS / 1000} s${this.#output()}`);
+      if (Date.now() - started > PYTHON_START_MS)
+        throw new CellError(`the Python method's process did not start within ${PYTHON_START_MS / 1000} s${this.#output()}`);
       Atomics.wait(PAUSE, 0, 0, 1); // a synchronous 1 ms pause: hooks cannot await
     }
     this.#requests = openSync(requests, 'w');
     this.#replies = openSync(replies, 'r');
     this.#send({ type: 'hello', seed });
     const ready = this.#receive('start-up');
-    if (ready.type === 'raise') throw new CellError(`methods/${basename(folder)}/method.py: ${String(ready.error)}${this.#traceback(ready)}`);
-    if (ready.type !== 'ready' || !Array.isArray(ready.hooks)) throw new CellError(`the Python method's start-up reply is not {type: "ready"}${this.#output()}`);
+    if (ready.type === 'raise')
+      throw new CellError(`methods/${basename(folder)}/method.py: ${String(ready.error)}${this.#traceback(ready)}`);
+    if (ready.type !== 'ready' || !Array.isArray(ready.hooks))
+      throw new CellError(`the Python method's start-up reply is not {type: "ready"}${this.#output()}`);
     this.#hooksDefined = ready.hooks as string[];
     const missing = declared.filter((h) => !this.#hooksDefined.includes(h));
-    if (missing.length > 0) throw new CellError(`methods/${basename(folder)}/method.py defines no function ${missing.join(', ')} (method.json declares ${missing.length > 1 ? 'them' : 'it'} in hooks)`);
+    if (missing.length > 0)
+      throw new CellError(
+        `methods/${basename(folder)}/method.py defines no function ${missing.join(', ')} (method.json declares ${missing.length > 1 ? 'them' : 'it'} in hooks)`,
+      );
   }
 
   close(): void {
@@ -267,9 +290,18 @@ class PythonSession {
   }
 
   fit(ctx: FitContext, params: Record<string, unknown>): FitOptions {
-    const fields = { t: ctx.t, size: ctx.size, sample_sizes: [...ctx.sampleSizes], replicates: ctx.replicates, task: ctx.task, task_params: ctx.taskParams as Json, known: { ...ctx.known } };
+    const fields = {
+      t: ctx.t,
+      size: ctx.size,
+      sample_sizes: [...ctx.sampleSizes],
+      replicates: ctx.replicates,
+      task: ctx.task,
+      task_params: ctx.taskParams as Json,
+      known: { ...ctx.known },
+    };
     const reply = this.#resolve(this.#call('fit', fields, params));
-    if (reply === null || typeof reply !== 'object' || Array.isArray(reply)) throw new CellError(`the Python fit hook returned ${describe(reply)}; expected a dict of fit options (numbers)`);
+    if (reply === null || typeof reply !== 'object' || Array.isArray(reply))
+      throw new CellError(`the Python fit hook returned ${describe(reply)}; expected a dict of fit options (numbers)`);
     for (const [name, value] of Object.entries(reply)) {
       if (typeof value !== 'number') throw new CellError(`the Python fit hook's option ${name} is ${describe(value)}; expected a number`);
     }
@@ -277,24 +309,38 @@ class PythonSession {
   }
 
   estimate(model: unknown, ctx: EstimateContext, params: Record<string, unknown>): unknown {
-    const fields = { t: ctx.t, task: ctx.task, task_params: ctx.taskParams as Json, anchor: ctx.anchor as Json, pool_size: ctx.poolSize as unknown as Json };
+    const fields = {
+      t: ctx.t,
+      task: ctx.task,
+      task_params: ctx.taskParams as Json,
+      anchor: ctx.anchor as Json,
+      pool_size: ctx.poolSize as unknown as Json,
+    };
     return this.#resolve(this.#call('estimate', fields, params, model));
   }
 
   // Calls and callbacks --------------------------------------------------------------------
 
-  #call(hook: PythonHook, ctx: Record<string, unknown>, params: Record<string, unknown>, model?: unknown, poolCtx?: PoolContext<unknown>): Json {
+  #call(
+    hook: PythonHook,
+    ctx: Record<string, unknown>,
+    params: Record<string, unknown>,
+    model?: unknown,
+    poolCtx?: PoolContext<unknown>,
+  ): Json {
     if (this.#closed) throw new CellError('the Python method was called after its cell ended');
     this.#send({ type: 'call', hook, ctx, params, ...(model !== undefined && { model }) } as Record<string, unknown>);
     for (;;) {
       const message = this.#receive(`the ${hook} hook`);
       if (message.type === 'return') return (message.value ?? null) as Json;
-      if (message.type === 'raise') throw new CellError(`the Python ${hook} hook raised ${String(message.error)}${this.#traceback(message)}`);
+      if (message.type === 'raise')
+        throw new CellError(`the Python ${hook} hook raised ${String(message.error)}${this.#traceback(message)}`);
       if (message.type === 'callback' && poolCtx) {
         this.#send({ type: 'result', value: this.#callback(String(message.name), message.args as Record<string, Json>, poolCtx) });
         continue;
       }
-      if (message.type === 'callback') throw new CellError(`the Python ${hook} hook called ctx.${String(message.name)}, which only pool and filter hooks have`);
+      if (message.type === 'callback')
+        throw new CellError(`the Python ${hook} hook called ctx.${String(message.name)}, which only pool and filter hooks have`);
       throw new CellError(`the Python ${hook} hook sent a message of type ${describe(message.type)}; expected return, raise or callback`);
     }
   }
@@ -313,7 +359,13 @@ class PythonSession {
         return { dim: f.dim, values: f.values, labels: f.labels, classes: f.classes };
       }
       case 'bernoulli_split':
-        return bernoulliSplit(this.#asBatch(arg('first'), 'bernoulli_split'), this.#asBatch(arg('second'), 'bernoulli_split'), arg('p') as number, R, ctx.rng).map((p) => this.#part(p));
+        return bernoulliSplit(
+          this.#asBatch(arg('first'), 'bernoulli_split'),
+          this.#asBatch(arg('second'), 'bernoulli_split'),
+          arg('p') as number,
+          R,
+          ctx.rng,
+        ).map((p) => this.#part(p));
       case 'scale_weights':
         return this.#part(scaleWeights(this.#asPart(arg('part'), 'scale_weights'), arg('factor') as number, R));
       case 'subsample':
@@ -361,7 +413,8 @@ class PythonSession {
   }
 
   #asBatch(value: unknown, where: string): Batch<unknown> {
-    if (value && typeof value === 'object' && 'origin' in value && 'size' in value && this.#batchIds.has(value as Batch<unknown>)) return value as Batch<unknown>;
+    if (value && typeof value === 'object' && 'origin' in value && 'size' in value && this.#batchIds.has(value as Batch<unknown>))
+      return value as Batch<unknown>;
     throw new CellError(`${where}: expected a batch the harness gave this cell, got ${describe(value)}`);
   }
 
@@ -370,9 +423,15 @@ class PythonSession {
       if (this.#partIds.has(value as PoolPart<unknown>)) return value as PoolPart<unknown>;
       const part = value as { batch: unknown; weights?: unknown; draw?: unknown };
       const batch = this.#asBatch(part.batch, where);
-      if (part.weights !== undefined && !(part.weights instanceof Float64Array)) throw new CellError(`${where}: a part's weights must be a float64 numpy array, got ${describe(part.weights)}`);
-      if (part.draw !== undefined && (part.draw === null || typeof part.draw !== 'object')) throw new CellError(`${where}: a part's draw must be a recipe the harness made`);
-      return { batch, ...(part.weights !== undefined && { weights: part.weights as Float64Array }), ...(part.draw !== undefined && { draw: part.draw as PoolPart<unknown>['draw'] }) };
+      if (part.weights !== undefined && !(part.weights instanceof Float64Array))
+        throw new CellError(`${where}: a part's weights must be a float64 numpy array, got ${describe(part.weights)}`);
+      if (part.draw !== undefined && (part.draw === null || typeof part.draw !== 'object'))
+        throw new CellError(`${where}: a part's draw must be a recipe the harness made`);
+      return {
+        batch,
+        ...(part.weights !== undefined && { weights: part.weights as Float64Array }),
+        ...(part.draw !== undefined && { draw: part.draw as PoolPart<unknown>['draw'] }),
+      };
     }
     throw new CellError(`${where}: expected a pool part (collapse_bench.Part), got ${describe(value)}`);
   }
@@ -384,7 +443,10 @@ class PythonSession {
       throw new CellError(`the Python ${hook} hook returned ${describe(value)}; expected a collapse_bench.Pool`);
     }
     const { parts, subset } = value as { parts: unknown[]; subset?: unknown };
-    return { parts: parts.map((p) => this.#asPart(p, `the Python ${hook} hook's pool`)), ...(subset !== undefined && subset !== null && { subset: subset as Pool<unknown>['subset'] }) };
+    return {
+      parts: parts.map((p) => this.#asPart(p, `the Python ${hook} hook's pool`)),
+      ...(subset !== undefined && subset !== null && { subset: subset as Pool<unknown>['subset'] }),
+    };
   }
 
   /** Batches and parts by id, as objects; ids the harness never gave out are refused. */
@@ -393,12 +455,16 @@ class PythonSession {
     if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
     if ('$batch' in value) {
       const batch = this.#batches.get(value.$batch as number);
-      if (!batch) throw new CellError(`the Python method referred to batch ${JSON.stringify(value.$batch)}, which the harness never gave it (pools hold only harness-drawn batches)`);
+      if (!batch)
+        throw new CellError(
+          `the Python method referred to batch ${JSON.stringify(value.$batch)}, which the harness never gave it (pools hold only harness-drawn batches)`,
+        );
       return batch;
     }
     if ('$part' in value) {
       const part = this.#parts.get(value.$part as number);
-      if (!part) throw new CellError(`the Python method referred to pool part ${JSON.stringify(value.$part)}, which the harness never gave it`);
+      if (!part)
+        throw new CellError(`the Python method referred to pool part ${JSON.stringify(value.$part)}, which the harness never gave it`);
       return part;
     }
     const out: Record<string, unknown> = {};
@@ -413,8 +479,18 @@ class PythonSession {
     let offset = 0;
     const text = JSON.stringify(message, (_key, value: unknown) => {
       if (!ArrayBuffer.isView(value)) return value;
-      const dtype = value instanceof Float64Array ? 'f8' : value instanceof Float32Array ? 'f4' : value instanceof Int32Array ? 'i4' : value instanceof Uint8Array ? 'u1' : undefined;
-      if (!dtype) throw new CellError(`cannot send a ${value.constructor.name} to a Python method (float64, float32, int32 and uint8 arrays only)`);
+      const dtype =
+        value instanceof Float64Array
+          ? 'f8'
+          : value instanceof Float32Array
+            ? 'f4'
+            : value instanceof Int32Array
+              ? 'i4'
+              : value instanceof Uint8Array
+                ? 'u1'
+                : undefined;
+      if (!dtype)
+        throw new CellError(`cannot send a ${value.constructor.name} to a Python method (float64, float32, int32 and uint8 arrays only)`);
       const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
       const spec = { $array: [offset, (value as TypedArray).length, dtype] };
       const padded = Math.ceil(bytes.length / 8) * 8;
@@ -430,7 +506,9 @@ class PythonSession {
     try {
       for (const chunk of [head, json, ...blobs]) writeAll(this.#requests, chunk);
     } catch (error) {
-      throw new CellError(`the Python method's process is gone (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})${this.#output()}`);
+      throw new CellError(
+        `the Python method's process is gone (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})${this.#output()}`,
+      );
     }
   }
 
@@ -438,7 +516,10 @@ class PythonSession {
     const head = this.#read(8, during);
     const jsonLength = head.readUInt32LE(0);
     const binaryLength = head.readUInt32LE(4);
-    if (jsonLength > MAX_JSON_BYTES || binaryLength > MAX_BINARY_BYTES) throw new CellError(`the Python method sent a malformed message during ${during} (lengths ${jsonLength}, ${binaryLength})${this.#output()}`);
+    if (jsonLength > MAX_JSON_BYTES || binaryLength > MAX_BINARY_BYTES)
+      throw new CellError(
+        `the Python method sent a malformed message during ${during} (lengths ${jsonLength}, ${binaryLength})${this.#output()}`,
+      );
     const text = this.#read(jsonLength, during).toString('utf8');
     const blob = binaryLength > 0 ? this.#read(binaryLength, during) : Buffer.alloc(0);
     let message: unknown;
@@ -456,7 +537,8 @@ class PythonSession {
     } catch (error) {
       throw new CellError(`the Python method sent a malformed message during ${during}: ${(error as Error).message}${this.#output()}`);
     }
-    if (!message || typeof message !== 'object') throw new CellError(`the Python method sent ${describe(message)} during ${during}; expected a message object`);
+    if (!message || typeof message !== 'object')
+      throw new CellError(`the Python method sent ${describe(message)} during ${during}; expected a message object`);
     return message as Record<string, unknown>;
   }
 
@@ -470,7 +552,8 @@ class PythonSession {
       } catch (error) {
         throw new CellError(`reading the Python method's reply failed during ${during}: ${(error as Error).message}`);
       }
-      if (got === 0) throw new CellError(`the Python method's process ended during ${during} (it exited, crashed or was killed)${this.#output()}`);
+      if (got === 0)
+        throw new CellError(`the Python method's process ended during ${during} (it exited, crashed or was killed)${this.#output()}`);
       at += got;
     }
     return buffer;
@@ -501,6 +584,7 @@ function writeAll(fd: number, chunk: Uint8Array): void {
 
 function describe(value: unknown): string {
   if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object') return Array.isArray(value) ? 'a list' : ArrayBuffer.isView(value) ? `a ${value.constructor.name}` : 'an object';
+  if (typeof value === 'object')
+    return Array.isArray(value) ? 'a list' : ArrayBuffer.isView(value) ? `a ${value.constructor.name}` : 'an object';
   return `${typeof value} ${JSON.stringify(value).slice(0, 80)}`;
 }

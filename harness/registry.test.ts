@@ -6,7 +6,11 @@ import { cellHarnessHashes, loadRegistry, NOT_NUMERIC, ROOT, runtimeImportClosur
 import { fixtureRoot } from './testing/fixture-root.ts';
 
 const fixtures: { cleanup: () => void }[] = [];
-afterAll(() => fixtures.forEach((f) => f.cleanup()));
+afterAll(() =>
+  fixtures.forEach((f) => {
+    f.cleanup();
+  }),
+);
 function root(methods: Record<string, string>): string {
   const fixture = fixtureRoot(methods);
   fixtures.push(fixture);
@@ -30,12 +34,18 @@ describe('loadRegistry', () => {
   });
 
   it('rejects an id that differs from its folder name, naming the file', async () => {
-    await expect(loadRegistry(root({ wrong: method('right') }))).rejects.toThrow('methods/wrong/method.ts: id "right" must equal its folder name "wrong"');
+    await expect(loadRegistry(root({ wrong: method('right') }))).rejects.toThrow(
+      'methods/wrong/method.ts: id "right" must equal its folder name "wrong"',
+    );
   });
 
   it('rejects a method reusing a baseline id, and a baseline kind under methods/', async () => {
-    await expect(loadRegistry(root({ replace: method('replace') }))).rejects.toThrow('methods/replace: id "replace" is used twice among baselines and methods');
-    await expect(loadRegistry(root({ sneaky: method('sneaky', 'baseline') }))).rejects.toThrow('methods/sneaky/method.ts: kind must be "method" under methods/');
+    await expect(loadRegistry(root({ replace: method('replace') }))).rejects.toThrow(
+      'methods/replace: id "replace" is used twice among baselines and methods',
+    );
+    await expect(loadRegistry(root({ sneaky: method('sneaky', 'baseline') }))).rejects.toThrow(
+      'methods/sneaky/method.ts: kind must be "method" under methods/',
+    );
   });
 
   it('hashes code, not prose: a README edit keeps records current', async () => {
@@ -45,7 +55,7 @@ describe('loadRegistry', () => {
     writeFileSync(`${dir}/methods/alpha/README.md`, '# changed');
     const b = await loadRegistry(dir);
     expect(b.methods.at(-1)!.hash).toBe(a.methods.at(-1)!.hash);
-    writeFileSync(`${dir}/methods/alpha/method.ts`, method('alpha') + '// changed\n');
+    writeFileSync(`${dir}/methods/alpha/method.ts`, `${method('alpha')}// changed\n`);
     const c = await loadRegistry(dir);
     expect(c.methods.at(-1)!.hash).not.toBe(a.methods.at(-1)!.hash);
   });
@@ -61,7 +71,10 @@ describe('hashEntry: what an entry’s records depend on', () => {
     try {
       for (const dir of ['methods/a', 'methods/b', 'methods/c', 'harness']) mkdirSync(join(root, dir), { recursive: true });
       writeFileSync(join(root, 'harness', 'types.ts'), 'export type X = 1;\n');
-      writeFileSync(join(root, 'methods/a/method.ts'), "import type { X } from '../../harness/types.ts';\nimport { f } from '../b/util.ts';\nexport default f;\n");
+      writeFileSync(
+        join(root, 'methods/a/method.ts'),
+        "import type { X } from '../../harness/types.ts';\nimport { f } from '../b/util.ts';\nexport default f;\n",
+      );
       writeFileSync(join(root, 'methods/b/util.ts'), "export { g as f } from './deep.ts';\n");
       writeFileSync(join(root, 'methods/b/deep.ts'), 'export const g = 1;\n');
       writeFileSync(join(root, 'methods/c/method.ts'), "import { z } from 'zod';\nimport './local.ts';\n");
@@ -89,7 +102,9 @@ describe('ids', () => {
   });
 
   it('rejects an over-long id with a clear error instead of a file-system crash', async () => {
-    await expect(loadRegistry(root({ short: method('x'.repeat(304)) }))).rejects.toThrow('methods/short/method.ts: id is 304 characters long; at most 64 are allowed');
+    await expect(loadRegistry(root({ short: method('x'.repeat(304)) }))).rejects.toThrow(
+      'methods/short/method.ts: id is 304 characters long; at most 64 are allowed',
+    );
   });
 });
 
@@ -97,7 +112,9 @@ describe('the harness hash covers what a cell computes with', () => {
   /** harness/ files (relative to harness/) among `files` and what they reach through run-time imports. */
   async function harnessClosure(files: string[]): Promise<Set<string>> {
     const harness = join(ROOT, 'harness') + sep;
-    return new Set([...(await runtimeImportClosure(files))].filter((f) => f.startsWith(harness)).map((f) => relative(join(ROOT, 'harness'), f)));
+    return new Set(
+      [...(await runtimeImportClosure(files))].filter((f) => f.startsWith(harness)).map((f) => relative(join(ROOT, 'harness'), f)),
+    );
   }
 
   it('no module that the loop or any task or method imports at run time is classed as not numeric', async () => {
@@ -116,16 +133,30 @@ describe('the harness hash covers what a cell computes with', () => {
     // kernels.ts is only the engine switch, whose state executeCell checks against the job and the
     // record names in its backend label (kernels.test.ts), so editing it cannot silently change numbers.
     // outcome.ts holds the output type and the error that fails a cell with its reason.
-    expect([...cellUsed].filter((f) => NOT_NUMERIC.has(f) && !['types.ts', 'schema.ts', 'kernels.ts', 'outcome.ts'].includes(f))).toEqual([]);
+    expect([...cellUsed].filter((f) => NOT_NUMERIC.has(f) && !['types.ts', 'schema.ts', 'kernels.ts', 'outcome.ts'].includes(f))).toEqual(
+      [],
+    );
     expect(used.size).toBeGreaterThanOrEqual(cellUsed.size);
   });
 
-  it('a cell\'s harness hash covers the numeric modules its loop, task and method reach, and nothing else', async () => {
+  it("a cell's harness hash covers the numeric modules its loop, task and method reach, and nothing else", async () => {
     // A copy of the code a few cells compute with: the edits below must not touch the repository.
     const root = mkdtempSync(join(tmpdir(), 'harness-hash-'));
     try {
-      for (const dir of ['harness', 'benchmarks/gaussian-chain', 'benchmarks/dcca', 'baselines/replace', 'baselines/dcca', 'methods/contraction-filter']) cpSync(join(ROOT, dir), join(root, dir), { recursive: true });
-      const cells = [['gaussian-chain', 'replace'], ['dcca', 'dcca'], ['gaussian-chain', 'contraction-filter']] as const;
+      for (const dir of [
+        'harness',
+        'benchmarks/gaussian-chain',
+        'benchmarks/dcca',
+        'baselines/replace',
+        'baselines/dcca',
+        'methods/contraction-filter',
+      ])
+        cpSync(join(ROOT, dir), join(root, dir), { recursive: true });
+      const cells = [
+        ['gaussian-chain', 'replace'],
+        ['dcca', 'dcca'],
+        ['gaussian-chain', 'contraction-filter'],
+      ] as const;
       const hashes = async () => {
         const of = await cellHarnessHashes(root, (task) => (task === 'dcca' ? 'epoch' : 'generation'));
         return cells.map(([task, method]) => of(task, method));
@@ -151,7 +182,9 @@ describe('the harness hash covers what a cell computes with', () => {
       expect(afterPool[2]).not.toBe(afterBackend[2]);
       edit('stats.ts'); // imported by both loops: every cell
       const afterStats = await hashes();
-      afterStats.forEach((hash, i) => expect(hash).not.toBe(afterPool[i]));
+      afterStats.forEach((hash, i) => {
+        expect(hash).not.toBe(afterPool[i]);
+      });
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

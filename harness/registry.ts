@@ -12,9 +12,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fork } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { definitionMetadata, metadataDifference } from './metadata.ts';
-import type { MethodDefinition, TaskDefinition } from './types.ts';
+import type { AnyTask, AnyMethod } from './types.ts';
 
-type StepAxis = TaskDefinition<any>['stepAxis'];
+type StepAxis = AnyTask['stepAxis'];
 import { sha256Hex } from './hash.ts';
 import { idProblem } from './ids.ts';
 import { InputError } from './params.ts';
@@ -49,9 +49,9 @@ export const PYTHON_SHIM = fileURLToPath(new URL('./python/collapse_bench.py', i
 export interface Registry {
   /** The folder discovered (the repository root, or a test fixture's). */
   root: string;
-  tasks: Entry<TaskDefinition<any>>[];
+  tasks: Entry<AnyTask>[];
   /** Baselines first, then methods, each sorted by id. */
-  methods: Entry<MethodDefinition<any>>[];
+  methods: Entry<AnyMethod>[];
   /**
    * The harness hash of a cell of this task and method: sha256 over the numeric harness modules
    * the cell's code reaches (see cellHarnessHashes). A record is current only while it matches.
@@ -71,25 +71,39 @@ export interface LoadOptions {
 }
 
 export async function loadRegistry(root = ROOT, options: LoadOptions = {}): Promise<Registry> {
-  const found = [...listDefinitions(root, 'benchmarks', 'task.ts'), ...listDefinitions(root, 'baselines', 'method.ts'), ...listDefinitions(root, 'methods', 'method.ts')];
+  const found = [
+    ...listDefinitions(root, 'benchmarks', 'task.ts'),
+    ...listDefinitions(root, 'baselines', 'method.ts'),
+    ...listDefinitions(root, 'methods', 'method.ts'),
+  ];
   const python = listDefinitions(root, 'methods', 'method.py');
   for (const { folder } of python) {
-    if (existsSync(join(root, folder, 'method.ts'))) throw new InputError(`${folder}: has both method.ts and method.py; a method is written in one language`);
+    if (existsSync(join(root, folder, 'method.ts')))
+      throw new InputError(`${folder}: has both method.ts and method.py; a method is written in one language`);
   }
   const hashes = new Map<string, string>();
   for (const { folder } of [...found, ...python]) hashes.set(folder, await hashEntry(root, join(root, folder)));
-  const probed = options.probe ?? true ? await probeImports(found.map(({ path, folder }) => ({ file: path, hash: hashes.get(folder)! })), root, options.importTimeoutMs ?? 60_000) : undefined;
+  const probed =
+    (options.probe ?? true)
+      ? await probeImports(
+          found.map(({ path, folder }) => ({ file: path, hash: hashes.get(folder)! })),
+          root,
+          options.importTimeoutMs ?? 60_000,
+        )
+      : undefined;
   const known = { hashes, probed };
-  const tasks = await discover<TaskDefinition<any>>(root, 'benchmarks', 'task.ts', known);
+  const tasks = await discover<AnyTask>(root, 'benchmarks', 'task.ts', known);
   for (const { definition, folder } of tasks) {
     const primary = definition.metrics.filter((m) => m.primary);
     if (primary.length !== 1) throw new Error(`${folder}/task.ts: exactly one metric must be primary (found ${primary.length})`);
-    if (primary[0].direction === 'target') throw new Error(`${folder}/task.ts: the primary metric ${primary[0].name} must have direction lower or higher`);
-    if (!definition.simulation === !definition.training) throw new Error(`${folder}/task.ts: give exactly one of simulation (generational) and training (epoch axis)`);
+    if (primary[0].direction === 'target')
+      throw new Error(`${folder}/task.ts: the primary metric ${primary[0].name} must have direction lower or higher`);
+    if (!definition.simulation === !definition.training)
+      throw new Error(`${folder}/task.ts: give exactly one of simulation (generational) and training (epoch axis)`);
   }
-  const baselines = await discover<MethodDefinition<any>>(root, 'baselines', 'method.ts', known);
-  const methods = [...(await discover<MethodDefinition<any>>(root, 'methods', 'method.ts', known)), ...discoverPython(root, python, hashes)].sort((a, b) =>
-    a.definition.id < b.definition.id ? -1 : 1,
+  const baselines = await discover<AnyMethod>(root, 'baselines', 'method.ts', known);
+  const methods = [...(await discover<AnyMethod>(root, 'methods', 'method.ts', known)), ...discoverPython(root, python, hashes)].sort(
+    (a, b) => (a.definition.id < b.definition.id ? -1 : 1),
   );
   for (const { definition, folder } of baselines) {
     if (definition.kind !== 'baseline') throw new Error(`${folder}/method.ts: kind must be "baseline" under baselines/`);
@@ -118,14 +132,22 @@ function listDefinitions(root: string, dir: string, file: string): { name: strin
     .filter((name) => existsSync(join(base, name, file)))
     .map((name) => {
       const problem = idProblem(name);
-      if (problem) throw new InputError(`${dir}/${name.length > 80 ? `${name.slice(0, 80)}…` : name}: folder names are ids, and this one is not valid: ${problem}`);
+      if (problem)
+        throw new InputError(
+          `${dir}/${name.length > 80 ? `${name.slice(0, 80)}…` : name}: folder names are ids, and this one is not valid: ${problem}`,
+        );
       return { name, folder: relative(root, join(base, name)), path: join(base, name, file) };
     });
 }
 
 type Probed = Map<string, Record<string, string>>;
 
-async function discover<T extends { id: string }>(root: string, dir: string, file: string, known: { hashes: Map<string, string>; probed?: Probed }): Promise<Entry<T>[]> {
+async function discover<T extends { id: string }>(
+  root: string,
+  dir: string,
+  file: string,
+  known: { hashes: Map<string, string>; probed?: Probed },
+): Promise<Entry<T>[]> {
   const { hashes, probed } = known;
   const entries: Entry<T>[] = [];
   for (const { name, folder, path } of listDefinitions(root, dir, file)) {
@@ -137,14 +159,18 @@ async function discover<T extends { id: string }>(root: string, dir: string, fil
       throw new InputError(`${where}: importing it threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
     }
     const definition = module.default;
-    if (!definition || typeof definition !== 'object') throw new Error(`${where}: no default export (export default defineTask/defineMethod(...))`);
+    if (!definition || typeof definition !== 'object')
+      throw new Error(`${where}: no default export (export default defineTask/defineMethod(...))`);
     if (typeof definition.id !== 'string') throw new InputError(`${where}: the definition has no string id`);
     const problem = idProblem(definition.id);
     if (problem) throw new InputError(`${where}: ${problem.replace(/^id "(.{80}).*?"/, 'id "$1…"')}`);
     if (definition.id !== name) throw new Error(`${where}: id "${definition.id}" must equal its folder name "${name}"`);
     const sandboxed = probed?.get(path);
     const differs = sandboxed && metadataDifference(sandboxed, definitionMetadata(definition));
-    if (differs) throw new InputError(`${where}: its field "${differs}" differs between two imports (here and in a sandbox with an empty environment): a definition's metadata, parameter defaults included, must not depend on the environment, the process or the clock`);
+    if (differs)
+      throw new InputError(
+        `${where}: its field "${differs}" differs between two imports (here and in a sandbox with an empty environment): a definition's metadata, parameter defaults included, must not depend on the environment, the process or the clock`,
+      );
     // Frozen before the next definition's top-level code runs: no module can swap another's hooks.
     entries.push({ definition: freezeDefinition(definition), folder, hash: hashes.get(folder)! });
   }
@@ -155,9 +181,9 @@ async function discover<T extends { id: string }>(root: string, dir: string, fil
  * Python methods: their definitions come from method.json alone (no Python runs to list or plan
  * them); the hooks start the method's process when a cell calls them (harness/python-method.ts).
  */
-function discoverPython(root: string, found: { name: string; folder: string }[], hashes: Map<string, string>): Entry<MethodDefinition<any>>[] {
+function discoverPython(root: string, found: { name: string; folder: string }[], hashes: Map<string, string>): Entry<AnyMethod>[] {
   return found.map(({ name, folder }) => {
-    let definition: MethodDefinition<any>;
+    let definition: AnyMethod;
     try {
       definition = pythonMethod(join(root, folder), PYTHON_SHIM);
     } catch (error) {
@@ -178,12 +204,18 @@ async function probeImports(inputs: { file: string; hash: string }[], root: stri
   // A bundle is content-addressed: once its modules imported cleanly, the same sources need no second
   // probe; what the probe saw is kept beside them and compared with every later import.
   const marker = join(bundle.dir, 'imports-probed.json');
-  if (existsSync(marker)) return new Map(Object.entries(JSON.parse(readFileSync(marker, 'utf8')) as Record<string, Record<string, string>>));
+  if (existsSync(marker))
+    return new Map(Object.entries(JSON.parse(readFileSync(marker, 'utf8')) as Record<string, Record<string, string>>));
   const seen: Probed = new Map();
   const sandbox = sandboxedProcess(bundle, [root], DEFAULT_LIMITS);
   const sources = new Map(inputs.map((i) => [bundle.modules.get(i.file)!, relative(root, i.file)]));
   const files = new Map(inputs.map((i) => [bundle.modules.get(i.file)!, i.file]));
-  const child = fork(bundle.probe, [], { execArgv: sandbox.execArgv, env: sandbox.env, cwd: sandbox.tmp, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(bundle.probe, [], {
+    execArgv: sandbox.execArgv,
+    env: sandbox.env,
+    cwd: sandbox.tmp,
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   try {
@@ -192,28 +224,44 @@ async function probeImports(inputs: { file: string; hash: string }[], root: stri
       let timer: NodeJS.Timeout | undefined;
       const arm = () => {
         clearTimeout(timer);
-        timer = setTimeout(() => fail(`did not finish importing within ${timeoutMs / 1000} s: top-level code must not wait forever or loop`), timeoutMs);
+        timer = setTimeout(
+          () => fail(`did not finish importing within ${timeoutMs / 1000} s: top-level code must not wait forever or loop`),
+          timeoutMs,
+        );
       };
       const fail = (why: string) => {
         clearTimeout(timer);
         reject(new InputError(`${current ?? 'a definition module'}: ${why}`));
       };
-      child.on('message', (message: { ready?: true; importing?: string; imported?: string; metadata?: Record<string, string>; failed?: string; reason?: string; done?: true }) => {
-        if (message.ready) child.send({ modules: [...sources.keys()] });
-        else if (message.imported && message.metadata) seen.set(files.get(message.imported)!, message.metadata);
-        else if (message.importing) {
-          current = sources.get(message.importing) ?? message.importing;
-          arm();
-        } else if (message.failed) fail(`importing it threw ${message.reason}`);
-        else if (message.done) {
-          clearTimeout(timer);
-          writeFileSync(marker, JSON.stringify(Object.fromEntries(seen)));
-          resolve();
-        }
-      });
+      child.on(
+        'message',
+        (message: {
+          ready?: true;
+          importing?: string;
+          imported?: string;
+          metadata?: Record<string, string>;
+          failed?: string;
+          reason?: string;
+          done?: true;
+        }) => {
+          if (message.ready) child.send({ modules: [...sources.keys()] });
+          else if (message.imported && message.metadata) seen.set(files.get(message.imported)!, message.metadata);
+          else if (message.importing) {
+            current = sources.get(message.importing) ?? message.importing;
+            arm();
+          } else if (message.failed) fail(`importing it threw ${message.reason}`);
+          else if (message.done) {
+            clearTimeout(timer);
+            writeFileSync(marker, JSON.stringify(Object.fromEntries(seen)));
+            resolve();
+          }
+        },
+      );
       child.on('exit', (code, signal) => {
         const tail = stderr.trim().split('\n').slice(-3).join(' | ');
-        fail(`the process ${signal ? `was killed (${signal})` : `exited with code ${code}`} while importing it: a definition's top-level code must not end the process${tail ? ` (stderr: ${tail})` : ''}`);
+        fail(
+          `the process ${signal ? `was killed (${signal})` : `exited with code ${code}`} while importing it: a definition's top-level code must not end the process${tail ? ` (stderr: ${tail})` : ''}`,
+        );
       });
       arm();
     });
@@ -234,11 +282,32 @@ async function probeImports(inputs: { file: string; hash: string }[], root: stri
  */
 export const NOT_NUMERIC = new Set([
   // reading, scoring, presenting
-  'report.ts', 'charts.ts', 'scoring.ts', 'results.ts', 'published.ts', 'publish.ts',
+  'report.ts',
+  'charts.ts',
+  'scoring.ts',
+  'results.ts',
+  'published.ts',
+  'publish.ts',
   // planning, running, sandboxing, checking, storing
-  'cells.ts', 'outcome.ts', 'runner.ts', 'worker.ts', 'probe.ts', 'sandbox.ts', 'guard.ts', 'freeze.ts', 'metadata.ts', 'cell.ts', 'cache.ts', 'json-file.ts', 'registry.ts', 'provenance.ts', 'ids.ts', 'kernels.ts',
+  'cells.ts',
+  'outcome.ts',
+  'runner.ts',
+  'worker.ts',
+  'probe.ts',
+  'sandbox.ts',
+  'guard.ts',
+  'freeze.ts',
+  'metadata.ts',
+  'cell.ts',
+  'cache.ts',
+  'json-file.ts',
+  'registry.ts',
+  'provenance.ts',
+  'ids.ts',
+  'kernels.ts',
   // the record's format (versioned by SCHEMA_VERSION) and type declarations (erased at run time)
-  'schema.ts', 'types.ts',
+  'schema.ts',
+  'types.ts',
   // test support (a trailing slash names a subfolder)
   'testing/',
 ]);
@@ -281,7 +350,14 @@ export async function hashEntry(root: string, folder: string): Promise<string> {
 /** sha256 over a folder's files in path order, excluding tests and prose (README.md): only code and data make results stale. */
 export async function hashFolder(folder: string, exclude: ReadonlySet<string> = new Set()): Promise<string> {
   const files = (await readdir(folder, { recursive: true, withFileTypes: true }))
-    .filter((d) => d.isFile() && !d.name.endsWith('.test.ts') && !d.name.endsWith('.md') && !d.name.endsWith('.pyc') && !excluded(relative(folder, join(d.parentPath, d.name)).split(sep).join('/'), exclude))
+    .filter(
+      (d) =>
+        d.isFile() &&
+        !d.name.endsWith('.test.ts') &&
+        !d.name.endsWith('.md') &&
+        !d.name.endsWith('.pyc') &&
+        !excluded(relative(folder, join(d.parentPath, d.name)).split(sep).join('/'), exclude),
+    )
     .map((d) => join(d.parentPath, d.name))
     .sort();
   const parts: string[] = [];
@@ -326,7 +402,10 @@ export async function runtimeImportClosure(starts: readonly string[]): Promise<S
  * Returns `(task, method) => hash` for the task and method ids (folder names) under `root`;
  * `axisOf` gives a task's step axis (a task it does not know is hashed with both loops).
  */
-export async function cellHarnessHashes(root: string, axisOf: (task: string) => StepAxis | undefined): Promise<(task: string, method: string) => string> {
+export async function cellHarnessHashes(
+  root: string,
+  axisOf: (task: string) => StepAxis | undefined,
+): Promise<(task: string, method: string) => string> {
   const harness = resolve(root, 'harness') + sep;
   // The numeric harness modules (relative to harness/, '/'-separated) reached from `starts`.
   const reach = async (starts: string[]): Promise<Set<string>> => {
@@ -340,7 +419,9 @@ export async function cellHarnessHashes(root: string, axisOf: (task: string) => 
   };
   const sourcesOf = async (folder: string) =>
     existsSync(folder)
-      ? (await readdir(folder, { recursive: true, withFileTypes: true })).filter((d) => d.isFile() && d.name.endsWith('.ts') && !d.name.endsWith('.test.ts')).map((d) => resolve(d.parentPath, d.name))
+      ? (await readdir(folder, { recursive: true, withFileTypes: true }))
+          .filter((d) => d.isFile() && d.name.endsWith('.ts') && !d.name.endsWith('.test.ts'))
+          .map((d) => resolve(d.parentPath, d.name))
       : [];
   const loops = { generation: await reach([join(harness, 'generations.ts')]), epoch: await reach([join(harness, 'training.ts')]) };
   const entries = new Map<string, Set<string>>();
@@ -357,7 +438,8 @@ export async function cellHarnessHashes(root: string, axisOf: (task: string) => 
     }
   }
   const contents = new Map<string, string>();
-  for (const name of new Set([...loops.generation, ...loops.epoch, ...[...entries.values()].flatMap((s) => [...s])])) contents.set(name, sha256Hex(await readFile(join(harness, name))));
+  for (const name of new Set([...loops.generation, ...loops.epoch, ...[...entries.values()].flatMap((s) => [...s])]))
+    contents.set(name, sha256Hex(await readFile(join(harness, name))));
   const memo = new Map<string, string>();
   return (task, method) => {
     const key = `${task}\n${method}`;
@@ -367,7 +449,12 @@ export async function cellHarnessHashes(root: string, axisOf: (task: string) => 
       const axis = axisOf(task);
       const loop = axis ? loops[axis] : new Set([...loops.generation, ...loops.epoch]);
       const modules = new Set([...loop, ...own(`benchmarks/${task}`), ...own(`baselines/${method}`), ...own(`methods/${method}`)]);
-      hash = sha256Hex([...modules].sort().flatMap((name) => [name, contents.get(name)!]).join('\n'));
+      hash = sha256Hex(
+        [...modules]
+          .sort()
+          .flatMap((name) => [name, contents.get(name)!])
+          .join('\n'),
+      );
       memo.set(key, hash);
     }
     return hash;
@@ -375,17 +462,17 @@ export async function cellHarnessHashes(root: string, axisOf: (task: string) => 
 }
 
 /** The registered task with this id, if any. */
-export function findTask(registry: Registry, id: string): Entry<TaskDefinition<any>> | undefined {
+export function findTask(registry: Registry, id: string): Entry<AnyTask> | undefined {
   return registry.tasks.find((t) => t.definition.id === id);
 }
 
 /** The registered baseline or method with this id, if any. */
-export function findMethod(registry: Registry, id: string): Entry<MethodDefinition<any>> | undefined {
+export function findMethod(registry: Registry, id: string): Entry<AnyMethod> | undefined {
   return registry.methods.find((m) => m.definition.id === id);
 }
 
 /** Why a method does not apply to a task, or undefined when it does. */
-export function inapplicableReason(task: TaskDefinition<any>, method: MethodDefinition<any>, taskParams?: Record<string, unknown>): string | undefined {
+export function inapplicableReason(task: AnyTask, method: AnyMethod, taskParams?: Record<string, unknown>): string | undefined {
   const missing = (Object.keys(method.hooks) as (keyof typeof method.hooks)[]).filter(
     (hook) => method.hooks[hook] !== undefined && !task.hooks.includes(hook),
   );
@@ -394,7 +481,8 @@ export function inapplicableReason(task: TaskDefinition<any>, method: MethodDefi
   if (options.length > 0) return `task ${task.id} has no fit option${options.length > 1 ? 's' : ''} ${options.join(', ')}`;
   const known = missingNames(method.needs?.known, task.known?.schema.shape);
   if (known.length > 0) return `task ${task.id} does not declare the known quantit${known.length > 1 ? 'ies' : 'y'} ${known.join(', ')}`;
-  if (method.prepare && task.stepAxis !== 'generation') return `task ${task.id} runs its own training protocol; a prepare step runs only in the generational loop`;
+  if (method.prepare && task.stepAxis !== 'generation')
+    return `task ${task.id} runs its own training protocol; a prepare step runs only in the generational loop`;
   const families = method.needs?.modelFamily;
   if (families) {
     // Without parameters (the applicability matrix), a task whose family depends on them applies if its defaults do.

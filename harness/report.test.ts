@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { chartSpec, escapeHtml, formatDuration, formatNumber, metricBand, renderReport, renderSvg, type ReportInput, type ReportTask } from './report.ts';
+import {
+  chartSpec,
+  escapeHtml,
+  formatDuration,
+  formatNumber,
+  metricBand,
+  renderReport,
+  renderSvg,
+  type ReportInput,
+  type ReportTask,
+} from './report.ts';
 import { SCHEMA_VERSION, type CellStatus, type ResultRecord } from './schema.ts';
 import type { EntryScore, SettingScore } from './scoring.ts';
 
@@ -133,7 +143,12 @@ function input(entries: string[], seeds = 3, extra: ResultRecord[] = [], theory 
       confidence: 0.95,
     },
     theory: theory
-      ? [{ setting: SETTING, curves: [{ metric: 'var_ratio', steps: [0, 10, 20], values: [0.9, 0.3, 0.1], label: 'mle: E[σ²_t] = σ²(1−1/M)^(t+1)' }] }]
+      ? [
+          {
+            setting: SETTING,
+            curves: [{ metric: 'var_ratio', steps: [0, 10, 20], values: [0.9, 0.3, 0.1], label: 'mle: E[σ²_t] = σ²(1−1/M)^(t+1)' }],
+          },
+        ]
       : [],
   };
 }
@@ -250,7 +265,10 @@ describe('renderReport', () => {
   });
 
   it('lists non-ok cells with status and reason, in the setting and in the failures section', async () => {
-    const extra = [record('replace', 7, 'timeout', 'ran past 60 s'), record('replace', 8, 'skipped', 'estimate hook only knows gaussian-chain')];
+    const extra = [
+      record('replace', 7, 'timeout', 'ran past 60 s'),
+      record('replace', 8, 'skipped', 'estimate hook only knows gaussian-chain'),
+    ];
     const page = await renderReport(input(['replace'], 2, extra));
     const failures = page.slice(page.indexOf('id="failures"'));
     expect(failures).toContain('<td>timeout</td>');
@@ -262,7 +280,13 @@ describe('renderReport', () => {
   it('shows n/a for null scores and "never (censored)" for censored collapse', async () => {
     const base = input(['replace']);
     base.scores.entries[0] = entryScore('replace', 1, { iqm: null, ci: null, tier: null });
-    base.scores.settings[0] = settingScore('replace', { normalized: null, normalizedCi: null, normalizedNote: 'oracle has no records', stepsToCollapse: null, censored: false });
+    base.scores.settings[0] = settingScore('replace', {
+      normalized: null,
+      normalizedCi: null,
+      normalizedNote: 'oracle has no records',
+      stepsToCollapse: null,
+      censored: false,
+    });
     const page = await renderReport(base);
     const board = page.slice(page.indexOf('id="leaderboard"'), page.indexOf('id="settings"'));
     expect(board).toMatch(/<td class="num">1<\/td><td class="num">n\/a<\/td>/);
@@ -275,7 +299,8 @@ describe('renderReport', () => {
   it('shows provenance from the first record in the footer', async () => {
     const page = await renderReport(input(['replace']));
     const footer = page.slice(page.indexOf('<footer>'));
-    for (const text of ['0.1.0', 'deadbeef', 'v20.19.0', 'Test CPU', '<dd>cpu</dd>', '2025-01-01T00:00:00Z']) expect(footer).toContain(text);
+    for (const text of ['0.1.0', 'deadbeef', 'v20.19.0', 'Test CPU', '<dd>cpu</dd>', '2025-01-01T00:00:00Z'])
+      expect(footer).toContain(text);
   });
 
   it('says there are no results instead of throwing on an empty run', async () => {
@@ -306,7 +331,15 @@ describe('chart spec and SVG', () => {
     const spec = chartSpec({
       metric: TASK.metrics[0],
       stepAxis: 'epoch',
-      series: [{ entry: EVIL, points: [{ step: 0, mean: 1, low: 0.9, high: 1.1 }, { step: 1, mean: 2, low: 1.9, high: 2.1 }] }],
+      series: [
+        {
+          entry: EVIL,
+          points: [
+            { step: 0, mean: 1, low: 0.9, high: 1.1 },
+            { step: 1, mean: 2, low: 1.9, high: 2.1 },
+          ],
+        },
+      ],
       colors: new Map([[EVIL, '#0072B2']]),
     });
     const svg = await renderSvg(spec);
@@ -320,11 +353,25 @@ describe('chart spec and SVG', () => {
     const spec = chartSpec({
       metric: TASK.metrics[0],
       stepAxis: 'generation',
-      series: [{ entry: 'replace', points: [{ step: 0, mean: 1, low: 0.9, high: 1.1 }, { step: 1, mean: 2, low: 1.9, high: 2.1 }] }],
+      series: [
+        {
+          entry: 'replace',
+          points: [
+            { step: 0, mean: 1, low: 0.9, high: 1.1 },
+            { step: 1, mean: 2, low: 1.9, high: 2.1 },
+          ],
+        },
+      ],
       theory: curve('replace, OLS: E[excess]', [1, 2]),
       references: [curve('oracle scalar shrinkage: r²V/(r²+V)', [0.5, 0.66])],
       colors: new Map([['replace', '#0072B2']]),
-    }) as unknown as { layer: { data: { values: { entry: string }[] }; mark: { strokeDash?: number[] }; encoding: { color: { scale: { domain: string[]; range: string[] } } } }[] };
+    }) as unknown as {
+      layer: {
+        data: { values: { entry: string }[] };
+        mark: { strokeDash?: number[] };
+        encoding: { color: { scale: { domain: string[]; range: string[] } } };
+      }[];
+    };
     // The last line layer (the tooltip points lie above all lines).
     const last = spec.layer.filter((l) => (l.mark as { type?: string }).type === 'line').at(-1)!;
     expect(last.data.values.map((v) => v.entry)).toEqual(['oracle scalar shrinkage', 'oracle scalar shrinkage']);

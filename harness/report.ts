@@ -136,7 +136,6 @@ export function percent(confidence: number): string {
   return `${Number((confidence * 100).toPrecision(3))}%`;
 }
 
-
 /** Line colour and dash pattern per entry label, fixed across the page. */
 interface EntryStyles {
   colors: Map<string, string>;
@@ -198,7 +197,15 @@ function settingViews(input: ReportInput): SettingView[] {
     if (!view) {
       const task = tasks.get(row.task) ?? fallbackTask(row.task, input.records);
       const theory = input.theory.find((t) => t.setting === row.setting)?.curves ?? [];
-      view = { key: row.setting, anchor: `setting-${views.size + 1}`, task, taskParams: row.taskParams, rows: [], records: new Map(), theory };
+      view = {
+        key: row.setting,
+        anchor: `setting-${views.size + 1}`,
+        task,
+        taskParams: row.taskParams,
+        rows: [],
+        records: new Map(),
+        theory,
+      };
       views.set(row.setting, view);
     }
     view.rows.push(row);
@@ -269,7 +276,8 @@ ${
 
 function leaderboardRow(e: EntryScore): Html {
   const params = formatParams(e.methodParams);
-  const basis = e.role === 'reference' ? 'reference (never ranked)' : `${e.basis.join(', ') || 'none'}${e.extraRealData ? ' (+real data)' : ''}`;
+  const basis =
+    e.role === 'reference' ? 'reference (never ranked)' : `${e.basis.join(', ') || 'none'}${e.extraRealData ? ' (+real data)' : ''}`;
   return html`<tr><td class="num">${e.rank ?? '—'}</td><td class="num">${e.tier ?? NA}</td>
 <th scope="row">${e.entry}${params && e.entry.indexOf('(') < 0 ? html`<br><small>${params}</small>` : ''}${e.unranked && e.role !== 'reference' ? html`<br><small>unranked: ${e.unranked}</small>` : ''}</th>
 <td>${basis}</td>
@@ -325,14 +333,21 @@ function settingNotes(view: SettingView): Html {
     }
   }
   const reasons = [...groups.values()].map(
-    (g) => html`<li><strong>${g.entry}</strong>, seed${g.seeds.length > 1 ? 's' : ''} ${g.seeds.sort((a, b) => a - b).join(', ')} — ${g.status}: <span class="reason">${g.reason}</span></li>`,
+    (g) =>
+      html`<li><strong>${g.entry}</strong>, seed${g.seeds.length > 1 ? 's' : ''} ${g.seeds.sort((a, b) => a - b).join(', ')} — ${g.status}: <span class="reason">${g.reason}</span></li>`,
   );
   return html`${notes.length ? html`<p>Notes on the scores:</p><ul>${notes}</ul>` : ''}${reasons.length ? html`<p>Cells that did not complete:</p><ul>${reasons}</ul>` : ''}`;
 }
 
 async function metricChart(view: SettingView, metric: MetricSpec, styles: EntryStyles): Promise<Html> {
   const series = view.rows
-    .map((row) => ({ entry: row.entry, points: metricBand((view.records.get(row.entry) ?? []).filter((r) => r.status === 'ok'), metric.name) }))
+    .map((row) => ({
+      entry: row.entry,
+      points: metricBand(
+        (view.records.get(row.entry) ?? []).filter((r) => r.status === 'ok'),
+        metric.name,
+      ),
+    }))
     .filter((s) => s.points.length > 0);
   const [theory, ...references] = view.theory.filter((t) => t.metric === metric.name);
   const name = html`${metric.name}${metric.primary ? html` <span class="tag">primary</span>` : ''}`;
@@ -355,7 +370,13 @@ async function metricChart(view: SettingView, metric: MetricSpec, styles: EntryS
 function failures(records: readonly ResultRecord[]): Html {
   const bad = records
     .filter((r) => r.status !== 'ok')
-    .sort((a, b) => a.status.localeCompare(b.status) || a.key.task.localeCompare(b.key.task) || a.key.method.localeCompare(b.key.method) || a.key.seed - b.key.seed);
+    .sort(
+      (a, b) =>
+        a.status.localeCompare(b.status) ||
+        a.key.task.localeCompare(b.key.task) ||
+        a.key.method.localeCompare(b.key.method) ||
+        a.key.seed - b.key.seed,
+    );
   const body = bad.length
     ? html`<div class="scroll"><table>
 <caption>${bad.length} cell(s) that did not complete</caption>

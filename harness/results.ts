@@ -4,7 +4,7 @@
  */
 import type { ResultRecord } from './schema.ts';
 import { findTask, type Registry } from './registry.ts';
-import type { MetricSpec, TaskDefinition, TheoryCurve } from './types.ts';
+import type { MetricSpec, TheoryCurve, AnyTask } from './types.ts';
 import { staleReason } from './cache.ts';
 import { score, type Scores, type TaskInfo } from './scoring.ts';
 import { hashValue } from './hash.ts';
@@ -28,9 +28,10 @@ export function taskInfos(registry: Registry): TaskInfo[] {
 }
 
 /** The trade-off metric's name and direction (TaskBase.tradeoff). */
-function tradeoffInfo(task: TaskDefinition<any>, name: string): { metric: string; direction: 'lower' | 'higher' } {
+function tradeoffInfo(task: AnyTask, name: string): { metric: string; direction: 'lower' | 'higher' } {
   const metric = task.metrics.find((m) => m.name === name);
-  if (!metric || metric.direction === 'target') throw new Error(`task ${task.id}: trade-off metric "${name}" must be one of its metrics, with direction lower or higher`);
+  if (!metric || metric.direction === 'target')
+    throw new Error(`task ${task.id}: trade-off metric "${name}" must be one of its metrics, with direction lower or higher`);
   return { metric: name, direction: metric.direction };
 }
 
@@ -38,10 +39,11 @@ function tradeoffInfo(task: TaskDefinition<any>, name: string): { metric: string
  * The task's primary metric, for given parameters when the task's primary depends on them (the
  * registry guarantees exactly one flagged metric, with direction lower or higher).
  */
-export function primaryMetric(task: TaskDefinition<any>, taskParams?: Record<string, unknown>): MetricSpec & { direction: 'lower' | 'higher' } {
+export function primaryMetric(task: AnyTask, taskParams?: Record<string, unknown>): MetricSpec & { direction: 'lower' | 'higher' } {
   const name = taskParams && task.primaryFor ? task.primaryFor(task.params.parse(taskParams)) : undefined;
   const primary = name === undefined ? task.metrics.find((m) => m.primary) : task.metrics.find((m) => m.name === name);
-  if (!primary || primary.direction === 'target') throw new Error(`task ${task.id}: no primary metric${name ? ` "${name}"` : ''} with direction lower or higher`);
+  if (!primary || primary.direction === 'target')
+    throw new Error(`task ${task.id}: no primary metric${name ? ` "${name}"` : ''} with direction lower or higher`);
   return primary as MetricSpec & { direction: 'lower' | 'higher' };
 }
 
@@ -63,14 +65,21 @@ export function splitStale(records: ResultRecord[], registry: Registry): SplitRe
 
 /** Records in a deterministic order (task, task params, method, method params, seed), as any run or merge of shards yields. */
 export function sortRecords(records: ResultRecord[]): ResultRecord[] {
-  const order = (r: ResultRecord) => [r.key.task, hashValue(r.key.taskParams), r.key.method, hashValue(r.key.methodParams), String(r.key.seed).padStart(8, '0')].join('\u0000');
+  const order = (r: ResultRecord) =>
+    [r.key.task, hashValue(r.key.taskParams), r.key.method, hashValue(r.key.methodParams), String(r.key.seed).padStart(8, '0')].join(
+      '\u0000',
+    );
   return [...records].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
 }
 
 /** Scores over the tasks present in the records (a one-task run shows coverage out of 1). */
 export function scoreRecords(records: ResultRecord[], registry: Registry): Scores {
   const present = new Set(records.map((r) => r.key.task));
-  return score(records, taskInfos(registry).filter((t) => present.has(t.id)), { baselines: baselineIds(registry) });
+  return score(
+    records,
+    taskInfos(registry).filter((t) => present.has(t.id)),
+    { baselines: baselineIds(registry) },
+  );
 }
 
 /** Ids of the baselines (baselines/<id>): the comparators of the probability of improvement. */

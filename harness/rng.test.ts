@@ -119,14 +119,12 @@ describe('helpers used by these tests', () => {
 describe('xoshiro128** core', () => {
   it('matches the reference outputs for state {1, 2, 3, 4}', () => {
     // Reference values from Vigna's xoshiro128starstar.c (as in rand_xoshiro's tests).
-    const rng = new Rng('00000001000000020000000300000004' + '0'.repeat(32));
-    expect(draws(rng, 10)).toEqual([
-      11520, 0, 5927040, 70819200, 2031721883, 1637235492, 1287239034, 3734860849, 3729100597, 4258142804,
-    ]);
+    const rng = new Rng(`00000001000000020000000300000004${'0'.repeat(32)}`);
+    expect(draws(rng, 10)).toEqual([11520, 0, 5927040, 70819200, 2031721883, 1637235492, 1287239034, 3734860849, 3729100597, 4258142804]);
   });
 
   it('uniform() packs two draws into 53 bits', () => {
-    const rng = new Rng('00000001000000020000000300000004' + '0'.repeat(32));
+    const rng = new Rng(`00000001000000020000000300000004${'0'.repeat(32)}`);
     expect(rng.uniform()).toBe(((11520 >>> 5) * 2 ** 26 + (0 >>> 6)) / 2 ** 53);
     expect(rng.uniform()).toBe(((5927040 >>> 5) * 2 ** 26 + (70819200 >>> 6)) / 2 ** 53);
   });
@@ -388,9 +386,7 @@ describe('invalid probs', () => {
     expect(thrownMessage(() => rng.categorical([1, NaN]))).toBe('invalid probs: entry 1 is NaN (must be finite and >= 0)');
     expect(thrownMessage(() => rng.categorical([Infinity]))).toBe('invalid probs: entry 0 is Infinity (must be finite and >= 0)');
     expect(thrownMessage(() => rng.categorical([0, 0]))).toBe('invalid probs: sum is 0 (must be positive and finite)');
-    expect(thrownMessage(() => rng.categorical([1e308, 1e308]))).toBe(
-      'invalid probs: sum is Infinity (must be positive and finite)',
-    );
+    expect(thrownMessage(() => rng.categorical([1e308, 1e308]))).toBe('invalid probs: sum is Infinity (must be positive and finite)');
   });
 
   it('multinomial validates the same way', () => {

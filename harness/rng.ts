@@ -133,7 +133,7 @@ const TWO_POW_NEG_53 = 2 ** -53;
 export const HEX_DIGEST = /^[0-9a-f]{64}$/;
 
 function describe(value: unknown): string {
-  return typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
+  return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
 }
 
 /** Throws `invalid probs: …` unless probs is non-empty, finite, ≥ 0, with positive sum. */
@@ -533,7 +533,7 @@ export class Rng {
     if (shape < 1) {
       // G(a) = G(a + 1) · U^(1/a).
       const u = 1 - this.uniform();
-      return this.gamma(shape + 1, scale) * Math.pow(u, 1 / shape);
+      return this.gamma(shape + 1, scale) * u ** (1 / shape);
     }
     const d = shape - 1 / 3;
     const c = 1 / Math.sqrt(9 * d);
@@ -561,7 +561,7 @@ export class Rng {
   }
 
   /** Shuffles an array (or typed array) in place, uniformly (Fisher–Yates); returns it. */
-  shuffle<T extends { length: number; [index: number]: any }>(array: T): T {
+  shuffle<T extends { length: number; [index: number]: unknown }>(array: T): T {
     for (let i = array.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const tmp = array[i];

@@ -20,7 +20,10 @@ let dir: string;
 
 beforeAll(async () => {
   fixture = fixtureRoot({
-    throws: method('throws', `pool(ctx) { if (ctx.t === 2) throw new Error('boom at generation 2'); return { parts: [{ batch: ctx.synthetic(ctx.size) }] }; }`),
+    throws: method(
+      'throws',
+      `pool(ctx) { if (ctx.t === 2) throw new Error('boom at generation 2'); return { parts: [{ batch: ctx.synthetic(ctx.size) }] }; }`,
+    ),
     nan: method('nan', `estimate(model) { model.mean.fill(NaN); return model; }`),
     hangs: method('hangs', `pool() { for (;;) {} }`),
     crashes: method('crashes', `pool() { process.exit(3); }`),
@@ -35,7 +38,13 @@ afterAll(() => {
 
 describe('failure isolation', () => {
   it('a throwing, NaN-producing, hanging or crashing method fails only its own cells, with the reason', async () => {
-    const cells = planCells(registry, { tasks: ['gaussian-chain'], methods: ['replace', 'throws', 'nan', 'hangs', 'crashes'], profile: 'quick', seeds: 1, sets: small });
+    const cells = planCells(registry, {
+      tasks: ['gaussian-chain'],
+      methods: ['replace', 'throws', 'nan', 'hangs', 'crashes'],
+      profile: 'quick',
+      seeds: 1,
+      sets: small,
+    });
     const store = new ResultStore(join(dir, 'failures'));
     const records = await runCells(cells, store, registry, runProvenance(registry), { jobs: 2, timeoutMs: 4000 });
     const byMethod = Object.fromEntries(records.map((r) => [r.key.method, r]));
@@ -51,15 +60,21 @@ describe('failure isolation', () => {
 
   it('--fail-fast throws at the first failed cell', async () => {
     const cells = planCells(registry, { tasks: ['gaussian-chain'], methods: ['throws'], profile: 'quick', seeds: 1, sets: small });
-    await expect(runCells(cells, new ResultStore(join(dir, 'fail-fast')), registry, runProvenance(registry), { failFast: true })).rejects.toThrow(
-      /gaussian-chain × throws, seed 0\) failed: boom at generation 2/,
-    );
+    await expect(
+      runCells(cells, new ResultStore(join(dir, 'fail-fast')), registry, runProvenance(registry), { failFast: true }),
+    ).rejects.toThrow(/gaussian-chain × throws, seed 0\) failed: boom at generation 2/);
   });
 });
 
 describe('scheduling', () => {
   it('gives the same records in plan order for any number of jobs', async () => {
-    const cells = planCells(registry, { tasks: ['gaussian-chain'], methods: ['replace', 'accumulate', 'real-only'], profile: 'quick', seeds: 2, sets: small });
+    const cells = planCells(registry, {
+      tasks: ['gaussian-chain'],
+      methods: ['replace', 'accumulate', 'real-only'],
+      profile: 'quick',
+      seeds: 2,
+      sets: small,
+    });
     const one = await runCells(cells, new ResultStore(join(dir, 'j1')), registry, runProvenance(registry), { jobs: 1 });
     const three = await runCells(cells, new ResultStore(join(dir, 'j3')), registry, runProvenance(registry), { jobs: 3 });
     expect(three.map((r) => r.id)).toEqual(cells.map((c) => c.id));

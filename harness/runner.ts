@@ -56,7 +56,14 @@ export async function runCells(
   const records = new Map<string, ResultRecord>();
   const todo: CellJob[] = [];
   const kernelChoice = options.kernels ?? 'fused';
-  const needsTfjs = (c: PlannedCell) => !c.skipReason && cellNeedsTfjs(c.task.definition, c.method.definition, c.key.taskParams, cellUsesKernels(c.task.definition, c.key.taskParams, kernelChoice));
+  const needsTfjs = (c: PlannedCell) =>
+    !c.skipReason &&
+    cellNeedsTfjs(
+      c.task.definition,
+      c.method.definition,
+      c.key.taskParams,
+      cellUsesKernels(c.task.definition, c.key.taskParams, kernelChoice),
+    );
   const neural = cells.some(needsTfjs);
   const backend: BackendName | undefined = neural ? (await pickBackend({ backend: options.backend })).name : undefined;
 
@@ -65,17 +72,29 @@ export async function runCells(
     records.set(record.id, record);
     onRecord?.(record, reused);
     if (failFast && (record.status === 'failed' || record.status === 'timeout')) {
-      throw new Error(`cell ${record.id} (${record.key.task} × ${record.key.method}, seed ${record.key.seed}) ${record.status}: ${record.reason}`);
+      throw new Error(
+        `cell ${record.id} (${record.key.task} × ${record.key.method}, seed ${record.key.seed}) ${record.status}: ${record.reason}`,
+      );
     }
   };
 
   for (const cell of cells) {
-    const job: CellJob = { root: registry.root, id: cell.id, key: cell.key, taskHash: cell.task.hash, methodHash: cell.method.hash, harnessHash: registry.harnessHashOf(cell.key.task, cell.key.method), provenance };
+    const job: CellJob = {
+      root: registry.root,
+      id: cell.id,
+      key: cell.key,
+      taskHash: cell.task.hash,
+      methodHash: cell.method.hash,
+      harnessHash: registry.harnessHashOf(cell.key.task, cell.key.method),
+      provenance,
+    };
     if (!cell.skipReason && cellUsesKernels(cell.task.definition, cell.key.taskParams, kernelChoice)) job.kernels = true;
     if (backend && needsTfjs(cell)) job.backend = backend;
     const stored = force ? undefined : store.read(cell.id);
-    if (reusable(stored, cell, registry) && ((!job.backend && !job.kernels) || stored.provenance.backend === recordedBackend(job))) finish(stored, true);
-    else if (cell.skipReason) finish(makeRecord(job, cell.task.definition, 'skipped', undefined, 0, new Date().toISOString(), cell.skipReason), false);
+    if (reusable(stored, cell, registry) && ((!job.backend && !job.kernels) || stored.provenance.backend === recordedBackend(job)))
+      finish(stored, true);
+    else if (cell.skipReason)
+      finish(makeRecord(job, cell.task.definition, 'skipped', undefined, 0, new Date().toISOString(), cell.skipReason), false);
     else todo.push(job);
   }
 
@@ -123,13 +142,28 @@ export async function runCells(
               continue;
             }
             if (outcome.kind === 'failed') {
-              finish(makeRecord(job, cell.task.definition, 'failed', undefined, outcome.wallMs, outcome.startedAt, outcome.reason, 'error'), false);
+              finish(
+                makeRecord(job, cell.task.definition, 'failed', undefined, outcome.wallMs, outcome.startedAt, outcome.reason, 'error'),
+                false,
+              );
               continue;
             }
             // The child is gone or must go: record the cell, start a fresh child for the next.
             child = drop(child, true);
             const status = outcome.kind === 'timeout' ? 'timeout' : 'failed';
-            finish(makeRecord(job, cell.task.definition, status, undefined, outcome.wallMs, outcome.startedAt, outcome.reason, status === 'failed' ? 'crash' : undefined), false);
+            finish(
+              makeRecord(
+                job,
+                cell.task.definition,
+                status,
+                undefined,
+                outcome.wallMs,
+                outcome.startedAt,
+                outcome.reason,
+                status === 'failed' ? 'crash' : undefined,
+              ),
+              false,
+            );
           }
         } catch (error) {
           failure ??= error;
@@ -157,7 +191,11 @@ function recordProblem(record: unknown, job: CellJob): string | undefined {
   }
   const r = parsed.data;
   if (r.id !== job.id || canonicalJson(r.key) !== canonicalJson(job.key)) return "the cell's process returned a record for another cell";
-  if (r.provenance.taskHash !== job.taskHash || r.provenance.methodHash !== job.methodHash || r.provenance.harnessHash !== job.harnessHash) {
+  if (
+    r.provenance.taskHash !== job.taskHash ||
+    r.provenance.methodHash !== job.methodHash ||
+    r.provenance.harnessHash !== job.harnessHash
+  ) {
     return "the cell's process returned a record with other code hashes than the cell's";
   }
   return undefined;
@@ -165,9 +203,10 @@ function recordProblem(record: unknown, job: CellJob): string | undefined {
 
 /** The task and method source files of a registry (its bundle's entries). */
 export function definitionFiles(registry: Registry): { file: string; hash: string }[] {
-  return [...registry.tasks.map((t) => ({ entry: t, file: definitionFile(t, 'task') })), ...registry.methods.map((m) => ({ entry: m, file: definitionFile(m, 'method') }))].map(
-    ({ entry, file }) => ({ file: join(registry.root, entry.folder, file), hash: entry.hash }),
-  );
+  return [
+    ...registry.tasks.map((t) => ({ entry: t, file: definitionFile(t, 'task') })),
+    ...registry.methods.map((m) => ({ entry: m, file: definitionFile(m, 'method') })),
+  ].map(({ entry, file }) => ({ file: join(registry.root, entry.folder, file), hash: entry.hash }));
 }
 
 /** A cell's (task, method) pair: what one child process may hold. */
@@ -212,7 +251,12 @@ function spawnCellChild(bundle: CellBundle, request: WorkerRequest, cell: Planne
   touch(bundle.dir);
   const sandbox = sandboxedProcess(bundle, readable, limits, addons, cell.method.language === 'python');
   // stdout goes to our stderr: a method's console output must not corrupt `--json` on stdout.
-  const child = fork(bundle.worker, [], { execArgv: sandbox.execArgv, env: sandbox.env, cwd: sandbox.tmp, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = fork(bundle.worker, [], {
+    execArgv: sandbox.execArgv,
+    env: sandbox.env,
+    cwd: sandbox.tmp,
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   child.stdout?.pipe(process.stderr, { end: false });
   const sources = new Map([
     [request.taskModule, join(cell.task.folder, 'task.ts')],
@@ -260,11 +304,15 @@ function runInChild(child: CellChild, request: WorkerRequest, timeoutMs: number,
       else done({ kind: 'record', record: message });
     };
     const onExit = (code: number | null, signal: string | null) =>
-      ended('crash', `the cell's process ${signal ? `was killed (${signal})` : `exited with code ${code}`}${where()}${signal ? ', e.g. out of memory' : ''}`);
+      ended(
+        'crash',
+        `the cell's process ${signal ? `was killed (${signal})` : `exited with code ${code}`}${where()}${signal ? ', e.g. out of memory' : ''}`,
+      );
     const timer = setTimeout(() => ended('timeout', `exceeded the per-cell time limit of ${timeoutMs / 1000} s${where()}`), timeoutMs);
     const memory = setInterval(async () => {
       const mb = proc.pid === undefined ? undefined : await residentMb(proc.pid);
-      if (mb !== undefined && mb > limits.rssMb) ended('crash', `exceeded the per-cell memory cap of ${limits.rssMb} MiB (resident ${Math.round(mb)} MiB)${where()}`);
+      if (mb !== undefined && mb > limits.rssMb)
+        ended('crash', `exceeded the per-cell memory cap of ${limits.rssMb} MiB (resident ${Math.round(mb)} MiB)${where()}`);
     }, MEMORY_POLL_MS);
     proc.on('message', onMessage);
     proc.on('exit', onExit);

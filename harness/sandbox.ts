@@ -62,7 +62,9 @@ export async function bundleDefinitions(inputs: readonly BundleInput[]): Promise
   const key = sha256Hex([ESBUILD_VERSION, await harnessSourcesHash, ...sorted.flatMap((i) => [i.file, i.hash])].join('\n')).slice(0, 24);
   const dir = join(CACHE, key);
   const names = new Map<string, string>();
-  sorted.forEach((input, i) => names.set(input.file, `def-${i}-${entryName(input.file)}`));
+  sorted.forEach((input, i) => {
+    names.set(input.file, `def-${i}-${entryName(input.file)}`);
+  });
   const bundle: CellBundle = {
     dir,
     worker: join(dir, 'cell-worker.mjs'),
@@ -82,7 +84,10 @@ export async function bundleDefinitions(inputs: readonly BundleInput[]): Promise
       entryPoints: [
         { in: fileURLToPath(new URL('./worker.ts', import.meta.url)), out: 'cell-worker' },
         { in: fileURLToPath(new URL('./probe.ts', import.meta.url)), out: 'import-probe' },
-        ...sorted.map((input) => ({ in: input.file.endsWith('.py') ? `${PYTHON_ENTRY}${input.file}` : input.file, out: names.get(input.file)! })),
+        ...sorted.map((input) => ({
+          in: input.file.endsWith('.py') ? `${PYTHON_ENTRY}${input.file}` : input.file,
+          out: names.get(input.file)!,
+        })),
       ],
       plugins: [pythonEntries],
       bundle: true,
@@ -170,7 +175,12 @@ async function hashHarnessSources(): Promise<string> {
 }
 
 function entryName(file: string): string {
-  return relative(REPO, file).split(sep).slice(-2).join('-').replace(/\.(ts|py)$/, '').replace(/[^A-Za-z0-9-]/g, '_');
+  return relative(REPO, file)
+    .split(sep)
+    .slice(-2)
+    .join('-')
+    .replace(/\.(ts|py)$/, '')
+    .replace(/[^A-Za-z0-9-]/g, '_');
 }
 
 /** Limits of one sandboxed child. */
@@ -198,7 +208,13 @@ export interface SandboxedProcess {
  * packages) and write only a fresh temporary folder. `addons`: allow native addons (the native
  * TF.js backends are addons; the wasm and cpu backends need none).
  */
-export function sandboxedProcess(bundle: CellBundle, readable: readonly string[], limits: SandboxLimits, addons = false, childProcesses = false): SandboxedProcess {
+export function sandboxedProcess(
+  bundle: CellBundle,
+  readable: readonly string[],
+  limits: SandboxLimits,
+  addons = false,
+  childProcesses = false,
+): SandboxedProcess {
   const tmp = mkdtempSync(join(tmpdir(), 'collapse-bench-cell-'));
   const read = [bundle.dir, join(REPO, 'node_modules'), join(REPO, 'package.json'), tmp, ...readable.map((p) => resolve(p))];
   const execArgv = [

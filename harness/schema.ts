@@ -48,7 +48,13 @@ export type Provenance = z.infer<typeof Provenance>;
  * (replicate 0 only). `step` null is the real data the chain starts from.
  */
 export const Snapshot = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('points'), step: z.number().nullable(), x: z.array(z.number()), y: z.array(z.number()), label: z.array(z.number().int()) }),
+  z.object({
+    kind: z.literal('points'),
+    step: z.number().nullable(),
+    x: z.array(z.number()),
+    y: z.array(z.number()),
+    label: z.array(z.number().int()),
+  }),
   z.object({ kind: z.literal('text'), step: z.number().nullable(), lines: z.array(z.string()) }),
   z.object({ kind: z.literal('gaussian'), step: z.number().nullable(), mean: z.array(z.number()), variance: z.array(z.number()) }),
 ]);

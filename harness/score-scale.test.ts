@@ -22,12 +22,28 @@ function record(task: string, method: string, values: number[], seed = 0): Resul
     metrics: { m: { mean: values, se: values.map(() => 0), n: values.map(() => 1) } },
     budget: { realSamplesPerChain: 0 },
     timing: { wallMs: 1, startedAt: '2025-01-01T00:00:00.000Z' },
-    provenance: { harnessVersion: '0', taskHash: 'x', methodHash: 'x', harnessHash: 'x', gitCommit: null, lockfileHash: null, node: 'v20', backend: 'cpu', cpu: 'test', date: '2025-01-01' },
+    provenance: {
+      harnessVersion: '0',
+      taskHash: 'x',
+      methodHash: 'x',
+      harnessHash: 'x',
+      gitCommit: null,
+      lockfileHash: null,
+      node: 'v20',
+      backend: 'cpu',
+      cpu: 'test',
+      date: '2025-01-01',
+    },
   };
 }
 
 const generational: TaskInfo = { id: 'g', stepAxis: 'generation', primary: { name: 'm', direction: 'lower' } };
-const trained: TaskInfo = { id: 'd', stepAxis: 'epoch', primary: { name: 'm', direction: 'higher' }, scoreScale: { oracle: 'early-stopping', reference: 'dcca' } };
+const trained: TaskInfo = {
+  id: 'd',
+  stepAxis: 'epoch',
+  primary: { name: 'm', direction: 'higher' },
+  scoreScale: { oracle: 'early-stopping', reference: 'dcca' },
+};
 
 describe('per-task score scales', () => {
   const records = [
@@ -59,11 +75,16 @@ describe('per-task score scales', () => {
     expect(x.settings).toBe(2);
     expect(x.iqm).toBeCloseTo(0.5, 12);
     // Each task's scale entries are reference rows there and have no records on the other task.
-    for (const name of ['dcca', 'replace']) expect(scores.entries.find((e) => e.entry === name)).toMatchObject({ role: 'reference', settings: 0, rank: null });
+    for (const name of ['dcca', 'replace'])
+      expect(scores.entries.find((e) => e.entry === name)).toMatchObject({ role: 'reference', settings: 0, rank: null });
   });
 
   it('says which scale entry is missing when a task’s own oracle has no records', () => {
-    const partial = score(records.filter((r) => r.key.method !== 'early-stopping'), [generational, trained], { resamples: 10 });
+    const partial = score(
+      records.filter((r) => r.key.method !== 'early-stopping'),
+      [generational, trained],
+      { resamples: 10 },
+    );
     const dRow = partial.settings.find((s) => s.task === 'd' && s.entry === 'x')!;
     expect(dRow.normalized).toBeNull();
     expect(dRow.normalizedNote).toBe("oracle 'early-stopping' has no records on this setting");

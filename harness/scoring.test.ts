@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rngFromKey } from './rng.ts';
 import { SCHEMA_VERSION, type CellStatus, type ResultRecord } from './schema.ts';
-import {
-  assignTiers,
-  iqm,
-  percentileInterval,
-  score,
-  trapezoid,
-  type Scores,
-  type SettingScore,
-  type TaskInfo,
-} from './scoring.ts';
+import { assignTiers, iqm, percentileInterval, score, trapezoid, type Scores, type SettingScore, type TaskInfo } from './scoring.ts';
 
 // ---------------------------------------------------------------------------------------
 // Fixtures
@@ -358,10 +349,7 @@ describe('score: across settings', () => {
   });
 
   it('ranks by IQM and tiers separated intervals apart, overlapping ones together', () => {
-    const records = [
-      ...fractionSetting('t', 0.5),
-      makeRecord({ method: 'same-as-half', values: [0, 0.5, 1, 1.5, 2] }),
-    ];
+    const records = [...fractionSetting('t', 0.5), makeRecord({ method: 'same-as-half', values: [0, 0.5, 1, 1.5, 2] })];
     const s = score(records, [taskInfo('t')], OPTS);
     expect(s.entries.map((e) => [e.entry, e.rank, e.tier])).toEqual([
       ['m', 1, 1],
@@ -531,7 +519,11 @@ describe('score: references, collapse, tracks and bases', () => {
   });
 
   it('scores a trade-off task at matched trade-off value, interpolating the crossing', () => {
-    const tradeoffTask: TaskInfo = { ...taskInfo('align', 'higher', undefined, 'recall'), scoreScale: { oracle: 'pretrained', reference: 'grpo' }, tradeoff: { metric: 'reward', direction: 'higher' } };
+    const tradeoffTask: TaskInfo = {
+      ...taskInfo('align', 'higher', undefined, 'recall'),
+      scoreScale: { oracle: 'pretrained', reference: 'grpo' },
+      tradeoff: { metric: 'reward', direction: 'higher' },
+    };
     const withReward = (method: string, recall: number[], reward: number[]): ResultRecord => {
       const r = makeRecord({ task: 'align', method, values: recall, metric: 'recall' });
       r.metrics.reward = { mean: reward, se: reward.map(() => 0), n: reward.map(() => 1) };

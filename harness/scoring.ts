@@ -438,7 +438,9 @@ export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo
   const labels = entryLabels(records);
   const { groups, tasksByEntry } = groupRecords(records, tasks, labels);
   const settingKeys = [...groups.keys()].sort(compareStrings);
-  const bySetting = new Map(settingKeys.map((setting) => [setting, [...groups.get(setting)!.values()].sort((a, b) => compareStrings(a.label, b.label))]));
+  const bySetting = new Map(
+    settingKeys.map((setting) => [setting, [...groups.get(setting)!.values()].sort((a, b) => compareStrings(a.label, b.label))]),
+  );
 
   const summaries = settingKeys.map((setting) => scoreSetting(setting, bySetting.get(setting)!, opts));
   const settingRows = settingKeys.flatMap((setting) => bySetting.get(setting)!.map((group) => settingRow(group, opts)));
@@ -447,11 +449,21 @@ export function score(records: readonly ResultRecord[], tasks: readonly TaskInfo
   const allTaskIds = new Set(tasks.map((t) => t.id));
   const entryKeys = [...labels.keys()].sort((a, b) => compareStrings(labels.get(a)!, labels.get(b)!));
   const unranked = entryKeys.map((key) => {
-    const perSetting = settingKeys.map((setting) => ({ setting, group: groups.get(setting)!.get(key), collapse: collapseBySetting.get(setting) === true }));
+    const perSetting = settingKeys.map((setting) => ({
+      setting,
+      group: groups.get(setting)!.get(key),
+      collapse: collapseBySetting.get(setting) === true,
+    }));
     const applicable = [...(tasksByEntry.get(key) ?? [])].filter((t) => allTaskIds.has(t)).length;
     return entryScore(labels.get(key)!, perSetting, { applicable, total: allTaskIds.size }, opts);
   });
-  return { settings: settingRows, settingSummaries: summaries, entries: rankEntries(unranked), resamples: opts.resamples, confidence: opts.confidence };
+  return {
+    settings: settingRows,
+    settingSummaries: summaries,
+    entries: rankEntries(unranked),
+    resamples: opts.resamples,
+    confidence: opts.confidence,
+  };
 }
 
 /** `ScoreOptions` with the defaults filled in and checked, and the bootstrap's stream. */
@@ -559,10 +571,16 @@ function scoreSetting(setting: string, ordered: Group[], opts: ResolvedOptions):
   // Extra real data, per-setting ranks and probabilities of improvement.
   const ref = 'group' in reference ? reference.group : null;
   for (const group of ordered) {
-    group.extraRealData = ref !== null && group !== ref && group.cells.length > 0 && mean(group.cells.map((c) => c.realSamplesPerChain)) > mean(ref.cells.map((c) => c.realSamplesPerChain));
+    group.extraRealData =
+      ref !== null &&
+      group !== ref &&
+      group.cells.length > 0 &&
+      mean(group.cells.map((c) => c.realSamplesPerChain)) > mean(ref.cells.map((c) => c.realSamplesPerChain));
   }
   if (!summary.collapse) return summary;
-  const ranked = ordered.filter((g) => g.role === 'entry' && g.normalized !== null).sort((a, b) => a.normalized! - b.normalized! || compareStrings(a.label, b.label));
+  const ranked = ordered
+    .filter((g) => g.role === 'entry' && g.normalized !== null)
+    .sort((a, b) => a.normalized! - b.normalized! || compareStrings(a.label, b.label));
   ranked.forEach((g, i) => {
     g.rank = i + 1;
   });
@@ -662,8 +680,16 @@ function entryScore(
     ci,
     extraRealData: scored.some((g) => g.extraRealData),
     improvement: {
-      reference: aggregateImprovement(scored.map((g) => g.improvement.reference), resamples, confidence),
-      bestBaseline: aggregateImprovement(scored.map((g) => g.improvement.bestBaseline), resamples, confidence),
+      reference: aggregateImprovement(
+        scored.map((g) => g.improvement.reference),
+        resamples,
+        confidence,
+      ),
+      bestBaseline: aggregateImprovement(
+        scored.map((g) => g.improvement.bestBaseline),
+        resamples,
+        confidence,
+      ),
     },
     coverage,
     missing,
@@ -692,7 +718,8 @@ function rankEntries(entries: Omit<EntryScore, 'rank' | 'tier'>[]): EntryScore[]
   const reason = (e: Omit<EntryScore, 'rank' | 'tier'>): string | undefined => {
     if (e.role === 'reference') return 'a scale entry (oracle = 0 or reference = 1) wherever it runs';
     if (e.iqm === null) return 'no normalized score on a setting with collapse';
-    if (e.ci && e.ci.high - e.ci.low > MAX_RANKED_WIDTH) return `interval wider than ${MAX_RANKED_WIDTH} normalized unit (${(e.ci.high - e.ci.low).toPrecision(3)}): too uncertain to rank`;
+    if (e.ci && e.ci.high - e.ci.low > MAX_RANKED_WIDTH)
+      return `interval wider than ${MAX_RANKED_WIDTH} normalized unit (${(e.ci.high - e.ci.low).toPrecision(3)}): too uncertain to rank`;
     return undefined;
   };
   const byBasis = new Map<string, Omit<EntryScore, 'rank' | 'tier'>[]>();
@@ -705,7 +732,9 @@ function rankEntries(entries: Omit<EntryScore, 'rank' | 'tier'>[]): EntryScore[]
     const key = trackKey(e);
     byBasis.set(key, [...(byBasis.get(key) ?? []), e]);
   }
-  const bases = [...byBasis.keys()].sort((a, b) => byBasis.get(b)![0].basis.length - byBasis.get(a)![0].basis.length || compareStrings(a, b));
+  const bases = [...byBasis.keys()].sort(
+    (a, b) => byBasis.get(b)![0].basis.length - byBasis.get(a)![0].basis.length || compareStrings(a, b),
+  );
   const out: EntryScore[] = [];
   for (const basis of bases) {
     const members = byBasis.get(basis)!;
@@ -790,9 +819,7 @@ function finite(samples: Float64Array): number[] {
 function buildCells(group: Group): void {
   const metric = group.primary.name;
   const tradeoff = group.task.tradeoff?.metric;
-  const ok = group.records
-    .filter((r) => r.status === 'ok')
-    .sort((a, b) => a.key.seed - b.key.seed || compareStrings(a.id, b.id));
+  const ok = group.records.filter((r) => r.status === 'ok').sort((a, b) => a.key.seed - b.key.seed || compareStrings(a.id, b.id));
   const usable = ok.filter((r) => r.metrics[metric] !== undefined && (tradeoff === undefined || r.metrics[tradeoff] !== undefined));
   if (usable.length < ok.length) {
     group.note = `${ok.length - usable.length} ok record(s) lack the primary metric '${metric}'${tradeoff ? ` or the trade-off metric '${tradeoff}'` : ''} and were left out`;
@@ -853,7 +880,12 @@ function tradeoffTarget(ordered: readonly Group[], tradeoff: NonNullable<TaskInf
  * First crossing of `target` by `curve` (reached: ≥ when higher is better, ≤ when lower),
  * linearly interpolated between the evaluations around it; null when never reached.
  */
-export function firstCrossing(steps: readonly number[], curve: readonly number[], target: number, direction: 'lower' | 'higher'): { index: number; fraction: number; step: number } | null {
+export function firstCrossing(
+  steps: readonly number[],
+  curve: readonly number[],
+  target: number,
+  direction: 'lower' | 'higher',
+): { index: number; fraction: number; step: number } | null {
   const reached = (v: number) => (direction === 'higher' ? v >= target : v <= target);
   for (let j = 0; j < curve.length; j++) {
     if (!reached(curve[j])) continue;
@@ -881,7 +913,9 @@ function scoreCells(group: Group, tradeoff: { direction: 'lower' | 'higher'; tar
       }
       const hit = firstCrossing(group.steps, cell.tradeoff!, tradeoff.target, tradeoff.direction);
       cell.matchedStep = hit?.step ?? null;
-      cell.value = hit ? sign * (cell.values[hit.index] + hit.fraction * ((cell.values[hit.index + 1] ?? cell.values[hit.index]) - cell.values[hit.index])) : NaN;
+      cell.value = hit
+        ? sign * (cell.values[hit.index] + hit.fraction * ((cell.values[hit.index + 1] ?? cell.values[hit.index]) - cell.values[hit.index]))
+        : NaN;
     }
     const steps = group.cells.map((c) => c.matchedStep);
     const allReach = group.cells.every((c) => Number.isFinite(c.value));
@@ -889,7 +923,8 @@ function scoreCells(group: Group, tradeoff: { direction: 'lower' | 'higher'; tar
       primary: allReach ? sign * mean(group.cells.map((c) => c.value)) : null,
       step: group.role !== 'oracle' && steps.every((s) => s !== null && s !== undefined) ? mean(steps as number[]) : null,
     };
-    if (!allReach) group.note = `${group.cells.filter((c) => !Number.isFinite(c.value)).length} of ${group.cells.length} seeds never reach the target ${group.task.tradeoff!.metric} ${tradeoff.target.toPrecision(4)}`;
+    if (!allReach)
+      group.note = `${group.cells.filter((c) => !Number.isFinite(c.value)).length} of ${group.cells.length} seeds never reach the target ${group.task.tradeoff!.metric} ${tradeoff.target.toPrecision(4)}`;
   }
   const values = group.cells.map((c) => c.value);
   group.value = values.every(Number.isFinite) ? mean(values) : null;
@@ -983,7 +1018,13 @@ function normalize(group: Group, oracle: ScaleEntry, reference: ScaleEntry, resa
 }
 
 /** The setting's collapse check: is the reference's degradation gap over the oracle significant? */
-function summarize(ordered: readonly Group[], oracle: ScaleEntry, reference: ScaleEntry, names: { oracle: string; reference: string }, confidence: number): SettingSummary {
+function summarize(
+  ordered: readonly Group[],
+  oracle: ScaleEntry,
+  reference: ScaleEntry,
+  names: { oracle: string; reference: string },
+  confidence: number,
+): SettingSummary {
   const first = ordered[0];
   const base = {
     setting: first.setting,
@@ -991,14 +1032,24 @@ function summarize(ordered: readonly Group[], oracle: ScaleEntry, reference: Sca
     taskParams: first.taskParams,
     oracle: 'group' in oracle ? oracle.group.label : names.oracle,
     reference: 'group' in reference ? reference.group.label : names.reference,
-    seeds: { oracle: 'group' in oracle ? oracle.group.cells.length : 0, reference: 'group' in reference ? reference.group.cells.length : 0 },
+    seeds: {
+      oracle: 'group' in oracle ? oracle.group.cells.length : 0,
+      reference: 'group' in reference ? reference.group.cells.length : 0,
+    },
   };
   if ('reason' in oracle || 'reason' in reference) {
-    return { ...base, gap: null, gapCi: null, collapse: false, note: ('reason' in oracle ? oracle.reason : (reference as { reason: string }).reason) };
+    return {
+      ...base,
+      gap: null,
+      gapCi: null,
+      collapse: false,
+      note: 'reason' in oracle ? oracle.reason : (reference as { reason: string }).reason,
+    };
   }
   const o = oracle.group;
   const r = reference.group;
-  if (o.value === null || r.value === null) return { ...base, gap: null, gapCi: null, collapse: false, note: `${o.value === null ? 'oracle' : 'reference'} has no scored value` };
+  if (o.value === null || r.value === null)
+    return { ...base, gap: null, gapCi: null, collapse: false, note: `${o.value === null ? 'oracle' : 'reference'} has no scored value` };
   const samples = new Array<number>(r.valueSamples!.length);
   for (let b = 0; b < samples.length; b++) samples[b] = r.valueSamples![b] - o.valueSamples![b];
   const gap = r.value - o.value;
@@ -1042,17 +1093,31 @@ function improvementOver(group: Group, other: Group, resamples: number): Setting
 
 function settingImprovement(improvement: SettingImprovement | null, confidence: number): Improvement | null {
   if (!improvement) return null;
-  return { over: improvement.over, value: improvement.value, ci: percentileInterval(Array.from(improvement.samples), confidence), settings: 1 };
+  return {
+    over: improvement.over,
+    value: improvement.value,
+    ci: percentileInterval(Array.from(improvement.samples), confidence),
+    settings: 1,
+  };
 }
 
 /** rliable's aggregate: the mean over settings of the per-setting probabilities, stratified bootstrap interval. */
-function aggregateImprovement(perSetting: readonly (SettingImprovement | null)[], resamples: number, confidence: number): Improvement | null {
+function aggregateImprovement(
+  perSetting: readonly (SettingImprovement | null)[],
+  resamples: number,
+  confidence: number,
+): Improvement | null {
   const present = perSetting.filter((p): p is SettingImprovement => p !== null);
   if (present.length === 0) return null;
   const samples = new Array<number>(resamples);
   for (let b = 0; b < resamples; b++) samples[b] = mean(present.map((p) => p.samples[b]));
   const over = [...new Set(present.map((p) => p.over))];
-  return { over: over.length === 1 ? over[0] : 'several', value: mean(present.map((p) => p.value)), ci: percentileInterval(samples, confidence), settings: present.length };
+  return {
+    over: over.length === 1 ? over[0] : 'several',
+    value: mean(present.map((p) => p.value)),
+    ci: percentileInterval(samples, confidence),
+    settings: present.length,
+  };
 }
 
 /** Stratified bootstrap interval of the IQM over settings; resamples with an undefined setting score are left out. */

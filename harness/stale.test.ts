@@ -20,17 +20,50 @@ beforeAll(async () => {
 
 /** The record `cell` would get from the current code, with `changes` applied. */
 function record(changes: Partial<ResultRecord> = {}, provenance: Partial<ResultRecord['provenance']> = {}): ResultRecord {
-  return testRecord(cell.key, changes, { taskHash: cell.task.hash, methodHash: cell.method.hash, harnessHash: registry.harnessHashOf(cell.key.task, cell.key.method), ...provenance });
+  return testRecord(cell.key, changes, {
+    taskHash: cell.task.hash,
+    methodHash: cell.method.hash,
+    harnessHash: registry.harnessHashOf(cell.key.task, cell.key.method),
+    ...provenance,
+  });
 }
-const without = (kind: 'tasks' | 'methods', id: string): Registry => ({ ...registry, [kind]: registry[kind].filter((e) => e.definition.id !== id) });
+const without = (kind: 'tasks' | 'methods', id: string): Registry => ({
+  ...registry,
+  [kind]: registry[kind].filter((e) => e.definition.id !== id),
+});
 
 /** Each stale reason: the registry the record is judged against, the record, and the exact reason. */
 const STALE: { name: string; registry: () => Registry; record: () => ResultRecord; reason: string }[] = [
-  { name: 'task removed', registry: () => without('tasks', 'gaussian-chain'), record: () => record(), reason: 'task gaussian-chain no longer exists' },
-  { name: 'method removed', registry: () => without('methods', 'replace'), record: () => record(), reason: 'method replace no longer exists' },
-  { name: 'task code changed', registry: () => registry, record: () => record({}, { taskHash: 'an-older-task' }), reason: 'task gaussian-chain changed since the record was computed' },
-  { name: 'method code changed', registry: () => registry, record: () => record({}, { methodHash: 'an-older-method' }), reason: 'method replace changed since the record was computed' },
-  { name: 'harness code changed', registry: () => registry, record: () => record({}, { harnessHash: 'an-older-harness' }), reason: 'harness changed since the record was computed' },
+  {
+    name: 'task removed',
+    registry: () => without('tasks', 'gaussian-chain'),
+    record: () => record(),
+    reason: 'task gaussian-chain no longer exists',
+  },
+  {
+    name: 'method removed',
+    registry: () => without('methods', 'replace'),
+    record: () => record(),
+    reason: 'method replace no longer exists',
+  },
+  {
+    name: 'task code changed',
+    registry: () => registry,
+    record: () => record({}, { taskHash: 'an-older-task' }),
+    reason: 'task gaussian-chain changed since the record was computed',
+  },
+  {
+    name: 'method code changed',
+    registry: () => registry,
+    record: () => record({}, { methodHash: 'an-older-method' }),
+    reason: 'method replace changed since the record was computed',
+  },
+  {
+    name: 'harness code changed',
+    registry: () => registry,
+    record: () => record({}, { harnessHash: 'an-older-harness' }),
+    reason: 'harness changed since the record was computed',
+  },
 ];
 
 describe('staleReason', () => {
@@ -51,7 +84,9 @@ describe('staleReason', () => {
     });
     expect(staleReason(record(), newer('tasks', 'gaussian-chain'))).toBe('task gaussian-chain changed since the record was computed');
     expect(staleReason(record(), newer('methods', 'replace'))).toBe('method replace changed since the record was computed');
-    expect(staleReason(record(), { ...registry, harnessHashOf: () => 'a-newer-harness' })).toBe('harness changed since the record was computed');
+    expect(staleReason(record(), { ...registry, harnessHashOf: () => 'a-newer-harness' })).toBe(
+      'harness changed since the record was computed',
+    );
     // Another task's or method's change does not touch this record.
     expect(staleReason(record(), newer('tasks', 'regression'))).toBeUndefined();
     expect(staleReason(record(), newer('methods', 'accumulate'))).toBeUndefined();
@@ -60,8 +95,12 @@ describe('staleReason', () => {
   it('gives the first reason when several hold: a gone task or method, then task, method, harness', () => {
     const neither = { ...without('tasks', 'gaussian-chain'), methods: without('methods', 'replace').methods };
     expect(staleReason(record(), neither)).toBe('task gaussian-chain no longer exists');
-    expect(staleReason(record({}, { taskHash: 'a', methodHash: 'b', harnessHash: 'c' }), registry)).toBe('task gaussian-chain changed since the record was computed');
-    expect(staleReason(record({}, { methodHash: 'b', harnessHash: 'c' }), registry)).toBe('method replace changed since the record was computed');
+    expect(staleReason(record({}, { taskHash: 'a', methodHash: 'b', harnessHash: 'c' }), registry)).toBe(
+      'task gaussian-chain changed since the record was computed',
+    );
+    expect(staleReason(record({}, { methodHash: 'b', harnessHash: 'c' }), registry)).toBe(
+      'method replace changed since the record was computed',
+    );
   });
 });
 

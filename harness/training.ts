@@ -2,7 +2,7 @@
  * The training loop of trained (epoch-axis) tasks: the task runs its own training protocol and
  * asks the method's hooks (`loss`, `credit`) at each step; the harness checks and summarizes.
  */
-import type { CreditContext, LossContext, MethodDefinition, TrainedTask, TrainingContext } from './types.ts';
+import type { CreditContext, LossContext, TrainingContext, AnyMethod, AnyTrainedTask } from './types.ts';
 import type { CellKey, MetricSeries } from './schema.ts';
 import { rngFromKey } from './rng.ts';
 import { summarize } from './stats.ts';
@@ -13,7 +13,7 @@ import { CellError, type CellOutput } from './outcome.ts';
  * `loss` hook for the objective at each step; the harness checks and summarizes the metrics.
  * Streams are derived from the cell key per role, as in the generational loop.
  */
-export function runTraining(task: TrainedTask<any>, method: MethodDefinition<any>, key: CellKey): CellOutput {
+export function runTraining(task: AnyTrainedTask, method: AnyMethod, key: CellKey): CellOutput {
   const params = key.methodParams;
   const { loss: lossHook, credit: creditHook } = method.hooks;
   const ctx: TrainingContext = {
@@ -27,7 +27,8 @@ export function runTraining(task: TrainedTask<any>, method: MethodDefinition<any
   const out = task.training(key.taskParams, ctx);
   const metrics: Record<string, MetricSeries> = {};
   for (const [name, series] of Object.entries(out.metrics)) {
-    if (series.length !== out.steps.length) throw new CellError(`metric ${name} has ${series.length} values for ${out.steps.length} ${task.stepAxis}s`);
+    if (series.length !== out.steps.length)
+      throw new CellError(`metric ${name} has ${series.length} values for ${out.steps.length} ${task.stepAxis}s`);
     series.forEach((values, i) => {
       const bad = values.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new CellError(`metric ${name} is ${values[bad]} at ${task.stepAxis} ${out.steps[i]} (replicate ${bad})`);

@@ -337,6 +337,7 @@ export interface CellState<S> {
  * Hook implementations. Each is optional; a method applies where its hooks are exposed. `S` is
  * the type of the method's per-cell state (MethodDefinition.prepare), `ctx.state` in every hook.
  */
+// biome-ignore lint/suspicious/noExplicitAny: a method's state type is its own; hooks are checked against it through defineMethod
 export interface Hooks<P, S = any> {
   pool?: (ctx: PoolContext<unknown> & CellState<S>, params: P) => Pool<unknown>;
   /** Builds the pool by selecting among candidates with the task's features (instead of `pool`). */
@@ -416,9 +417,7 @@ export interface TrainingOutput {
  * number of epochs, evaluating every few, and asks the method's `loss` hook for the objective
  * at each step. No pool and no real-data budget: the data are fixed.
  */
-export interface TrainingProtocol<P> {
-  (params: P, ctx: TrainingContext): TrainingOutput;
-}
+export type TrainingProtocol<P> = (params: P, ctx: TrainingContext) => TrainingOutput;
 
 export interface TrainingContext {
   /** Cell-key-derived streams: `rng(role)` gives an independent stream per role. */
@@ -524,6 +523,7 @@ export interface TaskBase<P extends Record<string, unknown> = Record<string, unk
 export interface GenerationalTask<P extends Record<string, unknown> = Record<string, unknown>> extends TaskBase<P> {
   stepAxis: 'generation';
   /** Builds the simulation for one cell. */
+  // biome-ignore lint/suspicious/noExplicitAny: the data and model types are the task's own (its simulation is typed where it is written)
   simulation: (params: P, rng: Rng) => GenerationalSimulation<any, any>;
   training?: undefined;
 }
@@ -538,9 +538,22 @@ export interface TrainedTask<P extends Record<string, unknown> = Record<string, 
 
 export type TaskDefinition<P extends Record<string, unknown> = Record<string, unknown>> = GenerationalTask<P> | TrainedTask<P>;
 
+/**
+ * Some task, of whatever parameter type: what the registry, the runner and the site hold side by
+ * side. `any` is the honest type argument here (P appears in parameters and results, so no
+ * single type, `unknown` included, accepts every task).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type AnyTask = TaskDefinition<any>;
+/** Some generational task (see AnyTask). */
+export type AnyGenerationalTask = Extract<AnyTask, { stepAxis: 'generation' }>;
+/** Some trained (epoch-axis) task (see AnyTask). */
+export type AnyTrainedTask = Extract<AnyTask, { stepAxis: 'epoch' }>;
+
 // ---------------------------------------------------------------------------------------
 // Methods and baselines
 
+// biome-ignore lint/suspicious/noExplicitAny: as for Hooks
 export interface MethodDefinition<P extends Record<string, unknown> = Record<string, unknown>, S = any> {
   id: string;
   title: string;
@@ -582,8 +595,12 @@ export interface MethodDefinition<P extends Record<string, unknown> = Record<str
    * the cell's resolved task parameters (absent when asked about the task in general, e.g.
    * for the applicability matrix), so a method can skip one variant of a task.
    */
-  skip?: (task: TaskDefinition<any>, taskParams?: Record<string, unknown>) => string | undefined;
+  skip?: (task: AnyTask, taskParams?: Record<string, unknown>) => string | undefined;
 }
+
+/** Some method or baseline, of whatever parameter and state types (see AnyTask). */
+// biome-ignore lint/suspicious/noExplicitAny: as for AnyTask
+export type AnyMethod = MethodDefinition<any>;
 
 /** Identity helpers that keep each definition's parameter type. */
 export function defineTask<P extends Record<string, unknown>>(task: GenerationalTask<P>): GenerationalTask<P>;

@@ -23,7 +23,7 @@ import { runCells } from './runner.ts';
 import { runProvenance } from './provenance.ts';
 import { canonicalJson } from './hash.ts';
 import { splitFrontMatter } from './front-matter.ts';
-import { HOOK_NAMES, type MethodDefinition } from './types.ts';
+import { HOOK_NAMES, type MethodDefinition, type AnyMethod } from './types.ts';
 import type { ResultRecord } from './schema.ts';
 
 /** Per-cell wall-time budget at the quick profile when --budget is not given, in seconds. */
@@ -104,7 +104,12 @@ export async function validateMethods(root: string, folders: string[], options: 
     registry = await loadRegistry(root);
   } catch (error) {
     for (const report of runnable) {
-      report.problems.push({ file: report.folder, field: '(registry)', message: `the suite does not load: ${(error as Error).message}`, fix: 'fix the file named there first' });
+      report.problems.push({
+        file: report.folder,
+        field: '(registry)',
+        message: `the suite does not load: ${(error as Error).message}`,
+        fix: 'fix the file named there first',
+      });
     }
     return reports;
   }
@@ -129,19 +134,28 @@ export async function validateMethods(root: string, folders: string[], options: 
       continue;
     }
     for (const task of report.tasks) {
-      for (const cell of planCells(registry, { tasks: [task], methods: [report.id!], profile: 'quick', seeds: 1 })) cells.push({ report, cell });
+      for (const cell of planCells(registry, { tasks: [task], methods: [report.id!], profile: 'quick', seeds: 1 }))
+        cells.push({ report, cell });
     }
   }
   if (!run || cells.length === 0) return reports;
 
-  const { repeated, later } = await computeTwice(registry, cells.map((c) => c.cell), budgetMs);
+  const { repeated, later } = await computeTwice(
+    registry,
+    cells.map((c) => c.cell),
+    budgetMs,
+  );
 
   for (const { report, cell } of cells) {
     const [first, again] = repeated.get(cell.id) ?? [];
     const second = later.get(cell.id);
     const runs = second ? [first, again, second] : [first, again];
     const where = { file: `${report.folder}/method.ts`, field: `cell ${cell.key.task} (quick profile, seed 0)` };
-    report.cells.push({ task: cell.key.task, status: runs.find((r) => r.status !== 'ok')?.status ?? 'ok', wallMs: Math.max(...runs.map((r) => r.timing.wallMs)) });
+    report.cells.push({
+      task: cell.key.task,
+      status: runs.find((r) => r.status !== 'ok')?.status ?? 'ok',
+      wallMs: Math.max(...runs.map((r) => r.timing.wallMs)),
+    });
     const budget = `${budgetMs / 1000} s`;
     const slow = runs.find(overBudget(budgetMs));
     if (slow) {
@@ -205,7 +219,11 @@ const overBudget = (budgetMs: number) => (record: ResultRecord) => record.status
  * process (process.pid), the clock or Math.random. Pass 2 skips cells that already failed or ran
  * past the budget in pass 1: their problem is known, and a rerun would only cost time.
  */
-async function computeTwice(registry: Registry, planned: PlannedCell[], budgetMs: number): Promise<{ repeated: Map<string, ResultRecord[]>; later: Map<string, ResultRecord> }> {
+async function computeTwice(
+  registry: Registry,
+  planned: PlannedCell[],
+  budgetMs: number,
+): Promise<{ repeated: Map<string, ResultRecord[]>; later: Map<string, ResultRecord> }> {
   const provenance = runProvenance(registry);
   const repeated = new Map<string, ResultRecord[]>();
   const later = new Map<string, ResultRecord>();
@@ -247,7 +265,11 @@ export function firstDifference(a: ResultRecord, b: ResultRecord): string | unde
     }
     return `${path}: ${JSON.stringify(x)} vs ${JSON.stringify(y)}`;
   };
-  return walk({ status: a.status, reason: a.reason, steps: a.steps, metrics: a.metrics, budget: a.budget }, { status: b.status, reason: b.reason, steps: b.steps, metrics: b.metrics, budget: b.budget }, '');
+  return walk(
+    { status: a.status, reason: a.reason, steps: a.steps, metrics: a.metrics, budget: a.budget },
+    { status: b.status, reason: b.reason, steps: b.steps, metrics: b.metrics, budget: b.budget },
+    '',
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -258,10 +280,17 @@ async function checkStatic(root: string, abs: string): Promise<{ report: MethodR
   const name = basename(abs);
   const kind = basename(dirname(abs)) === 'baselines' ? 'baseline' : 'method';
   const report: MethodReport = { folder, id: null, tasks: [], cells: [], problems: [] };
-  const problem = (file: string, field: string, message: string, fix: string) => report.problems.push({ file: `${folder}/${file}`, field, message, fix });
+  const problem = (file: string, field: string, message: string, fix: string) =>
+    report.problems.push({ file: `${folder}/${file}`, field, message, fix });
 
   const readme = join(abs, 'README.md');
-  if (!existsSync(readme)) problem('README.md', '(file)', 'not found', 'add a README.md that starts with front matter (`---`, `title: …`, `---`) and describes the method in plain words');
+  if (!existsSync(readme))
+    problem(
+      'README.md',
+      '(file)',
+      'not found',
+      'add a README.md that starts with front matter (`---`, `title: …`, `---`) and describes the method in plain words',
+    );
   else checkFrontMatter(readFileSync(readme, 'utf8'), name, (field, message, fix) => problem('README.md', field, message, fix));
 
   if (existsSync(join(abs, 'method.py')) && !existsSync(join(abs, 'method.ts'))) return checkPythonStatic(abs, name, report, problem);
@@ -271,13 +300,16 @@ async function checkStatic(root: string, abs: string): Promise<{ report: MethodR
     return { report, loaded: false };
   }
   const before = report.problems.length;
-  // biome-ignore lint/suspicious/noExplicitAny: any method, whatever its params' type
-  let definition: MethodDefinition<any> | undefined;
+  let definition: AnyMethod | undefined;
   try {
-    // biome-ignore lint/suspicious/noExplicitAny: as above
-    definition = ((await import(pathToFileURL(file).href)) as { default?: MethodDefinition<any> }).default;
+    definition = ((await import(pathToFileURL(file).href)) as { default?: AnyMethod }).default;
   } catch (error) {
-    problem('method.ts', '(module)', `does not load: ${(error as Error).message.split('\n')[0]}`, 'fix that error (`npx tsc --noEmit` shows type errors)');
+    problem(
+      'method.ts',
+      '(module)',
+      `does not load: ${(error as Error).message.split('\n')[0]}`,
+      'fix that error (`npx tsc --noEmit` shows type errors)',
+    );
     return { report, loaded: false };
   }
   if (!definition || typeof definition !== 'object') {
@@ -285,29 +317,58 @@ async function checkStatic(root: string, abs: string): Promise<{ report: MethodR
     return { report, loaded: false };
   }
   const m = definition;
-  if (m.id !== name) problem('method.ts', 'id', `is ${JSON.stringify(m.id)} but the folder is ${JSON.stringify(name)}`, `set \`id: '${name}'\`: the id is the folder name`);
+  if (m.id !== name)
+    problem(
+      'method.ts',
+      'id',
+      `is ${JSON.stringify(m.id)} but the folder is ${JSON.stringify(name)}`,
+      `set \`id: '${name}'\`: the id is the folder name`,
+    );
   else report.id = m.id;
-  if (m.kind !== kind) problem('method.ts', 'kind', `is ${JSON.stringify(m.kind)}`, `set \`kind: '${kind}'\` (folders under ${kind === 'method' ? 'methods' : 'baselines'}/ hold ${kind}s)`);
+  if (m.kind !== kind)
+    problem(
+      'method.ts',
+      'kind',
+      `is ${JSON.stringify(m.kind)}`,
+      `set \`kind: '${kind}'\` (folders under ${kind === 'method' ? 'methods' : 'baselines'}/ hold ${kind}s)`,
+    );
   const other = join(root, kind === 'method' ? 'baselines' : 'methods', name);
-  if (existsSync(join(other, 'method.ts'))) problem('method.ts', 'id', `"${name}" is already used by ${relative(root, other)}`, 'choose another id: rename the folder and the id');
+  if (existsSync(join(other, 'method.ts')))
+    problem('method.ts', 'id', `"${name}" is already used by ${relative(root, other)}`, 'choose another id: rename the folder and the id');
   for (const field of ['title', 'summary'] as const) {
-    if (typeof m[field] !== 'string' || m[field].trim() === '') problem('method.ts', field, 'is missing or empty', `add \`${field}: '…'\` (${field === 'title' ? 'a short human-readable name' : 'one sentence: what the method changes'})`);
+    if (typeof m[field] !== 'string' || m[field].trim() === '')
+      problem(
+        'method.ts',
+        field,
+        'is missing or empty',
+        `add \`${field}: '…'\` (${field === 'title' ? 'a short human-readable name' : 'one sentence: what the method changes'})`,
+      );
   }
-  if (!Array.isArray(m.papers)) problem('method.ts', 'papers', 'is missing', 'add `papers: [{ title, authors, year, url }]` (an empty list when there is no paper)');
+  if (!Array.isArray(m.papers))
+    problem('method.ts', 'papers', 'is missing', 'add `papers: [{ title, authors, year, url }]` (an empty list when there is no paper)');
   checkParams(m.params, (field, message, fix) => problem('method.ts', field, message, fix));
   const hooks = m.hooks && typeof m.hooks === 'object' ? Object.entries(m.hooks).filter(([, fn]) => fn !== undefined) : [];
-  if (!m.hooks || typeof m.hooks !== 'object') problem('method.ts', 'hooks', 'is missing', `add \`hooks: { pool(ctx, params) { … } }\` (hooks: ${HOOK_NAMES.join(', ')})`);
+  if (!m.hooks || typeof m.hooks !== 'object')
+    problem('method.ts', 'hooks', 'is missing', `add \`hooks: { pool(ctx, params) { … } }\` (hooks: ${HOOK_NAMES.join(', ')})`);
   else if (hooks.length === 0) problem('method.ts', 'hooks', 'implements no hook', `implement at least one of ${HOOK_NAMES.join(', ')}`);
   for (const [hook, fn] of hooks) {
-    if (!(HOOK_NAMES as readonly string[]).includes(hook)) problem('method.ts', `hooks.${hook}`, 'is not a hook', `rename it to one of ${HOOK_NAMES.join(', ')}`);
-    else if (typeof fn !== 'function') problem('method.ts', `hooks.${hook}`, 'is not a function', `write it as \`${hook}(ctx, params) { … }\``);
+    if (!(HOOK_NAMES as readonly string[]).includes(hook))
+      problem('method.ts', `hooks.${hook}`, 'is not a hook', `rename it to one of ${HOOK_NAMES.join(', ')}`);
+    else if (typeof fn !== 'function')
+      problem('method.ts', `hooks.${hook}`, 'is not a function', `write it as \`${hook}(ctx, params) { … }\``);
   }
-  if (m.skip !== undefined && typeof m.skip !== 'function') problem('method.ts', 'skip', 'is not a function', 'write it as `skip(task) { return task.id === … ? undefined : "reason" }`');
+  if (m.skip !== undefined && typeof m.skip !== 'function')
+    problem('method.ts', 'skip', 'is not a function', 'write it as `skip(task) { return task.id === … ? undefined : "reason" }`');
   return { report, loaded: report.problems.length === before };
 }
 
 /** A method written in Python: its method.json (read as the harness reads it; no Python runs here). */
-function checkPythonStatic(abs: string, name: string, report: MethodReport, problem: (file: string, field: string, message: string, fix: string) => void): { report: MethodReport; loaded: boolean } {
+function checkPythonStatic(
+  abs: string,
+  name: string,
+  report: MethodReport,
+  problem: (file: string, field: string, message: string, fix: string) => void,
+): { report: MethodReport; loaded: boolean } {
   const before = report.problems.length;
   let definition: MethodDefinition<Record<string, unknown>>;
   try {
@@ -315,10 +376,21 @@ function checkPythonStatic(abs: string, name: string, report: MethodReport, prob
   } catch (error) {
     const message = (error as Error).message.replace(`${join(abs, 'method.json')}: `, '');
     const field = /^field ([^:]+): /.exec(message);
-    problem('method.json', field ? field[1] : '(file)', field ? message.slice(field[0].length) : message, 'see methods/generation-weighting-py/method.json and CONTRIBUTING.md "Methods in Python"');
+    problem(
+      'method.json',
+      field ? field[1] : '(file)',
+      field ? message.slice(field[0].length) : message,
+      'see methods/generation-weighting-py/method.json and CONTRIBUTING.md "Methods in Python"',
+    );
     return { report, loaded: false };
   }
-  if (definition.id !== name) problem('method.json', 'id', `is ${JSON.stringify(definition.id)} but the folder is ${JSON.stringify(name)}`, `set "id": "${name}": the id is the folder name`);
+  if (definition.id !== name)
+    problem(
+      'method.json',
+      'id',
+      `is ${JSON.stringify(definition.id)} but the folder is ${JSON.stringify(name)}`,
+      `set "id": "${name}": the id is the folder name`,
+    );
   else report.id = definition.id;
   checkParams(definition.params, (field, message, fix) => problem('method.json', field, message, fix));
   return { report, loaded: report.problems.length === before };
@@ -327,31 +399,55 @@ function checkPythonStatic(abs: string, name: string, report: MethodReport, prob
 function checkFrontMatter(text: string, name: string, problem: (field: string, message: string, fix: string) => void): void {
   const split = splitFrontMatter(text);
   if (!split) {
-    problem('front matter', 'missing', 'start README.md with YAML front matter: a line `---`, then `title: <the method’s name>`, then `---`');
+    problem(
+      'front matter',
+      'missing',
+      'start README.md with YAML front matter: a line `---`, then `title: <the method’s name>`, then `---`',
+    );
     return;
   }
   let data: unknown;
   try {
     data = parseYaml(split.yaml);
   } catch (error) {
-    problem('front matter', `is not valid YAML (${(error as Error).message.split('\n')[0]})`, 'fix the YAML between the --- lines (quote values that contain a colon)');
+    problem(
+      'front matter',
+      `is not valid YAML (${(error as Error).message.split('\n')[0]})`,
+      'fix the YAML between the --- lines (quote values that contain a colon)',
+    );
     return;
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    problem('front matter', 'is not a YAML mapping', 'write `key: value` lines between the --- lines, starting with `title: <the method’s name>`');
+    problem(
+      'front matter',
+      'is not a YAML mapping',
+      'write `key: value` lines between the --- lines, starting with `title: <the method’s name>`',
+    );
     return;
   }
   const fields = data as Record<string, unknown>;
-  if (fields.title === undefined) problem('title', 'missing from the front matter', 'add a line `title: <the method’s name>` between the --- lines at the top of README.md');
+  if (fields.title === undefined)
+    problem(
+      'title',
+      'missing from the front matter',
+      'add a line `title: <the method’s name>` between the --- lines at the top of README.md',
+    );
   const result = MethodFrontMatter.safeParse(data);
   if (!result.success) {
     for (const issue of result.error.issues) {
       const field = issue.path.join('.');
       if (field === 'title' && fields.title === undefined) continue;
-      problem(field || 'front matter', `is invalid: ${issue.message}`, field === 'title' ? 'write `title: <the method’s name>` (a non-empty string)' : 'see the front matter of methods/_template/README.md');
+      problem(
+        field || 'front matter',
+        `is invalid: ${issue.message}`,
+        field === 'title'
+          ? 'write `title: <the method’s name>` (a non-empty string)'
+          : 'see the front matter of methods/_template/README.md',
+      );
     }
   }
-  if (typeof fields.id === 'string' && fields.id !== name) problem('id', `is ${JSON.stringify(fields.id)} but the folder is ${JSON.stringify(name)}`, `write \`id: ${name}\` or remove the line`);
+  if (typeof fields.id === 'string' && fields.id !== name)
+    problem('id', `is ${JSON.stringify(fields.id)} but the folder is ${JSON.stringify(name)}`, `write \`id: ${name}\` or remove the line`);
 }
 
 interface JsonField {
@@ -364,28 +460,44 @@ interface JsonField {
 function checkParams(params: unknown, problem: (field: string, message: string, fix: string) => void): void {
   const schema = params as z.ZodType & { _zod?: { def?: { type?: string } } };
   if (!schema || typeof schema !== 'object' || schema._zod?.def?.type !== 'object') {
-    problem('params', 'is not a zod object schema', 'declare `params: z.object({ alpha: z.number().default(0.5).describe(\'…\') })`, or `z.object({})` when there are none');
+    problem(
+      'params',
+      'is not a zod object schema',
+      "declare `params: z.object({ alpha: z.number().default(0.5).describe('…') })`, or `z.object({})` when there are none",
+    );
     return;
   }
   let json: { properties?: Record<string, JsonField> };
   try {
     json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'throw' }) as typeof json;
   } catch (error) {
-    problem('params', `cannot be described (${(error as Error).message})`, 'use only numbers, integers, strings, booleans and enums as parameters');
+    problem(
+      'params',
+      `cannot be described (${(error as Error).message})`,
+      'use only numbers, integers, strings, booleans and enums as parameters',
+    );
     return;
   }
   for (const [name, field] of Object.entries(json.properties ?? {})) {
     const at = `params.${name}`;
     if (!['number', 'integer', 'string', 'boolean'].includes(field.type ?? (field.enum ? 'string' : ''))) {
-      problem(at, `has type ${field.type ?? 'unknown'}`, 'parameters are numbers, integers, strings, booleans or enums (they are set from the command line with --set)');
+      problem(
+        at,
+        `has type ${field.type ?? 'unknown'}`,
+        'parameters are numbers, integers, strings, booleans or enums (they are set from the command line with --set)',
+      );
     }
     if (field.default === undefined) problem(at, 'has no default', 'add `.default(<value>)`: every parameter needs one');
-    if (!field.description) problem(at, 'has no description', 'add `.describe(\'<one line: what it is, its unit>\')`');
+    if (!field.description) problem(at, 'has no description', "add `.describe('<one line: what it is, its unit>')`");
   }
   const parsed = schema.safeParse({});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    problem(`params.${issue.path.join('.')}`, `the defaults do not validate: ${issue.message}`, 'make each default satisfy its own constraints');
+    problem(
+      `params.${issue.path.join('.')}`,
+      `the defaults do not validate: ${issue.message}`,
+      'make each default satisfy its own constraints',
+    );
   }
 }
 

@@ -6,7 +6,7 @@
  * can be killed at its time limit and one that crashes the process (or runs out of memory) fails
  * only its own cell; the parent writes every record.
  */
-import type { MethodDefinition, TaskDefinition } from './types.ts';
+import type { AnyTask, AnyMethod } from './types.ts';
 import { executeCell, type CellJob } from './cell.ts';
 import { loadBackend } from './backend.ts';
 import { setFusedKernels } from './kernels.ts';
@@ -22,7 +22,7 @@ export interface WorkerRequest {
 /** Progress messages, so the parent can say where a child died or hung. */
 export type WorkerMessage = { ready: true } | { importing: string } | { imported: true } | { failed: string };
 
-let loaded: { taskModule: string; methodModule: string; task: TaskDefinition<any>; method: MethodDefinition<any> } | undefined;
+let loaded: { taskModule: string; methodModule: string; task: AnyTask; method: AnyMethod } | undefined;
 
 async function definition<T extends { id: string }>(module: string, id: string, what: string): Promise<T> {
   process.send!({ importing: module });
@@ -37,13 +37,15 @@ process.on('message', async ({ job, taskModule, methodModule }: WorkerRequest) =
       throw new Error('a cell worker serves one task and one method; the runner starts a fresh one for another pair');
     }
     if (!loaded) {
-      const task = await definition<TaskDefinition<any>>(taskModule, job.key.task, 'task');
-      const method = await definition<MethodDefinition<any>>(methodModule, job.key.method, 'method');
+      const task = await definition<AnyTask>(taskModule, job.key.task, 'task');
+      const method = await definition<AnyMethod>(methodModule, job.key.method, 'method');
       loaded = { taskModule, methodModule, task, method };
       process.send!({ imported: true });
     }
   } catch (error) {
-    process.send!({ failed: `importing the task or method: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}` });
+    process.send!({
+      failed: `importing the task or method: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    });
     return;
   }
   if (job.backend !== undefined) {

@@ -19,10 +19,15 @@ afterAll(() => {
 
 function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve) => {
-    const child = execFile('node', [BIN, ...args], { cwd: ROOT, maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
-      running.delete(child);
-      resolve({ stdout, stderr, code: error ? Number((error as { code?: number }).code ?? 1) : 0 });
-    });
+    const child = execFile(
+      'node',
+      [BIN, ...args],
+      { cwd: ROOT, maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: '1' } },
+      (error, stdout, stderr) => {
+        running.delete(child);
+        resolve({ stdout, stderr, code: error ? Number((error as { code?: number }).code ?? 1) : 0 });
+      },
+    );
     running.add(child);
   });
 }
@@ -33,7 +38,18 @@ async function runJson(args: string[]): Promise<{ records: ResultRecord[]; score
 }
 const tiny = ['--set', 'generations=3', '--set', 'replicates=40', '--seeds', '2'];
 // The diffusion tasks' budgets have their own names: few steps and samples.
-const tinyDiffusion = ['--set', 'train_steps=30', '--set', 'pretrain_steps=30', '--set', 'epochs=2', '--set', 'real=100', '--set', 'eval_samples=100'];
+const tinyDiffusion = [
+  '--set',
+  'train_steps=30',
+  '--set',
+  'pretrain_steps=30',
+  '--set',
+  'epochs=2',
+  '--set',
+  'real=100',
+  '--set',
+  'eval_samples=100',
+];
 const numbers = (records: ResultRecord[]) => records.map((r) => JSON.stringify([r.id, r.status, r.steps, r.metrics, r.budget]));
 
 describe('smoke: every task × method through the CLI', () => {
@@ -41,7 +57,13 @@ describe('smoke: every task × method through the CLI', () => {
     const { records, scores } = await runJson([...tiny, ...tinyDiffusion, '--out', join(work, 'smoke')]);
     const list = JSON.parse((await cli(['list', '--json'])).stdout) as { tasks: { id: string }[]; methods: { id: string }[] };
     expect(records.length).toBe(list.tasks.length * list.methods.length * 2);
-    for (const r of records) expect([r.key.task, r.key.method, r.status, r.reason]).toEqual([r.key.task, r.key.method, r.status === 'skipped' ? 'skipped' : 'ok', r.reason]);
+    for (const r of records)
+      expect([r.key.task, r.key.method, r.status, r.reason]).toEqual([
+        r.key.task,
+        r.key.method,
+        r.status === 'skipped' ? 'skipped' : 'ok',
+        r.reason,
+      ]);
     expect(scores.entries.map((e) => e.entry).sort()).toEqual(list.methods.map((m) => m.id).sort());
     // replace is the reference (= 1) of every task that does not name its own score scale.
     expect(scores.entries.find((e) => e.entry === 'replace')!.role).toBe('reference');
@@ -52,7 +74,24 @@ describe('smoke: every task × method through the CLI', () => {
 });
 
 describe('the issue’s reference command', () => {
-  const args = ['--task', 'gaussian-chain', '--method', 'replace', '--set', 'dim=1', '--set', 'samples=10', '--set', 'estimator=mle', '--set', 'generations=10', '--set', 'replicates=20000', '--seeds', '1'];
+  const args = [
+    '--task',
+    'gaussian-chain',
+    '--method',
+    'replace',
+    '--set',
+    'dim=1',
+    '--set',
+    'samples=10',
+    '--set',
+    'estimator=mle',
+    '--set',
+    'generations=10',
+    '--set',
+    'replicates=20000',
+    '--seeds',
+    '1',
+  ];
 
   it('reproduces E[σ²_n] = (1−1/M)^n within 3 SE and is byte-identical twice', async () => {
     const first = await runJson([...args, '--out', join(work, 'ref-a')]);
@@ -72,7 +111,12 @@ describe('sharding', () => {
     expect(one.records.length + two.records.length).toBe(whole.records.length);
     const merged = JSON.parse((await cli(['score', '--json', '--results', join(work, 'sharded')])).stdout);
     const single = JSON.parse((await cli(['score', '--json', '--results', join(work, 'whole')])).stdout);
-    const strip = (s: Scores) => JSON.stringify({ ...s, settings: s.settings.map((x) => ({ ...x, wallMs: 0 })), entries: s.entries.map((x) => ({ ...x, wallMs: 0 })) });
+    const strip = (s: Scores) =>
+      JSON.stringify({
+        ...s,
+        settings: s.settings.map((x) => ({ ...x, wallMs: 0 })),
+        entries: s.entries.map((x) => ({ ...x, wallMs: 0 })),
+      });
     expect(strip(merged.scores)).toBe(strip(single.scores));
   });
 });
@@ -81,7 +125,22 @@ describe('resuming', () => {
   it('after kill -9 mid-run, a rerun keeps the saved cells and completes the rest', async () => {
     const out = join(work, 'killed');
     const baselines = ['replace', 'accumulate', 'accumulate-subsample', 'real-only'].flatMap((m) => ['--method', m]);
-    const args = ['run', '--task', 'gaussian-chain', ...baselines, '--set', 'generations=30', '--set', 'replicates=20000', '--seeds', '2', '--jobs', '1', '--out', out];
+    const args = [
+      'run',
+      '--task',
+      'gaussian-chain',
+      ...baselines,
+      '--set',
+      'generations=30',
+      '--set',
+      'replicates=20000',
+      '--seeds',
+      '2',
+      '--jobs',
+      '1',
+      '--out',
+      out,
+    ];
     const child = spawn('node', [BIN, ...args], { cwd: ROOT, detached: true, stdio: 'ignore' });
     const cells = join(out, 'cells');
     const count = () => (existsSync(cells) ? readdirSync(cells).filter((f) => f.endsWith('.json')).length : 0);
@@ -104,9 +163,18 @@ describe('input errors name the field and the fix', () => {
     [['--set', 'samples=abc'], 'error: invalid --set samples: "abc" is not a number (task gaussian-chain)'],
     [['--set', 'samples=1'], 'error: invalid --set samples: 1 is too small: must be >=2 (task gaussian-chain)'],
     [['--set', 'estimator=median'], 'error: invalid --set estimator: "median" is not one of mle, unbiased (task gaussian-chain)'],
-    [['--set', 'bogus=1'], 'error: unknown --set bogus (task gaussian-chain accepts: dim, samples, samples_growth, estimator, generations, replicates, variance, rho, known_variance; method parameters are set as <method-id>.<name>)'],
+    [
+      ['--set', 'bogus=1'],
+      'error: unknown --set bogus (task gaussian-chain accepts: dim, samples, samples_growth, estimator, generations, replicates, variance, rho, known_variance; method parameters are set as <method-id>.<name>)',
+    ],
     [['--set', 'replace.alpha=1'], 'error: unknown --set replace.alpha (method replace accepts: no parameters)'],
-    [['--task', 'nope'], `error: unknown --task "nope" (known: ${readdirSync(join(ROOT, 'benchmarks')).filter((d) => !d.startsWith('_')).sort().join(', ')})`],
+    [
+      ['--task', 'nope'],
+      `error: unknown --task "nope" (known: ${readdirSync(join(ROOT, 'benchmarks'))
+        .filter((d) => !d.startsWith('_'))
+        .sort()
+        .join(', ')})`,
+    ],
     [['--shard', '3/2'], 'error: invalid --shard "3/2": expected k/N with 1 ≤ k ≤ N, e.g. 1/4'],
   ];
   it.each(cases)('%j', async (args, message) => {
@@ -119,10 +187,22 @@ describe('input errors name the field and the fix', () => {
 
 describe('usage errors: one line, a hint, exit 2 like every input error', () => {
   const cases: [string[], string, string][] = [
-    [['run', '--task', 'gaussian-chain', '--seed', '1'], "error: unknown option '--seed' (did you mean --seeds?)", 'see collapse-bench run --help'],
+    [
+      ['run', '--task', 'gaussian-chain', '--seed', '1'],
+      "error: unknown option '--seed' (did you mean --seeds?)",
+      'see collapse-bench run --help',
+    ],
     [['run', '--seeds'], "error: option '--seeds <n>' argument missing", 'see collapse-bench run --help'],
-    [['run', '--seeds', '0'], "error: option '--seeds <n>' argument '0' is invalid. It must be a positive integer.", 'see collapse-bench run --help'],
-    [['run', '--profile', 'fast'], "error: option '--profile <name>' argument 'fast' is invalid. Allowed choices are quick, standard, full.", 'see collapse-bench run --help'],
+    [
+      ['run', '--seeds', '0'],
+      "error: option '--seeds <n>' argument '0' is invalid. It must be a positive integer.",
+      'see collapse-bench run --help',
+    ],
+    [
+      ['run', '--profile', 'fast'],
+      "error: option '--profile <name>' argument 'fast' is invalid. Allowed choices are quick, standard, full.",
+      'see collapse-bench run --help',
+    ],
     [['new-method'], "error: missing required argument 'id'", 'see collapse-bench new-method --help'],
     [['lst'], "error: unknown command 'lst' (did you mean list?)", 'see collapse-bench --help'],
   ];
@@ -147,7 +227,10 @@ describe('usage errors: one line, a hint, exit 2 like every input error', () => 
 
 describe('list', () => {
   it('shows every task id, method id and parameter name in full (the names `--set` takes)', async () => {
-    const doc = JSON.parse((await cli(['list', '--json'])).stdout) as { tasks: { id: string; params: { name: string }[] }[]; methods: { id: string; params: { name: string }[] }[] };
+    const doc = JSON.parse((await cli(['list', '--json'])).stdout) as {
+      tasks: { id: string; params: { name: string }[] }[];
+      methods: { id: string; params: { name: string }[] }[];
+    };
     const { stdout, code } = await cli(['list']);
     expect(code).toBe(0);
     // Every table cell and every word of a heading, as whole tokens: a cut name never matches.
@@ -184,7 +267,9 @@ describe('a run into a folder that holds other cells', () => {
     expect([...new Set(written.settings.map((r) => r.task))]).toEqual(['gaussian-chain', 'regression']);
     const seeds = (task: string, entry: string) => written.settings.find((r) => r.task === task && r.entry === entry)?.seeds;
     expect([seeds('gaussian-chain', 'accumulate'), seeds('gaussian-chain', 'replace'), seeds('regression', 'replace')]).toEqual([1, 2, 2]);
-    expect(stderr).toContain(`scores below: all 9 current cells in ${out} (5 from earlier runs; use a fresh --out to score this run alone)`);
+    expect(stderr).toContain(
+      `scores below: all 9 current cells in ${out} (5 from earlier runs; use a fresh --out to score this run alone)`,
+    );
     expect(stderr).toContain(`1 stale record(s) in ${out} not scored`);
 
     // The per-task table: the ranked entry first, then the task's scale entries as reference rows.
@@ -192,8 +277,17 @@ describe('a run into a folder that holds other cells', () => {
     const title = lines.findIndex((l) => l.startsWith('gaussian-chain — normalized collapse area'));
     expect(title, stdout).toBeGreaterThanOrEqual(0);
     expect(lines[title]).toContain('(real-only = 0, replace = 1)');
-    const rows = lines.slice(title + 4, title + 7).map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
-    expect(rows.map((r) => [r[0], r[1], r[4]])).toEqual([['1', 'accumulate', '1'], ['oracle', 'real-only', '2'], ['reference', 'replace', '2']]);
+    const rows = lines.slice(title + 4, title + 7).map((l) =>
+      l
+        .split('│')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
+    expect(rows.map((r) => [r[0], r[1], r[4]])).toEqual([
+      ['1', 'accumulate', '1'],
+      ['oracle', 'real-only', '2'],
+      ['reference', 'replace', '2'],
+    ]);
     expect(rows[0][3]).toMatch(/^\[-?\d\.\d{3}, -?\d\.\d{3}\]$/);
     expect(lines.some((l) => l.startsWith('regression — normalized collapse area'))).toBe(true);
     expect(lines.some((l) => l.startsWith('Leaderboard across tasks'))).toBe(true);
@@ -225,7 +319,9 @@ describe('score, verify, report, theory, schema', () => {
     writeFileSync(file, JSON.stringify(record));
     const { code, stderr } = await cli(['score', '--results', join(work, 'corrupt')]);
     expect(code).toBe(2);
-    expect(stderr.trim()).toBe(`error: ${file}: invalid result record at field "metrics.w2.se": Invalid input: expected array, received string`);
+    expect(stderr.trim()).toBe(
+      `error: ${file}: invalid result record at field "metrics.w2.se": Invalid input: expected array, received string`,
+    );
   });
 
   it('report writes one self-contained HTML file', async () => {
@@ -238,9 +334,22 @@ describe('score, verify, report, theory, schema', () => {
   });
 
   it('theory --json gives the closed forms for the given parameters', async () => {
-    const { stdout } = await cli(['theory', '--task', 'gaussian-chain', '--set', 'samples=10', '--set', 'estimator=mle', '--set', 'generations=2', '--json']);
+    const { stdout } = await cli([
+      'theory',
+      '--task',
+      'gaussian-chain',
+      '--set',
+      'samples=10',
+      '--set',
+      'estimator=mle',
+      '--set',
+      'generations=2',
+      '--json',
+    ]);
     const doc = JSON.parse(stdout) as { curves: { metric: string; values: number[] }[] };
-    expect(doc.curves.find((c) => c.metric === 'var_ratio')!.values).toEqual([0.9, 0.9 * 0.9, 0.9 * 0.9 * 0.9].map((v, i) => expect.closeTo(v, 14 - i)));
+    expect(doc.curves.find((c) => c.metric === 'var_ratio')!.values).toEqual(
+      [0.9, 0.9 * 0.9, 0.9 * 0.9 * 0.9].map((v, i) => expect.closeTo(v, 14 - i)),
+    );
   });
 
   it('schema prints the JSON Schema of result records', async () => {

@@ -31,12 +31,15 @@ const program = new Command('collapse-bench')
   .version(version, '-V, --version', 'print the version')
   // Commander's usage errors come as "error: …" plus, for typos, "(Did you mean …?)" on a
   // second line: joined into one line, and followed by a hint instead of the whole help.
-  .configureOutput({ outputError: (text, write) => write(`${pc.red(text.trim().replace(/\s*\n\s*\(Did you mean (.*)\)$/, ' (did you mean $1)'))}\n`) })
+  .configureOutput({
+    outputError: (text, write) => write(`${pc.red(text.trim().replace(/\s*\n\s*\(Did you mean (.*)\)$/, ' (did you mean $1)'))}\n`),
+  })
   .showHelpAfterError('see collapse-bench --help')
   // Commander exits with 1 on a usage error; thrown instead, so it can exit with 2 like other input errors.
   .exitOverride();
 
-for (const command of [list, run, score, verify, report, theory, schema, newMethod, validate, plan, merge, publish]) command.register(program);
+for (const command of [list, run, score, verify, report, theory, schema, newMethod, validate, plan, merge, publish])
+  command.register(program);
 for (const command of program.commands) command.showHelpAfterError(`see collapse-bench ${command.name()} --help`);
 
 try {

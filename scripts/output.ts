@@ -23,7 +23,6 @@ export const positiveInt = (value: string): number => {
   return n;
 };
 
-
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
@@ -52,7 +51,11 @@ export function readFolder(dir: string, registry: Registry): FolderRecords {
   const cellsDir = new ResultStore(resolve(dir)).cellsDir;
   const records: ResultRecord[] = [];
   const unreadable: FolderRecords['unreadable'] = [];
-  const files = existsSync(cellsDir) ? readdirSync(cellsDir).filter((f) => f.endsWith('.json')).sort() : [];
+  const files = existsSync(cellsDir)
+    ? readdirSync(cellsDir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+    : [];
   for (const file of files) {
     try {
       records.push(parseRecordFile(join(cellsDir, file)));
@@ -90,10 +93,17 @@ const longestWord = (text: string) => Math.max(0, ...text.split(/\s+/).map((w) =
  */
 export function paramTable(params: ReturnType<typeof paramInfo>, width = outputWidth()): Table.Table {
   const head = ['parameter', 'type', 'default', 'description'];
-  const rows = params.map((p) => [p.name, p.enum ? p.enum.join(' | ') : p.type, p.default === undefined ? '—' : String(p.default), p.description]);
+  const rows = params.map((p) => [
+    p.name,
+    p.enum ? p.enum.join(' | ') : p.type,
+    p.default === undefined ? '—' : String(p.default),
+    p.description,
+  ]);
   // Padding is one space each side; the description column gets what is left of the width.
   // A column is never narrower than its longest word; the type column also fits a few short choices on one line.
-  const fixed = [0, 1, 2].map((c) => 2 + Math.max(head[c].length, ...rows.map((r) => c === 1 && r[c].length <= 22 ? r[c].length : longestWord(r[c]))));
+  const fixed = [0, 1, 2].map(
+    (c) => 2 + Math.max(head[c].length, ...rows.map((r) => (c === 1 && r[c].length <= 22 ? r[c].length : longestWord(r[c])))),
+  );
   const borders = head.length + 1;
   const rest = width - borders - fixed.reduce((a, b) => a + b, 0);
   const description = Math.max(rest, 2 + Math.max(head[3].length, ...rows.map((r) => longestWord(r[3]))), 24);
@@ -118,8 +128,13 @@ export const fmt = (x: number | null | undefined, digits = 3) => (x === null || 
 
 /** A setting row, tolerant of score files written before roles, ranks and extra real data existed. */
 type SettingRow = Omit<SettingScore, 'role' | 'rank' | 'extraRealData'> & Partial<Pick<SettingScore, 'role' | 'rank' | 'extraRealData'>>;
-type EntryRow = Omit<EntryScore, 'role' | 'rank' | 'extraRealData' | 'basis'> & Partial<Pick<EntryScore, 'role' | 'extraRealData' | 'basis'>> & { rank: number | null };
-type ScoresView = Omit<Scores, 'settings' | 'entries' | 'settingSummaries'> & { settings: SettingRow[]; entries: EntryRow[]; settingSummaries?: Scores['settingSummaries'] };
+type EntryRow = Omit<EntryScore, 'role' | 'rank' | 'extraRealData' | 'basis'> &
+  Partial<Pick<EntryScore, 'role' | 'extraRealData' | 'basis'>> & { rank: number | null };
+type ScoresView = Omit<Scores, 'settings' | 'entries' | 'settingSummaries'> & {
+  settings: SettingRow[];
+  entries: EntryRow[];
+  settingSummaries?: Scores['settingSummaries'];
+};
 
 const interval = (ci: { low: number; high: number } | null | undefined) => (ci ? `[${fmt(ci.low)}, ${fmt(ci.high)}]` : 'n/a');
 const ciHead = (scores: ScoresView) => `${Math.round(scores.confidence * 100)}% CI`;
@@ -181,19 +196,37 @@ export function formatTaskTables(scores: Scores | ScoresView): string {
       const scale = `${oracle?.entry ?? summary?.oracle ?? 'oracle'} = 0, ${reference?.entry ?? summary?.reference ?? 'reference'} = 1`;
       const title = bySetting.size > 1 ? `${task} · ${labels.get(setting) || setting}` : task;
       const table = new Table({ head: ['rank', 'entry', 'collapse area', ciHead(view), 'seeds'], style: COMPACT_STYLE });
-      for (const r of ranked) table.push([rankOf(r) ?? '—', r.extraRealData ? `${r.entry} ${EXTRA_REAL}` : r.entry, fmt(r.normalized), interval(r.normalizedCi), seedsCell(r)]);
+      for (const r of ranked)
+        table.push([
+          rankOf(r) ?? '—',
+          r.extraRealData ? `${r.entry} ${EXTRA_REAL}` : r.entry,
+          fmt(r.normalized),
+          interval(r.normalizedCi),
+          seedsCell(r),
+        ]);
       // The scale entries close the table, unranked: they define the scale rather than compete on it.
       for (const r of [oracle, reference]) if (r) table.push([r.role!, r.entry, fmt(r.normalized), interval(r.normalizedCi), seedsCell(r)]);
       if (out.length) out.push('');
       out.push(`${pc.bold(title)} — normalized collapse area, lower is better (${scale})`, table.toString());
-      for (const [note, noted] of groupBy(settingRows.filter((r) => r.normalizedNote && r.normalizedNote !== summary?.note), (r) => r.normalizedNote!)) {
+      for (const [note, noted] of groupBy(
+        settingRows.filter((r) => r.normalizedNote && r.normalizedNote !== summary?.note),
+        (r) => r.normalizedNote!,
+      )) {
         out.push(`  ${noted.map((r) => r.entry).join(', ')}: ${note}`);
       }
       if (entries.some((r) => r.extraRealData)) out.push(`  ${EXTRA_REAL_LEGEND}`);
       if (summary && !summary.collapse) {
-        const absent = summary.seeds ? [summary.seeds.oracle === 0 && summary.oracle, summary.seeds.reference === 0 && summary.reference].filter((a): a is string => Boolean(a)) : [];
+        const absent = summary.seeds
+          ? [summary.seeds.oracle === 0 && summary.oracle, summary.seeds.reference === 0 && summary.reference].filter((a): a is string =>
+              Boolean(a),
+            )
+          : [];
         const hint = absent.length ? ` — add ${absent.map((a) => `--method ${a}`).join(' ')} to score this task` : '';
-        out.push(pc.yellow(`  ${summary.note ?? `${summary.reference} does not collapse more than ${summary.oracle} here: no collapse to mitigate`}${hint}`));
+        out.push(
+          pc.yellow(
+            `  ${summary.note ?? `${summary.reference} does not collapse more than ${summary.oracle} here: no collapse to mitigate`}${hint}`,
+          ),
+        );
       }
     }
   }
@@ -214,16 +247,35 @@ export function formatLeaderboard(scores: Scores | ScoresView): string {
   // Ranks are comparable only among entries scored on the same tasks: name those when they differ.
   const bases = new Set(ranked.map((e) => (e.basis ?? []).join(', ')));
   const showBasis = bases.size > 1;
-  const head = ['rank', 'tier', 'entry', 'collapse area (IQM)', ciHead(view), ...(showBasis ? ['ranked on'] : []), 'coverage', 'real/chain', 'time (s)'];
+  const head = [
+    'rank',
+    'tier',
+    'entry',
+    'collapse area (IQM)',
+    ciHead(view),
+    ...(showBasis ? ['ranked on'] : []),
+    'coverage',
+    'real/chain',
+    'time (s)',
+  ];
   const table = new Table({ head, style: COMPACT_STYLE });
   const row = (rank: string | number, e: EntryRow) => [
-    rank, e.tier ?? '—', e.extraRealData ? `${e.entry} ${EXTRA_REAL}` : e.entry, fmt(e.iqm), interval(e.ci),
+    rank,
+    e.tier ?? '—',
+    e.extraRealData ? `${e.entry} ${EXTRA_REAL}` : e.entry,
+    fmt(e.iqm),
+    interval(e.ci),
     ...(showBasis ? [(e.basis ?? []).join(', ') || '—'] : []),
-    `${e.coverage.applicable}/${e.coverage.total}`, Math.round(e.realSamplesPerChain), (e.wallMs / 1000).toFixed(2),
+    `${e.coverage.applicable}/${e.coverage.total}`,
+    Math.round(e.realSamplesPerChain),
+    (e.wallMs / 1000).toFixed(2),
   ];
   for (const e of ranked) table.push(row(e.rank ?? '—', e));
   for (const e of references) table.push(row('reference', e));
-  const out = [pc.bold('Leaderboard across tasks — IQM of the normalized collapse areas, lower is better (0 = each task\'s oracle, 1 = its reference)'), table.toString()];
+  const out = [
+    pc.bold("Leaderboard across tasks — IQM of the normalized collapse areas, lower is better (0 = each task's oracle, 1 = its reference)"),
+    table.toString(),
+  ];
   if (showBasis) out.push('  ranks compare entries ranked on the same tasks');
   for (const e of ranked.filter((e) => e.unranked)) out.push(`  ${e.entry}: not ranked — ${e.unranked}`);
   if (ranked.some((e) => e.extraRealData)) out.push(`  ${EXTRA_REAL_LEGEND}`);

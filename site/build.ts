@@ -41,7 +41,11 @@ export async function buildSite(options: BuildOptions = {}): Promise<{ out: stri
   const started = performance.now();
   const dataFile = resolve(options.data ?? join(SITE, '.data', 'site.json'));
   const out = resolve(options.out ?? join(SITE, 'dist'));
-  const data = await loadSiteData({ results: options.results, ...(options.local !== undefined && { local: options.local }), ...(options.root && { root: options.root }) });
+  const data = await loadSiteData({
+    results: options.results,
+    ...(options.local !== undefined && { local: options.local }),
+    ...(options.root && { root: options.root }),
+  });
   mkdirSync(dirname(dataFile), { recursive: true });
   writeFileSync(dataFile, JSON.stringify(data));
   if (options.dataOnly) return { out, data: dataFile, pages: 0, ms: performance.now() - started };
@@ -64,20 +68,32 @@ export async function buildSite(options: BuildOptions = {}): Promise<{ out: stri
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      results: { type: 'string' }, local: { type: 'string' }, 'no-local': { type: 'boolean' }, empty: { type: 'boolean' }, out: { type: 'string' }, base: { type: 'string' },
-      root: { type: 'string' }, data: { type: 'string' }, 'data-only': { type: 'boolean' },
+      results: { type: 'string' },
+      local: { type: 'string' },
+      'no-local': { type: 'boolean' },
+      empty: { type: 'boolean' },
+      out: { type: 'string' },
+      base: { type: 'string' },
+      root: { type: 'string' },
+      data: { type: 'string' },
+      'data-only': { type: 'boolean' },
     },
   });
   if (values.empty && values.results) throw new InputError('--empty and --results exclude each other');
   const result = await buildSite({
     results: values.empty ? null : values.results,
     ...(values['no-local'] ? { local: null } : values.local !== undefined && { local: values.local }),
-    ...(values.out && { out: values.out }), ...(values.base && { base: values.base }),
-    ...(values.root && { root: values.root }), ...(values.data && { data: values.data }),
+    ...(values.out && { out: values.out }),
+    ...(values.base && { base: values.base }),
+    ...(values.root && { root: values.root }),
+    ...(values.data && { data: values.data }),
     dataOnly: values['data-only'],
   });
   const shown = relative(process.cwd(), result.out) || '.';
-  const open = result.out === join(SITE, 'dist') ? `open it with \`${values.base ? `COLLAPSE_SITE_BASE=${values.base} ` : ''}npm run site:preview\` → http://127.0.0.1:4321${values.base ?? '/'}` : `serve ${shown}/ with any static file server`;
+  const open =
+    result.out === join(SITE, 'dist')
+      ? `open it with \`${values.base ? `COLLAPSE_SITE_BASE=${values.base} ` : ''}npm run site:preview\` → http://127.0.0.1:4321${values.base ?? '/'}`
+      : `serve ${shown}/ with any static file server`;
   if (values['data-only']) console.log(`site data: ${relative(process.cwd(), result.data)}`);
   else console.log(`site: ${shown}/ (${result.pages} pages, ${(result.ms / 1000).toFixed(1)} s) — ${open}`);
 }

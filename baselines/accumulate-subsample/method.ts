@@ -12,7 +12,14 @@ export default defineMethod({
   title: 'Accumulate, then subsample',
   kind: 'baseline',
   summary: 'Accumulates all real and synthetic data, then trains on a uniform subset of the per-generation size.',
-  papers: [{ title: 'Collapse or Thrive? Perils and Promises of Synthetic Data in a Self-Generating World', authors: 'Kazdan et al.', year: 2024, url: 'https://arxiv.org/abs/2410.16713' }],
+  papers: [
+    {
+      title: 'Collapse or Thrive? Perils and Promises of Synthetic Data in a Self-Generating World',
+      authors: 'Kazdan et al.',
+      year: 2024,
+      url: 'https://arxiv.org/abs/2410.16713',
+    },
+  ],
   params: z.object({}),
   hooks: {
     // ctx.previous holds every batch so far (its subset is not carried over): add this

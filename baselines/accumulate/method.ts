@@ -11,7 +11,14 @@ export default defineMethod({
   title: 'Accumulate',
   kind: 'baseline',
   summary: 'Each generation adds its synthetic samples to all earlier data (real and synthetic) and trains on the union.',
-  papers: [{ title: 'Is Model Collapse Inevitable? Breaking the Curse of Recursion by Accumulating Real and Synthetic Data', authors: 'Gerstgrasser et al.', year: 2024, url: 'https://arxiv.org/abs/2404.01413' }],
+  papers: [
+    {
+      title: 'Is Model Collapse Inevitable? Breaking the Curse of Recursion by Accumulating Real and Synthetic Data',
+      authors: 'Gerstgrasser et al.',
+      year: 2024,
+      url: 'https://arxiv.org/abs/2404.01413',
+    },
+  ],
   params: z.object({}),
   hooks: {
     // ctx.previous is this method's pool of generation t−1: every batch so far.

@@ -18,7 +18,14 @@ export default defineMethod({
   title: 'DCCA + weight decay (generic regularizer)',
   kind: 'baseline',
   summary: 'Plain DCCA plus an L2 penalty on the encoders’ weight matrices.',
-  papers: [{ title: 'Preventing Model Collapse in Deep Canonical Correlation Analysis by Noise Regularization', authors: 'He et al.', year: 2024, url: 'https://arxiv.org/abs/2411.00383' }],
+  papers: [
+    {
+      title: 'Preventing Model Collapse in Deep Canonical Correlation Analysis by Noise Regularization',
+      authors: 'He et al.',
+      year: 2024,
+      url: 'https://arxiv.org/abs/2411.00383',
+    },
+  ],
   params: Params,
   engine: 'tfjs',
   hooks: {

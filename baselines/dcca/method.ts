@@ -12,7 +12,14 @@ export default defineMethod({
   title: 'DCCA (no mitigation)',
   kind: 'baseline',
   summary: 'Deep CCA trained on its plain objective, the total canonical correlation, for every epoch.',
-  papers: [{ title: 'Deep Canonical Correlation Analysis', authors: 'Andrew, Arora, Bilmes, Livescu', year: 2013, url: 'https://proceedings.mlr.press/v28/andrew13.html' }],
+  papers: [
+    {
+      title: 'Deep Canonical Correlation Analysis',
+      authors: 'Andrew, Arora, Bilmes, Livescu',
+      year: 2013,
+      url: 'https://proceedings.mlr.press/v28/andrew13.html',
+    },
+  ],
   params: z.object({}),
   engine: 'tfjs',
   hooks: { loss: (ctx: DccaLossContext) => ctx.objective },

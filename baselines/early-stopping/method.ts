@@ -12,7 +12,14 @@ export default defineMethod({
   title: 'Early stopping (oracle)',
   kind: 'baseline',
   summary: 'Plain DCCA holding its best epoch so far by downstream R² (an oracle: it looks at the test targets).',
-  papers: [{ title: 'Preventing Model Collapse in Deep Canonical Correlation Analysis by Noise Regularization', authors: 'He et al.', year: 2024, url: 'https://arxiv.org/abs/2411.00383' }],
+  papers: [
+    {
+      title: 'Preventing Model Collapse in Deep Canonical Correlation Analysis by Noise Regularization',
+      authors: 'He et al.',
+      year: 2024,
+      url: 'https://arxiv.org/abs/2411.00383',
+    },
+  ],
   params: z.object({}),
   engine: 'tfjs',
   training: () => ({ checkpoint: 'best' }),

@@ -23,9 +23,15 @@ export default defineMethod({
   id: 'grpo',
   title: 'GRPO (native credit, clipped ratio)',
   kind: 'baseline',
-  summary: 'Policy-gradient fine-tuning through the native stochastic DDIM sampler with the clipped ratio objective and group-normalized advantages.',
+  summary:
+    'Policy-gradient fine-tuning through the native stochastic DDIM sampler with the clipped ratio objective and group-normalized advantages.',
   papers: [
-    { title: 'Training Diffusion Models with Reinforcement Learning', authors: 'Black, Janner, Du, Kostrikov, Levine', year: 2024, url: 'https://arxiv.org/abs/2305.13301' },
+    {
+      title: 'Training Diffusion Models with Reinforcement Learning',
+      authors: 'Black, Janner, Du, Kostrikov, Levine',
+      year: 2024,
+      url: 'https://arxiv.org/abs/2305.13301',
+    },
     { title: 'DanceGRPO: Unleashing GRPO on Visual Generation', authors: 'Xue et al.', year: 2025 },
   ],
   params: Params,

@@ -12,7 +12,9 @@ export default defineMethod({
   title: 'Linear CCA (flat control)',
   kind: 'baseline',
   summary: 'The DCCA objective with one linear map per view instead of an MLP encoder.',
-  papers: [{ title: 'Relations between two sets of variates', authors: 'Hotelling', year: 1936, url: 'https://doi.org/10.1093/biomet/28.3-4.321' }],
+  papers: [
+    { title: 'Relations between two sets of variates', authors: 'Hotelling', year: 1936, url: 'https://doi.org/10.1093/biomet/28.3-4.321' },
+  ],
   params: z.object({}),
   engine: 'tfjs',
   training: () => ({ encoder: 'linear' }),

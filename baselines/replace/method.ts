@@ -12,7 +12,14 @@ export default defineMethod({
   title: 'Replace (no mitigation)',
   kind: 'baseline',
   summary: 'Each generation trains only on the previous model’s samples.',
-  papers: [{ title: 'AI models collapse when trained on recursively generated data', authors: 'Shumailov et al.', year: 2024, url: 'https://doi.org/10.1038/s41586-024-07566-y' }],
+  papers: [
+    {
+      title: 'AI models collapse when trained on recursively generated data',
+      authors: 'Shumailov et al.',
+      year: 2024,
+      url: 'https://doi.org/10.1038/s41586-024-07566-y',
+    },
+  ],
   params: z.object({}),
   hooks: { pool: replacePool },
 });

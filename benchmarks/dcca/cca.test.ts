@@ -26,16 +26,38 @@ function referenceCorr(x: Matrix, y: Matrix, r: number): number {
   const n = x.rows;
   const xc = Matrix.sub(x, Matrix.ones(n, 1).mmul(Matrix.rowVector(x.mean('column'))));
   const yc = Matrix.sub(y, Matrix.ones(n, 1).mmul(Matrix.rowVector(y.mean('column'))));
-  const s11 = Matrix.add(xc.transpose().mmul(xc).div(n - 1), Matrix.eye(x.columns).mul(r));
-  const s22 = Matrix.add(yc.transpose().mmul(yc).div(n - 1), Matrix.eye(y.columns).mul(r));
-  const s12 = xc.transpose().mmul(yc).div(n - 1);
+  const s11 = Matrix.add(
+    xc
+      .transpose()
+      .mmul(xc)
+      .div(n - 1),
+    Matrix.eye(x.columns).mul(r),
+  );
+  const s22 = Matrix.add(
+    yc
+      .transpose()
+      .mmul(yc)
+      .div(n - 1),
+    Matrix.eye(y.columns).mul(r),
+  );
+  const s12 = xc
+    .transpose()
+    .mmul(yc)
+    .div(n - 1);
   const t = spdPower(s11, -0.5).mmul(s12).mmul(spdPower(s22, -0.5));
-  return new SingularValueDecomposition(t, { computeLeftSingularVectors: false, computeRightSingularVectors: false }).diagonal.reduce((a, b) => a + b, 0);
+  return new SingularValueDecomposition(t, { computeLeftSingularVectors: false, computeRightSingularVectors: false }).diagonal.reduce(
+    (a, b) => a + b,
+    0,
+  );
 }
 
 function randomMatrix(rows: number, cols: number, label: string): Matrix {
   const rng = rngFromKey('cca test', label);
-  return Matrix.from1DArray(rows, cols, Array.from({ length: rows * cols }, () => rng.normal()));
+  return Matrix.from1DArray(
+    rows,
+    cols,
+    Array.from({ length: rows * cols }, () => rng.normal()),
+  );
 }
 
 function corrOf(x: Matrix, y: Matrix, r = 1e-3, iterations = 30): number {
@@ -55,7 +77,9 @@ describe('Newton–Schulz square roots', () => {
   it('match the float64 eigendecomposition on a known SPD matrix (condition number 10³)', () => {
     const tf = tfjs();
     // Q diag(λ) Qᵀ with a random orthogonal Q and eigenvalues 1e-3 … 1.
-    const q = new EigenvalueDecomposition(Matrix.add(randomMatrix(6, 6, 'q'), randomMatrix(6, 6, 'q').transpose()), { assumeSymmetric: true }).eigenvectorMatrix;
+    const q = new EigenvalueDecomposition(Matrix.add(randomMatrix(6, 6, 'q'), randomMatrix(6, 6, 'q').transpose()), {
+      assumeSymmetric: true,
+    }).eigenvectorMatrix;
     const lambdas = [1e-3, 0.01, 0.1, 0.3, 0.7, 1];
     const a = q.mmul(Matrix.diag(lambdas)).mmul(q.transpose()).mul(5);
     const { sqrt, invSqrt } = tf.tidy(() => {
@@ -71,7 +95,16 @@ describe('Newton–Schulz square roots', () => {
 
   it('give the exact roots of a diagonal matrix', () => {
     const tf = tfjs();
-    const got = tf.tidy(() => sqrtAndInvSqrt(tf, tf.tensor2d([[4, 0], [0, 0.25]]), 30).sqrt.arraySync());
+    const got = tf.tidy(() =>
+      sqrtAndInvSqrt(
+        tf,
+        tf.tensor2d([
+          [4, 0],
+          [0, 0.25],
+        ]),
+        30,
+      ).sqrt.arraySync(),
+    );
     expect(got[0][0]).toBeCloseTo(2, 5);
     expect(got[1][1]).toBeCloseTo(0.5, 5);
     expect(got[0][1]).toBeCloseTo(0, 6);

@@ -16,9 +16,9 @@ import earlyStopping from '../../baselines/early-stopping/method.ts';
 import nr from '../../methods/noise-regularization/method.ts';
 import { loadBackend } from '../../harness/backend.ts';
 import { runCell } from '../../harness/cell.ts';
-import { type CellOutput } from '../../harness/outcome.ts';
+import type { CellOutput } from '../../harness/outcome.ts';
 import { inapplicableReason, loadRegistry } from '../../harness/registry.ts';
-import type { MethodDefinition } from '../../harness/types.ts';
+import type { AnyMethod } from '../../harness/types.ts';
 
 beforeAll(async () => {
   await loadBackend('wasm');
@@ -27,7 +27,7 @@ beforeAll(async () => {
 const quick = task.params.parse(task.profiles.quick);
 /** The standard setting cut to 30 epochs and 512 test rows (about 7 s of CPU for DCCA here). */
 const cut = task.params.parse({ ...task.profiles.standard, epochs: 30, test_samples: 512 });
-const run = (method: MethodDefinition<any>, params = quick, seed = 0): CellOutput =>
+const run = (method: AnyMethod, params = quick, seed = 0): CellOutput =>
   runCell(task, method, { task: task.id, taskParams: params, method: method.id, methodParams: method.params.parse({}), seed });
 const r2 = (out: CellOutput) => out.metrics.downstream_r2.mean;
 const dropFromPeak = (curve: number[]) => Math.max(...curve) - curve[curve.length - 1];

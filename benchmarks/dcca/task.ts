@@ -32,14 +32,31 @@ import { multiViewSource, ridgeCvR2 } from './data.ts';
 const Params = z.object({
   latent_dim: z.number().int().min(1).max(256).default(10).describe('dimension L of the god embedding G ~ N(0, I_L)'),
   views: z.number().int().min(2).max(5).default(2).describe('number of views'),
-  common_rate: z.number().min(0).max(1).default(0.6).describe('fraction of G’s coordinates every view sees (the rest are private, dealt round-robin)'),
+  common_rate: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.6)
+    .describe('fraction of G’s coordinates every view sees (the rest are private, dealt round-robin)'),
   view_dim: z.number().int().min(2).max(512).default(20).describe('dimension of each view X_k'),
   noise: z.number().min(0).default(0.3).describe('standard deviation of the Gaussian noise added to each view'),
-  tasks: z.number().int().min(1).max(64).default(50).describe('downstream regression targets (nonlinear functions of G; the paper uses 50)'),
+  tasks: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(50)
+    .describe('downstream regression targets (nonlinear functions of G; the paper uses 50)'),
   train_samples: z.number().int().min(16).max(100_000).default(256).describe('training rows (the encoders see only these)'),
   test_samples: z.number().int().min(16).max(100_000).default(512).describe('held-out rows: test_corr, cip_gap and the downstream R²'),
   hidden: z.number().int().min(4).max(1024).default(64).describe('units in each of the two ReLU hidden layers of an MLP encoder'),
-  out_dim: z.number().int().min(1).max(128).default(20).describe('embedding dimension of each encoder (= view_dim in every profile: the square case of the paper’s CIP theorem)'),
+  out_dim: z
+    .number()
+    .int()
+    .min(1)
+    .max(128)
+    .default(20)
+    .describe('embedding dimension of each encoder (= view_dim in every profile: the square case of the paper’s CIP theorem)'),
   epochs: z.number().int().min(1).max(10_000).default(30).describe('training epochs'),
   eval_every: z.number().int().min(1).max(10_000).default(5).describe('evaluate every this many epochs (and at epoch 0)'),
   batch: z.number().int().min(16).max(100_000).default(256).describe('rows per Adam step (the batch must be larger than out_dim)'),
@@ -86,8 +103,18 @@ export default defineTask({
     'so as training goes on the downstream R² of the embeddings falls from an early peak. Scores run from the ' +
     'early-stopping oracle (0) to plain DCCA (1).',
   papers: [
-    { title: 'Preventing Model Collapse in Deep Canonical Correlation Analysis by Noise Regularization', authors: 'He, Du, Xu, Ma', year: 2024, url: 'https://arxiv.org/abs/2411.00383' },
-    { title: 'Deep Canonical Correlation Analysis', authors: 'Andrew, Arora, Bilmes, Livescu', year: 2013, url: 'https://proceedings.mlr.press/v28/andrew13.html' },
+    {
+      title: 'Preventing Model Collapse in Deep Canonical Correlation Analysis by Noise Regularization',
+      authors: 'He, Du, Xu, Ma',
+      year: 2024,
+      url: 'https://arxiv.org/abs/2411.00383',
+    },
+    {
+      title: 'Deep Canonical Correlation Analysis',
+      authors: 'Andrew, Arora, Bilmes, Livescu',
+      year: 2013,
+      url: 'https://proceedings.mlr.press/v28/andrew13.html',
+    },
   ],
   stepAxis: 'epoch',
   params: Params,
@@ -97,11 +124,30 @@ export default defineTask({
     full: { epochs: 200, train_samples: 2048, test_samples: 2048, eval_every: 10 },
   },
   metrics: [
-    { name: 'downstream_r2', description: 'cross-validated ridge R² of the downstream targets on the concatenated test embeddings, mean over targets', direction: 'higher', primary: true },
-    { name: 'train_corr', description: 'total canonical correlation between the views’ training embeddings (max out_dim per pair)', direction: 'higher' },
+    {
+      name: 'downstream_r2',
+      description: 'cross-validated ridge R² of the downstream targets on the concatenated test embeddings, mean over targets',
+      direction: 'higher',
+      primary: true,
+    },
+    {
+      name: 'train_corr',
+      description: 'total canonical correlation between the views’ training embeddings (max out_dim per pair)',
+      direction: 'higher',
+    },
     { name: 'test_corr', description: 'total canonical correlation between the views’ test embeddings', direction: 'higher' },
-    { name: 'cip_gap', description: 'correlation-invariance violation: mean over views of |Corr(f(X), f(A)) − Corr(X, A)| on test rows, A fixed Gaussian noise (the NR loss ζ_k)', direction: 'lower' },
-    { name: 'weight_erank', description: 'spectrum spread of the encoders’ first weight matrix (the layer the paper plots): effective rank exp(entropy of σ/Σσ) over its maximum, mean over views', direction: 'higher' },
+    {
+      name: 'cip_gap',
+      description:
+        'correlation-invariance violation: mean over views of |Corr(f(X), f(A)) − Corr(X, A)| on test rows, A fixed Gaussian noise (the NR loss ζ_k)',
+      direction: 'lower',
+    },
+    {
+      name: 'weight_erank',
+      description:
+        'spectrum spread of the encoders’ first weight matrix (the layer the paper plots): effective rank exp(entropy of σ/Σσ) over its maximum, mean over views',
+      direction: 'higher',
+    },
   ],
   hooks: ['loss'],
   scoreScale: { oracle: 'early-stopping', reference: 'dcca' },
@@ -111,10 +157,13 @@ export default defineTask({
     const options = ctx.options as DccaTrainingOptions;
     const encoderKind = options.encoder ?? 'mlp';
     const checkpoint = options.checkpoint ?? 'last';
-    if (encoderKind !== 'mlp' && encoderKind !== 'linear') throw new Error(`invalid training option encoder: ${JSON.stringify(encoderKind)} (method ${ctx.method}; expected mlp or linear)`);
-    if (checkpoint !== 'last' && checkpoint !== 'best') throw new Error(`invalid training option checkpoint: ${JSON.stringify(checkpoint)} (method ${ctx.method}; expected last or best)`);
+    if (encoderKind !== 'mlp' && encoderKind !== 'linear')
+      throw new Error(`invalid training option encoder: ${JSON.stringify(encoderKind)} (method ${ctx.method}; expected mlp or linear)`);
+    if (checkpoint !== 'last' && checkpoint !== 'best')
+      throw new Error(`invalid training option checkpoint: ${JSON.stringify(checkpoint)} (method ${ctx.method}; expected last or best)`);
     const batch = Math.min(params.batch, params.train_samples);
-    if (batch <= params.out_dim) throw new Error(`batch ${batch} must exceed out_dim ${params.out_dim} (a covariance of out_dim dimensions needs more rows)`);
+    if (batch <= params.out_dim)
+      throw new Error(`batch ${batch} must exceed out_dim ${params.out_dim} (a covariance of out_dim dimensions needs more rows)`);
     const corrOptions: CorrOptions = { r: params.r, iterations: params.ns_iterations };
 
     // Data, initial weights and minibatch order come from streams shared by every method of this
@@ -126,12 +175,15 @@ export default defineTask({
     const testX = test.views.map((v) => tf.tensor2d(Float32Array.from(v), [test.rows, params.view_dim]));
     // Fixed noise for the cip_gap metric (the NR method draws its own every step).
     const evalRng = ctx.sharedRng('eval-noise');
-    const evalNoise = testX.map(() => tf.tensor2d(Float32Array.from(evalRng.fillNormal(new Float64Array(test.rows * params.view_dim))), [test.rows, params.view_dim]));
+    const evalNoise = testX.map(() =>
+      tf.tensor2d(Float32Array.from(evalRng.fillNormal(new Float64Array(test.rows * params.view_dim))), [test.rows, params.view_dim]),
+    );
     const rawCip = tf.tidy(() => evalNoise.map((a, k) => totalCorrelation(tf, testX[k], a, corrOptions).dataSync()[0]));
 
     // Encoders: Glorot-uniform weights from the 'init' stream, zero biases.
     const initRng = ctx.sharedRng('init');
-    const sizes = encoderKind === 'mlp' ? [params.view_dim, params.hidden, params.hidden, params.out_dim] : [params.view_dim, params.out_dim];
+    const sizes =
+      encoderKind === 'mlp' ? [params.view_dim, params.hidden, params.hidden, params.out_dim] : [params.view_dim, params.out_dim];
     const encoders = train.views.map(() => layersOf(tf, sizes, initRng));
     const weights = encoders.flatMap((e) => e.map((l) => l.w));
     const variables = encoders.flatMap((e) => e.flatMap((l) => [l.w, l.b]));
@@ -166,10 +218,22 @@ export default defineTask({
         const testCorr = -objectiveOf(hTest).dataSync()[0];
         let gap = 0;
         // ζ_k = |Corr(f_k(X_k), f_k(A_k)) − Corr(X_k, A_k)|, the NR loss of He et al. (no normalization).
-        evalNoise.forEach((a, k) => (gap += Math.abs(correlation(hTest[k], encode(k, a)).dataSync()[0] - rawCip[k])));
-        const features = concatRows(hTest.map((h) => h.dataSync() as Float32Array), test.rows, params.out_dim);
+        evalNoise.forEach((a, k) => {
+          gap += Math.abs(correlation(hTest[k], encode(k, a)).dataSync()[0] - rawCip[k]);
+        });
+        const features = concatRows(
+          hTest.map((h) => h.dataSync() as Float32Array),
+          test.rows,
+          params.out_dim,
+        );
         const r2 = ridgeCvR2(features, params.out_dim * hTest.length, test.targets, params.tasks, params.folds, params.ridge);
-        return { downstream_r2: r2, train_corr: trainCorr, test_corr: testCorr, cip_gap: gap / evalNoise.length, weight_erank: meanErank(encoders.map((e) => e[0].w)) };
+        return {
+          downstream_r2: r2,
+          train_corr: trainCorr,
+          test_corr: testCorr,
+          cip_gap: gap / evalNoise.length,
+          weight_erank: meanErank(encoders.map((e) => e[0].w)),
+        };
       });
       if (checkpoint === 'best' && best !== undefined && !(now.downstream_r2 > best.downstream_r2)) {
         // Early-stopping oracle: hold the best evaluation so far.
@@ -195,16 +259,30 @@ export default defineTask({
         const cost = tf.tidy(() => {
           const idx = tf.tensor1d(perm.subarray(s, s + batch), 'int32');
           const xs = trainX.map((x) => tf.gather(x, idx) as TF.Tensor2D);
-          return optimizer.minimize(() => {
-            const embeddings = xs.map((x, k) => encode(k, x));
-            const objective = objectiveOf(embeddings);
-            if (!ctx.loss) return objective;
-            const context: DccaLossContext = {
-              task: 'dcca', taskParams: params, epoch, step, rng: methodRng,
-              tf, views: xs, embeddings, objective, encode, correlation, weights,
-            };
-            return ctx.loss(context) as TF.Scalar;
-          }, true, variables)!;
+          return optimizer.minimize(
+            () => {
+              const embeddings = xs.map((x, k) => encode(k, x));
+              const objective = objectiveOf(embeddings);
+              if (!ctx.loss) return objective;
+              const context: DccaLossContext = {
+                task: 'dcca',
+                taskParams: params,
+                epoch,
+                step,
+                rng: methodRng,
+                tf,
+                views: xs,
+                embeddings,
+                objective,
+                encode,
+                correlation,
+                weights,
+              };
+              return ctx.loss(context) as TF.Scalar;
+            },
+            true,
+            variables,
+          )!;
         });
         const value = cost.dataSync()[0];
         cost.dispose();
@@ -238,9 +316,10 @@ function layersOf(tf: typeof TF, sizes: number[], rng: Rng): Layer[] {
 function concatRows(parts: Float32Array[], rows: number, width: number): Float64Array {
   const p = parts.length * width;
   const out = new Float64Array(rows * p);
-  for (let i = 0; i < rows; i++) parts.forEach((h, k) => {
-    for (let j = 0; j < width; j++) out[i * p + k * width + j] = h[i * width + j];
-  });
+  for (let i = 0; i < rows; i++)
+    parts.forEach((h, k) => {
+      for (let j = 0; j < width; j++) out[i * p + k * width + j] = h[i * width + j];
+    });
   return out;
 }
 
@@ -252,7 +331,11 @@ function meanErank(ws: TF.Variable[]): number {
     const values = w.dataSync();
     const m = new Matrix(rows, cols);
     for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) m.set(i, j, values[i * cols + j]);
-    const sigma = new SingularValueDecomposition(m, { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true }).diagonal;
+    const sigma = new SingularValueDecomposition(m, {
+      computeLeftSingularVectors: false,
+      computeRightSingularVectors: false,
+      autoTranspose: true,
+    }).diagonal;
     const sum = sigma.reduce((a, b) => a + b, 0);
     let entropy = 0;
     for (const s of sigma) if (s > 0) entropy -= (s / sum) * Math.log(s / sum);

@@ -102,15 +102,37 @@ async function main(folder: string, target: number, reference: string, view: str
   if (records.length === 0) throw new Error(`no diffusion-align results in ${folder}/cells`);
   const defaults: Record<string, unknown> = task.params.parse({});
   // A setting is named by its parameters that differ from the defaults.
-  const setting = (params: Record<string, unknown>) => Object.entries(params).filter(([k, v]) => defaults[k] !== v).map(([k, v]) => `${k}=${v}`).join(' ') || 'defaults';
-  const table = new Table({ head: ['setting', 'entry', 'seed', `epochs to reward ${target} (${view} sampler)`, 'recall there', view === 'own' ? 'modes there' : 'modes there (own sampler)', 'final reward', 'final recall'] });
+  const setting = (params: Record<string, unknown>) =>
+    Object.entries(params)
+      .filter(([k, v]) => defaults[k] !== v)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ') || 'defaults';
+  const table = new Table({
+    head: [
+      'setting',
+      'entry',
+      'seed',
+      `epochs to reward ${target} (${view} sampler)`,
+      'recall there',
+      view === 'own' ? 'modes there' : 'modes there (own sampler)',
+      'final reward',
+      'final recall',
+    ],
+  });
   // An entry is named by its method parameters that differ from the method's defaults.
   const entry = (method: string, params: Record<string, unknown>) => {
     const own = findMethodDefaults(method);
-    const changed = Object.entries(params).filter(([k, v]) => own[k] !== v).map(([k, v]) => `${k}=${v}`);
+    const changed = Object.entries(params)
+      .filter(([k, v]) => own[k] !== v)
+      .map(([k, v]) => `${k}=${v}`);
     return changed.length > 0 ? `${method}(${changed.join(', ')})` : method;
   };
-  records.sort((a, b) => setting(a.key.taskParams).localeCompare(setting(b.key.taskParams)) || entry(a.key.method, a.key.methodParams).localeCompare(entry(b.key.method, b.key.methodParams)) || a.key.seed - b.key.seed);
+  records.sort(
+    (a, b) =>
+      setting(a.key.taskParams).localeCompare(setting(b.key.taskParams)) ||
+      entry(a.key.method, a.key.methodParams).localeCompare(entry(b.key.method, b.key.methodParams)) ||
+      a.key.seed - b.key.seed,
+  );
   // setting → entry → seed → (epochs to target or the last epoch, reached?, recall there)
   const runs = new Map<string, Map<string, Map<number, { epochs: number; reached: boolean; recall?: number }>>>();
   for (const r of records) {
@@ -120,16 +142,42 @@ async function main(folder: string, target: number, reference: string, view: str
     const modes = r.metrics.modes_covered.mean;
     const at = firstCrossing(r.steps, reward, target);
     const name = entry(r.key.method, r.key.methodParams);
-    table.push([setting(r.key.taskParams), name, r.key.seed, at === undefined ? 'never' : at.toFixed(1), at === undefined ? '—' : valueAt(r.steps, recall, at).toFixed(3), at === undefined ? '—' : valueAt(r.steps, modes, at).toFixed(1), reward.at(-1)!.toFixed(3), recall.at(-1)!.toFixed(3)]);
+    table.push([
+      setting(r.key.taskParams),
+      name,
+      r.key.seed,
+      at === undefined ? 'never' : at.toFixed(1),
+      at === undefined ? '—' : valueAt(r.steps, recall, at).toFixed(3),
+      at === undefined ? '—' : valueAt(r.steps, modes, at).toFixed(1),
+      reward.at(-1)!.toFixed(3),
+      recall.at(-1)!.toFixed(3),
+    ]);
     const bySetting = runs.get(setting(r.key.taskParams)) ?? new Map();
     runs.set(setting(r.key.taskParams), bySetting);
     const byEntry = bySetting.get(name) ?? new Map();
     bySetting.set(name, byEntry);
-    byEntry.set(r.key.seed, { epochs: at ?? r.steps.at(-1)!, reached: at !== undefined, recall: at === undefined ? undefined : valueAt(r.steps, recall, at) });
+    byEntry.set(r.key.seed, {
+      epochs: at ?? r.steps.at(-1)!,
+      reached: at !== undefined,
+      recall: at === undefined ? undefined : valueAt(r.steps, recall, at),
+    });
   }
   console.log(table.toString());
 
-  const summary = new Table({ head: ['setting', 'entry', 'seeds', `reached ${target} (entry/ref)`, 'mean epochs entry', `mean epochs ${reference}`, 'difference (95% CI)', 'relative (95% CI)', 'entry faster', 'recall there: difference (95% CI, seeds both reach)'] });
+  const summary = new Table({
+    head: [
+      'setting',
+      'entry',
+      'seeds',
+      `reached ${target} (entry/ref)`,
+      'mean epochs entry',
+      `mean epochs ${reference}`,
+      'difference (95% CI)',
+      'relative (95% CI)',
+      'entry faster',
+      'recall there: difference (95% CI, seeds both reach)',
+    ],
+  });
   const f = (x: number, d = 1) => x.toFixed(d);
   for (const [name, bySetting] of runs) {
     const ref = bySetting.get(reference);
@@ -139,9 +187,20 @@ async function main(folder: string, target: number, reference: string, view: str
       const seeds = [...byEntry.keys()].filter((s) => ref.has(s)).sort((a, b) => a - b);
       if (seeds.length === 0) continue;
       const rng = rngFromKey({ setting: name, entry: entryName, reference, target }, 'matched-bootstrap');
-      const s = pairedSummary(seeds.map((k) => byEntry.get(k)!.epochs), seeds.map((k) => ref.get(k)!.epochs), rng);
+      const s = pairedSummary(
+        seeds.map((k) => byEntry.get(k)!.epochs),
+        seeds.map((k) => ref.get(k)!.epochs),
+        rng,
+      );
       const both = seeds.filter((k) => byEntry.get(k)!.reached && ref.get(k)!.reached);
-      const recall = both.length > 0 ? pairedSummary(both.map((k) => byEntry.get(k)!.recall!), both.map((k) => ref.get(k)!.recall!), rng.fork('recall')) : undefined;
+      const recall =
+        both.length > 0
+          ? pairedSummary(
+              both.map((k) => byEntry.get(k)!.recall!),
+              both.map((k) => ref.get(k)!.recall!),
+              rng.fork('recall'),
+            )
+          : undefined;
       summary.push([
         name,
         entryName,
@@ -152,7 +211,9 @@ async function main(folder: string, target: number, reference: string, view: str
         `${f(s.difference)} [${f(s.differenceInterval[0])}, ${f(s.differenceInterval[1])}]`,
         `${f(100 * s.relative)}% [${f(100 * s.relativeInterval[0])}, ${f(100 * s.relativeInterval[1])}]`,
         `${s.entryLower}/${s.n}`,
-        recall ? `${f(recall.difference, 3)} [${f(recall.differenceInterval[0], 3)}, ${f(recall.differenceInterval[1], 3)}] (${both.length})` : '—',
+        recall
+          ? `${f(recall.difference, 3)} [${f(recall.differenceInterval[0], 3)}, ${f(recall.differenceInterval[1], 3)}] (${both.length})`
+          : '—',
       ]);
     }
   }
@@ -160,4 +221,5 @@ async function main(folder: string, target: number, reference: string, view: str
   console.log(summary.toString());
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv[2] ?? 'runs/latest', Number(process.argv[3] ?? -1.5), process.argv[4] ?? 'grpo', process.argv[5] ?? 'own');
+if (import.meta.url === `file://${process.argv[1]}`)
+  await main(process.argv[2] ?? 'runs/latest', Number(process.argv[3] ?? -1.5), process.argv[4] ?? 'grpo', process.argv[5] ?? 'own');

@@ -14,8 +14,8 @@ import grpo from '../../baselines/grpo/method.ts';
 import pretrained from '../../baselines/pretrained/method.ts';
 import { loadBackend } from '../../harness/backend.ts';
 import { runCell } from '../../harness/cell.ts';
-import { type CellOutput } from '../../harness/outcome.ts';
-import { defineMethod, type CreditContext, type MethodDefinition } from '../../harness/types.ts';
+import type { CellOutput } from '../../harness/outcome.ts';
+import { defineMethod, type CreditContext, type AnyMethod } from '../../harness/types.ts';
 import { ddimCoefficient, ddimSigma, linearSchedule } from '../diffusion/ddpm.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 
@@ -24,8 +24,17 @@ beforeAll(async () => {
 });
 
 /** Seconds per cell: a small model, few epochs and rollouts. */
-const tiny = task.params.parse({ real: 300, pretrain_steps: 200, hidden: 32, epochs: 3, groups: 4, group_size: 4, eval_every: 1, eval_samples: 200 });
-const run = (method: MethodDefinition<any>, seed = 0, methodParams = {}): CellOutput =>
+const tiny = task.params.parse({
+  real: 300,
+  pretrain_steps: 200,
+  hidden: 32,
+  epochs: 3,
+  groups: 4,
+  group_size: 4,
+  eval_every: 1,
+  eval_samples: 200,
+});
+const run = (method: AnyMethod, seed = 0, methodParams = {}): CellOutput =>
   runCell(task, method, { task: task.id, taskParams: tiny, method: method.id, methodParams: method.params.parse(methodParams), seed });
 
 /** A credit hook that records the log-ratios it is given (and their shapes) and otherwise acts like grpo. */
@@ -90,18 +99,26 @@ describe('diffusion-align', () => {
   it('DDPO’s clip range binds: after an epoch’s first minibatch most terms have |ρ − 1| > 1e-4 (the first one sees ρ = 1)', () => {
     const counts = { first: [0, 0], later: [0, 0] };
     const clipped = grpo.hooks.credit!;
-    const recorder = { ...grpo, hooks: { credit: (ctx: CreditContext, params: { clip: number }) => {
-      const inner = clipped(ctx, params);
-      return { ...inner, objective: (c: unknown) => {
-        const { logRatio, update } = c as PolicyObjectiveContext;
-        const bucket = update % tiny.updates === 0 ? counts.first : counts.later;
-        for (const l of logRatio.dataSync()) {
-          bucket[0] += Math.abs(Math.exp(l) - 1) > params.clip ? 1 : 0;
-          bucket[1]++;
-        }
-        return inner.objective(c);
-      } };
-    } } };
+    const recorder = {
+      ...grpo,
+      hooks: {
+        credit: (ctx: CreditContext, params: { clip: number }) => {
+          const inner = clipped(ctx, params);
+          return {
+            ...inner,
+            objective: (c: unknown) => {
+              const { logRatio, update } = c as PolicyObjectiveContext;
+              const bucket = update % tiny.updates === 0 ? counts.first : counts.later;
+              for (const l of logRatio.dataSync()) {
+                bucket[0] += Math.abs(Math.exp(l) - 1) > params.clip ? 1 : 0;
+                bucket[1]++;
+              }
+              return inner.objective(c);
+            },
+          };
+        },
+      },
+    };
     run(recorder as typeof grpo);
     expect(counts.first[0]).toBe(0);
     expect(counts.later[0] / counts.later[1]).toBeGreaterThan(0.5);
@@ -147,8 +164,12 @@ describe('diffusion-align', () => {
   });
 
   it('rejects a σ outside (0, √(1 − ᾱ_prev)] or nonzero on the deterministic last step, naming the step', () => {
-    expect(() => run(probe([], (ctx) => Float64Array.from(ctx.maxSigma, (m) => 2 * m)))).toThrow(/credit hook of probe: sigma\[0\] = .* is outside \(0, /);
-    expect(() => run(probe([], (ctx) => Float64Array.from(ctx.nativeSigma, (s) => s || 0.1)))).toThrow(`credit hook of probe: sigma[${tiny.sampler_steps - 1}] = 0.1 must be 0 (the sampler's deterministic last step)`);
+    expect(() => run(probe([], (ctx) => Float64Array.from(ctx.maxSigma, (m) => 2 * m)))).toThrow(
+      /credit hook of probe: sigma\[0\] = .* is outside \(0, /,
+    );
+    expect(() => run(probe([], (ctx) => Float64Array.from(ctx.nativeSigma, (s) => s || 0.1)))).toThrow(
+      `credit hook of probe: sigma[${tiny.sampler_steps - 1}] = 0.1 must be 0 (the sampler's deterministic last step)`,
+    );
   });
 });
 

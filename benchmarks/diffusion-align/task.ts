@@ -45,7 +45,18 @@ import type * as TF from '@tensorflow/tfjs';
 import { defineTask, type CreditAssignment, type CreditContext, type TrainingContext, type TrainingOutput } from '../../harness/types.ts';
 import { tfjs } from '../../harness/backend.ts';
 import { dataset } from '../diffusion/data.ts';
-import { createDenoiser, ddimCoefficient, ddimSchedule, ddimScheduleAt, ddimSigma, initDenoiser, sampleDdim, trainDenoiser, type DdimSchedule, type Schedule } from '../diffusion/ddpm.ts';
+import {
+  createDenoiser,
+  ddimCoefficient,
+  ddimSchedule,
+  ddimScheduleAt,
+  ddimSigma,
+  initDenoiser,
+  sampleDdim,
+  trainDenoiser,
+  type DdimSchedule,
+  type Schedule,
+} from '../diffusion/ddpm.ts';
 import { DENOISER_PARAMS, denoiserConfig, scheduleOf, uniformLabels } from '../diffusion/task.ts';
 import { knnPrecisionRecall, mmd2, modeCoverage } from '../diffusion/metrics.ts';
 
@@ -62,13 +73,21 @@ const Params = z.object({
   spacing: z
     .enum(['leading', 'uniform'])
     .default('leading')
-    .describe('DDIM timesteps: leading = diffusers’ τ = 1 + k·⌊T/S⌋ (DDPO/PCPO; last stochastic step lands on t = 1, native weights spread widely); uniform = τ = round(j·T/S)'),
+    .describe(
+      'DDIM timesteps: leading = diffusers’ τ = 1 + k·⌊T/S⌋ (DDPO/PCPO; last stochastic step lands on t = 1, native weights spread widely); uniform = τ = round(j·T/S)',
+    ),
   target_x: z.number().default(2.5).describe('reward r(x) = −‖x − (target_x, target_y)‖'),
   target_y: z.number().default(0.5).describe('reward target, second coordinate'),
   epochs: z.number().int().min(1).max(10_000).default(45).describe('policy-gradient epochs'),
   groups: z.number().int().min(1).max(4096).default(16).describe('prompts (class labels) per epoch'),
   group_size: z.number().int().min(2).max(256).default(8).describe('trajectories per prompt; advantages are normalized within a group'),
-  updates: z.number().int().min(1).max(100).default(4).describe('minibatches per inner epoch, one Adam step each, over a shuffled split of the epoch’s trajectories (DDPO: 4)'),
+  updates: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(4)
+    .describe('minibatches per inner epoch, one Adam step each, over a shuffled split of the epoch’s trajectories (DDPO: 4)'),
   inner_epochs: z.number().int().min(1).max(100).default(1).describe('passes over the epoch’s trajectories (DDPO: 1)'),
   learning_rate: z.number().positive().max(1).default(3e-4).describe('fine-tuning Adam step size'),
   eval_every: z.number().int().min(1).max(10_000).default(3).describe('evaluate every this many epochs (and at epoch 0)'),
@@ -96,8 +115,18 @@ export default defineTask({
     '(reward hacking): the protocol compares how credit across sampler steps trades reward speed against diversity. ' +
     'Scores run from the pretrained model (0) to GRPO (1) on recall.',
   papers: [
-    { title: 'PCPO: Proportionate Credit Policy Optimization for Aligning Image Generation Models', authors: 'Lee, Ye', year: 2025, url: 'https://arxiv.org/abs/2509.25774' },
-    { title: 'Training Diffusion Models with Reinforcement Learning', authors: 'Black, Janner, Du, Kostrikov, Levine', year: 2024, url: 'https://arxiv.org/abs/2305.13301' },
+    {
+      title: 'PCPO: Proportionate Credit Policy Optimization for Aligning Image Generation Models',
+      authors: 'Lee, Ye',
+      year: 2025,
+      url: 'https://arxiv.org/abs/2509.25774',
+    },
+    {
+      title: 'Training Diffusion Models with Reinforcement Learning',
+      authors: 'Black, Janner, Du, Kostrikov, Levine',
+      year: 2024,
+      url: 'https://arxiv.org/abs/2305.13301',
+    },
     { title: 'Denoising Diffusion Implicit Models', authors: 'Song, Meng, Ermon', year: 2021, url: 'https://arxiv.org/abs/2010.02502' },
   ],
   stepAxis: 'epoch',
@@ -108,12 +137,23 @@ export default defineTask({
     full: { pretrain_steps: 3000, hidden: 128, epochs: 300, groups: 32, eval_every: 5, eval_samples: 2000 },
   },
   metrics: [
-    { name: 'recall', description: 'k-NN recall (k = 5) of held-out real points under the samples of the entry’s own policy (the σ it trains through): the diversity the fine-tuning keeps', direction: 'higher', primary: true },
+    {
+      name: 'recall',
+      description:
+        'k-NN recall (k = 5) of held-out real points under the samples of the entry’s own policy (the σ it trains through): the diversity the fine-tuning keeps',
+      direction: 'higher',
+      primary: true,
+    },
     { name: 'reward', description: 'mean reward −‖x − target‖ of the samples of the entry’s own policy', direction: 'higher' },
     { name: 'precision', description: 'k-NN precision (k = 5) of the samples w.r.t. held-out real points', direction: 'higher' },
     { name: 'modes_covered', description: 'modes holding at least a quarter of their expected share of the samples', direction: 'higher' },
     { name: 'mmd', description: 'unbiased MMD² between samples and held-out real points (see diffusion)', direction: 'lower' },
-    { name: 'reward_native', description: 'secondary: mean reward of the same weights sampled with the native η = 1 stds (equals reward where the entry trains with them)', direction: 'higher' },
+    {
+      name: 'reward_native',
+      description:
+        'secondary: mean reward of the same weights sampled with the native η = 1 stds (equals reward where the entry trains with them)',
+      direction: 'higher',
+    },
     { name: 'recall_native', description: 'secondary: recall of the same weights under the native η = 1 sampler', direction: 'higher' },
   ],
   hooks: ['credit'],
@@ -138,7 +178,13 @@ function train(p: DiffusionAlignParams, ctx: TrainingContext): TrainingOutput {
   data.sample(p.real, realRng, real.points, real.labels);
   const heldout = { points: new Float32Array(p.eval_samples * 2), labels: new Int32Array(p.eval_samples) };
   data.sample(p.eval_samples, ctx.sharedRng('heldout'), heldout.points, heldout.labels);
-  const pretrained = trainDenoiser(initDenoiser(denoiserConfig(p, data.classes), ctx.sharedRng('init')), schedule, real, { steps: p.pretrain_steps, batch: p.batch, learningRate: p.pretrain_learning_rate, labelDropout: p.label_dropout }, ctx.sharedRng('pretrain'));
+  const pretrained = trainDenoiser(
+    initDenoiser(denoiserConfig(p, data.classes), ctx.sharedRng('init')),
+    schedule,
+    real,
+    { steps: p.pretrain_steps, batch: p.batch, learningRate: p.pretrain_learning_rate, labelDropout: p.label_dropout },
+    ctx.sharedRng('pretrain'),
+  );
 
   // The sampler's steps: stochastic ones (σ > 0 natively) carry the policy's log-ratios.
   const nativeSigma = Float64Array.from({ length: S }, (_, i) => ddimSigma(ddim, i, 1));
@@ -209,7 +255,10 @@ function train(p: DiffusionAlignParams, ctx: TrainingContext): TrainingOutput {
     const labels = new Int32Array(N);
     for (let g = 0; g < p.groups; g++) labels.fill(rolloutRng.int(data.classes), g * p.group_size, (g + 1) * p.group_size);
     const { x0, trajectory } = sampleDdim(denoiser.read(), schedule, ddim, credit.sigma, labels, rolloutRng, true);
-    const advantages = groupAdvantages(Float64Array.from({ length: N }, (_, n) => reward(x0, n)), p.group_size);
+    const advantages = groupAdvantages(
+      Float64Array.from({ length: N }, (_, n) => reward(x0, n)),
+      p.group_size,
+    );
 
     const x = new Float32Array(P * N * 2);
     const z = new Float32Array(P * N * 2);
@@ -254,16 +303,26 @@ function train(p: DiffusionAlignParams, ctx: TrainingContext): TrainingOutput {
             advantages: tf.tensor1d(Float32Array.from(members, (n) => advantages[n])),
           };
         });
-        const cost = optimizer.minimize(() => {
-          const delta = tf.sub(denoiser.predict(batch.x, batch.t, batch.labels), batch.epsOld);
-          const cross = tf.mul(batch.w, tf.sum(tf.mul(delta, batch.z), 1));
-          const square = tf.mul(tf.mul(0.5, tf.square(batch.w)), tf.sum(tf.square(delta), 1));
-          // Averaged over the d = 2 dimensions, as DDPO's log_prob (see the header).
-          const logRatio = tf.reshape(tf.mul(tf.mul(batch.scale, 1 / DIMENSIONS), tf.neg(tf.add(cross, square))), [P, M]) as TF.Tensor2D;
-          const objective = credit.objective({ tf, logRatio, advantages: batch.advantages, epoch, update } satisfies PolicyObjectiveContext) as TF.Scalar | undefined;
-          // No objective: the method leaves the weights as they are (the pretrained reference).
-          return objective ?? tf.mul(tf.sum(logRatio), 0);
-        }, true, denoiser.variables);
+        const cost = optimizer.minimize(
+          () => {
+            const delta = tf.sub(denoiser.predict(batch.x, batch.t, batch.labels), batch.epsOld);
+            const cross = tf.mul(batch.w, tf.sum(tf.mul(delta, batch.z), 1));
+            const square = tf.mul(tf.mul(0.5, tf.square(batch.w)), tf.sum(tf.square(delta), 1));
+            // Averaged over the d = 2 dimensions, as DDPO's log_prob (see the header).
+            const logRatio = tf.reshape(tf.mul(tf.mul(batch.scale, 1 / DIMENSIONS), tf.neg(tf.add(cross, square))), [P, M]) as TF.Tensor2D;
+            const objective = credit.objective({
+              tf,
+              logRatio,
+              advantages: batch.advantages,
+              epoch,
+              update,
+            } satisfies PolicyObjectiveContext) as TF.Scalar | undefined;
+            // No objective: the method leaves the weights as they are (the pretrained reference).
+            return objective ?? tf.mul(tf.sum(logRatio), 0);
+          },
+          true,
+          denoiser.variables,
+        );
         const value = cost!.dataSync()[0];
         cost!.dispose();
         tf.dispose(Object.values(batch));
@@ -300,8 +359,12 @@ function shuffled(n: number, rng: { int(n: number): number }): number[] {
  */
 export function leadingDdimSchedule(schedule: Schedule, steps: number): DdimSchedule {
   const ratio = Math.floor(schedule.T / steps);
-  if (!Number.isInteger(steps) || steps < 2 || ratio < 1) throw new Error(`sampler_steps = ${steps} must be an integer in 2 … diffusion_steps = ${schedule.T}`);
-  return ddimScheduleAt(schedule, Array.from({ length: steps }, (_, k) => 1 + (steps - 1 - k) * ratio));
+  if (!Number.isInteger(steps) || steps < 2 || ratio < 1)
+    throw new Error(`sampler_steps = ${steps} must be an integer in 2 … diffusion_steps = ${schedule.T}`);
+  return ddimScheduleAt(
+    schedule,
+    Array.from({ length: steps }, (_, k) => 1 + (steps - 1 - k) * ratio),
+  );
 }
 
 /** A = (r − mean)/(std + 1e-6) within each consecutive group of `size` trajectories. */
@@ -321,13 +384,18 @@ export function groupAdvantages(rewards: Float64Array, size: number): Float64Arr
 /** A credit hook's answer, checked before any rollout: σ per step within (0, max], 0 on the deterministic last step; factors finite and ≥ 0. */
 function checkCredit(credit: CreditAssignment, maxSigma: Float64Array, policySteps: number[], method: string): void {
   const { sigma, scale } = credit;
-  if (!(sigma instanceof Float64Array) || sigma.length !== maxSigma.length) throw new Error(`credit hook of ${method} returned sigma of length ${sigma?.length}; expected ${maxSigma.length} (one per sampler step)`);
+  if (!(sigma instanceof Float64Array) || sigma.length !== maxSigma.length)
+    throw new Error(
+      `credit hook of ${method} returned sigma of length ${sigma?.length}; expected ${maxSigma.length} (one per sampler step)`,
+    );
   for (let i = 0; i < sigma.length; i++) {
     if (!policySteps.includes(i)) {
-      if (sigma[i] !== 0) throw new Error(`credit hook of ${method}: sigma[${i}] = ${sigma[i]} must be 0 (the sampler's deterministic last step)`);
+      if (sigma[i] !== 0)
+        throw new Error(`credit hook of ${method}: sigma[${i}] = ${sigma[i]} must be 0 (the sampler's deterministic last step)`);
       continue;
     }
-    if (!(sigma[i] > 0 && sigma[i] <= maxSigma[i] * (1 + 1e-12))) throw new Error(`credit hook of ${method}: sigma[${i}] = ${sigma[i]} is outside (0, ${maxSigma[i]}]`);
+    if (!(sigma[i] > 0 && sigma[i] <= maxSigma[i] * (1 + 1e-12)))
+      throw new Error(`credit hook of ${method}: sigma[${i}] = ${sigma[i]} is outside (0, ${maxSigma[i]}]`);
   }
   if (scale && (scale.length !== sigma.length || policySteps.some((i) => !(scale[i] >= 0 && Number.isFinite(scale[i]))))) {
     throw new Error(`credit hook of ${method} returned an invalid scale: expected ${sigma.length} finite factors ≥ 0`);

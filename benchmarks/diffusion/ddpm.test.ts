@@ -158,8 +158,8 @@ describe('denoiser', () => {
     expect(variance).toBeCloseTo(2 / 21, 2);
     // Embedding: sin over ⌈E/2⌉ geometric frequencies at t′ = 1000 t/T, then cos (one fewer for odd E).
     const table = timeEmbeddingTable(100, 5);
-    expect(table[(7 - 1) * 5 + 1]).toBeCloseTo(Math.sin(70 * Math.pow(10000, -1 / 3)), 6);
-    expect(table[(7 - 1) * 5 + 4]).toBeCloseTo(Math.cos(70 * Math.pow(10000, -1 / 3)), 6);
+    expect(table[(7 - 1) * 5 + 1]).toBeCloseTo(Math.sin(70 * 10000 ** (-1 / 3)), 6);
+    expect(table[(7 - 1) * 5 + 4]).toBeCloseTo(Math.cos(70 * 10000 ** (-1 / 3)), 6);
   });
 
   it('predict is the plain MLP, and its hand-written gradient equals TF.js’s own', () => {
@@ -173,7 +173,12 @@ describe('denoiser', () => {
     const ts = [1, 17, 50, 99, 100, 3];
     const ls = [0, 1, 2, 3, 1, 0];
     const table = timeEmbeddingTable(100, 5);
-    const rows = ts.flatMap((t, i) => [xs[2 * i], xs[2 * i + 1], ...table.subarray((t - 1) * 5, t * 5), ...[0, 1, 2, 3].map((c) => (c === ls[i] ? 1 : 0))]);
+    const rows = ts.flatMap((t, i) => [
+      xs[2 * i],
+      xs[2 * i + 1],
+      ...table.subarray((t - 1) * 5, t * 5),
+      ...[0, 1, 2, 3].map((c) => (c === ls[i] ? 1 : 0)),
+    ]);
     const base = tf.memory().numTensors;
     const den = createDenoiser(weights, schedule);
     // Its variables and the time-embedding table.
@@ -192,16 +197,23 @@ describe('denoiser', () => {
     };
     const [mineOut, plainOut] = [den.predict(x, t, labels), tf.tidy(plain)];
     const expected = plainOut.dataSync();
-    mineOut.dataSync().forEach((v, j) => expect(v).toBeCloseTo(expected[j], 6));
+    mineOut.dataSync().forEach((v, j) => {
+      expect(v).toBeCloseTo(expected[j], 6);
+    });
     tf.dispose([mineOut, plainOut]);
     const loss = (out: () => TF.Tensor2D) => () => tf.sum(tf.square(tf.sub(out(), target))) as TF.Scalar;
-    const mine = tf.variableGrads(loss(() => den.predict(x, t, labels)), den.variables);
+    const mine = tf.variableGrads(
+      loss(() => den.predict(x, t, labels)),
+      den.variables,
+    );
     const reference = tf.variableGrads(loss(plain), den.variables);
     expect(mine.value.dataSync()[0]).toBeCloseTo(reference.value.dataSync()[0], 5);
     for (const v of den.variables) {
       const a = mine.grads[v.name].dataSync();
       const b = reference.grads[v.name].dataSync();
-      a.forEach((g, j) => expect(g).toBeCloseTo(b[j], 5));
+      a.forEach((g, j) => {
+        expect(g).toBeCloseTo(b[j], 5);
+      });
     }
     // Integer timesteps give the same ε̂ as float ones.
     const tInt = tf.tensor1d(ts, 'int32');
@@ -210,7 +222,18 @@ describe('denoiser', () => {
     tf.dispose([tInt, p1, p2]);
     const hidden = den.hidden(x, t, labels);
     expect(hidden.shape).toEqual([n, 8]);
-    tf.dispose([x, t, labels, input, target, hidden, mine.value, reference.value, ...Object.values(mine.grads), ...Object.values(reference.grads)]);
+    tf.dispose([
+      x,
+      t,
+      labels,
+      input,
+      target,
+      hidden,
+      mine.value,
+      reference.value,
+      ...Object.values(mine.grads),
+      ...Object.values(reference.grads),
+    ]);
     expect(tf.memory().numTensors).toBe(before);
     expect(den.read()).toEqual(weights);
     den.dispose();
@@ -259,7 +282,10 @@ function toy(n: number, far: number, seed: string): TrainingData & { weights: Fl
 /** The points and labels of `data` whose index satisfies `keep` (no weights). */
 function select(data: TrainingData, keep: (i: number) => boolean): TrainingData {
   const idx = Array.from(data.labels.keys()).filter(keep);
-  return { points: Float32Array.from(idx.flatMap((i) => [data.points[2 * i], data.points[2 * i + 1]])), labels: Int32Array.from(idx.map((i) => data.labels[i])) };
+  return {
+    points: Float32Array.from(idx.flatMap((i) => [data.points[2 * i], data.points[2 * i + 1]])),
+    labels: Int32Array.from(idx.map((i) => data.labels[i])),
+  };
 }
 
 function stats(x: Float32Array): { mean: [number, number]; within: (c: [number, number], r: number) => number } {
@@ -302,7 +328,10 @@ describe.each(ENGINES)('learning two tight Gaussians (hidden 64, 3 layers, T = 1
   const options = { steps: 500, batch: 256, learningRate: 2e-3, labelDropout: 0.1 };
   let init: DenoiserWeights;
   let trained: DenoiserWeights;
-  const means: [number, number][] = [[-1.5, 0], [1.5, 0]];
+  const means: [number, number][] = [
+    [-1.5, 0],
+    [1.5, 0],
+  ];
 
   it('the ε-prediction loss falls', () => {
     init = initDenoiser(config, rngFromKey('learn', 'init'));
@@ -343,7 +372,9 @@ describe.each(ENGINES)('learning two tight Gaussians (hidden 64, 3 layers, T = 1
   it('deterministic DDIM (20 steps, σ = 0) lands there too; the recorded trajectory replays', () => {
     const ddim = ddimSchedule(schedule, 20);
     const labels = Int32Array.from({ length: 400 }, (_, i) => i % 2);
-    const { x0, trajectory } = noLeak(() => sampleDdim(trained, schedule, ddim, new Float64Array(20), labels, rngFromKey('learn', 'ddim'), true));
+    const { x0, trajectory } = noLeak(() =>
+      sampleDdim(trained, schedule, ddim, new Float64Array(20), labels, rngFromKey('learn', 'ddim'), true),
+    );
     // Measured: means off by 0.11 and 0.11, 98% and 98.5% within 0.5.
     for (const c of [0, 1]) {
       const { mean, within } = stats(select({ points: x0, labels }, (i) => labels[i] === c).points);
@@ -358,7 +389,9 @@ describe.each(ENGINES)('learning two tight Gaussians (hidden 64, 3 layers, T = 1
     for (const k of [0, 10, 19]) {
       const x = ddimStep(ddim, k, 0, Float64Array.from(trajectory!.x[k]), trajectory!.eps[k], trajectory!.z[k]);
       const next = k < 19 ? trajectory!.x[k + 1] : x0;
-      x.forEach((v, j) => expect(v).toBeCloseTo(next[j], 4));
+      x.forEach((v, j) => {
+        expect(v).toBeCloseTo(next[j], 4);
+      });
     }
   });
 
@@ -368,7 +401,9 @@ describe.each(ENGINES)('learning two tight Gaussians (hidden 64, 3 layers, T = 1
     const labels = Int32Array.from({ length: 64 }, (_, i) => i % 3);
     const ddpm = sampleDdpm(trained, schedule, labels, rngFromKey('learn', 'same'));
     const ddim = sampleDdim(trained, schedule, full, sigma, labels, rngFromKey('learn', 'same')).x0;
-    ddpm.forEach((v, j) => expect(v).toBeCloseTo(ddim[j], 3));
+    ddpm.forEach((v, j) => {
+      expect(v).toBeCloseTo(ddim[j], 3);
+    });
   });
 
   it('latents: the null-label last hidden layer at x_t, averaged over the timesteps', () => {
@@ -383,8 +418,12 @@ describe.each(ENGINES)('learning two tight Gaussians (hidden 64, 3 layers, T = 1
       const eps = rng.fillNormal(new Float64Array(100));
       const ab = schedule.alphaBar[t - 1];
       const xt = points.map((v, j) => Math.sqrt(ab) * v + Math.sqrt(1 - ab) * eps[j]);
-      const h = tf.tidy(() => den.hidden(tf.tensor2d(xt, [50, 2]), tf.fill([50], t) as TF.Tensor1D, tf.fill([50], 2, 'int32') as TF.Tensor1D));
-      h.dataSync().forEach((v, j) => (sum[j] += v / 2));
+      const h = tf.tidy(() =>
+        den.hidden(tf.tensor2d(xt, [50, 2]), tf.fill([50], t) as TF.Tensor1D, tf.fill([50], 2, 'int32') as TF.Tensor1D),
+      );
+      h.dataSync().forEach((v, j) => {
+        sum[j] += v / 2;
+      });
       h.dispose();
     }
     den.dispose();
@@ -418,7 +457,13 @@ describe.each(ENGINES)('determinism and weights on $engine', ({ fused }) => {
   it('zero-weight points change nothing: training equals training on the data without them', () => {
     const init = initDenoiser(config, rngFromKey('zero', 'init'));
     const withZeros = trainDenoiser(init, schedule, data, options, rngFromKey('zero', 'train'));
-    const without = trainDenoiser(init, schedule, select(data, (i) => data.weights[i] > 0), options, rngFromKey('zero', 'train'));
+    const without = trainDenoiser(
+      init,
+      schedule,
+      select(data, (i) => data.weights[i] > 0),
+      options,
+      rngFromKey('zero', 'train'),
+    );
     expect(withZeros.values).toEqual(without.values);
     // …while giving them weight changes the model.
     const weighted = trainDenoiser(init, schedule, { ...data, weights: undefined }, options, rngFromKey('zero', 'train'));
@@ -428,8 +473,12 @@ describe.each(ENGINES)('determinism and weights on $engine', ({ fused }) => {
   it('rejects labels outside 0…classes and weights that do not match the config', () => {
     const w = initDenoiser(config, rngFromKey('bad', 'init'));
     expect(() => sampleDdpm(w, schedule, Int32Array.from([3]), rngFromKey('bad', 's'))).toThrow('outside 0…2');
-    expect(() => sampleDdpm({ ...w, config: { ...config, hidden: 8 } }, schedule, Int32Array.from([0]), rngFromKey('bad', 's'))).toThrow('do not match their config');
-    expect(() => sampleDdim(w, schedule, ddimSchedule(schedule, 10), new Float64Array(9), Int32Array.from([0]), rngFromKey('bad', 's'))).toThrow('one per DDIM step');
+    expect(() => sampleDdpm({ ...w, config: { ...config, hidden: 8 } }, schedule, Int32Array.from([0]), rngFromKey('bad', 's'))).toThrow(
+      'do not match their config',
+    );
+    expect(() =>
+      sampleDdim(w, schedule, ddimSchedule(schedule, 10), new Float64Array(9), Int32Array.from([0]), rngFromKey('bad', 's')),
+    ).toThrow('one per DDIM step');
   });
 });
 

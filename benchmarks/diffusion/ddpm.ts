@@ -91,7 +91,8 @@ export interface DdimSchedule {
 /** `steps` evenly spaced timesteps τ_j = round(j·T/steps), j = 1…steps (so τ_steps = T; steps = T gives every timestep). */
 export function ddimSchedule(schedule: Schedule, steps: number): DdimSchedule {
   const { T } = schedule;
-  if (!Number.isInteger(steps) || steps < 1 || steps > T) throw new Error(`ddimSchedule needs an integer 1 <= steps <= T = ${T}, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 1 || steps > T)
+    throw new Error(`ddimSchedule needs an integer 1 <= steps <= T = ${T}, got ${steps}`);
   // Consecutive j·T/steps differ by T/steps ≥ 1, so the rounded τ are distinct.
   const tau = Array.from({ length: steps }, (_, j) => Math.round(((steps - j) * T) / steps));
   return ddimScheduleAt(schedule, tau);
@@ -141,7 +142,14 @@ function reverseStep(x: Float64Array, eps: ArrayLike<number>, z: ArrayLike<numbe
 }
 
 /** DDIM step k in place: x ← x/√α_k − C(σ)·ε̂ + σ·z (the update sampleDdim applies). */
-export function ddimStep(s: DdimSchedule, k: number, sigma: number, x: Float64Array, eps: ArrayLike<number>, z: ArrayLike<number>): Float64Array {
+export function ddimStep(
+  s: DdimSchedule,
+  k: number,
+  sigma: number,
+  x: Float64Array,
+  eps: ArrayLike<number>,
+  z: ArrayLike<number>,
+): Float64Array {
   return reverseStep(x, eps, z, 1 / Math.sqrt(s.alpha[k]), ddimCoefficient(s, k, sigma), sigma);
 }
 
@@ -214,7 +222,7 @@ export function timeEmbeddingTable(T: number, E: number): Float32Array {
     const tt = (1000 * t) / T;
     for (let j = 0; j < E; j++) {
       const k = j < half ? j : j - half;
-      const angle = tt * Math.pow(10000, -k / half);
+      const angle = tt * 10000 ** (-k / half);
       table[(t - 1) * E + j] = j < half ? Math.sin(angle) : Math.cos(angle);
     }
   }
@@ -264,8 +272,13 @@ function denseLayer(tf: typeof TF): (x: TF.Tensor2D, w: TF.Tensor, b: TF.Tensor)
 function checkWeights(weights: DenoiserWeights): number[][] {
   checkConfig(weights.config);
   const expected = weightShapes(weights.config);
-  if (weights.values.length !== expected.length || expected.some((shape, i) => shape.join() !== weights.shapes[i]?.join() || weights.values[i].length !== shape.reduce((a, b) => a * b, 1))) {
-    throw new Error(`denoiser weights do not match their config (expected shapes ${JSON.stringify(expected)}, got ${JSON.stringify(weights.shapes)})`);
+  if (
+    weights.values.length !== expected.length ||
+    expected.some((shape, i) => shape.join() !== weights.shapes[i]?.join() || weights.values[i].length !== shape.reduce((a, b) => a * b, 1))
+  ) {
+    throw new Error(
+      `denoiser weights do not match their config (expected shapes ${JSON.stringify(expected)}, got ${JSON.stringify(weights.shapes)})`,
+    );
   }
   return expected;
 }
@@ -292,7 +305,10 @@ function network(weights: DenoiserWeights, schedule: Schedule): Network {
   // The same input rows as writeInput, built from tensors (gather needs no gradient: only
   // the variables are differentiated).
   const inputs = (x: TF.Tensor2D, t: TF.Tensor1D, labels: TF.Tensor1D): TF.Tensor2D =>
-    tf.concat([x, tf.gather(table, tf.cast(tf.sub(t, 1), 'int32')), tf.oneHot(tf.cast(labels, 'int32'), config.classes + 1)], 1) as TF.Tensor2D;
+    tf.concat(
+      [x, tf.gather(table, tf.cast(tf.sub(t, 1), 'int32')), tf.oneHot(tf.cast(labels, 'int32'), config.classes + 1)],
+      1,
+    ) as TF.Tensor2D;
 
   return {
     config,
@@ -335,7 +351,8 @@ function writeInput(net: InputLayout, input: Float32Array, row: number, x0: numb
 
 function checkLabels(labels: Int32Array, classes: number): void {
   for (let i = 0; i < labels.length; i++) {
-    if (!(labels[i] >= 0 && labels[i] <= classes)) throw new Error(`label ${labels[i]} at ${i} is outside 0…${classes} (${classes} = null)`);
+    if (!(labels[i] >= 0 && labels[i] <= classes))
+      throw new Error(`label ${labels[i]} at ${i} is outside 0…${classes} (${classes} = null)`);
   }
 }
 
@@ -357,7 +374,11 @@ function evaluator(weights: DenoiserWeights, schedule: Schedule): Evaluator {
   if (fusedKernels()) {
     checkWeights(weights);
     const { config } = weights;
-    const kernel = MlpKernel.create({ input: inputWidth(config), hidden: config.hidden, layers: config.layers, output: 2 }, weights.values, KERNEL_CHUNK);
+    const kernel = MlpKernel.create(
+      { input: inputWidth(config), hidden: config.hidden, layers: config.layers, output: 2 },
+      weights.values,
+      KERNEL_CHUNK,
+    );
     return {
       config,
       embedding: timeEmbeddingTable(schedule.T, config.timeEmbedding),
@@ -392,7 +413,14 @@ function evaluator(weights: DenoiserWeights, schedule: Schedule): Evaluator {
  * ε̂ (or the last hidden layer, `hiddenOnly`) for n points x (n·2), timesteps t and labels,
  * in chunks of ≤ net.chunk rows; writes n·width values into `out`.
  */
-function evaluateRows(net: Evaluator, x: ArrayLike<number>, t: Int32Array, labels: Int32Array, hiddenOnly: boolean, out: Float32Array): Float32Array {
+function evaluateRows(
+  net: Evaluator,
+  x: ArrayLike<number>,
+  t: Int32Array,
+  labels: Int32Array,
+  hiddenOnly: boolean,
+  out: Float32Array,
+): Float32Array {
   const n = labels.length;
   const outWidth = hiddenOnly ? net.config.hidden : 2;
   for (let start = 0; start < n; start += net.chunk) {
@@ -449,7 +477,9 @@ export function weightedSampler(n: number, weights?: Float64Array): (rng: Rng) =
   const scaled = index.map((i) => ((weights ? weights[i] : 1) * m) / total);
   const small: number[] = [];
   const large: number[] = [];
-  scaled.forEach((p, k) => (p < 1 ? small : large).push(k));
+  scaled.forEach((p, k) => {
+    (p < 1 ? small : large).push(k);
+  });
   while (small.length > 0 && large.length > 0) {
     const s = small.pop()!;
     const l = large.pop()!;
@@ -471,7 +501,8 @@ export function weightedSampler(n: number, weights?: Float64Array): (rng: Rng) =
 
 function checkData(data: TrainingData, classes: number): number {
   const n = data.labels.length;
-  if (data.points.length !== 2 * n) throw new Error(`training data has ${data.points.length} coordinates for ${n} labels (expected ${2 * n})`);
+  if (data.points.length !== 2 * n)
+    throw new Error(`training data has ${data.points.length} coordinates for ${n} labels (expected ${2 * n})`);
   checkLabels(data.labels, classes);
   return n;
 }
@@ -482,7 +513,13 @@ function checkData(data: TrainingData, classes: number): number {
  * with probability labelDropout. Per minibatch row the draws are: point, t, ε₀, ε₁, then the
  * dropout uniform (when labelDropout > 0). Returns new weights; `init` is not modified.
  */
-export function trainDenoiser(init: DenoiserWeights, schedule: Schedule, data: TrainingData, options: TrainOptions, rng: Rng): DenoiserWeights {
+export function trainDenoiser(
+  init: DenoiserWeights,
+  schedule: Schedule,
+  data: TrainingData,
+  options: TrainOptions,
+  rng: Rng,
+): DenoiserWeights {
   const { steps, batch: B, learningRate, labelDropout } = options;
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be an integer >= 0, got ${steps}`);
   if (!Number.isInteger(B) || B < 1) throw new Error(`batch must be a positive integer, got ${B}`);
@@ -632,7 +669,18 @@ export interface DdimSample {
  * forward pass at timestep steps[k] for all points, z ~ N(0, I), x ← scale_k·x − c_k·ε̂ + σ_k·z.
  * z is drawn at every step, even where σ_k = 0, so runs that differ only in σ share their noise.
  */
-function reverse(weights: DenoiserWeights, schedule: Schedule, steps: number[], scale: Float64Array, c: Float64Array, sigma: ArrayLike<number>, labels: Int32Array, rng: Rng, record: boolean, guidance = 0): DdimSample {
+function reverse(
+  weights: DenoiserWeights,
+  schedule: Schedule,
+  steps: number[],
+  scale: Float64Array,
+  c: Float64Array,
+  sigma: ArrayLike<number>,
+  labels: Int32Array,
+  rng: Rng,
+  record: boolean,
+  guidance = 0,
+): DdimSample {
   checkLabels(labels, weights.config.classes);
   if (!(guidance >= 0 && Number.isFinite(guidance))) throw new Error(`guidance must be a finite number ≥ 0, got ${guidance}`);
   const n = labels.length;
@@ -694,7 +742,15 @@ export function sampleDdpm(weights: DenoiserWeights, schedule: Schedule, labels:
  * use; all 0 = deterministic DDIM, ddimSigma(·, k, 1) = DDPM-like). With `record`, per step k
  * the x before the step, the noise z it used and ε̂ (for policy-gradient fine-tuning).
  */
-export function sampleDdim(weights: DenoiserWeights, schedule: Schedule, ddim: DdimSchedule, sigma: Float64Array, labels: Int32Array, rng: Rng, record = false): DdimSample {
+export function sampleDdim(
+  weights: DenoiserWeights,
+  schedule: Schedule,
+  ddim: DdimSchedule,
+  sigma: Float64Array,
+  labels: Int32Array,
+  rng: Rng,
+  record = false,
+): DdimSample {
   const S = ddim.steps.length;
   if (sigma.length !== S) throw new Error(`sigma has length ${sigma.length}, expected ${S} (one per DDIM step)`);
   const scale = ddim.alpha.map((a) => 1 / Math.sqrt(a));
@@ -712,7 +768,8 @@ export function latents(weights: DenoiserWeights, schedule: Schedule, points: Fl
   const H = weights.config.hidden;
   if (!Number.isInteger(n)) throw new Error(`latents: points has odd length ${points.length}`);
   if (timesteps.length === 0) throw new Error('latents needs at least one timestep');
-  for (const t of timesteps) if (!Number.isInteger(t) || t < 1 || t > schedule.T) throw new Error(`latents: timestep ${t} is outside 1…${schedule.T}`);
+  for (const t of timesteps)
+    if (!Number.isInteger(t) || t < 1 || t > schedule.T) throw new Error(`latents: timestep ${t} is outside 1…${schedule.T}`);
   const labels = new Int32Array(n).fill(weights.config.classes);
   const sum = new Float64Array(n * H);
   const h = new Float32Array(n * H);

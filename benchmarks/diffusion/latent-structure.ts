@@ -46,7 +46,13 @@ export function latentStructure(params: Record<string, unknown>, seed: number, f
   const H = p.hidden;
   const latentRng = rngFromKey(key, 'latents');
   // One probe per timestep, on the real training data's latents at that timestep.
-  const probes = steps.map((t) => fitProbe(latents(anchor.replicas[0], schedule, real.data.points, [t], latentRng), real.data.labels, p.real, H, C, { iterations: 300, learningRate: 0.5, l2: 1e-3 }));
+  const probes = steps.map((t) =>
+    fitProbe(latents(anchor.replicas[0], schedule, real.data.points, [t], latentRng), real.data.labels, p.real, H, C, {
+      iterations: 300,
+      learningRate: 0.5,
+      l2: 1e-3,
+    }),
+  );
   const rows: StructureRow[] = [];
   const measure = (generation: number | 'real', points: Points) => {
     steps.forEach((t, k) => {

@@ -93,14 +93,17 @@ describe('knnPrecisionRecall', () => {
   function reference(realPts: Float32Array, fakePts: Float32Array, k: number): { precision: number; recall: number } {
     const dist = (p: Float32Array, i: number, q: Float32Array, j: number) => Math.hypot(p[2 * i] - q[2 * j], p[2 * i + 1] - q[2 * j + 1]);
     const radii = (p: Float32Array) =>
-      Array.from({ length: p.length / 2 }, (_, i) =>
-        Array.from({ length: p.length / 2 }, (_, j) => j)
-          .filter((j) => j !== i)
-          .map((j) => dist(p, i, p, j))
-          .sort((a, b) => a - b)[k - 1],
+      Array.from(
+        { length: p.length / 2 },
+        (_, i) =>
+          Array.from({ length: p.length / 2 }, (_, j) => j)
+            .filter((j) => j !== i)
+            .map((j) => dist(p, i, p, j))
+            .sort((a, b) => a - b)[k - 1],
       );
     const inside = (q: Float32Array, centres: Float32Array, r: number[]) =>
-      Array.from({ length: q.length / 2 }, (_, i) => r.some((ri, c) => dist(q, i, centres, c) <= ri)).filter(Boolean).length / (q.length / 2);
+      Array.from({ length: q.length / 2 }, (_, i) => r.some((ri, c) => dist(q, i, centres, c) <= ri)).filter(Boolean).length /
+      (q.length / 2);
     return { precision: inside(fakePts, realPts, radii(realPts)), recall: inside(realPts, fakePts, radii(fakePts)) };
   }
 
@@ -197,7 +200,8 @@ describe('classVarianceRatio', () => {
     const ds = dataset(name);
     const { points, labels } = real(ds, 20_000, rngFor(`ratio shrunk ${name}`));
     for (let i = 0; i < labels.length; i++) {
-      for (const axis of [0, 1]) points[2 * i + axis] = ds.centers[2 * labels[i] + axis] + 0.5 * (points[2 * i + axis] - ds.centers[2 * labels[i] + axis]);
+      for (const axis of [0, 1])
+        points[2 * i + axis] = ds.centers[2 * labels[i] + axis] + 0.5 * (points[2 * i + axis] - ds.centers[2 * labels[i] + axis]);
     }
     expect(Math.abs(classVarianceRatio(ds, points, labels) - 0.25)).toBeLessThan(0.0125);
   });
@@ -208,14 +212,22 @@ describe('classVarianceRatio', () => {
     // Keep only the first point of class 3.
     const keep = Array.from(labels.keys()).filter((i) => labels[i] !== 3 || i === labels.indexOf(3));
     const kept = Float32Array.from(keep.flatMap((i) => [points[2 * i], points[2 * i + 1]]));
-    const ratio = classVarianceRatio(ds, kept, Int32Array.from(keep, (i) => labels[i]));
+    const ratio = classVarianceRatio(
+      ds,
+      kept,
+      Int32Array.from(keep, (i) => labels[i]),
+    );
     expect(Math.abs(ratio - 7 / 8)).toBeLessThan(0.05);
   });
 });
 
 describe('nuclearNorm', () => {
   const svdSum = (rows: Float64Array, n: number, dim: number) =>
-    new SingularValueDecomposition(Matrix.from1DArray(n, dim, rows), { autoTranspose: true, computeLeftSingularVectors: false, computeRightSingularVectors: false }).diagonal.reduce((a, b) => a + b, 0);
+    new SingularValueDecomposition(Matrix.from1DArray(n, dim, rows), {
+      autoTranspose: true,
+      computeLeftSingularVectors: false,
+      computeRightSingularVectors: false,
+    }).diagonal.reduce((a, b) => a + b, 0);
 
   it.each([
     [50, 8],

@@ -11,9 +11,9 @@ import latentFiltering from '../../methods/latent-filtering/method.ts';
 import { fitProbe, labelConfidence } from '../../methods/latent-filtering/probe.ts';
 import { loadBackend } from '../../harness/backend.ts';
 import { runCell } from '../../harness/cell.ts';
-import { type CellOutput } from '../../harness/outcome.ts';
+import type { CellOutput } from '../../harness/outcome.ts';
 import { rngFromKey } from '../../harness/rng.ts';
-import { defineMethod, type MethodDefinition } from '../../harness/types.ts';
+import { defineMethod, type AnyMethod } from '../../harness/types.ts';
 import { z } from 'zod';
 
 beforeAll(async () => {
@@ -23,7 +23,7 @@ beforeAll(async () => {
 const quick = task.params.parse(task.profiles.quick);
 /** A few seconds per cell: small model, short training, few samples. */
 const tiny = task.params.parse({ real: 300, samples: 300, eval_samples: 300, generations: 2, train_steps: 150, hidden: 32 });
-const run = (method: MethodDefinition<any>, taskParams: typeof quick, seed = 0, methodParams = {}): CellOutput =>
+const run = (method: AnyMethod, taskParams: typeof quick, seed = 0, methodParams = {}): CellOutput =>
   runCell(task, method, { task: task.id, taskParams, method: method.id, methodParams: method.params.parse(methodParams), seed });
 
 describe('diffusion quick profile (spirals, seed 1, wasm backend)', () => {
@@ -67,7 +67,11 @@ describe('diffusion cells', () => {
   it('init=finetune starts generation t from generation t−1’s weights; scratch from a fresh initialization', () => {
     const distance = (a: DiffusionModel, b: DiffusionModel) => {
       let d = 0;
-      a.replicas[0].values.forEach((v, i) => v.forEach((x, j) => (d += (x - b.replicas[0].values[i][j]) ** 2)));
+      a.replicas[0].values.forEach((v, i) => {
+        v.forEach((x, j) => {
+          d += (x - b.replicas[0].values[i][j]) ** 2;
+        });
+      });
       return Math.sqrt(d);
     };
     const models = (init: 'scratch' | 'finetune') => {
@@ -97,13 +101,19 @@ describe('diffusion cells', () => {
       summary: '',
       papers: [],
       params: z.object({}),
-      hooks: { pool: (ctx) => ({ parts: [{ batch: ctx.synthetic(ctx.size) }] }), filter: (ctx) => ({ parts: [{ batch: ctx.synthetic(ctx.size) }] }) },
+      hooks: {
+        pool: (ctx) => ({ parts: [{ batch: ctx.synthetic(ctx.size) }] }),
+        filter: (ctx) => ({ parts: [{ batch: ctx.synthetic(ctx.size) }] }),
+      },
     });
     expect(() => run(both, tiny)).toThrow('method both implements both pool and filter; a filter builds the pool itself');
   });
 
   it('features: the generation-0 denoiser’s latents separate the real classes', () => {
-    const sim = diffusionSimulation(task.params.parse({ ...tiny, chains: 2, train_steps: 400, hidden: 64 }), rngFromKey('features-test', 'setup'));
+    const sim = diffusionSimulation(
+      task.params.parse({ ...tiny, chains: 2, train_steps: 400, hidden: 64 }),
+      rngFromKey('features-test', 'setup'),
+    );
     const real = sim.real(400, rngFromKey('features-test', 'real'), 0);
     const model = sim.fit({ parts: [{ batch: real }] }, {});
     const f = sim.features(real, model);

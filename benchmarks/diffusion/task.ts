@@ -25,7 +25,16 @@ import { z } from 'zod';
 import { defineTask, type Batch, type Features, type GenerationalSimulation, type Pool } from '../../harness/types.ts';
 import type { Rng } from '../../harness/rng.ts';
 import { dataset, type Dataset } from './data.ts';
-import { initDenoiser, latents, linearSchedule, sampleDdpm, trainDenoiser, type DenoiserConfig, type DenoiserWeights, type Schedule } from './ddpm.ts';
+import {
+  initDenoiser,
+  latents,
+  linearSchedule,
+  sampleDdpm,
+  trainDenoiser,
+  type DenoiserConfig,
+  type DenoiserWeights,
+  type Schedule,
+} from './ddpm.ts';
 import { classVarianceRatio, knnPrecisionRecall, mmd2, modeCoverage, ole } from './metrics.ts';
 
 /**
@@ -33,7 +42,12 @@ import { classVarianceRatio, knnPrecisionRecall, mmd2, modeCoverage, ole } from 
  * this task's generation-0 model.
  */
 export const DENOISER_PARAMS = {
-  label_dropout: z.number().min(0).max(1).default(0.1).describe('probability a training label is replaced by the null class (so the model is also unconditional)'),
+  label_dropout: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.1)
+    .describe('probability a training label is replaced by the null class (so the model is also unconditional)'),
   hidden: z.number().int().min(4).max(1024).default(64).describe('units per hidden layer of the MLP denoiser (also the latent dimension)'),
   layers: z.number().int().min(1).max(8).default(3).describe('hidden layers of the MLP denoiser'),
   time_embedding: z.number().int().min(2).max(256).default(16).describe('sinusoidal time-embedding dimensions'),
@@ -45,7 +59,10 @@ type DenoiserParams = { [K in keyof typeof DENOISER_PARAMS]: z.infer<(typeof DEN
 
 /** The noise schedule of these parameters (T must exceed β_max so that every β_t < 1). */
 export function scheduleOf(p: DenoiserParams): Schedule {
-  if (p.diffusion_steps <= p.beta_max) throw new Error(`diffusion_steps = ${p.diffusion_steps} must exceed beta_max = ${p.beta_max} (β_T = beta_max/diffusion_steps must stay below 1)`);
+  if (p.diffusion_steps <= p.beta_max)
+    throw new Error(
+      `diffusion_steps = ${p.diffusion_steps} must exceed beta_max = ${p.beta_max} (β_T = beta_max/diffusion_steps must stay below 1)`,
+    );
   return linearSchedule(p.diffusion_steps, p.beta_min, p.beta_max);
 }
 
@@ -55,14 +72,33 @@ export function denoiserConfig(p: DenoiserParams, classes: number): DenoiserConf
 }
 
 const Params = z.object({
-  dataset: z.enum(['ring', 'grid', 'spirals']).default('spirals').describe('real distribution: ring = 8 Gaussians on a circle, grid = 25 Gaussians, spirals = 3 noisy arms (12 segment modes)'),
+  dataset: z
+    .enum(['ring', 'grid', 'spirals'])
+    .default('spirals')
+    .describe('real distribution: ring = 8 Gaussians on a circle, grid = 25 Gaussians, spirals = 3 noisy arms (12 segment modes)'),
   real: z.number().int().min(16).max(1_000_000).default(1000).describe('real training samples at generation 0 (per replicate)'),
   samples: z.number().int().min(16).max(1_000_000).default(1000).describe('synthetic samples each generation contributes, n_t for t ≥ 1'),
   generations: z.number().int().min(1).max(1000).default(6).describe('generations after generation 0'),
-  chains: z.number().int().min(1).max(16).default(1).describe('independent chains per cell (each trains its own networks, one after the other; seeds give the intervals)'),
+  chains: z
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .default(1)
+    .describe('independent chains per cell (each trains its own networks, one after the other; seeds give the intervals)'),
   eval_samples: z.number().int().min(50).max(20_000).default(1000).describe('generated and held-out real samples per metric evaluation'),
-  guidance: z.number().min(0).max(20).default(0).describe('classifier-free guidance w of every sampler (synthetic data and evaluation): ε̃ = (1 + w)·ε̂(x, c) − w·ε̂(x, ∅); w > 0 is the sampling bias of MAD'),
-  init: z.enum(['scratch', 'finetune']).default('scratch').describe('generation t ≥ 1 trains from a fresh initialization (scratch) or from generation t−1’s weights (finetune)'),
+  guidance: z
+    .number()
+    .min(0)
+    .max(20)
+    .default(0)
+    .describe(
+      'classifier-free guidance w of every sampler (synthetic data and evaluation): ε̃ = (1 + w)·ε̂(x, c) − w·ε̂(x, ∅); w > 0 is the sampling bias of MAD',
+    ),
+  init: z
+    .enum(['scratch', 'finetune'])
+    .default('scratch')
+    .describe('generation t ≥ 1 trains from a fresh initialization (scratch) or from generation t−1’s weights (finetune)'),
   train_steps: z.number().int().min(1).max(1_000_000).default(800).describe('Adam steps of a from-scratch fit (generation 0 always)'),
   finetune_steps: z.number().int().min(1).max(1_000_000).default(300).describe('Adam steps of a fine-tuning fit (init = finetune, t ≥ 1)'),
   batch: z.number().int().min(8).max(65_536).default(256).describe('minibatch size, drawn with probability ∝ pool weight'),
@@ -103,8 +139,18 @@ export default defineTask({
     'predecessor from a labelled 2-D distribution with known modes. Without fresh data the samples drift: modes ' +
     'are lost and recall falls while precision can stay high (the MAD finding). Scores run from real-only (0) to replace (1).',
   papers: [
-    { title: 'Self-Consuming Generative Models Go MAD', authors: 'Alemohammad, Casco-Rodriguez, Luzi, Humayun, Babaei, LeJeune, Siahkoohi, Baraniuk', year: 2024, url: 'https://arxiv.org/abs/2307.01850' },
-    { title: 'On the Stability of Iterative Retraining of Generative Models on their own Data', authors: 'Bertrand, Bose, Duplessis, Jiralerspong, Gidel', year: 2024, url: 'https://arxiv.org/abs/2310.00429' },
+    {
+      title: 'Self-Consuming Generative Models Go MAD',
+      authors: 'Alemohammad, Casco-Rodriguez, Luzi, Humayun, Babaei, LeJeune, Siahkoohi, Baraniuk',
+      year: 2024,
+      url: 'https://arxiv.org/abs/2307.01850',
+    },
+    {
+      title: 'On the Stability of Iterative Retraining of Generative Models on their own Data',
+      authors: 'Bertrand, Bose, Duplessis, Jiralerspong, Gidel',
+      year: 2024,
+      url: 'https://arxiv.org/abs/2310.00429',
+    },
     { title: 'Denoising Diffusion Probabilistic Models', authors: 'Ho, Jain, Abbeel', year: 2020, url: 'https://arxiv.org/abs/2006.11239' },
   ],
   stepAxis: 'generation',
@@ -115,13 +161,40 @@ export default defineTask({
     full: { generations: 25, train_steps: 3000, hidden: 128, eval_samples: 2000, chains: 2 },
   },
   metrics: [
-    { name: 'mmd', description: 'unbiased MMD² between generated and held-out real points, Gaussian kernels of bandwidth 0.1, 0.3 and 1 summed', direction: 'lower', primary: true },
-    { name: 'precision', description: 'k-NN precision (Kynkäänniemi et al. 2019, k = 5): fraction of generated points inside the real data’s k-NN balls', direction: 'higher' },
-    { name: 'recall', description: 'k-NN recall (k = 5): fraction of held-out real points inside the generated points’ k-NN balls', direction: 'higher' },
-    { name: 'modes_covered', description: 'modes holding at least a quarter of their expected share of the generated points', direction: 'higher' },
+    {
+      name: 'mmd',
+      description: 'unbiased MMD² between generated and held-out real points, Gaussian kernels of bandwidth 0.1, 0.3 and 1 summed',
+      direction: 'lower',
+      primary: true,
+    },
+    {
+      name: 'precision',
+      description: 'k-NN precision (Kynkäänniemi et al. 2019, k = 5): fraction of generated points inside the real data’s k-NN balls',
+      direction: 'higher',
+    },
+    {
+      name: 'recall',
+      description: 'k-NN recall (k = 5): fraction of held-out real points inside the generated points’ k-NN balls',
+      direction: 'higher',
+    },
+    {
+      name: 'modes_covered',
+      description: 'modes holding at least a quarter of their expected share of the generated points',
+      direction: 'higher',
+    },
     { name: 'on_mode', description: 'fraction of generated points within 3 standard deviations of some mode', direction: 'higher' },
-    { name: 'class_var_ratio', description: 'per-class total variance of the generated points over the true one, mean over classes', direction: 'target', target: 1 },
-    { name: 'ole', description: 'OLE structure of the generated points’ generation-0 latents: (Σ_c ‖M_c‖_* − ‖M‖_*)/n, rows L2-normalized (Cai et al. 2026)', direction: 'lower' },
+    {
+      name: 'class_var_ratio',
+      description: 'per-class total variance of the generated points over the true one, mean over classes',
+      direction: 'target',
+      target: 1,
+    },
+    {
+      name: 'ole',
+      description:
+        'OLE structure of the generated points’ generation-0 latents: (Σ_c ‖M_c‖_* − ‖M‖_*)/n, rows L2-normalized (Cai et al. 2026)',
+      direction: 'lower',
+    },
   ],
   budgetUnit: 'labelled 2-D points',
   hooks: ['pool', 'filter'],
@@ -133,7 +206,10 @@ export default defineTask({
 /** Points per picture of the samples (GenerationalSimulation.snapshot). */
 const SNAPSHOT_POINTS = 400;
 
-export function diffusionSimulation(p: DiffusionParams, rng: Rng): GenerationalSimulation<Points, DiffusionModel> & { features(batch: Batch<Points>, anchor: DiffusionModel): Features } {
+export function diffusionSimulation(
+  p: DiffusionParams,
+  rng: Rng,
+): GenerationalSimulation<Points, DiffusionModel> & { features(batch: Batch<Points>, anchor: DiffusionModel): Features } {
   const data: Dataset = dataset(p.dataset);
   const schedule = scheduleOf(p);
   const config = denoiserConfig(p, data.classes);
@@ -159,7 +235,12 @@ export function diffusionSimulation(p: DiffusionParams, rng: Rng): GenerationalS
       const replicas = Array.from({ length: R }, (_, r) => {
         const replicaRng = fitRng.fork(`replicate-${r}`);
         const init = finetune ? previous!.replicas[r] : initDenoiser(config, replicaRng.fork('init'));
-        const training = { steps: finetune ? p.finetune_steps : p.train_steps, batch: p.batch, learningRate: p.learning_rate, labelDropout: p.label_dropout };
+        const training = {
+          steps: finetune ? p.finetune_steps : p.train_steps,
+          batch: p.batch,
+          learningRate: p.learning_rate,
+          labelDropout: p.label_dropout,
+        };
         return trainDenoiser(init, schedule, replicaData(pool, r), training, replicaRng.fork('train'));
       });
       const model = { replicas };

@@ -48,7 +48,11 @@ describe('gaussian-chain reproduces its closed forms (d = 1, replace)', () => {
   });
 
   it('unbiased, M = 5 and M = 50: E[σ²_n] = σ², E[log σ²_n/σ²] = n[ψ((M−1)/2) + ln(2/(M−1))], E[(μ_n−μ)²] = nσ²/M', () => {
-    expectMatches({ dim: 1, samples: 5, estimator: 'unbiased', generations: 12, replicates: 20_000 }, ['mean_sq_err', 'log_var_ratio', 'w2'], [3, 12]);
+    expectMatches(
+      { dim: 1, samples: 5, estimator: 'unbiased', generations: 12, replicates: 20_000 },
+      ['mean_sq_err', 'log_var_ratio', 'w2'],
+      [3, 12],
+    );
     expectMatches({ dim: 1, samples: 50, estimator: 'unbiased', generations: 20, replicates: 20_000, variance: 2.5 }, all, [5, 20]);
   });
 
@@ -61,7 +65,11 @@ describe('gaussian-chain reproduces its closed forms (d = 1, replace)', () => {
   });
 
   it('d = 3 with correlation: trace forms of E[tr Σ_t] and E‖μ_t − μ‖² (MLE)', () => {
-    expectMatches({ dim: 3, rho: 0.6, samples: 8, estimator: 'mle', generations: 8, replicates: 20_000 }, ['var_ratio', 'mean_sq_err'], [0, 8]);
+    expectMatches(
+      { dim: 3, rho: 0.6, samples: 8, estimator: 'mle', generations: 8, replicates: 20_000 },
+      ['var_ratio', 'mean_sq_err'],
+      [0, 8],
+    );
   });
 });
 
@@ -76,7 +84,9 @@ describe('gaussian-chain metrics', () => {
       const x = Array.from(data.subarray(r * 8, r * 8 + 8));
       const mx = (x[0] + x[2] + x[4] + x[6]) / 4;
       const my = (x[1] + x[3] + x[5] + x[7]) / 4;
-      let sxx = 0, syy = 0, sxy = 0;
+      let sxx = 0,
+        syy = 0,
+        sxy = 0;
       for (let i = 0; i < 4; i++) {
         sxx += (x[2 * i] - mx) ** 2 / 4;
         syy += (x[2 * i + 1] - my) ** 2 / 4;
@@ -109,7 +119,9 @@ describe('gaussian-chain options', () => {
   it('fit option shrinkage pulls the covariance towards the generation-0 fit', () => {
     const sim = task.simulation(task.params.parse({ replicates: 2 }), rngFromKey('shrink', 'test'));
     // The same samples in both replicates.
-    const batch = (data: number[]) => ({ parts: [{ batch: { origin: 'real' as const, generation: 0, size: data.length, data: Float64Array.from([...data, ...data]) } }] });
+    const batch = (data: number[]) => ({
+      parts: [{ batch: { origin: 'real' as const, generation: 0, size: data.length, data: Float64Array.from([...data, ...data]) } }],
+    });
     const anchor = sim.fit(batch([-2, 0, 2]), {}); // unbiased variance 4
     const half = sim.fit(batch([-1, 0, 1]), { shrinkage: 0.5 }); // variance 1 → (1 + 4) / 2
     expect(anchor.cov[0]).toBe(4);
@@ -133,8 +145,12 @@ describe('gaussian-chain fits compact pools (subsets, draws) as their dense weig
     for (const pool of pools) {
       const a = compactSim.fit(pool, {}) as { mean: Float64Array; cov: Float64Array };
       const b = denseSim.fit(densePool(pool, 50), {}) as { mean: Float64Array; cov: Float64Array };
-      a.mean.forEach((v, i) => expect(v).toBeCloseTo(b.mean[i], 12));
-      a.cov.forEach((v, i) => expect(v).toBeCloseTo(b.cov[i], 12));
+      a.mean.forEach((v, i) => {
+        expect(v).toBeCloseTo(b.mean[i], 12);
+      });
+      a.cov.forEach((v, i) => {
+        expect(v).toBeCloseTo(b.cov[i], 12);
+      });
     }
   });
 });

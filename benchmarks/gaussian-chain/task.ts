@@ -21,7 +21,10 @@ const Params = z.object({
   replicates: z.number().int().min(2).max(1_000_000).default(2000).describe('independent chains per cell (vectorized)'),
   variance: z.number().positive().default(1).describe('true per-coordinate variance σ²'),
   rho: z.number().min(0).lt(1).default(0).describe('true equicorrelation ρ between coordinates'),
-  known_variance: z.boolean().default(false).describe('fit only the mean; the covariance stays at the truth (the known-variance setting of Amin et al.)'),
+  known_variance: z
+    .boolean()
+    .default(false)
+    .describe('fit only the mean; the covariance stays at the truth (the known-variance setting of Amin et al.)'),
 });
 export type GaussianChainParams = z.infer<typeof Params>;
 
@@ -42,7 +45,12 @@ export default defineTask({
     'Without fresh data the fitted variance collapses towards zero and the mean drifts; the expected ' +
     'curves are known in closed form.',
   papers: [
-    { title: 'AI models collapse when trained on recursively generated data', authors: 'Shumailov, Shumaylov, Zhao, Papernot, Anderson, Gal', year: 2024, url: 'https://doi.org/10.1038/s41586-024-07566-y' },
+    {
+      title: 'AI models collapse when trained on recursively generated data',
+      authors: 'Shumailov, Shumaylov, Zhao, Papernot, Anderson, Gal',
+      year: 2024,
+      url: 'https://doi.org/10.1038/s41586-024-07566-y',
+    },
     { title: 'Probabilistic analysis of model collapse with increasing sample size', authors: 'Xu, He, Cheng', year: 2025 },
   ],
   stepAxis: 'generation',
@@ -54,7 +62,13 @@ export default defineTask({
     full: { generations: 100, replicates: 5_000, dim: 4, rho: 0.5 },
   },
   metrics: [
-    { name: 'w2', description: 'squared 2-Wasserstein distance between the fit and the true Gaussian', direction: 'lower', primary: true, collapseThreshold: 0.5 },
+    {
+      name: 'w2',
+      description: 'squared 2-Wasserstein distance between the fit and the true Gaussian',
+      direction: 'lower',
+      primary: true,
+      collapseThreshold: 0.5,
+    },
     { name: 'var_ratio', description: 'tr Σ̂ / tr Σ: fitted over true total variance', direction: 'target', target: 1 },
     { name: 'log_var_ratio', description: 'log(tr Σ̂ / tr Σ)', direction: 'target', target: 0 },
     { name: 'mean_sq_err', description: '‖μ̂ − μ‖²', direction: 'lower' },
@@ -62,7 +76,12 @@ export default defineTask({
   budgetUnit: 'samples (d-dimensional vectors)',
   hooks: ['pool', 'fit', 'estimate'],
   fitOptions: z.object({
-    shrinkage: z.number().min(0).max(1).optional().describe('s ∈ [0, 1]: the fitted covariance becomes (1−s)Σ̂ + s·Σ̂₀, pulled towards the generation-0 fit on real data'),
+    shrinkage: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('s ∈ [0, 1]: the fitted covariance becomes (1−s)Σ̂ + s·Σ̂₀, pulled towards the generation-0 fit on real data'),
   }),
   theory: gaussianTheory,
   simulation: (params) => gaussianChain(Params.parse(params)),
@@ -85,7 +104,7 @@ function gaussianChain(p: GaussianChainParams): GenerationalSimulation<Float64Ar
     generations: p.generations,
     // Subsets and draws are realized here: a subset costs its picked samples, not the pool's.
     compactPools: true,
-    sampleSize: (t) => Math.round(p.samples * Math.pow(t + 1, p.samples_growth)),
+    sampleSize: (t) => Math.round(p.samples * (t + 1) ** p.samples_growth),
     real(n, rng, generation) {
       // Real data: the same affine map of normals as sampling, with the true parameters.
       const data = drawGaussian(R, n, d, rng, trueFactor, 0);
@@ -147,7 +166,15 @@ function equicorrelated(d: number, variance: number, rho: number): Float64Array 
  * Draws R×n×d samples x = μ_r + F_r z, z standard normal. `factorStride` is d×d for
  * per-replicate factors and 0 for one shared factor (the truth); `means` omitted is μ = 0.
  */
-function drawGaussian(R: number, n: number, d: number, rng: Rng, factors: Float64Array, factorStride: number, means?: Float64Array): Float64Array {
+function drawGaussian(
+  R: number,
+  n: number,
+  d: number,
+  rng: Rng,
+  factors: Float64Array,
+  factorStride: number,
+  means?: Float64Array,
+): Float64Array {
   const out = new Float64Array(R * n * d);
   rng.fillNormal(out);
   if (d === 1) {
@@ -195,7 +222,10 @@ class PartStatsCache {
   private readonly weighted = new WeakMap<Float64Array, { batch: Batch<Float64Array>; stats: PartStats }>();
   private readonly drawn = new WeakMap<PoolPart<Float64Array>, PartStats>();
 
-  constructor(private readonly R: number, private readonly d: number) {}
+  constructor(
+    private readonly R: number,
+    private readonly d: number,
+  ) {}
 
   get(part: PoolPart<Float64Array>): PartStats {
     const { batch, weights } = part;
@@ -220,7 +250,12 @@ class PartStatsCache {
 
 /** The statistics of a pool's subset (harness/pool.ts subsetPicks): per replicate, only its picked samples, two passes as in partStats. */
 function subsetStats(pool: Pool<Float64Array>, R: number, d: number): PartStats {
-  const out: PartStats = { w: new Float64Array(R), w2: new Float64Array(R), mean: new Float64Array(R * d), scatter: new Float64Array(R * d * d) };
+  const out: PartStats = {
+    w: new Float64Array(R),
+    w2: new Float64Array(R),
+    mean: new Float64Array(R * d),
+    scatter: new Float64Array(R * d * d),
+  };
   const batches = pool.parts.map((part) => part.batch);
   const { mean, scatter } = out;
   subsetPicks(pool, R, (r, part, index, count) => {
@@ -250,7 +285,12 @@ function subsetStats(pool: Pool<Float64Array>, R: number, d: number): PartStats 
 function partStats(batch: Batch<Float64Array>, weights: Float64Array | undefined, R: number, d: number): PartStats {
   const n = batch.size;
   const x = batch.data;
-  const out: PartStats = { w: new Float64Array(R), w2: new Float64Array(R), mean: new Float64Array(R * d), scatter: new Float64Array(R * d * d) };
+  const out: PartStats = {
+    w: new Float64Array(R),
+    w2: new Float64Array(R),
+    mean: new Float64Array(R * d),
+    scatter: new Float64Array(R * d * d),
+  };
   for (let r = 0; r < R; r++) {
     const base = r * n;
     if (d === 1) {
@@ -398,16 +438,18 @@ function bures(covs: Float64Array, r: number, trueCov: Float64Array, trueFactor:
   // C = S Σ̂ S with S = Σ^{1/2} (symmetric), whose eigenvalues are those of Σ̂Σ.
   const tmp = new Float64Array(d * d);
   const inner = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += covs[c + i * d + k] * trueFactor[k * d + j];
-    tmp[i * d + j] = s;
-  }
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += trueFactor[i * d + k] * tmp[k * d + j];
-    inner[i * d + j] = s;
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += covs[c + i * d + k] * trueFactor[k * d + j];
+      tmp[i * d + j] = s;
+    }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += trueFactor[i * d + k] * tmp[k * d + j];
+      inner[i * d + j] = s;
+    }
   let rootTrace = 0;
   for (const v of eigenSym(inner, d).values) rootTrace += Math.sqrt(Math.max(v, 0));
   return Math.max(trSum - 2 * rootTrace, 0);

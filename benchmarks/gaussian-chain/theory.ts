@@ -22,7 +22,7 @@ import type { GaussianChainParams } from './task.ts';
 export function gaussianTheory(params: GaussianChainParams): TheoryCurve[] {
   const { dim: d, samples: M, samples_growth: g, estimator, generations, variance: s2, known_variance: known } = params;
   const steps = Array.from({ length: generations + 1 }, (_, t) => t);
-  const n = steps.map((t) => Math.round(M * Math.pow(t + 1, g)));
+  const n = steps.map((t) => Math.round(M * (t + 1) ** g));
   // With a known variance only the mean is refit: every variance factor is exactly 1.
   const k = n.map((ns) => (known ? ns - 1 : estimator === 'mle' ? ns : ns - 1));
   const trace = d * s2;

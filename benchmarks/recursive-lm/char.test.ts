@@ -31,7 +31,7 @@ import freshDataMixing from '../../methods/fresh-data-mixing/method.ts';
 import { loadBackend, usesTfjs } from '../../harness/backend.ts';
 import { fusedKernels, setFusedKernels } from '../../harness/kernels.ts';
 import { runGenerational } from '../../harness/generations.ts';
-import { type CellOutput } from '../../harness/outcome.ts';
+import type { CellOutput } from '../../harness/outcome.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import { loadRegistry } from '../../harness/registry.ts';
 import { planCells } from '../../harness/cells.ts';
@@ -39,14 +39,25 @@ import { ResultStore } from '../../harness/cache.ts';
 import { runCells } from '../../harness/runner.ts';
 import { runProvenance } from '../../harness/provenance.ts';
 import type { CellKey } from '../../harness/schema.ts';
-import type { Batch, MethodDefinition } from '../../harness/types.ts';
+import type { Batch, AnyMethod } from '../../harness/types.ts';
 
 /** A small, fast setting (each fit a few Adam steps). */
 const TINY = { variant: 'char', generations: 2, chunks: 16, chunk_length: 24, steps: 8, batch: 16, hidden: 16, heldout_chunks: 12 };
 
-function run(overrides: Record<string, unknown>, method: MethodDefinition<any> = replace, methodParams: Record<string, unknown> = {}, seed = 0): CellOutput {
+function run(
+  overrides: Record<string, unknown>,
+  method: AnyMethod = replace,
+  methodParams: Record<string, unknown> = {},
+  seed = 0,
+): CellOutput {
   const taskParams = task.params.parse(overrides);
-  const key: CellKey = { task: task.id, taskParams, method: method.id, methodParams: method.params.parse(methodParams) as CellKey['methodParams'], seed };
+  const key: CellKey = {
+    task: task.id,
+    taskParams,
+    method: method.id,
+    methodParams: method.params.parse(methodParams) as CellKey['methodParams'],
+    seed,
+  };
   return runGenerational(task, method, key);
 }
 
@@ -57,7 +68,9 @@ beforeAll(async () => {
 describe('recursive-lm (char): text', () => {
   it('normalizes to the 28-symbol alphabet', () => {
     expect(ALPHABET.length).toBe(V);
-    expect(normalizeText('Call me Ishmael!  Some years ago—never mind; Café 1851?\n"Yes."')).toBe('call me ishmael. some years ago never mind cafe. yes.');
+    expect(normalizeText('Call me Ishmael!  Some years ago—never mind; Café 1851?\n"Yes."')).toBe(
+      'call me ishmael. some years ago never mind cafe. yes.',
+    );
     expect(decode(encode('whale. ahoy'))).toBe('whale. ahoy');
     expect(() => encode('Whale')).toThrow('character "W" is not in the recursive-lm char alphabet');
   });
@@ -109,7 +122,10 @@ describe('recursive-lm (char): metrics on hand-made text', () => {
     // A never-generated real character: finite, and larger than when it is generated.
     const missing = unigramKl([1, 1, 1, 1], [10, 10, 10, 0]);
     const q = [10.5, 10.5, 10.5, 0.5].map((x) => x / 32);
-    expect(missing).toBeCloseTo(q.reduce((s, x) => s + 0.25 * Math.log2(0.25 / x), 0), 14);
+    expect(missing).toBeCloseTo(
+      q.reduce((s, x) => s + 0.25 * Math.log2(0.25 / x), 0),
+      14,
+    );
     expect(missing).toBeGreaterThan(unigramKl([1, 1, 1, 1], [10, 10, 10, 10]));
     // Matching proportions: only the add-½ smoothing is left, KL = Σ p·log₂(p/q), q = (count + ½)/4001.
     const smoothed = [3000.5 / 4001, 1000.5 / 4001];
@@ -120,10 +136,14 @@ describe('recursive-lm (char): metrics on hand-made text', () => {
     const logits = [Math.log(0.5), Math.log(0.3), Math.log(0.15), Math.log(0.05)];
     const p = new Float64Array(4);
     samplingDistribution(logits, { temperature: 1, topP: 1 }, p);
-    [0.5, 0.3, 0.15, 0.05].forEach((x, v) => expect(p[v]).toBeCloseTo(x, 14));
+    [0.5, 0.3, 0.15, 0.05].forEach((x, v) => {
+      expect(p[v]).toBeCloseTo(x, 14);
+    });
     samplingDistribution(logits, { temperature: 0.5, topP: 1 }, p);
     const sq = [0.25, 0.09, 0.0225, 0.0025];
-    sq.forEach((x, v) => expect(p[v]).toBeCloseTo(x / 0.365, 14));
+    sq.forEach((x, v) => {
+      expect(p[v]).toBeCloseTo(x / 0.365, 14);
+    });
     // top-p 0.7: the smallest prefix reaching 0.7 is {0.5, 0.3}.
     samplingDistribution(logits, { temperature: 1, topP: 0.7 }, p);
     expect(Array.from(p).map((x) => +x.toFixed(12))).toEqual([0.625, 0.375, 0, 0]);
@@ -140,7 +160,17 @@ describe('recursive-lm (char): engine and determinism', () => {
 
   it('the char parameters leave the markov defaults as they were', () => {
     const p = task.params.parse({});
-    expect([p.variant, p.samples, p.samples_growth, p.generations, p.replicates, p.vocab, p.contexts, p.zipf, p.smoothing]).toEqual(['markov', 100, 0, 20, 300, 50, 20, 1, 0]);
+    expect([p.variant, p.samples, p.samples_growth, p.generations, p.replicates, p.vocab, p.contexts, p.zipf, p.smoothing]).toEqual([
+      'markov',
+      100,
+      0,
+      20,
+      300,
+      50,
+      20,
+      1,
+      0,
+    ]);
     expect(task.theory!(task.params.parse({ variant: 'char' }))).toEqual([]);
   });
 
@@ -227,17 +257,33 @@ describe('recursive-lm (char): through the engine', () => {
   it('a char cell records what computed it (TF.js backend, or the kernels), a markov cell neither', async () => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const registry = await loadRegistry(root);
-    const sets = Object.entries({ ...TINY, generations: 1, steps: 2 }).filter(([k]) => k !== 'variant').map(([k, v]) => `${k}=${v}`);
-    const plan = (variant: string) => planCells(registry, { tasks: ['recursive-lm'], methods: ['replace'], profile: 'quick', seeds: 1, sets: [...sets, `variant=${variant}`, 'replicates=2'] });
+    const sets = Object.entries({ ...TINY, generations: 1, steps: 2 })
+      .filter(([k]) => k !== 'variant')
+      .map(([k, v]) => `${k}=${v}`);
+    const plan = (variant: string) =>
+      planCells(registry, {
+        tasks: ['recursive-lm'],
+        methods: ['replace'],
+        profile: 'quick',
+        seeds: 1,
+        sets: [...sets, `variant=${variant}`, 'replicates=2'],
+      });
     // TF.js chosen explicitly: with the (default) fused kernels a char cell records `kernels`.
-    const records = await runCells([...plan('char'), ...plan('markov')], new ResultStore(dir), registry, runProvenance(registry), { jobs: 1, backend: 'wasm', kernels: 'tfjs' });
+    const records = await runCells([...plan('char'), ...plan('markov')], new ResultStore(dir), registry, runProvenance(registry), {
+      jobs: 1,
+      backend: 'wasm',
+      kernels: 'tfjs',
+    });
     const byVariant = Object.fromEntries(records.map((r) => [r.key.taskParams.variant as string, r]));
     expect(byVariant.char.status, byVariant.char.reason).toBe('ok');
     expect(byVariant.char.provenance.backend).toBe('tfjs-wasm');
     expect(byVariant.markov.status).toBe('ok');
     expect(byVariant.markov.provenance.backend).not.toMatch(/^tfjs/);
     // On the (default) fused kernels: the char cell starts no TF.js and says `kernels`, with the same numbers as tfjs-wasm.
-    const fused = await runCells([...plan('char'), ...plan('markov')], new ResultStore(`${dir}-fused`), registry, runProvenance(registry), { jobs: 1, backend: 'wasm' });
+    const fused = await runCells([...plan('char'), ...plan('markov')], new ResultStore(`${dir}-fused`), registry, runProvenance(registry), {
+      jobs: 1,
+      backend: 'wasm',
+    });
     const fusedByVariant = Object.fromEntries(fused.map((r) => [r.key.taskParams.variant as string, r]));
     expect(fusedByVariant.char.provenance.backend).toBe('kernels');
     expect(fusedByVariant.char.metrics).toEqual(byVariant.char.metrics);
@@ -258,7 +304,13 @@ describe('recursive-lm (char): collapse at the quick profile', () => {
     const rise = r[4] - r[0];
     const drift = Math.max(...o.map((x) => Math.abs(x - o[0])));
     console.log(`char quick: replace bpc ${r.map((x) => x.toFixed(3)).join(' ')} | real-only ${o.map((x) => x.toFixed(3)).join(' ')}`);
-    console.log(`char quick: replace coverage ${cov(replaced).map((x) => x.toFixed(3)).join(' ')} | real-only ${cov(oracle).map((x) => x.toFixed(3)).join(' ')}`);
+    console.log(
+      `char quick: replace coverage ${cov(replaced)
+        .map((x) => x.toFixed(3))
+        .join(' ')} | real-only ${cov(oracle)
+        .map((x) => x.toFixed(3))
+        .join(' ')}`,
+    );
     // Measured (wasm, seed 0): replace 3.49 → 4.41 bits per character by generation 4 (+0.93),
     // real-only within ±0.05 of generation 0; 3-gram coverage 0.36 vs 0.49 at generation 4.
     expect(rise).toBeGreaterThan(0.25);

@@ -59,7 +59,10 @@ export const TRAIN_FRACTION = 0.9;
  * dashes, quotes, line breaks) to a space, and collapses runs of spaces (also around '.').
  */
 export function normalizeText(raw: string): string {
-  const plain = raw.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  const plain = raw
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
   return plain
     .replace(/[.!?]+/g, '.')
     .replace(/[^a-z.]+/g, ' ')
@@ -123,7 +126,13 @@ export interface CharShape {
 }
 
 function shapes({ replicates: R, window: k, embedding: E, hidden: H }: CharShape): [number, number, number][] {
-  return [[R, V + 1, E], [R, k * E, H], [R, 1, H], [R, H, V], [R, 1, V]];
+  return [
+    [R, V + 1, E],
+    [R, k * E, H],
+    [R, 1, H],
+    [R, H, V],
+    [R, 1, V],
+  ];
 }
 
 /** Glorot-uniform matrices, N(0, 1)·0.1 embeddings, zero biases, from `rng`. */
@@ -249,12 +258,16 @@ function tfjsTrainer(init: Float32Array[], o: TrainOptions): CharTrainer {
         const y = tf.oneHot(tf.tensor1d(target, 'int32'), V);
         const s = tf.tensor2d(scale, [R, B]);
         let perReplicate: TF.Tensor | undefined;
-        optimizer.minimize(() => {
-          const logp = tf.logSoftmax(forward(tf, vars, context, B, o));
-          const ce = tf.neg(tf.sum(tf.mul(logp, y), 1)).reshape([R, B]);
-          perReplicate = tf.keep(tf.sum(tf.mul(ce, s), 1));
-          return tf.sum(perReplicate) as TF.Scalar;
-        }, false, vars.flat());
+        optimizer.minimize(
+          () => {
+            const logp = tf.logSoftmax(forward(tf, vars, context, B, o));
+            const ce = tf.neg(tf.sum(tf.mul(logp, y), 1)).reshape([R, B]);
+            perReplicate = tf.keep(tf.sum(tf.mul(ce, s), 1));
+            return tf.sum(perReplicate) as TF.Scalar;
+          },
+          false,
+          vars.flat(),
+        );
         return perReplicate!;
       });
       const values = losses.dataSync();
@@ -263,7 +276,11 @@ function tfjsTrainer(init: Float32Array[], o: TrainOptions): CharTrainer {
     },
     finish() {
       const weights = shapes(o).map(([r, a, b]) => new Float32Array(r * a * b));
-      vars.forEach((replica, r) => replica.forEach((v, i) => weights[i].set(v.dataSync(), r * v.size)));
+      vars.forEach((replica, r) => {
+        replica.forEach((v, i) => {
+          weights[i].set(v.dataSync(), r * v.size);
+        });
+      });
       tf.dispose(vars.flat());
       optimizer.dispose();
       return weights;
@@ -273,7 +290,14 @@ function tfjsTrainer(init: Float32Array[], o: TrainOptions): CharTrainer {
 
 /** The kernels' shape of a char model (V + 1 input symbols with PAD, V classes). */
 function kernelShape(shape: CharShape): CharLmShape {
-  return { replicates: shape.replicates, window: shape.window, embedding: shape.embedding, hidden: shape.hidden, symbols: V + 1, classes: V };
+  return {
+    replicates: shape.replicates,
+    window: shape.window,
+    embedding: shape.embedding,
+    hidden: shape.hidden,
+    symbols: V + 1,
+    classes: V,
+  };
 }
 
 /** The fused kernels (kernels/charlm): the same model, loss and Adam update in one wasm instance. */
@@ -347,7 +371,8 @@ function forwardEngine(model: CharModel, shape: CharShape, rows: number): CharFo
   if (fusedKernels()) {
     const { replicates: R, window: k } = shape;
     const kShape = kernelShape(shape);
-    if (!forwardNet || JSON.stringify(forwardNet.shape) !== JSON.stringify(kShape)) forwardNet = CharLmKernel.create(kShape, model.weights, FORWARD_BLOCK);
+    if (!forwardNet || JSON.stringify(forwardNet.shape) !== JSON.stringify(kShape))
+      forwardNet = CharLmKernel.create(kShape, model.weights, FORWARD_BLOCK);
     const net = forwardNet;
     net.setWeights(model.weights);
     const context = new Int32Array(R * rows * k);
@@ -562,13 +587,16 @@ export function charSimulation(p: RecursiveLmParams, setup: Rng): GenerationalSi
       const unknown = Object.keys(options);
       if (unknown.length > 0) throw new Error(`unknown fit option ${unknown[0]} for recursive-lm variant char (it takes none)`);
       for (const { batch } of pool.parts) {
-        if (batch.data.length !== L) throw new Error(`pool batch has chunks of ${batch.data.length} characters; the task has chunk_length ${L}`);
+        if (batch.data.length !== L)
+          throw new Error(`pool batch has chunks of ${batch.data.length} characters; the task has chunk_length ${L}`);
       }
       return trainCharLm(pool, { ...shape, steps: p.steps, batch: p.batch, learningRate: p.learning_rate }, fitRng.fork(`fit ${fits++}`));
     },
     snapshot(model, snapshotRng) {
       // A few chunks of chain 0: generated from scratch at the sampling settings, or real text.
-      const chunks = model ? generateChunks(model, shape, SNAPSHOT_CHUNKS, L, sampling, snapshotRng).subarray(0, SNAPSHOT_CHUNKS * L) : realChunks(SNAPSHOT_CHUNKS, snapshotRng, 1);
+      const chunks = model
+        ? generateChunks(model, shape, SNAPSHOT_CHUNKS, L, sampling, snapshotRng).subarray(0, SNAPSHOT_CHUNKS * L)
+        : realChunks(SNAPSHOT_CHUNKS, snapshotRng, 1);
       const lines = Array.from({ length: SNAPSHOT_CHUNKS }, (_, c) => decode(chunks.subarray(c * L, (c + 1) * L)));
       return { kind: 'text', lines };
     },

@@ -76,7 +76,8 @@ describe('hypergeometric', () => {
       const hits = new Array(n + 1).fill(0);
       const scratch = hypergeometricScratch();
       for (let i = 0; i < M; i++) hits[hypergeometric(rng, N, K, n, scratch)]++;
-      for (let x = 0; x <= n; x++) expect(Math.abs(hits[x] - M * pmf[x]), `N ${N} K ${K} n ${n} x ${x}: ${hits[x]} vs ${M * pmf[x]}`).toBeLessThanOrEqual(2);
+      for (let x = 0; x <= n; x++)
+        expect(Math.abs(hits[x] - M * pmf[x]), `N ${N} K ${K} n ${n} x ${x}: ${hits[x]} vs ${M * pmf[x]}`).toBeLessThanOrEqual(2);
     }
   });
 
@@ -118,7 +119,9 @@ describe('hypergeometric', () => {
     expect(hypergeometric(none, 10, 10, 4)).toBe(4);
     expect(hypergeometric(none, 10, 3, 10)).toBe(3);
     expect(hypergeometric(none, 10, 3, 0)).toBe(0);
-    expect(() => hypergeometric(none, 10, 11, 2)).toThrow('hypergeometric needs integers 0 <= successes, draws <= population, got population 10, successes 11, draws 2');
+    expect(() => hypergeometric(none, 10, 11, 2)).toThrow(
+      'hypergeometric needs integers 0 <= successes, draws <= population, got population 10, successes 11, draws 2',
+    );
     expect(() => hypergeometric(none, 10, 3, 2.5)).toThrow('hypergeometric needs integers');
   });
 });
@@ -208,7 +211,13 @@ describe('subsetCounts', () => {
     const size = 8;
     const union = new Float64Array(R * C * V);
     for (let r = 0; r < R; r++) union.set(rows.flat(), r * C * V);
-    const { counts, totals } = subsetCounts(union, population, { replicates: R, contexts: C, vocab: V }, size, rngFromKey('subset-counts', 'draws'));
+    const { counts, totals } = subsetCounts(
+      union,
+      population,
+      { replicates: R, contexts: C, vocab: V },
+      size,
+      rngFromKey('subset-counts', 'draws'),
+    );
     const cells = rows.flat();
     for (let r = 0; r < R; r++) {
       let sum = 0;
@@ -250,7 +259,7 @@ describe('subsetCounts', () => {
       sab += x * y;
     }
     const cov = (sab - (sa * sb) / R) / (R - 1);
-    const trueCov = (-size * (N - size)) / (N - 1) * ((cells[a] * cells[b]) / N ** 2);
+    const trueCov = ((-size * (N - size)) / (N - 1)) * ((cells[a] * cells[b]) / N ** 2);
     // SE of a sample covariance ≤ √(Var X·Var Y·(1 + ρ²)/R) for near-normal pairs; Var ≤ 2 here.
     expect(Math.abs(cov - trueCov), `covariance ${cov} vs ${trueCov}`).toBeLessThan(4 * Math.sqrt((2 * 2 * 2) / R));
   });
@@ -261,7 +270,11 @@ describe('subsetCounts', () => {
     const one = subsetCounts(union, [4, 6], shape, 5, new Rng(rngFromKey('subset-counts', 'same').seed));
     const two = subsetCounts(union, [4, 6], shape, 5, new Rng(rngFromKey('subset-counts', 'same').seed));
     expect(Array.from(two.counts)).toEqual(Array.from(one.counts));
-    expect(() => subsetCounts(union, [4, 6], shape, 11, new Rng(rngFromKey('subset-counts', 'same').seed))).toThrow('cannot pick 11 samples from a pool of 10');
-    expect(() => subsetCounts(union, [5, 5], shape, 10, new Rng(rngFromKey('subset-counts', 'same').seed))).toThrow("the pool's counts of replicate 0 context 0 sum to 4, not its 5 samples");
+    expect(() => subsetCounts(union, [4, 6], shape, 11, new Rng(rngFromKey('subset-counts', 'same').seed))).toThrow(
+      'cannot pick 11 samples from a pool of 10',
+    );
+    expect(() => subsetCounts(union, [5, 5], shape, 10, new Rng(rngFromKey('subset-counts', 'same').seed))).toThrow(
+      "the pool's counts of replicate 0 context 0 sum to 4, not its 5 samples",
+    );
   });
 });

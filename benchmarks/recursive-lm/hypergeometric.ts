@@ -35,7 +35,13 @@ const TAIL = 2 ** -64;
  * values inverts exactly). O(width of the distribution) ≈ O(sd). `scratch` holds the weights;
  * pass the same object to reuse it.
  */
-export function hypergeometric(rng: Rng, population: number, successes: number, draws: number, scratch: HypergeometricScratch = hypergeometricScratch()): number {
+export function hypergeometric(
+  rng: Rng,
+  population: number,
+  successes: number,
+  draws: number,
+  scratch: HypergeometricScratch = hypergeometricScratch(),
+): number {
   const N = population;
   const K = successes;
   const n = draws;
@@ -202,7 +208,10 @@ export function subsetCounts(
   rng: Rng,
 ): { counts: Float64Array; totals: Float64Array } {
   const { replicates: R, contexts: C, vocab: V } = shape;
-  if (union.length !== R * C * V || population.length !== C) throw new Error(`subsetCounts needs R × C × V = ${R * C * V} counts and ${C} populations, got ${union.length} and ${population.length}`);
+  if (union.length !== R * C * V || population.length !== C)
+    throw new Error(
+      `subsetCounts needs R × C × V = ${R * C * V} counts and ${C} populations, got ${union.length} and ${population.length}`,
+    );
   let total = 0;
   for (let c = 0; c < C; c++) total += population[c];
   if (!Number.isInteger(size) || size < 0 || size > total) throw new Error(`cannot pick ${size} samples from a pool of ${total}`);

@@ -74,7 +74,8 @@ export class TokenData {
    */
   constructor(counts: Int32Array, shape: { replicates: number; contexts: number; vocab: number; size: number }, source: Rng | Int32Array) {
     const { replicates: R, contexts: C, vocab: V, size } = shape;
-    if (counts.length !== R * C * V) throw new Error(`TokenData needs replicates × contexts × vocab = ${R * C * V} counts, got ${counts.length}`);
+    if (counts.length !== R * C * V)
+      throw new Error(`TokenData needs replicates × contexts × vocab = ${R * C * V} counts, got ${counts.length}`);
     this.contexts = C;
     this.#counts = counts;
     this.#replicates = R;
@@ -229,8 +230,18 @@ export type MarkovModel = Float64Array;
 
 /** Fit options this variant accepts (see README.md); the task declares them (task.ts `fitOptions`). */
 export const FitOptionsSchema = z.object({
-  smoothing: z.number().min(0).optional().describe('markov: additive pseudo-count β for this fit, p̂ = (count + β)/(n + Vβ) (replaces the task parameter smoothing)'),
-  smoothing_cv: z.number().int().min(0).max(1).optional().describe('markov: 1 = choose β per replicate by leave-one-out log-likelihood (excludes smoothing)'),
+  smoothing: z
+    .number()
+    .min(0)
+    .optional()
+    .describe('markov: additive pseudo-count β for this fit, p̂ = (count + β)/(n + Vβ) (replaces the task parameter smoothing)'),
+  smoothing_cv: z
+    .number()
+    .int()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe('markov: 1 = choose β per replicate by leave-one-out log-likelihood (excludes smoothing)'),
 });
 const FIT_OPTIONS = Object.keys(FitOptionsSchema.shape);
 
@@ -270,7 +281,7 @@ export function markovSimulation(p: RecursiveLmParams, setup: Rng): Generational
     generations: p.generations,
     // fit counts pools as built: draws realized part by part, subsets in law (PoolCounter).
     compactPools: true,
-    sampleSize: (t) => C * Math.round(p.samples * Math.pow(t + 1, p.samples_growth)),
+    sampleSize: (t) => C * Math.round(p.samples * (t + 1) ** p.samples_growth),
     real(n, rng, generation) {
       const batch = drawBatch(R, C, V, n, rng, (_r, c, count, out, off) => realRows.drawCounts(c, count, rng, out, off));
       return { origin: 'real', generation, size: n, data: batch };
@@ -398,7 +409,8 @@ function parseFitOptions(options: FitOptions, defaultSmoothing: number): { smoot
     }
   }
   const smoothing = options.smoothing ?? defaultSmoothing;
-  if (!(smoothing >= 0) || !Number.isFinite(smoothing)) throw new Error(`fit option smoothing must be a finite number >= 0, got ${smoothing}`);
+  if (!(smoothing >= 0) || !Number.isFinite(smoothing))
+    throw new Error(`fit option smoothing must be a finite number >= 0, got ${smoothing}`);
   const cv = options.smoothing_cv ?? 0;
   if (cv !== 0 && cv !== 1) throw new Error(`fit option smoothing_cv must be 0 or 1, got ${cv}`);
   if (cv === 1 && options.smoothing !== undefined) {
@@ -409,7 +421,8 @@ function parseFitOptions(options: FitOptions, defaultSmoothing: number): { smoot
 
 const invalidEntry = (r: number, c: number, v: number, x: number) =>
   `invalid recursive-lm model: replicate ${r} context ${c} has probability ${x} for token ${v} (must be finite and >= 0)`;
-const invalidSum = (r: number, c: number, sum: number) => `invalid recursive-lm model: replicate ${r} context ${c} has probabilities summing to ${sum}`;
+const invalidSum = (r: number, c: number, sum: number) =>
+  `invalid recursive-lm model: replicate ${r} context ${c} has probabilities summing to ${sum}`;
 
 function checkModel(model: unknown, length: number): asserts model is Float64Array {
   if (!(model instanceof Float64Array) || model.length !== length) {
@@ -494,7 +507,9 @@ function checkPart(batch: Batch<TokenData>, R: number, C: number, V: number): vo
   const data = batch.data;
   if (data.contexts !== C) throw new Error(`pool batch has ${data.contexts} contexts; the task has ${C}`);
   if (data.replicates !== R || data.vocab !== V || data.size !== batch.size) {
-    throw new Error(`pool batch data holds ${data.replicates} replicates × ${data.size} samples over ${data.vocab} tokens; the task has ${R} replicates and ${V} tokens, the batch size ${batch.size}`);
+    throw new Error(
+      `pool batch data holds ${data.replicates} replicates × ${data.size} samples over ${data.vocab} tokens; the task has ${R} replicates and ${V} tokens, the batch size ${batch.size}`,
+    );
   }
 }
 
@@ -540,7 +555,8 @@ class PoolCounter {
       throw new Error('a pool with a subset needs plain parts (no weights, no draws): harness/types.ts Pool.subset');
     }
     const union = this.union(parts);
-    if (subset) return subsetCounts(union.sum, union.population, { replicates: R, contexts: C, vocab: V }, subset.size, new Rng(subset.seed));
+    if (subset)
+      return subsetCounts(union.sum, union.population, { replicates: R, contexts: C, vocab: V }, subset.size, new Rng(subset.seed));
     // The kept sum is the next fit's starting point: the model is made in a copy.
     const counts = union.shared ? union.sum.slice() : union.sum;
     return { counts, totals: rowSums(counts, R * C, V) };
@@ -667,7 +683,8 @@ class DrawReader {
           for (let v = off, end = off + V; v < end; v++) counts[v] += weight * source[v];
           continue;
         }
-        if (picker.prepare(source, off) !== nc) throw new Error(`TokenData counts of replicate ${r} context ${c} do not sum to its ${nc} samples`);
+        if (picker.prepare(source, off) !== nc)
+          throw new Error(`TokenData counts of replicate ${r} context ${c} do not sum to its ${nc} samples`);
         // Unconditional adds (x = 0 adds +0): a branch per token would be a coin flip.
         if (2 * k > nc) {
           picker.pick(stream, nc - k, picked, 0);

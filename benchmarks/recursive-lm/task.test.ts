@@ -8,7 +8,7 @@ import freshDataMixing from '../../methods/fresh-data-mixing/method.ts';
 import { runGenerational } from '../../harness/generations.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import type { CellKey } from '../../harness/schema.ts';
-import { defineMethod, type Batch, type MethodDefinition, type Pool, type PoolPart } from '../../harness/types.ts';
+import { defineMethod, type Batch, type Pool, type PoolPart, type AnyMethod } from '../../harness/types.ts';
 import { bernoulliSplit, densePool, poolWeightSums, scaleWeights, subsample, wholePool } from '../../harness/pool.ts';
 import { meanAndSe } from '../../harness/stats.ts';
 
@@ -30,7 +30,7 @@ const mixture = defineMethod({
   params: z.object({ alpha: z.number().default(0.3), decay: z.number().default(0) }),
   hooks: {
     pool(ctx, { alpha, decay }) {
-      const a = alpha * Math.pow(ctx.t, -decay);
+      const a = alpha * ctx.t ** -decay;
       const real = ctx.real(ctx.size);
       const synthetic = ctx.synthetic(ctx.size);
       const u = ctx.rng.fillUniform(new Float64Array(ctx.replicates * ctx.size));
@@ -40,16 +40,27 @@ const mixture = defineMethod({
         wReal[i] = u[i] < a ? 1 : 0;
         wSynthetic[i] = 1 - wReal[i];
       }
-      return { parts: [{ batch: real, weights: wReal }, { batch: synthetic, weights: wSynthetic }] };
+      return {
+        parts: [
+          { batch: real, weights: wReal },
+          { batch: synthetic, weights: wSynthetic },
+        ],
+      };
     },
   },
 });
 const alphaCurve = (generations: number, alpha: number, decay: number) =>
-  Array.from({ length: generations + 1 }, (_, t) => (t === 0 ? 1 : alpha * Math.pow(t, -decay)));
+  Array.from({ length: generations + 1 }, (_, t) => (t === 0 ? 1 : alpha * t ** -decay));
 
-function run(overrides: Overrides, method: MethodDefinition<any> = replace, methodParams: Record<string, unknown> = {}, seed = 0) {
+function run(overrides: Overrides, method: AnyMethod = replace, methodParams: Record<string, unknown> = {}, seed = 0) {
   const taskParams = task.params.parse(overrides);
-  const key: CellKey = { task: task.id, taskParams, method: method.id, methodParams: method.params.parse(methodParams) as CellKey['methodParams'], seed };
+  const key: CellKey = {
+    task: task.id,
+    taskParams,
+    method: method.id,
+    methodParams: method.params.parse(methodParams) as CellKey['methodParams'],
+    seed,
+  };
   return { params: taskParams, output: runGenerational(task, method, key) };
 }
 
@@ -63,7 +74,7 @@ function expectWithin3Se(output: ReturnType<typeof run>['output'], metric: strin
 }
 
 const sizes = (p: { samples: number; samples_growth: number; generations: number }) =>
-  Array.from({ length: p.generations + 1 }, (_, t) => Math.round(p.samples * Math.pow(t + 1, p.samples_growth)));
+  Array.from({ length: p.generations + 1 }, (_, t) => Math.round(p.samples * (t + 1) ** p.samples_growth));
 
 describe('recursive-lm (markov) reproduces e_{t+1} = (1−α_t)²(1−1/n_t)e_t + (1−‖p*‖²)/n_t', () => {
   it('replace, V = 50, n = 40: l2_err and the support curve of theory(params)', () => {
@@ -93,7 +104,10 @@ describe('recursive-lm (markov) reproduces e_{t+1} = (1−α_t)²(1−1/n_t)e_t 
   });
 
   it('constant real fraction α = 0.3 (fresh-data mixture): the error stays bounded', () => {
-    const { params, output } = run({ vocab: 20, contexts: 5, samples: 15, generations: 12, replicates: 2000 }, mixture, { alpha: 0.3, decay: 0 });
+    const { params, output } = run({ vocab: 20, contexts: 5, samples: 15, generations: 12, replicates: 2000 }, mixture, {
+      alpha: 0.3,
+      decay: 0,
+    });
     const alpha = alphaCurve(12, 0.3, 0);
     const p = zipfPmf(20, 1);
     const n = sizes(params);
@@ -114,7 +128,10 @@ describe('recursive-lm (markov) reproduces e_{t+1} = (1−α_t)²(1−1/n_t)e_t 
   });
 
   it('decaying real fraction α_t = 0.6·t^(−1)', () => {
-    const { params, output } = run({ vocab: 20, contexts: 5, samples: 15, generations: 12, replicates: 2000 }, mixture, { alpha: 0.6, decay: 1 });
+    const { params, output } = run({ vocab: 20, contexts: 5, samples: 15, generations: 12, replicates: 2000 }, mixture, {
+      alpha: 0.6,
+      decay: 1,
+    });
     const alpha = alphaCurve(12, 0.6, 1);
     const l2 = l2ErrorRecursion(sqNorm(zipfPmf(20, 1)), sizes(params), alpha);
     expectWithin3Se(output, 'l2_err', l2, [2, 12]);
@@ -154,7 +171,10 @@ describe('recursive-lm metrics', () => {
     const hStar = H(truth[0]);
     expect(H(truth[1])).toBeCloseTo(hStar, 14);
     for (let r = 0; r < 2; r++) {
-      let l2 = 0, kl = 0, alive = 0, h = 0;
+      let l2 = 0,
+        kl = 0,
+        alive = 0,
+        h = 0;
       for (let c = 0; c < 2; c++) {
         const raw = rows[r * 2 + c];
         const q = raw.map((x) => x / raw.reduce((a, b) => a + b));
@@ -333,18 +353,26 @@ describe('recursive-lm fit options', () => {
   it('invalid fit options are errors that name the option', () => {
     expect(() => sim.fit(pool, { smoothing: -1 })).toThrow('fit option smoothing must be a finite number >= 0, got -1');
     expect(() => sim.fit(pool, { smoothing_cv: 2 })).toThrow('fit option smoothing_cv must be 0 or 1, got 2');
-    expect(() => sim.fit(pool, { shrinkage: 0.5 })).toThrow('unknown fit option shrinkage for recursive-lm (known: smoothing, smoothing_cv)');
-    expect(() => sim.fit(pool, { smoothing: 1, smoothing_cv: 1 })).toThrow('fit options smoothing and smoothing_cv cannot be combined: smoothing_cv = 1 chooses β itself');
+    expect(() => sim.fit(pool, { shrinkage: 0.5 })).toThrow(
+      'unknown fit option shrinkage for recursive-lm (known: smoothing, smoothing_cv)',
+    );
+    expect(() => sim.fit(pool, { smoothing: 1, smoothing_cv: 1 })).toThrow(
+      'fit options smoothing and smoothing_cv cannot be combined: smoothing_cv = 1 chooses β itself',
+    );
   });
 
   it('a malformed model (e.g. from an estimate hook) is an error that says what is expected', () => {
-    expect(() => sim.evaluate(new Float64Array(3))).toThrow('recursive-lm model must be a Float64Array of replicates × contexts × vocab = 50000 probabilities, got a Float64Array of length 3');
+    expect(() => sim.evaluate(new Float64Array(3))).toThrow(
+      'recursive-lm model must be a Float64Array of replicates × contexts × vocab = 50000 probabilities, got a Float64Array of length 3',
+    );
     const bad = sim.fit(pool, {});
     bad[7] = -0.5;
     const message = 'invalid recursive-lm model: replicate 0 context 0 has probability -0.5 for token 7 (must be finite and >= 0)';
     expect(() => sim.sample(bad, 10, rngFromKey('options', 'sample'), 0)).toThrow(message);
     expect(() => sim.evaluate(bad)).toThrow(message);
-    expect(() => sim.evaluate(new Float64Array(50_000))).toThrow('invalid recursive-lm model: replicate 0 context 0 has probabilities summing to 0');
+    expect(() => sim.evaluate(new Float64Array(50_000))).toThrow(
+      'invalid recursive-lm model: replicate 0 context 0 has probabilities summing to 0',
+    );
   });
 });
 
@@ -387,10 +415,7 @@ describe('recursive-lm counts and tokens', () => {
 
   it('counts are Multinomial(n_c, p) by binomials (many trials per token) and by alias draws (few), like token-level draws', () => {
     const R = 4000;
-    const rows = [
-      [0, 0.5, 0.1, 0, 0.25, 0.15],
-      [1, 1, 1, 1, 1, 1].map((x) => x / 6),
-    ];
+    const rows = [[0, 0.5, 0.1, 0, 0.25, 0.15], [1, 1, 1, 1, 1, 1].map((x) => x / 6)];
     const params = task.params.parse({ vocab: 6, contexts: 2, replicates: R });
     const sim = task.simulation(params, rngFromKey('multinomial', 'setup'));
     const model = new Float64Array(R * 2 * 6);
@@ -425,7 +450,9 @@ describe('recursive-lm counts and tokens', () => {
           expect(Math.abs(a.mean - mean), `${what(v)} mean ${a.mean} vs ${mean}`).toBeLessThan(4 * a.seMean);
           expect(Math.abs(b.mean - mean), `${what(v)} reference mean ${b.mean} vs ${mean}`).toBeLessThan(4 * b.seMean);
           expect(Math.abs(a.mean - b.mean), what(v)).toBeLessThan(4 * Math.hypot(a.seMean, b.seMean));
-          expect(Math.abs(a.variance - b.variance), `${what(v)} variance ${a.variance} vs ${b.variance}`).toBeLessThan(4 * Math.hypot(a.seVariance, b.seVariance));
+          expect(Math.abs(a.variance - b.variance), `${what(v)} variance ${a.variance} vs ${b.variance}`).toBeLessThan(
+            4 * Math.hypot(a.seVariance, b.seVariance),
+          );
           if (v < 6) {
             const variance = perContext * p[v] * (1 - p[v]);
             expect(Math.abs(a.variance - variance), `${what(v)} variance ${a.variance} vs ${variance}`).toBeLessThan(4 * a.seVariance);
@@ -437,7 +464,8 @@ describe('recursive-lm counts and tokens', () => {
 
   it('tokens are a uniform arrangement of the counts, made on first read and kept, the same from the same key', () => {
     const params = task.params.parse({ vocab: 6, contexts: 3, replicates: 4 });
-    const draw = () => task.simulation(params, rngFromKey('arrange', 'setup')).real(20, rngFromKey('arrange', 'real'), 0) as Batch<TokenData>;
+    const draw = () =>
+      task.simulation(params, rngFromKey('arrange', 'setup')).real(20, rngFromKey('arrange', 'real'), 0) as Batch<TokenData>;
     const { data } = draw();
     // Walking or cloning the data (as harness/guard.ts does) sees only `contexts` and never materializes.
     expect(Object.keys(data)).toEqual(['contexts']);
@@ -489,7 +517,8 @@ describe('recursive-lm counts and tokens', () => {
       for (const { batch, weights } of densePool(pool, R).parts) {
         const n = batch.size;
         const { tokens } = batch.data;
-        for (let r = 0; r < R; r++) for (let j = 0; j < n; j++) counts[(r * C + (j % C)) * V + tokens[r * n + j]] += weights ? weights[r * n + j] : 1;
+        for (let r = 0; r < R; r++)
+          for (let j = 0; j < n; j++) counts[(r * C + (j % C)) * V + tokens[r * n + j]] += weights ? weights[r * n + j] : 1;
       }
       return counts;
     }
@@ -519,7 +548,10 @@ describe('recursive-lm counts and tokens', () => {
       const rng = rngFromKey('weighted', 'method');
       const varying = new Float64Array(R * a.size);
       for (let i = 0; i < varying.length; i++) varying[i] = (i % 5) * 0.25;
-      const pools: Pool<TokenData>[] = [{ parts: bernoulliSplit(a, b, 0.3, R, rng) }, { parts: [{ batch: a, weights: varying }, { batch: b }] }];
+      const pools: Pool<TokenData>[] = [
+        { parts: bernoulliSplit(a, b, 0.3, R, rng) },
+        { parts: [{ batch: a, weights: varying }, { batch: b }] },
+      ];
       for (const pool of pools) {
         const before = [a.data.arrangements, b.data.arrangements];
         setup().fit(pool, {});
@@ -593,7 +625,12 @@ describe('recursive-lm counts and tokens', () => {
       const batch = (): Batch<TokenData> => {
         const all = new Int32Array(replicates * tokens.length);
         for (let r = 0; r < replicates; r++) all.set(tokens, r * tokens.length);
-        return { origin: 'real', generation: 1, size: tokens.length, data: TokenData.fromTokens(all, { replicates, contexts: C, vocab: V }) };
+        return {
+          origin: 'real',
+          generation: 1,
+          size: tokens.length,
+          data: TokenData.fromTokens(all, { replicates, contexts: C, vocab: V }),
+        };
       };
       const p = 0.35;
       // Side 'first' takes each slot with probability p (picks drawn directly), 'second' with 1 − p (the complement drawn).
@@ -603,13 +640,21 @@ describe('recursive-lm counts and tokens', () => {
         const q = side === 0 ? p : 1 - p;
         const inLaw = countTokens({ parts: [part] }, replicates, C, V).counts;
         const dense = countTokens(densePool({ parts: [part] }, replicates), replicates, C, V).counts;
-        for (const [what, counts] of [['in law', inLaw], ['dense mask', dense]] as const) {
+        for (const [what, counts] of [
+          ['in law', inLaw],
+          ['dense mask', dense],
+        ] as const) {
           const x = (r: number, cell: number) => counts[r * C * V + cell];
           for (let cell = 0; cell < C * V; cell++) {
             // Binomial(n_{c,v}, q): the mask takes each of the cell's samples independently.
             const mean = row[cell] * q;
             const variance = row[cell] * q * (1 - q);
-            const m = moments(Float64Array.from({ length: replicates }, (_, r) => x(r, cell)), replicates, 1, 0);
+            const m = moments(
+              Float64Array.from({ length: replicates }, (_, r) => x(r, cell)),
+              replicates,
+              1,
+              0,
+            );
             const label = `${what}, side ${side}, cell ${cell} (n = ${row[cell]}): mean ${m.mean} vs ${mean}, variance ${m.variance} vs ${variance}`;
             expect(Math.abs(m.mean - mean), label).toBeLessThanOrEqual(4 * Math.sqrt(variance / replicates));
             expect(Math.abs(m.variance - variance), label).toBeLessThanOrEqual(4 * m.seVariance + 1e-12);
@@ -624,8 +669,10 @@ describe('recursive-lm counts and tokens', () => {
                 let cov = 0;
                 for (let r = 0; r < replicates; r++) cov += (x(r, a) - row[a] * q) * (x(r, b) - row[b] * q);
                 cov /= replicates;
-                const se = (Math.sqrt(row[a] * q * (1 - q) * row[b] * q * (1 - q)) / Math.sqrt(replicates));
-                expect(Math.abs(cov), `${what}, side ${side}, context ${c}, tokens ${v} and ${w}: covariance ${cov}`).toBeLessThanOrEqual(4 * se);
+                const se = Math.sqrt(row[a] * q * (1 - q) * row[b] * q * (1 - q)) / Math.sqrt(replicates);
+                expect(Math.abs(cov), `${what}, side ${side}, context ${c}, tokens ${v} and ${w}: covariance ${cov}`).toBeLessThanOrEqual(
+                  4 * se,
+                );
               }
             }
           }
@@ -641,11 +688,17 @@ describe('recursive-lm counts and tokens', () => {
       const reader = setup();
       reader.fit({ parts: one }, {});
       reader.fit({ parts: one.map((part) => scaleWeights(part, 3, R)) }, {});
-      expect(() => reader.fit({ parts: two }, {})).toThrow(/recursive-lm reads a batch's tokens under one Bernoulli draw \(in law, from its counts\) or token by token, not both: a batch read under the draw [0-9a-f]{64} first is now read under the draw [0-9a-f]{64} first/);
+      expect(() => reader.fit({ parts: two }, {})).toThrow(
+        /recursive-lm reads a batch's tokens under one Bernoulli draw \(in law, from its counts\) or token by token, not both: a batch read under the draw [0-9a-f]{64} first is now read under the draw [0-9a-f]{64} first/,
+      );
       const varying = new Float64Array(R * a.size).map((_, i) => i % 2);
-      expect(() => setup().fit({ parts: [...one, { batch: a, weights: varying }] }, {})).toThrow('is now read token by token (per-token weights)');
+      expect(() => setup().fit({ parts: [...one, { batch: a, weights: varying }] }, {})).toThrow(
+        'is now read token by token (per-token weights)',
+      );
       // Both sides of one split over the same batch: complementary slots of the same tokens.
-      expect(() => setup().fit({ parts: bernoulliSplit(a, a, 0.5, R, rngFromKey('compact', 'same')) }, {})).toThrow('first is now read under the draw');
+      expect(() => setup().fit({ parts: bernoulliSplit(a, a, 0.5, R, rngFromKey('compact', 'same')) }, {})).toThrow(
+        'first is now read under the draw',
+      );
     });
 
     /**
@@ -656,7 +709,12 @@ describe('recursive-lm counts and tokens', () => {
     function sharedBatch(tokens: number[], replicates: number): Batch<TokenData> {
       const all = new Int32Array(replicates * tokens.length);
       for (let r = 0; r < replicates; r++) all.set(tokens, r * tokens.length);
-      return { origin: 'synthetic', generation: 0, size: tokens.length, data: TokenData.fromTokens(all, { replicates, contexts: C, vocab: V }) };
+      return {
+        origin: 'synthetic',
+        generation: 0,
+        size: tokens.length,
+        data: TokenData.fromTokens(all, { replicates, contexts: C, vocab: V }),
+      };
     }
 
     it('a subset is realized in law: picked counts per cell have the exact hypergeometric moments, like densePool’s realization', () => {
@@ -676,7 +734,10 @@ describe('recursive-lm counts and tokens', () => {
         const K = union[cell];
         const mean = (size * K) / N;
         const variance = (size * (K / N) * (1 - K / N) * (N - size)) / (N - 1);
-        for (const [what, { counts }] of [['in law', inLaw], ['densePool', harness]] as const) {
+        for (const [what, { counts }] of [
+          ['in law', inLaw],
+          ['densePool', harness],
+        ] as const) {
           const x = Float64Array.from({ length: replicates }, (_, r) => counts[r * C * V + cell]);
           const { mean: m } = meanAndSe(x);
           const v = x.reduce((s, y) => s + (y - m) ** 2, 0) / (replicates - 1);
@@ -716,9 +777,9 @@ describe('recursive-lm counts and tokens', () => {
       expect(Array.from(countTokens(one, R, C, V).counts)).not.toEqual(Array.from(countTokens(two, R, C, V).counts));
       setup().fit(one, {});
       expect(parts.map((p) => p.data.arrangements)).toEqual([0, 0]);
-      expect(() => setup().fit({ parts: [{ batch: parts[0], weights: new Float64Array(R * parts[0].size).fill(1) }], subset: one.subset }, {})).toThrow(
-        'a pool with a subset needs plain parts (no weights, no draws): harness/types.ts Pool.subset',
-      );
+      expect(() =>
+        setup().fit({ parts: [{ batch: parts[0], weights: new Float64Array(R * parts[0].size).fill(1) }], subset: one.subset }, {}),
+      ).toThrow('a pool with a subset needs plain parts (no weights, no draws): harness/types.ts Pool.subset');
     });
 
     it('running sums: pools that extend the previous one count only their new parts, and fit exactly as from scratch', () => {
@@ -728,7 +789,12 @@ describe('recursive-lm counts and tokens', () => {
       const watch = (batch: Batch<TokenData>) => {
         const counts = batch.data.counts;
         reads.set(batch, 0);
-        Object.defineProperty(batch.data, 'counts', { get: () => (reads.set(batch, reads.get(batch)! + 1), counts) });
+        Object.defineProperty(batch.data, 'counts', {
+          get: () => {
+            reads.set(batch, reads.get(batch)! + 1);
+            return counts;
+          },
+        });
         return batch;
       };
       const fresh = () => watch(sim.sample(model, C * 4 + 2, draw, 1) as Batch<TokenData>);
@@ -743,7 +809,13 @@ describe('recursive-lm counts and tokens', () => {
       }
       const subsampled: Pool<TokenData>[] = [{ parts: [{ batch: b0 }] }];
       for (let t = 1; t <= 3; t++) subsampled.push(subsample({ parts: [...subsampled[t - 1].parts, { batch: fresh() }] }, R, C * 4, rng));
-      const others: Pool<TokenData>[] = [{ parts: [{ batch: fresh() }] }, { parts: bernoulliSplit(fresh(), fresh(), 0.5, R, rng) }, weighting[2], weighting[3], weighting[3]];
+      const others: Pool<TokenData>[] = [
+        { parts: [{ batch: fresh() }] },
+        { parts: bernoulliSplit(fresh(), fresh(), 0.5, R, rng) },
+        weighting[2],
+        weighting[3],
+        weighting[3],
+      ];
       const sequence = [...accumulate, ...weighting, ...subsampled, ...others];
       const reusing = setup();
       const fits = sequence.map((pool) => Array.from(reusing.fit(pool, {})));
@@ -758,7 +830,9 @@ describe('recursive-lm counts and tokens', () => {
       // Draw parts are realized in law from the counts, never arranged.
       for (const batch of rounds) expect(batch.data.arrangements).toBe(0);
       // Bit-identical to a fit from scratch (a fresh simulation per pool).
-      sequence.forEach((pool, i) => expect(fits[i], `pool ${i}`).toEqual(Array.from(setup().fit(pool, {}))));
+      sequence.forEach((pool, i) => {
+        expect(fits[i], `pool ${i}`).toEqual(Array.from(setup().fit(pool, {})));
+      });
     });
   });
 

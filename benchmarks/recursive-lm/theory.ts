@@ -30,7 +30,7 @@ import type { RecursiveLmParams } from './task.ts';
 export function zipfPmf(V: number, s: number): Float64Array {
   const p = new Float64Array(V);
   let total = 0;
-  for (let k = 0; k < V; k++) total += p[k] = Math.pow(k + 1, -s);
+  for (let k = 0; k < V; k++) total += p[k] = (k + 1) ** -s;
   for (let k = 0; k < V; k++) p[k] /= total;
   return p;
 }
@@ -91,7 +91,8 @@ export function l2ErrorRecursion(
  * each binomial pmf is computed once per step. Cost ≈ V·Σ_g n_{g−1}·(width of a binomial pmf).
  */
 export function supportExpectation(pStar: ArrayLike<number>, n: readonly number[], alpha: readonly number[]): number[] {
-  if (alpha.length !== n.length) throw new Error(`supportExpectation: alpha has ${alpha.length} entries; expected one per fit (${n.length})`);
+  if (alpha.length !== n.length)
+    throw new Error(`supportExpectation: alpha has ${alpha.length} entries; expected one per fit (${n.length})`);
   const G = n.length;
   // Distinct positive probabilities and how many tokens have each.
   const multiplicity = new Map<number, number>();
@@ -178,7 +179,7 @@ export function recursiveLmTheory(params: RecursiveLmParams): TheoryCurve[] {
   if (params.variant !== 'markov') return [];
   const { vocab: V, zipf: s, samples, samples_growth: g, smoothing: beta, generations } = params;
   const steps = Array.from({ length: generations + 1 }, (_, t) => t);
-  const n = steps.map((t) => Math.round(samples * Math.pow(t + 1, g)));
+  const n = steps.map((t) => Math.round(samples * (t + 1) ** g));
   const alpha = steps.map((t) => (t === 0 ? 1 : 0));
   const p = zipfPmf(V, s);
   const norm = sqNorm(p);
@@ -197,7 +198,12 @@ export function recursiveLmTheory(params: RecursiveLmParams): TheoryCurve[] {
   let cost = 0;
   for (let t = 1; t < n.length; t++) cost += V * n[t - 1] * n[t];
   if (beta === 0 && cost <= SUPPORT_COST_LIMIT) {
-    curves.push({ metric: 'support', steps, values: supportExpectation(p, n, alpha), label: `mean over tokens of P(count_t > 0), counts a binomial chain, ${form}` });
+    curves.push({
+      metric: 'support',
+      steps,
+      values: supportExpectation(p, n, alpha),
+      label: `mean over tokens of P(count_t > 0), counts a binomial chain, ${form}`,
+    });
   }
   return curves;
 }

@@ -196,9 +196,18 @@ function gramInto(X: Float64Array, start: number, n: number, d: number, G: Float
     const a3 = a2 + d;
     let j = 0;
     for (; j + 3 <= d; j += 3) {
-      const u0 = X[a0 + j], u1 = X[a1 + j], u2 = X[a2 + j], u3 = X[a3 + j];
-      const v0 = X[a0 + j + 1], v1 = X[a1 + j + 1], v2 = X[a2 + j + 1], v3 = X[a3 + j + 1];
-      const w0 = X[a0 + j + 2], w1 = X[a1 + j + 2], w2 = X[a2 + j + 2], w3 = X[a3 + j + 2];
+      const u0 = X[a0 + j],
+        u1 = X[a1 + j],
+        u2 = X[a2 + j],
+        u3 = X[a3 + j];
+      const v0 = X[a0 + j + 1],
+        v1 = X[a1 + j + 1],
+        v2 = X[a2 + j + 1],
+        v3 = X[a3 + j + 1];
+      const w0 = X[a0 + j + 2],
+        w1 = X[a1 + j + 2],
+        w2 = X[a2 + j + 2],
+        w3 = X[a3 + j + 2];
       const ru = g + j * d;
       const rv = ru + d;
       const rw = rv + d;
@@ -206,14 +215,20 @@ function gramInto(X: Float64Array, start: number, n: number, d: number, G: Float
       G[ru + j + 1] += u0 * v0 + u1 * v1 + u2 * v2 + u3 * v3;
       G[rv + j + 1] += v0 * v0 + v1 * v1 + v2 * v2 + v3 * v3;
       for (let k = j + 2; k < d; k++) {
-        const p0 = X[a0 + k], p1 = X[a1 + k], p2 = X[a2 + k], p3 = X[a3 + k];
+        const p0 = X[a0 + k],
+          p1 = X[a1 + k],
+          p2 = X[a2 + k],
+          p3 = X[a3 + k];
         G[ru + k] += u0 * p0 + u1 * p1 + u2 * p2 + u3 * p3;
         G[rv + k] += v0 * p0 + v1 * p1 + v2 * p2 + v3 * p3;
         G[rw + k] += w0 * p0 + w1 * p1 + w2 * p2 + w3 * p3;
       }
     }
     for (; j < d; j++) {
-      const u0 = X[a0 + j], u1 = X[a1 + j], u2 = X[a2 + j], u3 = X[a3 + j];
+      const u0 = X[a0 + j],
+        u1 = X[a1 + j],
+        u2 = X[a2 + j],
+        u3 = X[a3 + j];
       const ru = g + j * d;
       for (let k = j; k < d; k++) G[ru + k] += u0 * X[a0 + k] + u1 * X[a1 + k] + u2 * X[a2 + k] + u3 * X[a3 + k];
     }
@@ -238,7 +253,10 @@ function crossMoments(X: Float64Array, y: Float64Array, n: number, R: number, d:
     let i = r * n;
     // Four rows per pass: one load and store of b_j per four multiply-adds.
     for (; i + 4 <= end; i += 4) {
-      const y0 = y[i], y1 = y[i + 1], y2 = y[i + 2], y3 = y[i + 3];
+      const y0 = y[i],
+        y1 = y[i + 1],
+        y2 = y[i + 2],
+        y3 = y[i + 3];
       ss += y0 * y0 + y1 * y1 + y2 * y2 + y3 * y3;
       const a = i * d;
       for (let j = 0; j < d; j++) b[o + j] += y0 * X[a + j] + y1 * X[a + d + j] + y2 * X[a + 2 * d + j] + y3 * X[a + 3 * d + j];

@@ -120,10 +120,10 @@ class Tridiagonal {
     for (let j = 0; j < d; j++) top = Math.max(top, Math.abs(diag[j]));
     const mean = trace / d;
     let best = Infinity;
-    let bestLambda = mean * Math.pow(10, GCV_GRID.kMax / GCV_GRID.perDecade);
+    let bestLambda = mean * 10 ** (GCV_GRID.kMax / GCV_GRID.perDecade);
     for (let k = GCV_GRID.kMin - 1; k <= GCV_GRID.kMax; k++) {
       // k = kMin − 1 stands for λ = 0, tried only when T is numerically non-singular.
-      const lam = k < GCV_GRID.kMin ? 0 : mean * Math.pow(10, k / GCV_GRID.perDecade);
+      const lam = k < GCV_GRID.kMin ? 0 : mean * 10 ** (k / GCV_GRID.perDecade);
       const invTrace = this.solve(lam, SINGULAR * top);
       if (Number.isNaN(invTrace)) continue;
       const df = d - lam * invTrace;
@@ -233,7 +233,6 @@ class Tridiagonal {
     return invTrace;
   }
 }
-
 
 /** max_j A_jj of the d×d matrix A (0 if none is positive). */
 function largestDiagonal(A: Float64Array, d: number): number {

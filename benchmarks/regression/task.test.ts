@@ -8,12 +8,12 @@ import accumulate from '../../baselines/accumulate/method.ts';
 import { runGenerational } from '../../harness/generations.ts';
 import type { CellKey } from '../../harness/schema.ts';
 import { rngFromKey } from '../../harness/rng.ts';
-import type { Batch, FitOptions, GenerationalSimulation, MethodDefinition, Pool } from '../../harness/types.ts';
+import type { Batch, FitOptions, GenerationalSimulation, Pool, AnyMethod } from '../../harness/types.ts';
 import { poolWeightSums } from '../../harness/pool.ts';
 
 type Overrides = Record<string, number | string | boolean>;
 
-function simulate(overrides: Overrides, method: MethodDefinition<any> = replace, seed = 0) {
+function simulate(overrides: Overrides, method: AnyMethod = replace, seed = 0) {
   const taskParams = task.params.parse(overrides);
   const key: CellKey = { task: task.id, taskParams, method: method.id, methodParams: {}, seed };
   return { output: runGenerational(task, method, key), theory: task.theory!(taskParams) };
@@ -23,7 +23,7 @@ function simulate(overrides: Overrides, method: MethodDefinition<any> = replace,
  * |simulated − predicted| ≤ 3 SE at a few well-separated steps (steps of one chain are
  * correlated), against the first theory curve of each metric whose label starts with `regime`.
  */
-function expectMatches(overrides: Overrides, steps: number[], method: MethodDefinition<any> = replace) {
+function expectMatches(overrides: Overrides, steps: number[], method: AnyMethod = replace) {
   const { output, theory } = simulate(overrides, method);
   const zs: string[] = [];
   for (const metric of ['excess_risk', 'test_mse']) {
@@ -41,12 +41,19 @@ function expectMatches(overrides: Overrides, steps: number[], method: MethodDefi
 
 /** A simulation plus one real batch of n points, for direct fit tests. */
 function setup(overrides: Overrides, n: number, label = 'fit') {
-  const sim = task.simulation(task.params.parse(overrides), rngFromKey(label, 'setup')) as GenerationalSimulation<RegressionData, RegressionModel>;
+  const sim = task.simulation(task.params.parse(overrides), rngFromKey(label, 'setup')) as GenerationalSimulation<
+    RegressionData,
+    RegressionModel
+  >;
   const batch = sim.real(n, rngFromKey(label, 'real'), 0);
   return { sim, batch };
 }
 
-const fit = (sim: GenerationalSimulation<RegressionData, RegressionModel>, parts: Pool<RegressionData>['parts'], options: FitOptions = {}) => sim.fit({ parts }, options);
+const fitPool = (
+  sim: GenerationalSimulation<RegressionData, RegressionModel>,
+  parts: Pool<RegressionData>['parts'],
+  options: FitOptions = {},
+) => sim.fit({ parts }, options);
 
 /** Replicate r's rows as ml-matrix objects. */
 function rows(batch: Batch<RegressionData>, r: number, d: number) {
@@ -74,7 +81,16 @@ describe('regression reproduces its closed forms (replace, OLS)', () => {
   });
 
   it('power-law spectrum, σ = 0.5, σ₀ = 2σ: the OLS form does not depend on Σ', () => {
-    const overrides = { dim: 8, samples: 30, spectrum: 'power', spectrum_decay: 1.5, noise: 0.5, synthetic_noise_scale: 2, generations: 8, replicates: 4000 };
+    const overrides = {
+      dim: 8,
+      samples: 30,
+      spectrum: 'power',
+      spectrum_decay: 1.5,
+      noise: 0.5,
+      synthetic_noise_scale: 2,
+      generations: 8,
+      replicates: 4000,
+    };
     const { theory } = expectMatches(overrides, [0, 8]);
     expect(theory[0].values[8]).toBeCloseTo(8 * (0.25 / 21 + 8 * (1 / 21)), 12);
   });
@@ -102,9 +118,9 @@ describe('regression reproduces its closed forms (replace, OLS)', () => {
       trace[r] = inverse(X.transpose().mmul(X)).trace();
     }
     const sampleRng = rngFromKey('conditional', 'sample');
-    let model = fit(sim, [{ batch }]);
+    let model = fitPool(sim, [{ batch }]);
     for (let t = 0; t <= 6; t++) {
-      if (t > 0) model = fit(sim, [{ batch: sim.sample(model, T, sampleRng, t - 1) }]);
+      if (t > 0) model = fitPool(sim, [{ batch: sim.sample(model, T, sampleRng, t - 1) }]);
       if (t % 3 !== 0) continue;
       const ratio = sim.evaluate(model).excess_risk.map((v, r) => v / trace[r]);
       const mean = ratio.reduce((a, b) => a + b) / R;
@@ -118,7 +134,11 @@ describe('regression reproduces its closed forms (replace, OLS)', () => {
   it('returns no curves where the expectation is infinite (some n_t ≤ d + 1)', () => {
     expect(task.theory!(task.params.parse({ dim: 10, samples: 11 }))).toEqual([]);
     // replace's excess and test MSE, and the oracle shrinkage of the learner (Σ = I, labeller = ols).
-    expect(task.theory!(task.params.parse({ dim: 10, samples: 12 })).map((c) => c.label.split(':')[0])).toEqual(['replace, OLS', 'replace, OLS', 'oracle scalar shrinkage of the OLS learner']);
+    expect(task.theory!(task.params.parse({ dim: 10, samples: 12 })).map((c) => c.label.split(':')[0])).toEqual([
+      'replace, OLS',
+      'replace, OLS',
+      'oracle scalar shrinkage of the OLS learner',
+    ]);
     expect(task.theory!(task.params.parse({ dim: 10, samples: 12, labeller: 'learner' }))).toHaveLength(2);
     expect(task.theory!(task.params.parse({ dim: 10, samples: 12, spectrum: 'power' }))).toHaveLength(2);
   });
@@ -135,7 +155,10 @@ describe('accumulate keeps the excess risk bounded (Gerstgrasser et al.)', () =>
     const overrides = { dim: 5, samples: 20, design: 'fixed', generations: 30, replicates: 3000 };
     const { output, theory } = expectMatches(overrides, [1, 10, 30], accumulate);
     const curve = theory.find((c) => c.metric === 'excess_risk' && c.label.startsWith('accumulate'))!.values;
-    expect(curve[30] / curve[0]).toBeCloseTo(Array.from({ length: 31 }, (_, s) => 1 / (s + 1) ** 2).reduce((a, b) => a + b), 12);
+    expect(curve[30] / curve[0]).toBeCloseTo(
+      Array.from({ length: 31 }, (_, s) => 1 / (s + 1) ** 2).reduce((a, b) => a + b),
+      12,
+    );
     const { mean, se } = output.metrics.excess_risk;
     for (let t = 0; t <= 30; t++) expect(mean[t]).toBeLessThan((Math.PI ** 2 / 6) * mean[0] + 3 * se[t]);
     const replaced = simulate({ ...overrides, replicates: 500 }).output.metrics.excess_risk.mean;
@@ -159,8 +182,8 @@ describe('regression fit: least squares and ridge', () => {
   const { sim, batch } = setup({ dim: d, replicates: R, noise: 0.7 }, n);
 
   it('ridge = 0 is ordinary least squares (against ml-matrix)', () => {
-    const ols = fit(sim, [{ batch }]);
-    const zero = fit(sim, [{ batch }], { ridge: 0 });
+    const ols = fitPool(sim, [{ batch }]);
+    const zero = fitPool(sim, [{ batch }], { ridge: 0 });
     expect(Array.from(zero.w)).toEqual(Array.from(ols.w));
     for (let r = 0; r < R; r++) {
       const { X, y } = rows(batch, r, d);
@@ -171,7 +194,7 @@ describe('regression fit: least squares and ridge', () => {
 
   it('ridge λ solves (XᵀX/n + λI)w = Xᵀy/n, and λ → ∞ gives ŵ → 0', () => {
     const lambda = 0.3;
-    const model = fit(sim, [{ batch }], { ridge: lambda });
+    const model = fitPool(sim, [{ batch }], { ridge: lambda });
     for (let r = 0; r < R; r++) {
       const { X, y } = rows(batch, r, d);
       const A = X.transpose().mmul(X).div(n).add(Matrix.eye(d).mul(lambda));
@@ -179,13 +202,13 @@ describe('regression fit: least squares and ridge', () => {
       expect(maxAbsDiff(model.w.subarray(r * d, r * d + d), reference)).toBeLessThan(1e-10);
     }
     expect(Array.from(model.lambda)).toEqual(new Array(R).fill(lambda));
-    const huge = fit(sim, [{ batch }], { ridge: 1e12 });
+    const huge = fitPool(sim, [{ batch }], { ridge: 1e12 });
     expect(Math.max(...huge.w.map(Math.abs))).toBeLessThan(1e-9);
   });
 
   it('fewer samples than dimensions: λ = 0 gives the minimum-norm least-squares solution', () => {
     const small = setup({ dim: d, replicates: 3 }, 4, 'min-norm');
-    const model = fit(small.sim, [{ batch: small.batch }]);
+    const model = fitPool(small.sim, [{ batch: small.batch }]);
     for (let r = 0; r < 3; r++) {
       const { X, y } = rows(small.batch, r, d);
       const reference = pseudoInverse(X).mmul(y).getColumn(0);
@@ -200,12 +223,14 @@ describe('regression fit: least squares and ridge', () => {
     [6, 4], // fewer samples than dimensions: λ = 0 is off the grid and GCV is flat as λ → 0
   ])('ridge_gcv picks the grid λ minimizing GCV(λ) = (RSS/n)/(1 − tr H/n)², by brute force (d = %i, n = %i)', (dim, size) => {
     const { sim: s, batch: b } = setup({ dim, replicates: R, noise: 0.7 }, size, `gcv-${dim}-${size}`);
-    const model = fit(s, [{ batch: b }], { ridge_gcv: 1 });
+    const model = fitPool(s, [{ batch: b }], { ridge_gcv: 1 });
     for (let r = 0; r < R; r++) {
       const { X, y } = rows(b, r, dim);
       const gram = X.transpose().mmul(X).div(size);
       const gcv = (lambda: number) => {
-        const H = X.mmul(inverse(gram.clone().add(Matrix.eye(dim).mul(lambda)))).mmul(X.transpose()).div(size);
+        const H = X.mmul(inverse(gram.clone().add(Matrix.eye(dim).mul(lambda))))
+          .mmul(X.transpose())
+          .div(size);
         const df = H.trace();
         return df >= size ? Infinity : Matrix.sub(y, H.mmul(y)).norm() ** 2 / size / (1 - df / size) ** 2;
       };
@@ -224,14 +249,14 @@ describe('regression fit: least squares and ridge', () => {
   it('ridge_gcv beats least squares on a noisy high-dimensional problem (d = 40, n = 50, σ = 3)', () => {
     const noisy = setup({ dim: 40, replicates: 200, noise: 3 }, 50, 'gcv-noisy');
     const risk = (options: FitOptions) => {
-      const values = noisy.sim.evaluate(fit(noisy.sim, [{ batch: noisy.batch }], options)).excess_risk;
+      const values = noisy.sim.evaluate(fitPool(noisy.sim, [{ batch: noisy.batch }], options)).excess_risk;
       return values.reduce((a, b) => a + b) / values.length;
     };
     const ols = risk({});
     const gcv = risk({ ridge_gcv: 1 });
     expect(ols).toBeGreaterThan(20); // E = σ²d/(n−d−1) = 40
     expect(gcv).toBeLessThan(2); // predicting 0 scores ‖w₀‖² = 1
-    expect(fit(noisy.sim, [{ batch: noisy.batch }], { ridge_gcv: 1 }).lambda.every((l) => l > 0)).toBe(true);
+    expect(fitPool(noisy.sim, [{ batch: noisy.batch }], { ridge_gcv: 1 }).lambda.every((l) => l > 0)).toBe(true);
   });
 });
 
@@ -277,8 +302,8 @@ describe('regression fit: weights', () => {
     const weights = new Float64Array(R * (n + 1)).fill(1);
     for (let r = 0; r < R; r++) weights[r * (n + 1) + n] = 0;
     for (const o of options) {
-      const plain = fit(sim, [{ batch }], o);
-      const masked = fit(sim, [{ batch: outlier, weights }], o);
+      const plain = fitPool(sim, [{ batch }], o);
+      const masked = fitPool(sim, [{ batch: outlier, weights }], o);
       expect(maxAbsDiff(masked.w, plain.w), JSON.stringify(o)).toBeLessThan(1e-12);
       expect(maxAbsDiff(masked.lambda, plain.lambda)).toBeLessThan(1e-12);
     }
@@ -291,8 +316,8 @@ describe('regression fit: weights', () => {
     for (let r = 0; r < R; r++) weights[r * n] = 3;
     const duplicated = withCopies(2);
     for (const o of options) {
-      const weighted = fit(sim, [{ batch, weights }], o);
-      const copies = fit(sim, [{ batch: duplicated }], o);
+      const weighted = fitPool(sim, [{ batch, weights }], o);
+      const copies = fitPool(sim, [{ batch: duplicated }], o);
       expect(maxAbsDiff(weighted.w, copies.w), JSON.stringify(o)).toBeLessThan(1e-10);
       expect(maxAbsDiff(weighted.lambda, copies.lambda)).toBeLessThan(1e-12);
     }
@@ -307,8 +332,8 @@ describe('regression fit: weights', () => {
     const reference = new Float64Array(R * 2 * n).fill(1);
     for (let r = 1; r < R; r++) reference[r * 2 * n + n + 3] = 0;
     for (const o of options) {
-      const weighted = fit(sim, [{ batch, weights }], o);
-      const expected = fit(sim, [{ batch: copies, weights: reference }], o);
+      const weighted = fitPool(sim, [{ batch, weights }], o);
+      const expected = fitPool(sim, [{ batch: copies, weights: reference }], o);
       expect(maxAbsDiff(weighted.w, expected.w), JSON.stringify(o)).toBeLessThan(1e-10);
       expect(maxAbsDiff(weighted.lambda, expected.lambda)).toBeLessThan(1e-12);
     }
@@ -319,18 +344,18 @@ describe('regression fit: weights', () => {
     for (let r = 0; r < R; r++) weights[r * n + 2] = 0.5;
     const parts = [{ batch, weights }, { batch: twice() }];
     // First sight adds directly, the second computes and caches, the third reuses the cache.
-    const fits = [0, 1, 2].map(() => fit(sim, parts, { ridge: 0.1 }).w);
+    const fits = [0, 1, 2].map(() => fitPool(sim, parts, { ridge: 0.1 }).w);
     expect(maxAbsDiff(fits[1], fits[0])).toBeLessThan(1e-12);
     expect(maxAbsDiff(fits[2], fits[0])).toBeLessThan(1e-12);
     weights.fill(1);
-    const changed = fit(sim, parts, { ridge: 0.1 }).w;
-    expect(maxAbsDiff(changed, fit(sim, [{ batch }, { batch: twice() }], { ridge: 0.1 }).w)).toBeLessThan(1e-12);
+    const changed = fitPool(sim, parts, { ridge: 0.1 }).w;
+    expect(maxAbsDiff(changed, fitPool(sim, [{ batch }, { batch: twice() }], { ridge: 0.1 }).w)).toBeLessThan(1e-12);
     expect(maxAbsDiff(changed, fits[0])).toBeGreaterThan(1e-6);
   });
 
   it('a pool of two parts is the fit on their union', () => {
-    const parts = fit(sim, [{ batch }, { batch }], { ridge: 0.1 });
-    expect(maxAbsDiff(parts.w, fit(sim, [{ batch: twice() }], { ridge: 0.1 }).w)).toBeLessThan(1e-12);
+    const parts = fitPool(sim, [{ batch }, { batch }], { ridge: 0.1 });
+    expect(maxAbsDiff(parts.w, fitPool(sim, [{ batch: twice() }], { ridge: 0.1 }).w)).toBeLessThan(1e-12);
   });
 });
 
@@ -338,10 +363,11 @@ describe('regression data', () => {
   it('fixed design: every batch of n rows reuses the chain’s first n rows; fresh design draws new rows', () => {
     const { sim, batch } = setup({ dim: 3, samples: 6, design: 'fixed', replicates: 4 }, 6, 'design');
     const rng = rngFromKey('design', 'sample');
-    const model = fit(sim, [{ batch }]);
+    const model = fitPool(sim, [{ batch }]);
     expect(sim.sample(model, 6, rng, 0).data.X).toBe(batch.data.X);
     const longer = sim.sample(model, 9, rng, 0).data.X;
-    for (let r = 0; r < 4; r++) expect(Array.from(longer.subarray(r * 27, r * 27 + 18))).toEqual(Array.from(batch.data.X.subarray(r * 18, r * 18 + 18)));
+    for (let r = 0; r < 4; r++)
+      expect(Array.from(longer.subarray(r * 27, r * 27 + 18))).toEqual(Array.from(batch.data.X.subarray(r * 18, r * 18 + 18)));
     const fresh = setup({ dim: 3, samples: 6, replicates: 4 }, 6, 'design');
     expect(fresh.sim.real(6, rng, 1).data.X).not.toEqual(fresh.batch.data.X);
   });
@@ -359,7 +385,7 @@ describe('generator and learner (labeller)', () => {
   type Generation = RegressionModel & { generator?: Float64Array };
   const ridgeOf = (labeller: string, options: FitOptions) => {
     const { sim, batch } = setup({ dim: 4, replicates: 3, labeller }, 30, 'labeller');
-    return { model: fit(sim, [{ batch }], options) as Generation, ols: fit(sim, [{ batch }]), sim };
+    return { model: fitPool(sim, [{ batch }], options) as Generation, ols: fitPool(sim, [{ batch }]), sim };
   };
 
   it('labeller=ols: fit options shape the learner; the next data are labelled by least squares on the same pool', () => {
@@ -381,20 +407,22 @@ describe('generator and learner (labeller)', () => {
 
 describe('regression fit options: errors', () => {
   const { sim, batch } = setup({ dim: 3, replicates: 2 }, 8, 'errors');
-  const attempt = (options: FitOptions) => () => fit(sim, [{ batch }], options);
+  const attempt = (options: FitOptions) => () => fitPool(sim, [{ batch }], options);
 
   it('names the option and the fix', () => {
     expect(attempt({ shrinkage: 0.5 })).toThrow('unknown fit option shrinkage (task regression knows ridge, ridge_gcv)');
     expect(attempt({ ridge: -1 })).toThrow('fit option ridge must be a finite number >= 0, got -1');
     expect(attempt({ ridge: Infinity })).toThrow('fit option ridge must be a finite number >= 0, got Infinity');
     expect(attempt({ ridge_gcv: 2 })).toThrow('fit option ridge_gcv must be 0 or 1, got 2');
-    expect(attempt({ ridge: 0.5, ridge_gcv: 1 })).toThrow('fit options ridge and ridge_gcv exclude each other: got ridge 0.5 with ridge_gcv 1');
+    expect(attempt({ ridge: 0.5, ridge_gcv: 1 })).toThrow(
+      'fit options ridge and ridge_gcv exclude each other: got ridge 0.5 with ridge_gcv 1',
+    );
     expect(attempt({ ridge: 0.5, ridge_gcv: 0 })).not.toThrow();
   });
 
   it('a replicate whose pool has no positive weight is an error', () => {
     const weights = new Float64Array(2 * 8).fill(1);
     weights.fill(0, 8);
-    expect(() => fit(sim, [{ batch, weights }])).toThrow('regression fit: replicate 1 has no samples of positive weight in its pool');
+    expect(() => fitPool(sim, [{ batch, weights }])).toThrow('regression fit: replicate 1 has no samples of positive weight in its pool');
   });
 });

@@ -28,20 +28,37 @@ import { regressionTheory } from './theory.ts';
 
 const Params = z.object({
   dim: z.number().int().min(1).max(256).default(10).describe('covariate dimension d'),
-  samples: z.number().int().min(2).default(50).describe('samples per generation T (n_0 = T); below d, least squares takes the minimum-norm solution; the closed forms need T ≥ d + 2'),
+  samples: z
+    .number()
+    .int()
+    .min(2)
+    .default(50)
+    .describe(
+      'samples per generation T (n_0 = T); below d, least squares takes the minimum-norm solution; the closed forms need T ≥ d + 2',
+    ),
   samples_growth: z.number().min(0).max(4).default(0).describe('sample-size growth g: n_t = round(T·(t+1)^g)'),
   generations: z.number().int().min(1).max(10_000).default(20).describe('generations after generation 0'),
   replicates: z.number().int().min(2).max(1_000_000).default(1000).describe('independent chains per cell (vectorized)'),
   noise: z.number().min(0).default(1).describe('label-noise standard deviation σ of real data'),
   synthetic_noise_scale: z.number().min(0).default(1).describe('label noise of synthetic data as a multiple of noise: σ₀ = scale·σ'),
-  design: z.enum(['fresh', 'fixed']).default('fresh').describe('fresh: new covariates every batch (Dohmatob et al.); fixed: one design matrix per chain, reused by every generation (Gerstgrasser et al.)'),
-  spectrum: z.enum(['identity', 'power']).default('identity').describe('covariance Σ: identity, or diagonal with power-law eigenvalues λ_j = j^(−β)'),
+  design: z
+    .enum(['fresh', 'fixed'])
+    .default('fresh')
+    .describe(
+      'fresh: new covariates every batch (Dohmatob et al.); fixed: one design matrix per chain, reused by every generation (Gerstgrasser et al.)',
+    ),
+  spectrum: z
+    .enum(['identity', 'power'])
+    .default('identity')
+    .describe('covariance Σ: identity, or diagonal with power-law eigenvalues λ_j = j^(−β)'),
   spectrum_decay: z.number().positive().max(10).default(1).describe('power-law exponent β of the spectrum (spectrum=power)'),
   test_samples: z.number().int().min(1).max(1_000_000).default(200).describe('held-out real test points per chain for test_mse'),
   labeller: z
     .enum(['ols', 'learner'])
     .default('ols')
-    .describe('which model labels the next generation: ols = least squares on the pool, fit options (ridge) shape only the evaluated learner (Dohmatob et al.); learner = the evaluated, possibly regularized, model (self-consuming)'),
+    .describe(
+      'which model labels the next generation: ols = least squares on the pool, fit options (ridge) shape only the evaluated learner (Dohmatob et al.); learner = the evaluated, possibly regularized, model (self-consuming)',
+    ),
 });
 export type RegressionParams = z.infer<typeof Params>;
 
@@ -70,8 +87,18 @@ export interface RegressionGeneration extends RegressionModel {
 
 /** Fit options a `fit` hook may return (checked by the loop before the fit). */
 const FitOptionsSchema = z.object({
-  ridge: z.number().min(0).optional().describe('ridge penalty λ ≥ 0 in the normalized objective (XᵀWX/Σw + λI)ŵ = XᵀWy/Σw; 0 = least squares'),
-  ridge_gcv: z.number().int().min(0).max(1).optional().describe('1 = choose λ per replicate by generalized cross-validation (excludes ridge)'),
+  ridge: z
+    .number()
+    .min(0)
+    .optional()
+    .describe('ridge penalty λ ≥ 0 in the normalized objective (XᵀWX/Σw + λI)ŵ = XᵀWy/Σw; 0 = least squares'),
+  ridge_gcv: z
+    .number()
+    .int()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe('1 = choose λ per replicate by generalized cross-validation (excludes ridge)'),
 });
 
 /**
@@ -93,8 +120,18 @@ export default defineTask({
     'on fresh Gaussian covariates or on one fixed design. Under replacement the excess risk grows linearly ' +
     'with the number of generations; accumulating the data keeps it bounded. Both are known in closed form.',
   papers: [
-    { title: 'Model Collapse Demystified: The Case of Regression', authors: 'Dohmatob, Feng, Kempe', year: 2024, url: 'https://arxiv.org/abs/2402.07712' },
-    { title: 'Is Model Collapse Inevitable? Breaking the Curse of Recursion by Accumulating Real and Synthetic Data', authors: 'Gerstgrasser et al.', year: 2024, url: 'https://arxiv.org/abs/2404.01413' },
+    {
+      title: 'Model Collapse Demystified: The Case of Regression',
+      authors: 'Dohmatob, Feng, Kempe',
+      year: 2024,
+      url: 'https://arxiv.org/abs/2402.07712',
+    },
+    {
+      title: 'Is Model Collapse Inevitable? Breaking the Curse of Recursion by Accumulating Real and Synthetic Data',
+      authors: 'Gerstgrasser et al.',
+      year: 2024,
+      url: 'https://arxiv.org/abs/2404.01413',
+    },
   ],
   stepAxis: 'generation',
   params: Params,
@@ -138,7 +175,7 @@ function regression(p: RegressionParams, setup: Rng): GenerationalSimulation<Reg
   const sigma = p.noise;
   const sigma0 = p.noise * p.synthetic_noise_scale;
   // Σ is diagonal: x = diag(√λ) z with z standard normal.
-  const eigen = Float64Array.from({ length: d }, (_, j) => (p.spectrum === 'power' ? Math.pow(j + 1, -p.spectrum_decay) : 1));
+  const eigen = Float64Array.from({ length: d }, (_, j) => (p.spectrum === 'power' ? (j + 1) ** -p.spectrum_decay : 1));
   const scale = p.spectrum === 'power' ? eigen.map(Math.sqrt) : undefined;
   // w₀: a uniformly random unit direction, one per cell (shared by its replicates).
   const w0 = setup.fork('truth').fillNormal(new Float64Array(d));
@@ -153,7 +190,7 @@ function regression(p: RegressionParams, setup: Rng): GenerationalSimulation<Reg
   return {
     replicates: R,
     generations: p.generations,
-    sampleSize: (t) => Math.round(p.samples * Math.pow(t + 1, p.samples_growth)),
+    sampleSize: (t) => Math.round(p.samples * (t + 1) ** p.samples_growth),
     real(n, rng, generation) {
       const X = covariates(n, rng);
       return { origin: 'real', generation, size: n, data: { X, y: labels(X, R, n, d, w0, 0, sigma, rng) } };
@@ -217,7 +254,10 @@ function labels(X: Float64Array, R: number, n: number, d: number, w: Float64Arra
     // Four rows at a time share each load of w (≈2× faster than row by row at d = 10).
     for (; i + 4 <= end; i += 4) {
       const a = i * d;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let j = 0; j < d; j++) {
         const wj = w[o + j];
         s0 += X[a + j] * wj;
@@ -279,10 +319,12 @@ export function parseFitOptions(options: FitOptions): Penalty {
     if (!FIT_OPTIONS.includes(name)) throw new Error(`unknown fit option ${name} (task regression knows ${FIT_OPTIONS.join(', ')})`);
   }
   const { ridge, ridge_gcv: gcv } = options;
-  if (ridge !== undefined && !(ridge >= 0 && Number.isFinite(ridge))) throw new Error(`fit option ridge must be a finite number >= 0, got ${ridge}`);
+  if (ridge !== undefined && !(ridge >= 0 && Number.isFinite(ridge)))
+    throw new Error(`fit option ridge must be a finite number >= 0, got ${ridge}`);
   if (gcv !== undefined && gcv !== 0 && gcv !== 1) throw new Error(`fit option ridge_gcv must be 0 or 1, got ${gcv}`);
   if (gcv === 1) {
-    if (ridge !== undefined && ridge !== 0) throw new Error(`fit options ridge and ridge_gcv exclude each other: got ridge ${ridge} with ridge_gcv 1`);
+    if (ridge !== undefined && ridge !== 0)
+      throw new Error(`fit options ridge and ridge_gcv exclude each other: got ridge ${ridge} with ridge_gcv 1`);
     return { kind: 'gcv' };
   }
   return { kind: 'fixed', lambda: ridge ?? 0 };

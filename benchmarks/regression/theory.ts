@@ -37,7 +37,7 @@ import type { RegressionParams } from './task.ts';
 export function regressionTheory(params: RegressionParams): TheoryCurve[] {
   const { dim: d, samples: T, samples_growth: g, generations, noise, synthetic_noise_scale: scale, design } = params;
   const steps = Array.from({ length: generations + 1 }, (_, t) => t);
-  const n = steps.map((t) => Math.round(T * Math.pow(t + 1, g)));
+  const n = steps.map((t) => Math.round(T * (t + 1) ** g));
   if (n.some((ns) => ns <= d + 1)) return [];
   const s2 = noise * noise;
   const s02 = s2 * scale * scale;
@@ -58,13 +58,30 @@ export function regressionTheory(params: RegressionParams): TheoryCurve[] {
   if (params.spectrum === 'identity' && params.labeller === 'ols') {
     // ‖w₀‖² = 1 (task.ts): c* = 1/(1 + V_t).
     const oracle = replace.map((v) => v / (1 + v));
-    curves.push({ metric: 'excess_risk', steps, values: oracle, label: `oracle scalar shrinkage of the OLS learner: ‖w₀‖²V_t/(‖w₀‖² + V_t), V_t = replace's E[excess], ${setting}` });
+    curves.push({
+      metric: 'excess_risk',
+      steps,
+      values: oracle,
+      label: `oracle scalar shrinkage of the OLS learner: ‖w₀‖²V_t/(‖w₀‖² + V_t), V_t = replace's E[excess], ${setting}`,
+    });
   }
   if (design === 'fixed' && n.every((ns) => ns === T)) {
-    const accumulate = steps.map((t) => conditionalExcess({ trace: d / (T - d - 1), t, regime: 'accumulate', noise, syntheticNoise: noise * scale }));
+    const accumulate = steps.map((t) =>
+      conditionalExcess({ trace: d / (T - d - 1), t, regime: 'accumulate', noise, syntheticNoise: noise * scale }),
+    );
     curves.push(
-      { metric: 'excess_risk', steps, values: accumulate, label: `accumulate, fixed design, OLS: E[excess] = d/(T−d−1)·[σ² + σ₀² Σ_{s=1}^t 1/(s+1)²], ${setting}` },
-      { metric: 'test_mse', steps, values: accumulate.map((v) => v + s2), label: `accumulate, fixed design, OLS: E[test MSE] = E[excess] + σ², ${setting}` },
+      {
+        metric: 'excess_risk',
+        steps,
+        values: accumulate,
+        label: `accumulate, fixed design, OLS: E[excess] = d/(T−d−1)·[σ² + σ₀² Σ_{s=1}^t 1/(s+1)²], ${setting}`,
+      },
+      {
+        metric: 'test_mse',
+        steps,
+        values: accumulate.map((v) => v + s2),
+        label: `accumulate, fixed design, OLS: E[test MSE] = E[excess] + σ², ${setting}`,
+      },
     );
   }
   return curves;
@@ -75,7 +92,13 @@ export function regressionTheory(params: RegressionParams): TheoryCurve[] {
  * = tr(Σ(XᵀX)⁻¹) (or its expectation d/(T−d−1) over Gaussian designs): replace
  * (σ² + tσ₀²)·trace; accumulate (σ² + σ₀² Σ_{s=1}^{t} 1/(s+1)²)·trace.
  */
-export function conditionalExcess(o: { trace: number; t: number; regime: 'replace' | 'accumulate'; noise: number; syntheticNoise: number }): number {
+export function conditionalExcess(o: {
+  trace: number;
+  t: number;
+  regime: 'replace' | 'accumulate';
+  noise: number;
+  syntheticNoise: number;
+}): number {
   const s2 = o.noise * o.noise;
   const s02 = o.syntheticNoise * o.syntheticNoise;
   if (o.regime === 'replace') return o.trace * (s2 + o.t * s02);

@@ -113,10 +113,26 @@ function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
 // odd sizes that hit every SIMD block edge (widths not multiples of 4 or 8, leftover rows, a
 // k-block of 48 plus a remainder); the smallest model.
 const SHAPES: { name: string; shape: CharLmShape; rows: number }[] = [
-  { name: 'char defaults (R 3, k 6, E 12, H 96, 29 → 28), 64 rows', shape: { replicates: 3, window: 6, embedding: 12, hidden: 96, symbols: 29, classes: 28 }, rows: 64 },
-  { name: 'odd sizes (R 2, k 3, E 5, H 13, 6 → 5), 9 rows', shape: { replicates: 2, window: 3, embedding: 5, hidden: 13, symbols: 6, classes: 5 }, rows: 9 },
-  { name: 'odd sizes over k-blocks (R 2, k 5, E 3, H 53, 7 → 6), 101 rows', shape: { replicates: 2, window: 5, embedding: 3, hidden: 53, symbols: 7, classes: 6 }, rows: 101 },
-  { name: 'smallest (R 1, k 1, E 1, H 1, 2 → 2), 1 row', shape: { replicates: 1, window: 1, embedding: 1, hidden: 1, symbols: 2, classes: 2 }, rows: 1 },
+  {
+    name: 'char defaults (R 3, k 6, E 12, H 96, 29 → 28), 64 rows',
+    shape: { replicates: 3, window: 6, embedding: 12, hidden: 96, symbols: 29, classes: 28 },
+    rows: 64,
+  },
+  {
+    name: 'odd sizes (R 2, k 3, E 5, H 13, 6 → 5), 9 rows',
+    shape: { replicates: 2, window: 3, embedding: 5, hidden: 13, symbols: 6, classes: 5 },
+    rows: 9,
+  },
+  {
+    name: 'odd sizes over k-blocks (R 2, k 5, E 3, H 53, 7 → 6), 101 rows',
+    shape: { replicates: 2, window: 5, embedding: 3, hidden: 53, symbols: 7, classes: 6 },
+    rows: 101,
+  },
+  {
+    name: 'smallest (R 1, k 1, E 1, H 1, 2 → 2), 1 row',
+    shape: { replicates: 1, window: 1, embedding: 1, hidden: 1, symbols: 2, classes: 2 },
+    rows: 1,
+  },
 ];
 
 describe.each(SHAPES)('char LM kernel vs TF.js: $name', ({ shape, rows }) => {
@@ -146,7 +162,10 @@ describe.each(SHAPES)('char LM kernel vs TF.js: $name', ({ shape, rows }) => {
       expect(g.length, `gradient ${i}`).toBe(want[i].length);
       expect(g, `gradient ${i}`).toEqual(want[i]);
       // Not trivially zero (every parameter is in the graph).
-      expect(g.some((x) => x !== 0), `gradient ${i} non-zero`).toBe(true);
+      expect(
+        g.some((x) => x !== 0),
+        `gradient ${i} non-zero`,
+      ).toBe(true);
     });
   });
 
@@ -181,10 +200,14 @@ describe.each(SHAPES)('char LM kernel vs TF.js: $name', ({ shape, rows }) => {
       const losses: number[][] = [];
       for (let s = 0; s < steps; s++) {
         let perReplicate: TF.Tensor | undefined;
-        optimizer.minimize(() => {
-          perReplicate = tf.keep(tfLosses(shape, w, c, rows));
-          return tf.sum(perReplicate) as TF.Scalar;
-        }, false, w.flat());
+        optimizer.minimize(
+          () => {
+            perReplicate = tf.keep(tfLosses(shape, w, c, rows));
+            return tf.sum(perReplicate) as TF.Scalar;
+          },
+          false,
+          w.flat(),
+        );
         losses.push(Array.from(perReplicate!.dataSync()));
       }
       const weights = [0, 1, 2, 3, 4].map((i) => Float32Array.from(w.flatMap((ws) => Array.from(ws[i].dataSync()))));
@@ -192,7 +215,9 @@ describe.each(SHAPES)('char LM kernel vs TF.js: $name', ({ shape, rows }) => {
       return { weights, losses };
     });
     expect(kernelLosses).toEqual(losses);
-    net.read().forEach((w, i) => expect(w, `weights ${i}`).toEqual(weights[i]));
+    net.read().forEach((w, i) => {
+      expect(w, `weights ${i}`).toEqual(weights[i]);
+    });
     // The weights moved (the comparison is not of two untouched copies).
     expect(relativeError(net.read()[1], c.weights[1])).toBeGreaterThan(1e-3);
   });
@@ -200,12 +225,19 @@ describe.each(SHAPES)('char LM kernel vs TF.js: $name', ({ shape, rows }) => {
 
 describe('char LM kernel: tanh', () => {
   it('equals tfjs-wasm’s Tanh (musl’s tanhf) on a million inputs across its branches', () => {
-    const k = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(CHARLM_WASM_BASE64, 'base64')), {}).exports as { memory: WebAssembly.Memory; heapBase(): number; tanhInPlace(x: number, n: number): void };
+    const k = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(CHARLM_WASM_BASE64, 'base64')), {}).exports as {
+      memory: WebAssembly.Memory;
+      heapBase(): number;
+      tanhInPlace(x: number, n: number): void;
+    };
     const rng = rngFromKey('charlm-kernel-test', 'tanh');
     const n = 1 << 20;
     // |x| on a log scale from 1e-40 (subnormal) to 20 (beyond the |x| > 10 branch), both signs,
     // and the special values.
-    const x = Float32Array.from({ length: n }, () => (rng.uniform() < 0.5 ? -1 : 1) * Math.exp(Math.log(1e-40) + rng.uniform() * (Math.log(20) - Math.log(1e-40))));
+    const x = Float32Array.from(
+      { length: n },
+      () => (rng.uniform() < 0.5 ? -1 : 1) * Math.exp(Math.log(1e-40) + rng.uniform() * (Math.log(20) - Math.log(1e-40))),
+    );
     x.set([0, -0, Infinity, -Infinity, NaN, 0.5493, 0.2554, 10, -10]);
     const at = Math.ceil(k.heapBase() / 16) * 16;
     const pages = Math.ceil((at + 4 * n) / 65536) - k.memory.buffer.byteLength / 65536;

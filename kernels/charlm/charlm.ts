@@ -49,7 +49,21 @@ interface Kernels {
   gemm(a: number, b: number, c: number, M: number, K: number, N: number, bias: number, relu: number): void;
   transpose(input: number, out: number, M: number, N: number): void;
   columnSums(input: number, out: number, M: number, N: number): void;
-  adam(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, c1: number, c2: number, epsilon: number): void;
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    oneMinusBeta1: number,
+    oneMinusBeta2: number,
+    c1: number,
+    c2: number,
+    epsilon: number,
+  ): void;
   gatherRows(ids: number, table: number, out: number, count: number, width: number): void;
   gemmBlocked(a: number, b: number, c: number, M: number, K: number, N: number): void;
   scatterAddRows(ids: number, grad: number, table: number, partial: number, count: number, width: number, tableRows: number): void;
@@ -73,7 +87,13 @@ const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
 /** Per replicate, the parameter shapes [rows, columns]: emb, W₁, b₁, W₂, b₂. */
 export function charLmParameterShapes(shape: CharLmShape): [number, number][] {
   const { window: k, embedding: E, hidden: H, symbols: S, classes: V } = shape;
-  return [[S, E], [k * E, H], [1, H], [H, V], [1, V]];
+  return [
+    [S, E],
+    [k * E, H],
+    [1, H],
+    [H, V],
+    [1, V],
+  ];
 }
 
 /** A character model on the wasm kernels (see the module comment). */
@@ -110,7 +130,8 @@ export class CharLmKernel {
 
   private constructor(shape: CharLmShape, weights: Float32Array[], capacity: number) {
     for (const key of ['replicates', 'window', 'embedding', 'hidden', 'symbols', 'classes'] as const) {
-      if (!Number.isInteger(shape[key]) || shape[key] < 1) throw new Error(`char LM shape ${key} must be a positive integer, got ${shape[key]}`);
+      if (!Number.isInteger(shape[key]) || shape[key] < 1)
+        throw new Error(`char LM shape ${key} must be a positive integer, got ${shape[key]}`);
     }
     this.shape = { ...shape };
     this.sizes = charLmParameterShapes(shape).map(([a, b]) => a * b);
@@ -139,7 +160,9 @@ export class CharLmKernel {
   setWeights(weights: Float32Array[]): void {
     const R = this.shape.replicates;
     if (weights.length !== 5 || weights.some((w, i) => w.length !== R * this.sizes[i])) {
-      throw new Error(`char LM weights do not match ${R} replicates of ${JSON.stringify(charLmParameterShapes(this.shape))} (got lengths ${weights.map((w) => w.length).join(', ')})`);
+      throw new Error(
+        `char LM weights do not match ${R} replicates of ${JSON.stringify(charLmParameterShapes(this.shape))} (got lengths ${weights.map((w) => w.length).join(', ')})`,
+      );
     }
     weights.forEach((w, i) => {
       this.view.set(w, this.value[i] / 4);
@@ -223,7 +246,16 @@ export class CharLmKernel {
       this.k.gatherRows(this.contextAt + 4 * r * rows * k, this.value[0] + 4 * r * S * E, input, rows * k, E);
       this.k.gemm(input, this.value[1] + 4 * r * this.sizes[1], hidden, rows, k * E, H, this.value[2] + 4 * r * H, 0);
       this.k.tanhInPlace(hidden, rows * H);
-      this.k.gemm(hidden, this.value[3] + 4 * r * this.sizes[3], this.logitsAt + 4 * r * rows * V, rows, H, V, this.value[4] + 4 * r * V, 0);
+      this.k.gemm(
+        hidden,
+        this.value[3] + 4 * r * this.sizes[3],
+        this.logitsAt + 4 * r * rows * V,
+        rows,
+        H,
+        V,
+        this.value[4] + 4 * r * V,
+        0,
+      );
     }
     return this.view.subarray(this.logitsAt / 4, this.logitsAt / 4 + R * rows * V);
   }
@@ -252,7 +284,14 @@ export class CharLmKernel {
       const hidden = this.hiddenAt + 4 * r * rows * H;
       const w1 = this.value[1] + 4 * r * this.sizes[1];
       const w2 = this.value[3] + 4 * r * this.sizes[3];
-      losses[r] = this.k.weightedCrossEntropyGrad(this.logProbAt + 4 * r * rows * V, this.targetAt + 4 * r * rows, this.scaleAt + 4 * r * rows, this.dLogitsAt, rows, V);
+      losses[r] = this.k.weightedCrossEntropyGrad(
+        this.logProbAt + 4 * r * rows * V,
+        this.targetAt + 4 * r * rows,
+        this.scaleAt + 4 * r * rows,
+        this.dLogitsAt,
+        rows,
+        V,
+      );
       // Output layer: ∂b₂ = Σ_rows ∂z, ∂W₂ = hᵀ·∂z, ∂h = ∂z·W₂ᵀ.
       this.k.columnSums(this.dLogitsAt, this.grad[4] + 4 * r * V, rows, V);
       this.k.transpose(hidden, this.transposedAt, rows, H);
@@ -268,7 +307,15 @@ export class CharLmKernel {
       this.k.gemmBlocked(this.dHiddenAt, this.transposedWeightAt, this.dInputAt, rows, H, kE);
       // The embedding: each context position's gradient added to its symbol's row (scratch: the
       // transposed-weight buffer, free again).
-      this.k.scatterAddRows(this.contextAt + 4 * r * rows * k, this.dInputAt, this.grad[0] + 4 * r * S * E, this.transposedWeightAt, rows * k, E, S);
+      this.k.scatterAddRows(
+        this.contextAt + 4 * r * rows * k,
+        this.dInputAt,
+        this.grad[0] + 4 * r * S * E,
+        this.transposedWeightAt,
+        rows * k,
+        E,
+        S,
+      );
     }
     return losses;
   }
@@ -299,7 +346,21 @@ export class CharLmKernel {
     const c2 = Math.fround(1 - this.accBeta2);
     const R = this.shape.replicates;
     for (let i = 0; i < this.sizes.length; i++) {
-      this.k.adam(this.value[i], this.grad[i], this.moment1[i], this.moment2[i], R * this.sizes[i], options.learningRate, beta1, beta2, 1 - beta1, 1 - beta2, c1, c2, epsilon);
+      this.k.adam(
+        this.value[i],
+        this.grad[i],
+        this.moment1[i],
+        this.moment2[i],
+        R * this.sizes[i],
+        options.learningRate,
+        beta1,
+        beta2,
+        1 - beta1,
+        1 - beta2,
+        c1,
+        c2,
+        epsilon,
+      );
     }
     this.accBeta1 = Math.fround(this.accBeta1 * Math.fround(beta1));
     this.accBeta2 = Math.fround(this.accBeta2 * Math.fround(beta2));
@@ -317,7 +378,8 @@ export class CharLmKernel {
   }
 
   private checkRows(rows: number): void {
-    if (!Number.isInteger(rows) || rows < 1 || rows > this.capacity) throw new Error(`rows must be an integer in 1…${this.capacity} (write them through contexts() first), got ${rows}`);
+    if (!Number.isInteger(rows) || rows < 1 || rows > this.capacity)
+      throw new Error(`rows must be an integer in 1…${this.capacity} (write them through contexts() first), got ${rows}`);
   }
 
   /** Context ids index the embedding table: one out of range would read other weights. */

@@ -88,9 +88,13 @@ describe.each(SHAPES)('MLP kernel vs TF.js: $name', ({ shape, rows }) => {
       const x = tf.tensor2d(input, [rows, shape.input]);
       const dy = tf.tensor2d(upstream, [rows, shape.output]);
       // ∂/∂w Σ dy ⊙ f(x; w) is the backward pass of f from upstream gradient dy.
-      return tf.grads((...params: TF.Tensor[]) => tf.sum(tf.mul(dy, tfForward(shape, params, x))))(ws).map((g) => g.dataSync());
+      return tf
+        .grads((...params: TF.Tensor[]) => tf.sum(tf.mul(dy, tfForward(shape, params, x))))(ws)
+        .map((g) => g.dataSync());
     });
-    want.forEach((w, i) => expect(relativeError(got[i], w), `parameter ${i}`).toBeLessThan(1e-5));
+    want.forEach((w, i) => {
+      expect(relativeError(got[i], w), `parameter ${i}`).toBeLessThan(1e-5);
+    });
   });
 
   it('squared-error loss: its value and gradients equal TF.js’s mean(sum((ε − ε̂)², 1))', () => {
@@ -110,8 +114,12 @@ describe.each(SHAPES)('MLP kernel vs TF.js: $name', ({ shape, rows }) => {
       return { value: value.dataSync()[0], grads: grads.map((g) => g.dataSync()) };
     });
     expect(Math.abs(loss - value) / value).toBeLessThan(1e-5);
-    grads.forEach((w, i) => expect(relativeError(got[i], w), `parameter ${i}`).toBeLessThan(1e-5));
-    net.read().forEach((w, i) => expect(w).toEqual(values[i]));
+    grads.forEach((w, i) => {
+      expect(relativeError(got[i], w), `parameter ${i}`).toBeLessThan(1e-5);
+    });
+    net.read().forEach((w, i) => {
+      expect(w).toEqual(values[i]);
+    });
   });
 });
 
@@ -129,13 +137,18 @@ describe('Adam', () => {
         net.input(rows).set(input);
         net.forward(rows);
         // A different upstream gradient each step, so the moments see changing gradients.
-        net.backward(rows, upstream.map((u) => u * (step + 1)));
+        net.backward(
+          rows,
+          upstream.map((u) => u * (step + 1)),
+        );
         const gradients = net.gradients();
         net.adamStep({ learningRate: 0.01 });
         tf.tidy(() => optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: tf.tensor(gradients[i], v.shape) }))));
         const got = net.read();
         // Same float32 operations in the same order: equal to within a couple of float32 ulps.
-        variables.forEach((v, i) => expect(relativeError(got[i], v.dataSync()), `step ${step} parameter ${i}`).toBeLessThan(1e-6));
+        variables.forEach((v, i) => {
+          expect(relativeError(got[i], v.dataSync()), `step ${step} parameter ${i}`).toBeLessThan(1e-6);
+        });
       }
     } finally {
       optimizer.dispose();
@@ -163,13 +176,21 @@ describe('Adam', () => {
         tf.tidy(() => {
           const xs = tf.tensor2d(x, [rows, shape.input]);
           const ys = tf.tensor2d(y, [rows, shape.output]);
-          const loss = optimizer.minimize(() => tf.mean(tf.sum(tf.square(tf.sub(ys, tfForward(shape, variables, xs))), 1)) as TF.Scalar, true, variables);
+          const loss = optimizer.minimize(
+            () => tf.mean(tf.sum(tf.square(tf.sub(ys, tfForward(shape, variables, xs))), 1)) as TF.Scalar,
+            true,
+            variables,
+          );
           return loss!.dataSync()[0];
         }),
       );
-      losses.forEach((l, i) => expect(Math.abs(l - tfLosses[i]) / tfLosses[i], `step ${i}`).toBeLessThan(1e-4));
+      losses.forEach((l, i) => {
+        expect(Math.abs(l - tfLosses[i]) / tfLosses[i], `step ${i}`).toBeLessThan(1e-4);
+      });
       const got = net.read();
-      variables.forEach((v, i) => expect(relativeError(got[i], v.dataSync()), `parameter ${i}`).toBeLessThan(1e-4));
+      variables.forEach((v, i) => {
+        expect(relativeError(got[i], v.dataSync()), `parameter ${i}`).toBeLessThan(1e-4);
+      });
     } finally {
       optimizer.dispose();
       tf.dispose(variables);
@@ -201,7 +222,11 @@ describe('determinism and layout', () => {
     const whole = a.forward(50).slice();
     const fresh = MlpKernel.create(shape, a.read(), 1);
     const parts: number[] = [];
-    for (const [start, end] of [[0, 1], [1, 8], [8, 50]]) {
+    for (const [start, end] of [
+      [0, 1],
+      [1, 8],
+      [8, 50],
+    ]) {
       fresh.input(end - start).set(rows.subarray(start * shape.input, end * shape.input));
       parts.push(...fresh.forward(end - start));
     }

@@ -41,7 +41,21 @@ interface Kernels {
   reluBackward(grad: number, activation: number, n: number): void;
   columnSums(input: number, out: number, M: number, N: number): void;
   squaredErrorGrad(out: number, target: number, grad: number, M: number, N: number): number;
-  adam(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, c1: number, c2: number, epsilon: number): void;
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    oneMinusBeta1: number,
+    oneMinusBeta2: number,
+    c1: number,
+    c2: number,
+    epsilon: number,
+  ): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -99,13 +113,16 @@ export class MlpKernel {
 
   private constructor(shape: MlpShape, values: Float32Array[], capacity: number) {
     for (const key of ['input', 'hidden', 'layers', 'output'] as const) {
-      if (!Number.isInteger(shape[key]) || shape[key] < 1) throw new Error(`MLP shape ${key} must be a positive integer, got ${shape[key]}`);
+      if (!Number.isInteger(shape[key]) || shape[key] < 1)
+        throw new Error(`MLP shape ${key} must be a positive integer, got ${shape[key]}`);
     }
     this.shape = { ...shape };
     this.parameterShapes = mlpParameterShapes(shape);
     this.sizes = this.parameterShapes.map((s) => s.reduce((a, b) => a * b, 1));
     if (values.length !== this.sizes.length || values.some((v, i) => v.length !== this.sizes[i])) {
-      throw new Error(`MLP weights do not match shape ${JSON.stringify(this.parameterShapes)} (got lengths ${values.map((v) => v.length).join(', ')})`);
+      throw new Error(
+        `MLP weights do not match shape ${JSON.stringify(this.parameterShapes)} (got lengths ${values.map((v) => v.length).join(', ')})`,
+      );
     }
     this.widths = [shape.input, ...Array<number>(shape.layers).fill(shape.hidden), shape.output];
     this.k = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as Kernels;
@@ -180,7 +197,16 @@ export class MlpKernel {
     const { layers } = this.shape;
     const last = hiddenOnly ? layers : layers + 1;
     for (let l = 0; l < last; l++) {
-      this.k.gemm(this.activation[l], this.value[2 * l], this.activation[l + 1], rows, this.widths[l], this.widths[l + 1], this.value[2 * l + 1], l < layers ? 1 : 0);
+      this.k.gemm(
+        this.activation[l],
+        this.value[2 * l],
+        this.activation[l + 1],
+        rows,
+        this.widths[l],
+        this.widths[l + 1],
+        this.value[2 * l + 1],
+        l < layers ? 1 : 0,
+      );
     }
     this.forwardRows = hiddenOnly ? -1 : rows;
     const out = this.activation[last] / 4;
@@ -192,7 +218,8 @@ export class MlpKernel {
    * gradient of the output [rows, output]; read them with gradients() or apply adamStep().
    */
   backward(rows: number, upstream: Float32Array): void {
-    if (upstream.length !== rows * this.shape.output) throw new Error(`upstream gradient has ${upstream.length} values, expected ${rows * this.shape.output}`);
+    if (upstream.length !== rows * this.shape.output)
+      throw new Error(`upstream gradient has ${upstream.length} values, expected ${rows * this.shape.output}`);
     this.checkBackward(rows);
     this.view.set(upstream, this.scratchA / 4);
     this.backpropagate(rows);
@@ -232,7 +259,21 @@ export class MlpKernel {
     const c1 = Math.fround(1 - this.accBeta1);
     const c2 = Math.fround(1 - this.accBeta2);
     for (let i = 0; i < this.sizes.length; i++) {
-      this.k.adam(this.value[i], this.grad[i], this.moment1[i], this.moment2[i], this.sizes[i], options.learningRate, beta1, beta2, 1 - beta1, 1 - beta2, c1, c2, epsilon);
+      this.k.adam(
+        this.value[i],
+        this.grad[i],
+        this.moment1[i],
+        this.moment2[i],
+        this.sizes[i],
+        options.learningRate,
+        beta1,
+        beta2,
+        1 - beta1,
+        1 - beta2,
+        c1,
+        c2,
+        epsilon,
+      );
     }
     this.accBeta1 = Math.fround(this.accBeta1 * Math.fround(beta1));
     this.accBeta2 = Math.fround(this.accBeta2 * Math.fround(beta2));
@@ -245,7 +286,8 @@ export class MlpKernel {
   }
 
   private checkRows(rows: number): void {
-    if (!Number.isInteger(rows) || rows < 1 || rows > this.capacity) throw new Error(`rows must be an integer in 1…${this.capacity} (write them through input() first), got ${rows}`);
+    if (!Number.isInteger(rows) || rows < 1 || rows > this.capacity)
+      throw new Error(`rows must be an integer in 1…${this.capacity} (write them through input() first), got ${rows}`);
   }
 
   private checkBackward(rows: number): void {

@@ -82,7 +82,9 @@ export default defineMethod({
      * training-pool size Σw for sample-size corrections. Return the corrected model.
      */
     estimate(model: unknown, ctx, p: Params): unknown {
-      throw new Error(`not implemented: the estimate hook of methods/_template/method.ts (generation ${ctx.t}, ${typeof model} model, params ${JSON.stringify(p)})`);
+      throw new Error(
+        `not implemented: the estimate hook of methods/_template/method.ts (generation ${ctx.t}, ${typeof model} model, params ${JSON.stringify(p)})`,
+      );
     },
     // </hook estimate>
   },

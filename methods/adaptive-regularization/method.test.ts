@@ -19,7 +19,7 @@ import { ROOT, inapplicableReason } from '../../harness/registry.ts';
 import { runGenerational } from '../../harness/generations.ts';
 import { paramInfo } from '../../harness/params.ts';
 import { rngFromKey } from '../../harness/rng.ts';
-import type { CellState, FitContext, MethodDefinition } from '../../harness/types.ts';
+import type { CellState, FitContext, AnyMethod } from '../../harness/types.ts';
 import type { ResultRecord } from '../../harness/schema.ts';
 import type { Scores } from '../../harness/scoring.ts';
 
@@ -27,9 +27,17 @@ const defaults = method.params.parse({});
 const params = (over: Partial<AdaptiveRegularizationParams> = {}) => ({ ...defaults, ...over });
 const KNOWN = { dim: 10, noise_variance: 1, synthetic_noise_variance: 1, signal_norm2: 1 };
 const context = (sampleSizes: number[], known: Record<string, number> = KNOWN): FitContext & CellState<undefined> => ({
-  t: sampleSizes.length - 1, size: sampleSizes.at(-1)!, sampleSizes, replicates: 1, task: 'regression', taskParams: {}, known, rng: rngFromKey('adaptive-regularization-test', 'fit'), state: undefined,
+  t: sampleSizes.length - 1,
+  size: sampleSizes.at(-1)!,
+  sampleSizes,
+  replicates: 1,
+  task: 'regression',
+  taskParams: {},
+  known,
+  rng: rngFromKey('adaptive-regularization-test', 'fit'),
+  state: undefined,
 });
-const fit = (sampleSizes: number[], over: Partial<AdaptiveRegularizationParams> = {}, known?: Record<string, number>) =>
+const fitOptions = (sampleSizes: number[], over: Partial<AdaptiveRegularizationParams> = {}, known?: Record<string, number>) =>
   method.hooks.fit!(context(sampleSizes, known), params(over));
 
 describe('parameters', () => {
@@ -44,9 +52,13 @@ describe('parameters', () => {
 
 describe('the penalty λ_t = σ_t²d/(n_t‖w₀‖²)', () => {
   it('σ_t² = σ² + tσ₀² at constant n; the paper’s σ² + nσ₀²T/T₀ when the learner’s n differs from the generators’', () => {
-    for (const t of [0, 1, 7]) expect(equivalentNoise(Array(t + 1).fill(200), { noise_variance: 1, synthetic_noise_variance: 0.25 })).toBeCloseTo(1 + 0.25 * t, 12);
+    for (const t of [0, 1, 7])
+      expect(equivalentNoise(Array(t + 1).fill(200), { noise_variance: 1, synthetic_noise_variance: 0.25 })).toBeCloseTo(1 + 0.25 * t, 12);
     // Real fit and generators on T₀ = 100, learner on T = 400 after 3 generators: n_t·(σ²/T₀ + 2σ₀²/T₀ + σ₀²/T).
-    expect(equivalentNoise([100, 100, 100, 400], { noise_variance: 1, synthetic_noise_variance: 1 })).toBeCloseTo(400 * (3 / 100 + 1 / 400), 12);
+    expect(equivalentNoise([100, 100, 100, 400], { noise_variance: 1, synthetic_noise_variance: 1 })).toBeCloseTo(
+      400 * (3 / 100 + 1 / 400),
+      12,
+    );
   });
 
   it('adaptive grows linearly in t at constant n and equals the classical single-fit optimum σ²d/(n‖w₀‖²) at t = 0', () => {
@@ -58,14 +70,16 @@ describe('the penalty λ_t = σ_t²d/(n_t‖w₀‖²)', () => {
   });
 
   it('hands the task ridge λ_t, ridge_gcv or a fixed ridge', () => {
-    expect(fit([200, 200, 200])).toEqual({ ridge: (3 * 10) / 200 });
-    expect(fit([200, 200, 200], { rule: 'classical' })).toEqual({ ridge: 10 / 200 });
-    expect(fit([200], { rule: 'gcv' })).toEqual({ ridge_gcv: 1 });
-    expect(fit([200], { rule: 'fixed', lambda: 0.3 })).toEqual({ ridge: 0.3 });
+    expect(fitOptions([200, 200, 200])).toEqual({ ridge: (3 * 10) / 200 });
+    expect(fitOptions([200, 200, 200], { rule: 'classical' })).toEqual({ ridge: 10 / 200 });
+    expect(fitOptions([200], { rule: 'gcv' })).toEqual({ ridge_gcv: 1 });
+    expect(fitOptions([200], { rule: 'fixed', lambda: 0.3 })).toEqual({ ridge: 0.3 });
   });
 
   it('a task without the known quantities is an error naming the missing one', () => {
-    expect(() => fit([200], {}, { dim: 10, noise_variance: 1, synthetic_noise_variance: 1 })).toThrow('adaptive-regularization: task regression known quantity signal_norm2:');
+    expect(() => fitOptions([200], {}, { dim: 10, noise_variance: 1, synthetic_noise_variance: 1 })).toThrow(
+      'adaptive-regularization: task regression known quantity signal_norm2:',
+    );
   });
 });
 
@@ -75,7 +89,9 @@ describe('applicability follows from what tasks declare', () => {
     expect(inapplicableReason(gaussianChain, method)).toBe('task gaussian-chain has no fit options ridge, ridge_gcv');
     expect(inapplicableReason(recursiveLm, method)).toBe('task recursive-lm has no fit options ridge, ridge_gcv');
     const { known: _known, ...withoutKnown } = regression;
-    expect(inapplicableReason(withoutKnown as typeof regression, method)).toBe('task regression does not declare the known quantities dim, noise_variance, synthetic_noise_variance, signal_norm2');
+    expect(inapplicableReason(withoutKnown as typeof regression, method)).toBe(
+      'task regression does not declare the known quantities dim, noise_variance, synthetic_noise_variance, signal_norm2',
+    );
   });
 });
 
@@ -83,11 +99,17 @@ describe('applicability follows from what tasks declare', () => {
 // The paper's claim in the paper's setting: d = 10, T = T₀ = 200, σ = σ₀ = 1, Σ = I,
 // 10 synthetic generations (README "Reproduction"; the README's numbers use 4000 chains).
 
-function finalExcess(entry: MethodDefinition<any>, over: Partial<AdaptiveRegularizationParams> | undefined, labeller: 'ols' | 'learner') {
+function finalExcess(entry: AnyMethod, over: Partial<AdaptiveRegularizationParams> | undefined, labeller: 'ols' | 'learner') {
   const taskParams = regression.params.parse({ dim: 10, samples: 200, generations: 10, replicates: 1500, labeller });
   const key = { task: regression.id, taskParams, method: entry.id, methodParams: over ? params(over) : {}, seed: 0 };
   const { mean, se } = runGenerational(regression, entry, key).metrics.excess_risk;
-  return { mean: mean.at(-1)!, se: se.at(-1)!, oracle: regression.theory!(taskParams).find((c) => c.label.startsWith('oracle'))?.values.at(-1) };
+  return {
+    mean: mean.at(-1)!,
+    se: se.at(-1)!,
+    oracle: regression.theory!(taskParams)
+      .find((c) => c.label.startsWith('oracle'))
+      ?.values.at(-1),
+  };
 }
 
 describe('Dohmatob et al.’s setting: OLS generators, ridge downstream', () => {
@@ -124,15 +146,24 @@ const work = mkdtempSync(join(tmpdir(), 'adaptive-regularization-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 async function runJson(args: string[]): Promise<{ records: ResultRecord[]; scores: Scores }> {
-  const { stdout } = await promisify(execFile)('node', [BIN, 'run', '--json', '--jobs', '2', ...args], { cwd: ROOT, maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: '1' } });
+  const { stdout } = await promisify(execFile)('node', [BIN, 'run', '--json', '--jobs', '2', ...args], {
+    cwd: ROOT,
+    maxBuffer: 1 << 28,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return JSON.parse(stdout);
 }
 
 describe('end to end', () => {
   it('quick profile: beats replace on regression (normalized collapse area, interval included)', async () => {
     const { records, scores } = await runJson([
-      '--task', 'regression', ...['replace', 'real-only', 'adaptive-regularization'].flatMap((m) => ['--method', m]),
-      '--seeds', '2', '--out', join(work, 'quick'),
+      '--task',
+      'regression',
+      ...['replace', 'real-only', 'adaptive-regularization'].flatMap((m) => ['--method', m]),
+      '--seeds',
+      '2',
+      '--out',
+      join(work, 'quick'),
     ]);
     expect(records.every((r) => r.status === 'ok')).toBe(true);
     const row = scores.settings.find((s) => s.task === 'regression' && s.entry === 'adaptive-regularization')!;
@@ -145,9 +176,22 @@ describe('end to end', () => {
     // The README's sweep command, at a small setting (σ = 0.5, 10 generations, one seed).
     const lambdas = [0, 0.03, 0.1, 0.3, 1, 3, 10];
     const { records } = await runJson([
-      '--task', 'regression', '--method', 'adaptive-regularization',
-      '--set', 'adaptive-regularization.rule=fixed', '--set', `adaptive-regularization.lambda=${lambdas.join(',')}`,
-      '--set', 'noise=0.5', '--set', 'generations=10', '--seeds', '1', '--out', join(work, 'sweep'),
+      '--task',
+      'regression',
+      '--method',
+      'adaptive-regularization',
+      '--set',
+      'adaptive-regularization.rule=fixed',
+      '--set',
+      `adaptive-regularization.lambda=${lambdas.join(',')}`,
+      '--set',
+      'noise=0.5',
+      '--set',
+      'generations=10',
+      '--seeds',
+      '1',
+      '--out',
+      join(work, 'sweep'),
     ]);
     const last = lambdas.map((lambda) => {
       const r = records.find((rec) => rec.key.methodParams.lambda === lambda)!;

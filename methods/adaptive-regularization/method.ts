@@ -42,8 +42,14 @@ const Params = z.object({
   rule: z
     .enum(['adaptive', 'classical', 'gcv', 'fixed'])
     .default('adaptive')
-    .describe('how λ_t is chosen: adaptive = σ_t²d/(n_t‖w₀‖²) with the synthetic generations’ noise in σ_t² (the paper); classical = σ²d/(n_t‖w₀‖²), ignoring them; gcv = generalized cross-validation by the task; fixed = lambda'),
-  scale: z.number().min(0).default(1).describe('rules adaptive and classical: multiplier on λ_t (1 = the optimum; other values trace the U-shape around it)'),
+    .describe(
+      'how λ_t is chosen: adaptive = σ_t²d/(n_t‖w₀‖²) with the synthetic generations’ noise in σ_t² (the paper); classical = σ²d/(n_t‖w₀‖²), ignoring them; gcv = generalized cross-validation by the task; fixed = lambda',
+    ),
+  scale: z
+    .number()
+    .min(0)
+    .default(1)
+    .describe('rules adaptive and classical: multiplier on λ_t (1 = the optimum; other values trace the U-shape around it)'),
   lambda: z.number().min(0).default(0.1).describe('rule=fixed: the ridge penalty at every generation'),
 });
 export type AdaptiveRegularizationParams = z.infer<typeof Params>;
@@ -64,7 +70,10 @@ type KnownQuantities = z.infer<typeof Known>;
  * σ_t²: the label noise that, at the learner's own sample size n_t, gives the error of least
  * squares after the real fit and t synthetic generations: n_t·(σ²/n₀ + Σ_{u=1..t} σ₀²/n_u).
  */
-export function equivalentNoise(sampleSizes: readonly number[], known: Pick<KnownQuantities, 'noise_variance' | 'synthetic_noise_variance'>): number {
+export function equivalentNoise(
+  sampleSizes: readonly number[],
+  known: Pick<KnownQuantities, 'noise_variance' | 'synthetic_noise_variance'>,
+): number {
   const t = sampleSizes.length - 1;
   let perSample = known.noise_variance / sampleSizes[0];
   for (let u = 1; u <= t; u++) perSample += known.synthetic_noise_variance / sampleSizes[u];
@@ -72,7 +81,12 @@ export function equivalentNoise(sampleSizes: readonly number[], known: Pick<Know
 }
 
 /** λ_t of rules adaptive and classical: scale · noise·d/(n_t‖w₀‖²). */
-export function ridgePenalty(rule: 'adaptive' | 'classical', sampleSizes: readonly number[], known: KnownQuantities, scale: number): number {
+export function ridgePenalty(
+  rule: 'adaptive' | 'classical',
+  sampleSizes: readonly number[],
+  known: KnownQuantities,
+  scale: number,
+): number {
   const noise = rule === 'adaptive' ? equivalentNoise(sampleSizes, known) : known.noise_variance;
   return (scale * noise * known.dim) / (sampleSizes[sampleSizes.length - 1] * known.signal_norm2);
 }
@@ -85,7 +99,9 @@ function fitOptions(ctx: FitContext, p: AdaptiveRegularizationParams): FitOption
   if (p.rule === 'gcv') return { ridge_gcv: 1 };
   const known = Known.safeParse(ctx.known);
   if (!known.success) {
-    throw new Error(`adaptive-regularization: task ${ctx.task} known quantity ${known.error.issues[0].path.join('.')}: ${known.error.issues[0].message}`);
+    throw new Error(
+      `adaptive-regularization: task ${ctx.task} known quantity ${known.error.issues[0].path.join('.')}: ${known.error.issues[0].message}`,
+    );
   }
   return { ridge: ridgePenalty(p.rule, ctx.sampleSizes, known.data, p.scale) };
 }
@@ -97,7 +113,14 @@ export default defineMethod({
   summary:
     'Ridge regression whose penalty grows with the synthetic generations behind its data, λ_t = σ_t²d/(n_t‖w₀‖²) with the ' +
     'generations’ noise counted in σ_t² (Dohmatob et al.): the downstream model is regularized, the data-generating chain stays least squares.',
-  papers: [{ title: 'Model Collapse Demystified: The Case of Regression', authors: 'Dohmatob, Feng, Kempe', year: 2024, url: 'https://arxiv.org/abs/2402.07712' }],
+  papers: [
+    {
+      title: 'Model Collapse Demystified: The Case of Regression',
+      authors: 'Dohmatob, Feng, Kempe',
+      year: 2024,
+      url: 'https://arxiv.org/abs/2402.07712',
+    },
+  ],
   params: Params,
   hooks: { fit: fitOptions },
   needs: { fitOptions: ['ridge', 'ridge_gcv'], known: Object.keys(Known.shape) },

@@ -22,7 +22,9 @@ export function tableShape(model: Float64Array, R: number): { C: number; V: numb
   for (let i = 0; i < perReplicate; i++) total += model[i];
   const C = Math.round(total);
   if (!Number.isInteger(perReplicate) || C < 1 || perReplicate % C !== 0 || Math.abs(total - C) > 1e-6 * C) {
-    throw new Error(`contraction-filter: recursive-lm model is not R × C × V rows summing to 1 (R = ${R}, length ${model.length}, replicate 0 sums to ${total})`);
+    throw new Error(
+      `contraction-filter: recursive-lm model is not R × C × V rows summing to 1 (R = ${R}, length ${model.length}, replicate 0 sums to ${total})`,
+    );
   }
   return { C, V: perReplicate / C };
 }

@@ -23,10 +23,10 @@
  * real-only, contraction-filter (COLLAPSE_BENCH_BACKEND picks the TF.js backend).
  */
 import { pathToFileURL } from 'node:url';
-import type { GenerationalSimulation, GenerationalTask, MethodDefinition } from '../../harness/types.ts';
+import type { GenerationalSimulation, AnyMethod, AnyGenerationalTask } from '../../harness/types.ts';
 import type { CellKey } from '../../harness/schema.ts';
 import { runGenerational } from '../../harness/generations.ts';
-import { type CellOutput } from '../../harness/outcome.ts';
+import type { CellOutput } from '../../harness/outcome.ts';
 import { choleskyFactors, errorDim, toErrors, type GaussianModel } from './gaussian.ts';
 
 export interface ExceedanceCurves {
@@ -43,13 +43,13 @@ export interface ExceedanceCurves {
 }
 
 /** P(‖e_t‖ > δ) per step for one cell, for each δ in `deltas`; ‖e_t‖ = √(primary metric). */
-export function exceedance(task: GenerationalTask<any>, method: MethodDefinition<any>, key: CellKey, deltas: number[]): ExceedanceCurves {
+export function exceedance(task: AnyGenerationalTask, method: AnyMethod, key: CellKey, deltas: number[]): ExceedanceCurves {
   const metric = task.metrics.find((m) => m.primary)!.name;
   const values: Float64Array[] = [];
   const anchorNorms: Float64Array[] = [];
   const gaussian = task.modelFamily === 'gaussian';
   let anchor: { model: GaussianModel; factors: Float64Array; R: number; d: number } | undefined;
-  const recording: GenerationalTask<any> = {
+  const recording: AnyGenerationalTask = {
     ...task,
     simulation(params, rng) {
       const sim: GenerationalSimulation<unknown, unknown> = task.simulation(params, rng);
@@ -83,7 +83,7 @@ export function exceedance(task: GenerationalTask<any>, method: MethodDefinition
 /** 95% Wilson interval of a binomial share p observed on n trials. */
 export function wilson(p: number, n: number, z = 1.959964): [number, number] {
   const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
-  const half = ((z / (1 + (z * z) / n)) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n)));
+  const half = (z / (1 + (z * z) / n)) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
@@ -98,8 +98,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const id = args[0] && !args[0].startsWith('--') ? args[0] : 'gaussian-chain';
   const registry = await loadRegistry();
   const backend = await pickBackend({ backend: process.env.COLLAPSE_BENCH_BACKEND });
-  const task = registry.tasks.find((t) => t.definition.id === id)!.definition as GenerationalTask<any>;
-  const overrides = Object.fromEntries(flag('--set').map((s) => s.split('=')).map(([k, v]) => [k, v === 'true' ? true : v === 'false' ? false : Number.isNaN(Number(v)) ? v : Number(v)]));
+  const task = registry.tasks.find((t) => t.definition.id === id)!.definition as AnyGenerationalTask;
+  const overrides = Object.fromEntries(
+    flag('--set')
+      .map((s) => s.split('='))
+      .map(([k, v]) => [k, v === 'true' ? true : v === 'false' ? false : Number.isNaN(Number(v)) ? v : Number(v)]),
+  );
   const taskParams = task.params.parse({ ...task.profiles.quick, ...overrides });
   const deltas = (flag('--deltas')[0] ?? '0.5,1').split(',').map(Number);
   const seeds = Number(flag('--seeds')[0] ?? 3);
@@ -116,8 +120,16 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     for (let seed = 0; seed < seeds; seed++) {
       const c = exceedance(task, method, { task: task.id, taskParams, method: methodId, methodParams, seed }, deltas);
       n += c.replicates;
-      c.fraction.forEach((f, i) => f.forEach((v, t) => (sums.truth[i][t] += v * c.replicates)));
-      c.anchorFraction?.forEach((f, i) => f.forEach((v, t) => (sums.anchor[i][t] += v * c.replicates)));
+      c.fraction.forEach((f, i) => {
+        f.forEach((v, t) => {
+          sums.truth[i][t] += v * c.replicates;
+        });
+      });
+      c.anchorFraction?.forEach((f, i) => {
+        f.forEach((v, t) => {
+          sums.anchor[i][t] += v * c.replicates;
+        });
+      });
     }
     for (const kind of task.id === 'gaussian-chain' ? (['truth', 'anchor'] as const) : (['truth'] as const)) {
       deltas.forEach((delta, i) => {

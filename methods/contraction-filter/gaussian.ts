@@ -37,7 +37,9 @@ export function choleskyFactors(cov: Float64Array, R: number, d: number, what: s
   const out = new Float64Array(R * d * d);
   for (let r = 0; r < R; r++) {
     if (!choleskyInto(cov, r * d * d, d, out, r * d * d)) {
-      throw new Error(`contraction-filter: the ${what} covariance of replicate ${r} is not positive definite (fewer samples than dim + 1?)`);
+      throw new Error(
+        `contraction-filter: the ${what} covariance of replicate ${r} is not positive definite (fewer samples than dim + 1?)`,
+      );
     }
   }
   return out;
@@ -71,7 +73,13 @@ export function toErrors(model: GaussianModel, anchor: GaussianModel, factors: F
  * Frobenius projection onto a convex set holding I, so it never moves the error away from 0).
  * Returns the model and how many replicates needed that projection.
  */
-export function fromErrors(z: Float64Array, anchor: GaussianModel, factors: Float64Array, R: number, d: number): { model: GaussianModel; projected: number } {
+export function fromErrors(
+  z: Float64Array,
+  anchor: GaussianModel,
+  factors: Float64Array,
+  R: number,
+  d: number,
+): { model: GaussianModel; projected: number } {
   const p = errorDim(d);
   const mean = new Float64Array(R * d);
   const cov = new Float64Array(R * d * d);
@@ -88,18 +96,20 @@ export function fromErrors(z: Float64Array, anchor: GaussianModel, factors: Floa
     readVech(z, r * p + d, d, e);
     if (projectPsd(e, d)) projected++;
     // Σ = Σ₀ + L Ẽ Lᵀ (exactly Σ₀ when Ẽ = 0).
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-      let s = 0;
-      for (let k = 0; k <= i; k++) s += factors[f + i * d + k] * e[k * d + j];
-      le[i * d + j] = s;
-    }
-    for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let k = 0; k <= j; k++) s += le[i * d + k] * factors[f + j * d + k];
-      const v = anchor.cov[f + i * d + j] + s;
-      cov[f + i * d + j] = v;
-      cov[f + j * d + i] = v;
-    }
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) {
+        let s = 0;
+        for (let k = 0; k <= i; k++) s += factors[f + i * d + k] * e[k * d + j];
+        le[i * d + j] = s;
+      }
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j <= i; j++) {
+        let s = 0;
+        for (let k = 0; k <= j; k++) s += le[i * d + k] * factors[f + j * d + k];
+        const v = anchor.cov[f + i * d + j] + s;
+        cov[f + i * d + j] = v;
+        cov[f + j * d + i] = v;
+      }
   }
   return { model: { mean, cov }, projected };
 }
@@ -135,9 +145,11 @@ export function simulateErrors(rng: Rng, d: number, M: number, chains: number, g
       mean.fill(0);
       for (let i = 0; i < M; i++) for (let k = 0; k < d; k++) mean[k] += x[i * d + k] / M;
       cov.fill(0);
-      for (let i = 0; i < M; i++) for (let k = 0; k < d; k++) for (let j = 0; j <= k; j++) {
-        cov[k * d + j] += ((x[i * d + k] - mean[k]) * (x[i * d + j] - mean[j])) / (M - 1);
-      }
+      for (let i = 0; i < M; i++)
+        for (let k = 0; k < d; k++)
+          for (let j = 0; j <= k; j++) {
+            cov[k * d + j] += ((x[i * d + k] - mean[k]) * (x[i * d + j] - mean[j])) / (M - 1);
+          }
       for (let k = 0; k < d; k++) for (let j = 0; j < k; j++) cov[j * d + k] = cov[k * d + j];
       const row = (c * generations + t) * p;
       out.set(mean, row);
@@ -164,9 +176,15 @@ function readVech(z: Float64Array, at: number, d: number, e: Float64Array): void
 
 /** Solves L y = b by forward substitution; b and y are strided vectors (stride 1 or d). */
 function solveLower(
-  factors: Float64Array, f: number, d: number,
-  b: Float64Array, bAt: number, bStride: number,
-  y: Float64Array, yAt = 0, yStride = 1,
+  factors: Float64Array,
+  f: number,
+  d: number,
+  b: Float64Array,
+  bAt: number,
+  bStride: number,
+  y: Float64Array,
+  yAt = 0,
+  yStride = 1,
 ): void {
   for (let i = 0; i < d; i++) {
     let s = b[bAt + i * bStride];
@@ -188,10 +206,11 @@ function projectPsd(e: Float64Array, d: number): boolean {
   const values = eig.realEigenvalues;
   if (Math.min(...values) >= EIGEN_FLOOR) return false;
   const V = eig.eigenvectorMatrix;
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += V.get(i, k) * Math.max(values[k], EIGEN_FLOOR) * V.get(j, k);
-    e[i * d + j] = s - (i === j ? 1 : 0);
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += V.get(i, k) * Math.max(values[k], EIGEN_FLOOR) * V.get(j, k);
+      e[i * d + j] = s - (i === j ? 1 : 0);
+    }
   return true;
 }

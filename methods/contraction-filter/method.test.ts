@@ -5,7 +5,7 @@ import { runGenerational } from '../../harness/generations.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import { trapezoid } from '../../harness/scoring.ts';
 import type { CellKey } from '../../harness/schema.ts';
-import type { CellState, EstimateContext, MethodDefinition, TaskDefinition } from '../../harness/types.ts';
+import type { CellState, EstimateContext, AnyTask, AnyMethod } from '../../harness/types.ts';
 import { inapplicableReason } from '../../harness/registry.ts';
 import recursiveLm from '../../benchmarks/recursive-lm/task.ts';
 import gaussianChain from '../../benchmarks/gaussian-chain/task.ts';
@@ -22,7 +22,7 @@ beforeAll(async () => {
   await loadBackend('wasm');
 });
 
-const key = (task: TaskDefinition<any>, method: MethodDefinition<any>, taskParams: Record<string, unknown>, seed: number): CellKey => ({
+const key = (task: AnyTask, method: AnyMethod, taskParams: Record<string, unknown>, seed: number): CellKey => ({
   task: task.id,
   taskParams: task.params.parse({ ...task.profiles.quick, ...taskParams }),
   method: method.id,
@@ -58,7 +58,9 @@ describe('training', () => {
       contractionCheck(filters[1], simulateErrors(rngFromKey('held-out', 'd2'), 2, 20, 64, 30), defaults),
       contractionCheck(filters[2], simulateNorms(rngFromKey('held-out', 'lm'), 50, 100, 64, 30), defaults),
     ];
-    console.log(`training ms: ${filters.map((f) => f.trainMs.toFixed(0)).join(', ')}; contraction condition met on held-out errors: d=1 ${d1.satisfied} (worst excess ${d1.worst.toFixed(4)}), d=2 ${d2.satisfied} (${d2.worst.toFixed(4)}), recursive-lm ${lm.satisfied} (${lm.worst.toFixed(4)})`);
+    console.log(
+      `training ms: ${filters.map((f) => f.trainMs.toFixed(0)).join(', ')}; contraction condition met on held-out errors: d=1 ${d1.satisfied} (worst excess ${d1.worst.toFixed(4)}), d=2 ${d2.satisfied} (${d2.worst.toFixed(4)}), recursive-lm ${lm.satisfied} (${lm.worst.toFixed(4)})`,
+    );
     expect(d1.satisfied).toBeGreaterThan(0.95);
     expect(d2.satisfied).toBeGreaterThan(0.95);
     expect(lm.satisfied).toBeGreaterThan(0.95);
@@ -69,7 +71,7 @@ describe('training', () => {
 describe('gaussian-chain, quick profile, against replace', () => {
   const seeds = [0, 1, 2];
   const deltas = [0.5, 1];
-  const run = (method: MethodDefinition<any>) => seeds.map((seed) => exceedance(gaussianChain, method, key(gaussianChain, method, {}, seed), deltas));
+  const run = (method: AnyMethod) => seeds.map((seed) => exceedance(gaussianChain, method, key(gaussianChain, method, {}, seed), deltas));
   const mean = (runs: ReturnType<typeof run>, f: (c: ReturnType<typeof run>[number]) => number[]) =>
     f(runs[0]).map((_, t) => runs.reduce((s, c) => s + f(c)[t], 0) / runs.length);
 
@@ -78,7 +80,9 @@ describe('gaussian-chain, quick profile, against replace', () => {
     const T = rep[0].steps.length - 1;
     for (const i of [0, 1]) {
       const [r, f] = [mean(rep, (c) => c.fraction[i]), mean(filt, (c) => c.fraction[i])];
-      console.log(`P(‖e_t‖ > ${deltas[i]}): replace ${r.map((v) => v.toFixed(3)).join(' ')}\n${' '.repeat(17)}filter  ${f.map((v) => v.toFixed(3)).join(' ')}`);
+      console.log(
+        `P(‖e_t‖ > ${deltas[i]}): replace ${r.map((v) => v.toFixed(3)).join(' ')}\n${' '.repeat(17)}filter  ${f.map((v) => v.toFixed(3)).join(' ')}`,
+      );
     }
     const [r, f] = [mean(rep, (c) => c.fraction[0]), mean(filt, (c) => c.fraction[0])];
     expect(f[T]).toBeLessThan(r[T] / 3); // measured 0.117 vs 0.859
@@ -86,7 +90,11 @@ describe('gaussian-chain, quick profile, against replace', () => {
     expect(Math.abs(f[T] - f[T / 2])).toBeLessThan(0.03); // …the filter does not
     expect(Math.max(...f.slice(2)) - Math.min(...f.slice(2))).toBeLessThan(0.05);
 
-    const area = (runs: ReturnType<typeof run>) => trapezoid(runs[0].steps, mean(runs, (c) => c.output.metrics.w2.mean));
+    const area = (runs: ReturnType<typeof run>) =>
+      trapezoid(
+        runs[0].steps,
+        mean(runs, (c) => c.output.metrics.w2.mean),
+      );
     const normalized = (area(filt) - area(oracle)) / (area(rep) - area(oracle));
     console.log(`normalized w2 collapse area: filter ${normalized.toFixed(3)} (replace 1, real-only 0)`);
     expect(normalized).toBeLessThan(0.2); // measured 0.058
@@ -100,7 +108,9 @@ describe('gaussian-chain, quick profile, against replace', () => {
   it('bounds the error in probability at constant n, but P(‖e_t‖ > δ) does not go to 0 for small δ', () => {
     const deltas = [0.25, 0.5, 1];
     const taskParams = { generations: 60, replicates: 1500 };
-    const [filt, acc, rep] = [filter, accumulate, replace].map((m) => exceedance(gaussianChain, m, key(gaussianChain, m, taskParams, 7), deltas));
+    const [filt, acc, rep] = [filter, accumulate, replace].map((m) =>
+      exceedance(gaussianChain, m, key(gaussianChain, m, taskParams, 7), deltas),
+    );
     const [T, mid] = [60, 30];
     // Bounded: far tails stay empty where replace's fill up.
     expect(filt.fraction[2][T]).toBeLessThan(0.01); // truth, δ = 1 (measured 0.001 at t = 200, 5 seeds)
@@ -117,8 +127,16 @@ describe('gaussian-chain, quick profile, against replace', () => {
   });
 
   it('handles dim = 2 (covariances stay positive definite) and names its dimension limit', () => {
-    const d2 = runGenerational(gaussianChain, filter, key(gaussianChain, filter, { dim: 2, rho: 0.5, generations: 10, replicates: 300 }, 0));
-    const base = runGenerational(gaussianChain, replace, key(gaussianChain, replace, { dim: 2, rho: 0.5, generations: 10, replicates: 300 }, 0));
+    const d2 = runGenerational(
+      gaussianChain,
+      filter,
+      key(gaussianChain, filter, { dim: 2, rho: 0.5, generations: 10, replicates: 300 }, 0),
+    );
+    const base = runGenerational(
+      gaussianChain,
+      replace,
+      key(gaussianChain, replace, { dim: 2, rho: 0.5, generations: 10, replicates: 300 }, 0),
+    );
     expect(d2.metrics.w2.mean[10]).toBeLessThan(base.metrics.w2.mean[10] / 2);
     expect(() => runGenerational(gaussianChain, filter, key(gaussianChain, filter, { dim: 5, generations: 1, replicates: 10 }, 0))).toThrow(
       'contraction-filter supports Gaussian models up to dim = 4 (its operator A(e) is p×p with p = d + d(d+1)/2); got dim = 5',
@@ -132,8 +150,19 @@ describe('gaussian-chain, quick profile, against replace', () => {
     const [anchorCopy, rawCopy] = [structuredClone(anchor), structuredClone(raw)];
     const poolSize = new Float64Array(50).fill(taskParams.samples as number);
     const rng = rngFromKey('contraction-filter-test', 'method');
-    const state = filter.prepare!({ task: 'gaussian-chain', taskParams, known: {}, modelFamily: 'gaussian', anchor, poolSize, sampleSizes: [], replicates: 50, rng }, defaults);
-    const ctx = (t: number): EstimateContext & CellState<typeof state> => ({ t, task: 'gaussian-chain', taskParams, anchor, poolSize, rng, state });
+    const state = filter.prepare!(
+      { task: 'gaussian-chain', taskParams, known: {}, modelFamily: 'gaussian', anchor, poolSize, sampleSizes: [], replicates: 50, rng },
+      defaults,
+    );
+    const ctx = (t: number): EstimateContext & CellState<typeof state> => ({
+      t,
+      task: 'gaussian-chain',
+      taskParams,
+      anchor,
+      poolSize,
+      rng,
+      state,
+    });
     expect(filter.hooks.estimate!(anchor, ctx(0), defaults)).toBe(anchor);
     const out = filter.hooks.estimate!(raw, ctx(1), defaults) as typeof raw;
     expect([anchor, raw]).toEqual([anchorCopy, rawCopy]);
@@ -151,6 +180,8 @@ describe('applicability', () => {
     expect(inapplicableReason(recursiveLm, filter, { ...recursiveLm.params.parse({}), variant: 'char' })).toBe(
       'task recursive-lm has no parametric model family for these parameters; the method works with gaussian and categorical models',
     );
-    expect(inapplicableReason({ ...gaussianChain, modelFamily: undefined }, filter)).toBe('task gaussian-chain has no parametric model family; the method works with gaussian and categorical models');
+    expect(inapplicableReason({ ...gaussianChain, modelFamily: undefined }, filter)).toBe(
+      'task gaussian-chain has no parametric model family; the method works with gaussian and categorical models',
+    );
   });
 });

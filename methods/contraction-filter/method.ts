@@ -43,11 +43,22 @@ const Params = z.object({
   c: z.number().min(0).lt(1).default(0.2).describe('contraction rate c(e) at the anchor: A(e)ᵀA(e) ⪯ (1 − c)I near e = 0'),
   c_far: z.number().min(0).lt(1).default(0.9).describe('contraction rate far from the anchor (‖e‖ ≫ radius)'),
   radius: z.number().positive().default(0.5).describe('Fisher distance ‖e‖ at which c(e) is halfway from c to c_far'),
-  margin: z.number().min(0).lt(1).default(0.02).describe('slack the loss asks for below 1 − c(e), so the learned A meets the condition exactly'),
+  margin: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0.02)
+    .describe('slack the loss asks for below 1 − c(e), so the learned A meets the condition exactly'),
   penalty: z.number().positive().default(1000).describe('weight of the contraction hinge against the minimal-intervention term'),
   hidden: z.number().int().min(4).max(256).default(32).describe('units in each of the two tanh hidden layers'),
   train_chains: z.number().int().min(8).max(10_000).default(256).describe('simulated chains whose errors train the filter'),
-  train_generations: z.number().int().min(1).max(200).default(30).describe('generations per training chain (errors of generations 1…this are kept)'),
+  train_generations: z
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(30)
+    .describe('generations per training chain (errors of generations 1…this are kept)'),
   epochs: z.number().int().min(1).max(200).default(8).describe('passes over the training errors'),
   batch: z.number().int().min(8).max(8192).default(256).describe('training errors per Adam step'),
   learning_rate: z.number().positive().max(1).default(0.01).describe('Adam step size'),
@@ -116,12 +127,13 @@ function topEigen(a: Float32Array, n: number, p: number): { v: Float32Array; lam
   const ata = new Matrix(p, p);
   for (let i = 0; i < n; i++) {
     const at = i * p * p;
-    for (let r = 0; r < p; r++) for (let q = r; q < p; q++) {
-      let s = 0;
-      for (let k = 0; k < p; k++) s += a[at + k * p + r] * a[at + k * p + q];
-      ata.set(r, q, s);
-      ata.set(q, r, s);
-    }
+    for (let r = 0; r < p; r++)
+      for (let q = r; q < p; q++) {
+        let s = 0;
+        for (let k = 0; k < p; k++) s += a[at + k * p + r] * a[at + k * p + q];
+        ata.set(r, q, s);
+        ata.set(q, r, s);
+      }
     const eig = new EigenvalueDecomposition(ata, { assumeSymmetric: true });
     const values = eig.realEigenvalues;
     let top = 0;
@@ -171,15 +183,19 @@ export function trainFilter(errors: Float64Array, p: number, params: Contraction
         // its gradient is the eigenvalue's (envelope theorem).
         const a = operatorA(tf, vars, e, p);
         const v = tf.tensor3d(topEigen(a.dataSync() as Float32Array, a.shape[0], p).v, [a.shape[0], p, 1]);
-        return optimizer.minimize(() => {
-          const b = forward(tf, vars, e, p);
-          const av = tf.matMul(tf.sub(tf.eye(p).expandDims(0), b), v);
-          const lambda = tf.sum(tf.square(av), [1, 2]);
-          const hinge = tf.mean(tf.square(tf.relu(tf.sub(lambda, bound))));
-          const be = tf.squeeze(tf.matMul(b, tf.expandDims(e, 2)), [2]);
-          const fidelity = tf.mean(tf.div(tf.sum(tf.square(be), 1), tf.add(tf.sum(tf.square(e), 1), 1e-8)));
-          return tf.add(tf.mul(hinge, params.penalty), fidelity) as TF.Scalar;
-        }, true, vars)!;
+        return optimizer.minimize(
+          () => {
+            const b = forward(tf, vars, e, p);
+            const av = tf.matMul(tf.sub(tf.eye(p).expandDims(0), b), v);
+            const lambda = tf.sum(tf.square(av), [1, 2]);
+            const hinge = tf.mean(tf.square(tf.relu(tf.sub(lambda, bound))));
+            const be = tf.squeeze(tf.matMul(b, tf.expandDims(e, 2)), [2]);
+            const fidelity = tf.mean(tf.div(tf.sum(tf.square(be), 1), tf.add(tf.sum(tf.square(e), 1), 1e-8)));
+            return tf.add(tf.mul(hinge, params.penalty), fidelity) as TF.Scalar;
+          },
+          true,
+          vars,
+        )!;
       });
       sum += cost.dataSync()[0];
       cost.dispose();
@@ -233,7 +249,11 @@ export function applyFilter(filter: TrainedFilter, errors: Float64Array): Float6
  * (symmetric eigensolver, float64): the fraction of rows that satisfy it and the largest
  * λ_max(AᵀA) − (1 − c(e)).
  */
-export function contractionCheck(filter: TrainedFilter, errors: Float64Array, params: ContractionFilterParams): { satisfied: number; worst: number } {
+export function contractionCheck(
+  filter: TrainedFilter,
+  errors: Float64Array,
+  params: ContractionFilterParams,
+): { satisfied: number; worst: number } {
   const { p } = filter;
   const n = errors.length / p;
   const { lambda } = topEigen(operators(filter, errors), n, p);
@@ -267,14 +287,22 @@ export function prepareFilter(ctx: PrepareContext, params: ContractionFilterPara
     const anchor = ctx.anchor as GaussianModel;
     const d = Math.round(anchor.mean.length / R);
     if (d > MAX_DIM) {
-      throw new Error(`contraction-filter supports Gaussian models up to dim = ${MAX_DIM} (its operator A(e) is p×p with p = d + d(d+1)/2); got dim = ${d}`);
+      throw new Error(
+        `contraction-filter supports Gaussian models up to dim = ${MAX_DIM} (its operator A(e) is p×p with p = d + d(d+1)/2); got dim = ${d}`,
+      );
     }
     const samples = Math.round(ctx.poolSize[0]);
-    const filter = trainFilter(simulateErrors(chains, d, samples, params.train_chains, params.train_generations), errorDim(d), params, training);
+    const filter = trainFilter(
+      simulateErrors(chains, d, samples, params.train_chains, params.train_generations),
+      errorDim(d),
+      params,
+      training,
+    );
     return { family: 'gaussian', filter, anchor, factors: choleskyFactors(anchor.cov, R, d, 'anchor'), R, d };
   }
   if (ctx.modelFamily === 'categorical') {
-    if (!(ctx.anchor instanceof Float64Array)) throw new Error(`contraction-filter needs a categorical model as a Float64Array (R × C × V), got ${typeof ctx.anchor}`);
+    if (!(ctx.anchor instanceof Float64Array))
+      throw new Error(`contraction-filter needs a categorical model as a Float64Array (R × C × V), got ${typeof ctx.anchor}`);
     const { C, V } = tableShape(ctx.anchor, R);
     // The pool holds C·n₀ outcomes per replicate: n₀ per context.
     const samples = Math.round(ctx.poolSize[0] / C);
@@ -304,7 +332,14 @@ export default defineMethod({
   summary:
     'Replaces each generation’s estimate by anchor + A(e)e, with A(e) from a small MLP trained offline on simulated chains ' +
     'to satisfy the contraction condition A(e)ᵀPA(e) ⪯ (1−c(e))P while changing the estimate as little as possible.',
-  papers: [{ title: 'Preventing Model Collapse via Contraction-Conditioned Neural Filters', authors: 'Han, Liang, Wang et al.', year: 2025, url: 'https://arxiv.org/abs/2512.00757' }],
+  papers: [
+    {
+      title: 'Preventing Model Collapse via Contraction-Conditioned Neural Filters',
+      authors: 'Han, Liang, Wang et al.',
+      year: 2025,
+      url: 'https://arxiv.org/abs/2512.00757',
+    },
+  ],
   params: Params,
   // The filter needs the estimate in an exponential family's parameter coordinates (gaussian.ts, categorical.ts).
   needs: { modelFamily: ['gaussian', 'categorical'] },

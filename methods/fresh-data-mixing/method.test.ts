@@ -9,11 +9,16 @@ import { runGenerational } from '../../harness/generations.ts';
 import { partWeights } from '../../harness/pool.ts';
 import { rngFromKey } from '../../harness/rng.ts';
 import { trapezoid } from '../../harness/scoring.ts';
-import type { Batch, CellState, MethodDefinition, Pool, PoolContext } from '../../harness/types.ts';
+import type { Batch, CellState, Pool, PoolContext, AnyMethod } from '../../harness/types.ts';
 
 const params = (overrides: Partial<FreshDataMixingParams> = {}) => method.params.parse(overrides);
 
-function run(taskOverrides: Record<string, unknown>, methodOverrides: Partial<FreshDataMixingParams> = {}, m: MethodDefinition<any> = method, seed = 1) {
+function run(
+  taskOverrides: Record<string, unknown>,
+  methodOverrides: Partial<FreshDataMixingParams> = {},
+  m: AnyMethod = method,
+  seed = 1,
+) {
   const taskParams = task.params.parse(taskOverrides);
   const methodParams = m === method ? params(methodOverrides) : {};
   return runGenerational(task, m, { task: task.id, taskParams, method: m.id, methodParams, seed });
@@ -121,7 +126,7 @@ describe('real-data budget (fresh real samples that enter a pool, per chain)', (
   const taskOverrides = { samples: 10, samples_growth: 0.5, generations: 12, replicates: R };
   const n = (t: number) => Math.round(10 * Math.sqrt(t + 1));
   const ts = Array.from({ length: 12 }, (_, i) => i + 1);
-  const alphaT = (t: number) => 0.6 * Math.pow(t, -0.5);
+  const alphaT = (t: number) => 0.6 * t ** -0.5;
 
   it('fresh, random split: Σ_t α_t·n_t in expectation, within 3 binomial SE', () => {
     const used = run(taskOverrides, { alpha: 0.6, alpha_decay: 0.5 }).realSamplesPerChain;
@@ -142,7 +147,13 @@ describe('real-data budget (fresh real samples that enter a pool, per chain)', (
 });
 
 describe('closed forms on gaussian-chain (mode=fresh, d = 1 unless stated), |z| < 3 at well-separated steps', () => {
-  function expectTheory(taskOverrides: Record<string, unknown>, methodOverrides: Partial<FreshDataMixingParams>, steps: number[], metrics = ['mean_sq_err', 'var_ratio'], seed = 1) {
+  function expectTheory(
+    taskOverrides: Record<string, unknown>,
+    methodOverrides: Partial<FreshDataMixingParams>,
+    steps: number[],
+    metrics = ['mean_sq_err', 'var_ratio'],
+    seed = 1,
+  ) {
     const taskParams = task.params.parse(taskOverrides);
     const theory = gaussianMixingTheory(taskParams, params(methodOverrides));
     const out = run(taskOverrides, methodOverrides, method, seed);
@@ -178,7 +189,12 @@ describe('closed forms on gaussian-chain (mode=fresh, d = 1 unless stated), |z| 
   });
 
   it('exact split with real_weight 1/φ, known variance: m_t = (1−w)²m_{t−1} + w²σ²/k + (1−w)²σ²/(n−k)', () => {
-    expectTheory({ samples: 10, generations: 15, replicates: 20_000, known_variance: true }, { alpha: 0.5, split: 'exact', real_weight: 2 / (1 + Math.sqrt(5)) }, [3, 15], ['mean_sq_err']);
+    expectTheory(
+      { samples: 10, generations: 15, replicates: 20_000, known_variance: true },
+      { alpha: 0.5, split: 'exact', real_weight: 2 / (1 + Math.sqrt(5)) },
+      [3, 15],
+      ['mean_sq_err'],
+    );
   });
 
   it('the weighted fixed point is smallest at w = 1/φ when k = n − k (He, Xu & Cheng)', () => {

@@ -35,11 +35,24 @@ import { bernoulliSplit, reweightShares } from '../../harness/pool.ts';
 // Hyper-parameters
 
 const Params = z.object({
-  mode: z.enum(['fresh', 'retain']).default('fresh').describe('fresh: mix in fresh real data each generation (MAD fresh loop); retain: keep the generation-0 real data and add synthetic data (Bertrand et al.)'),
+  mode: z
+    .enum(['fresh', 'retain'])
+    .default('fresh')
+    .describe(
+      'fresh: mix in fresh real data each generation (MAD fresh loop); retain: keep the generation-0 real data and add synthetic data (Bertrand et al.)',
+    ),
   alpha: z.number().min(0).max(1).default(0.5).describe('mode=fresh: real fraction α at generation 1'),
   alpha_decay: z.number().min(0).default(0).describe('mode=fresh: decay exponent d of the real fraction α_t = alpha·t^(−d)'),
-  split: z.enum(['random', 'exact']).default('random').describe('mode=fresh: random = each slot real with probability α_t (i.i.d. from the mixture); exact = exactly round(α_t·n_t) real'),
-  lambda: z.number().min(0).max(100).default(1).describe('mode=retain: synthetic-to-real ratio λ; round(λ·n₀) synthetic samples join the n₀ real ones'),
+  split: z
+    .enum(['random', 'exact'])
+    .default('random')
+    .describe('mode=fresh: random = each slot real with probability α_t (i.i.d. from the mixture); exact = exactly round(α_t·n_t) real'),
+  lambda: z
+    .number()
+    .min(0)
+    .max(100)
+    .default(1)
+    .describe('mode=retain: synthetic-to-real ratio λ; round(λ·n₀) synthetic samples join the n₀ real ones'),
   real_weight: z
     .number()
     .min(-1)
@@ -52,7 +65,7 @@ export type FreshDataMixingParams = z.infer<typeof Params>;
 
 /** α_t = alpha·t^(−alpha_decay), the real fraction of generation t ≥ 1's pool. */
 export function realFraction(params: Pick<FreshDataMixingParams, 'alpha' | 'alpha_decay'>, t: number): number {
-  return params.alpha * Math.pow(t, -params.alpha_decay);
+  return params.alpha * t ** -params.alpha_decay;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -106,10 +119,31 @@ export default defineMethod({
     'Each generation trains on a mixture: fresh real data with fraction α_t = alpha·t^(−alpha_decay) (MAD fresh loop), ' +
     'or the retained generation-0 real data plus λ·n₀ synthetic samples (Bertrand et al.); optional real-data weight w (He, Xu & Cheng).',
   papers: [
-    { title: 'Self-Consuming Generative Models Go MAD', authors: 'Alemohammad, Casco-Rodriguez, Luzi, Humayun, Babaei, LeJeune, Siahkoohi, Baraniuk', year: 2024, url: 'https://arxiv.org/abs/2307.01850' },
-    { title: 'On the Stability of Iterative Retraining of Generative Models on their own Data', authors: 'Bertrand, Bose, Duplessis, Jiralerspong, Gidel', year: 2024, url: 'https://arxiv.org/abs/2310.00429' },
-    { title: 'Golden Ratio Weighting Prevents Model Collapse', authors: 'He, Xu, Cheng', year: 2025, url: 'https://arxiv.org/abs/2502.18049' },
-    { title: 'From Collapse to Improvement: Statistical Perspectives on the Evolutionary Dynamics of Iterative Training on Contaminated Sources', authors: 'Bakshi, Chakraborty', year: 2026, url: 'https://arxiv.org/abs/2602.10531' },
+    {
+      title: 'Self-Consuming Generative Models Go MAD',
+      authors: 'Alemohammad, Casco-Rodriguez, Luzi, Humayun, Babaei, LeJeune, Siahkoohi, Baraniuk',
+      year: 2024,
+      url: 'https://arxiv.org/abs/2307.01850',
+    },
+    {
+      title: 'On the Stability of Iterative Retraining of Generative Models on their own Data',
+      authors: 'Bertrand, Bose, Duplessis, Jiralerspong, Gidel',
+      year: 2024,
+      url: 'https://arxiv.org/abs/2310.00429',
+    },
+    {
+      title: 'Golden Ratio Weighting Prevents Model Collapse',
+      authors: 'He, Xu, Cheng',
+      year: 2025,
+      url: 'https://arxiv.org/abs/2502.18049',
+    },
+    {
+      title:
+        'From Collapse to Improvement: Statistical Perspectives on the Evolutionary Dynamics of Iterative Training on Contaminated Sources',
+      authors: 'Bakshi, Chakraborty',
+      year: 2026,
+      url: 'https://arxiv.org/abs/2602.10531',
+    },
   ],
   params: Params,
   hooks: { pool },

@@ -11,9 +11,9 @@ import task from '../../benchmarks/recursive-lm/task.ts';
 import replace from '../../baselines/replace/method.ts';
 import { l2ErrorRecursion, sqNorm, zipfPmf } from '../../benchmarks/recursive-lm/theory.ts';
 import { runGenerational } from '../../harness/generations.ts';
-import type { MethodDefinition } from '../../harness/types.ts';
+import type { AnyMethod } from '../../harness/types.ts';
 
-function run(taskOverrides: Record<string, unknown>, methodOverrides: Partial<FreshDataMixingParams>, m: MethodDefinition<any> = method) {
+function run(taskOverrides: Record<string, unknown>, methodOverrides: Partial<FreshDataMixingParams>, m: AnyMethod = method) {
   const taskParams = task.params.parse(taskOverrides);
   const methodParams = m.id === method.id ? method.params.parse(methodOverrides) : {};
   return { taskParams, out: runGenerational(task, m, { task: task.id, taskParams, method: m.id, methodParams, seed: 1 }) };
@@ -23,7 +23,7 @@ function expectRecursion(taskOverrides: Record<string, unknown>, methodOverrides
   const { taskParams: p, out } = run(taskOverrides, methodOverrides);
   const params = method.params.parse(methodOverrides);
   const gens = Array.from({ length: p.generations + 1 }, (_, t) => t);
-  const n = gens.map((t) => Math.round(p.samples * Math.pow(t + 1, p.samples_growth)));
+  const n = gens.map((t) => Math.round(p.samples * (t + 1) ** p.samples_growth));
   const alpha = gens.map((t) => (t === 0 ? 1 : realFraction(params, t)));
   const predicted = l2ErrorRecursion(sqNorm(zipfPmf(p.vocab, p.zipf)), n, alpha);
   const { mean, se } = out.metrics.l2_err;

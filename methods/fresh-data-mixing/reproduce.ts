@@ -31,22 +31,36 @@ for (const r of records) {
 
 for (const rs of [...groups.values()].sort((a, b) => (JSON.stringify(a[0].key) < JSON.stringify(b[0].key) ? -1 : 1))) {
   const { key } = rs[0];
-  const tp = key.taskParams as { samples: number; samples_growth: number; generations: number; vocab: number; zipf: number; replicates: number };
+  const tp = key.taskParams as {
+    samples: number;
+    samples_growth: number;
+    generations: number;
+    vocab: number;
+    zipf: number;
+    replicates: number;
+  };
   const gens = Array.from({ length: tp.generations + 1 }, (_, t) => t);
-  const n = gens.map((t) => Math.round(tp.samples * Math.pow(t + 1, tp.samples_growth)));
+  const n = gens.map((t) => Math.round(tp.samples * (t + 1) ** tp.samples_growth));
   const mp = key.methodParams as FreshDataMixingParams;
   const mixing = key.method === 'fresh-data-mixing' && mp.mode === 'fresh';
   const alpha = gens.map((t) => (t === 0 ? 1 : mixing ? realFraction(mp, t) : 0));
-  const predicted = key.method === 'fresh-data-mixing' && !mixing ? undefined : l2ErrorRecursion(sqNorm(zipfPmf(tp.vocab, tp.zipf)), n, alpha);
+  const predicted =
+    key.method === 'fresh-data-mixing' && !mixing ? undefined : l2ErrorRecursion(sqNorm(zipfPmf(tp.vocab, tp.zipf)), n, alpha);
   const label =
-    key.method === 'fresh-data-mixing' ? `fresh-data-mixing alpha=${mp.alpha} alpha_decay=${mp.alpha_decay} split=${mp.split} mode=${mp.mode}` : key.method;
-  console.log(`${label}, samples=${tp.samples} samples_growth=${tp.samples_growth} (${rs.length} seeds × ${tp.replicates}); 1 − ‖p*‖² = ${(1 - sqNorm(zipfPmf(tp.vocab, tp.zipf))).toFixed(4)}`);
+    key.method === 'fresh-data-mixing'
+      ? `fresh-data-mixing alpha=${mp.alpha} alpha_decay=${mp.alpha_decay} split=${mp.split} mode=${mp.mode}`
+      : key.method;
+  console.log(
+    `${label}, samples=${tp.samples} samples_growth=${tp.samples_growth} (${rs.length} seeds × ${tp.replicates}); 1 − ‖p*‖² = ${(1 - sqNorm(zipfPmf(tp.vocab, tp.zipf))).toFixed(4)}`,
+  );
   for (const t of at.filter((t) => t <= tp.generations)) {
     const k = rs.length;
     const m = rs.reduce((s, r) => s + r.metrics.l2_err.mean[t], 0) / k;
     const se = Math.sqrt(rs.reduce((s, r) => s + r.metrics.l2_err.se[t] ** 2, 0)) / k;
     const support = rs.reduce((s, r) => s + r.metrics.support.mean[t], 0) / k;
     const pred = predicted ? ` predicted ${predicted[t].toFixed(5)}, z = ${((m - predicted[t]) / se).toFixed(2)};` : '';
-    console.log(`  t=${String(t).padStart(3)} (n_t=${n[t]}, α_t=${alpha[t].toFixed(3)}): l2_err ${m.toFixed(5)} [${(m - 1.96 * se).toFixed(5)}, ${(m + 1.96 * se).toFixed(5)}];${pred} support ${support.toFixed(3)}`);
+    console.log(
+      `  t=${String(t).padStart(3)} (n_t=${n[t]}, α_t=${alpha[t].toFixed(3)}): l2_err ${m.toFixed(5)} [${(m - 1.96 * se).toFixed(5)}, ${(m + 1.96 * se).toFixed(5)}];${pred} support ${support.toFixed(3)}`,
+    );
   }
 }

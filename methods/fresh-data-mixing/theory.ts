@@ -35,13 +35,14 @@ export interface MixingCurves {
 }
 
 export function gaussianMixingTheory(task: GaussianChainParams, method: FreshDataMixingParams): MixingCurves {
-  if (method.mode !== 'fresh') throw new Error('closed forms exist for mode=fresh only (retain reuses the same real data every generation)');
+  if (method.mode !== 'fresh')
+    throw new Error('closed forms exist for mode=fresh only (retain reuses the same real data every generation)');
   const weighted = method.real_weight >= 0;
   if (weighted && !(method.split === 'exact' && task.known_variance)) {
     throw new Error('closed forms with real_weight need split=exact and known_variance=true');
   }
   const T = task.dim * task.variance;
-  const sizeAt = (t: number) => Math.round(task.samples * Math.pow(t + 1, task.samples_growth));
+  const sizeAt = (t: number) => Math.round(task.samples * (t + 1) ** task.samples_growth);
   const scatterDivisor = (n: number) => (task.estimator === 'mle' ? n : n - 1);
 
   const n0 = sizeAt(0);

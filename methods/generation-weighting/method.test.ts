@@ -7,11 +7,11 @@ import replace from '../../baselines/replace/method.ts';
 import realOnly from '../../baselines/real-only/method.ts';
 import { runGenerational } from '../../harness/generations.ts';
 import { trapezoid } from '../../harness/scoring.ts';
-import type { MethodDefinition } from '../../harness/types.ts';
+import type { AnyMethod } from '../../harness/types.ts';
 
 const params = (overrides: Partial<GenerationWeightingParams> = {}) => method.params.parse(overrides);
 
-function run(taskOverrides: Record<string, unknown>, methodOverrides: Partial<GenerationWeightingParams> = {}, m: MethodDefinition<any> = method) {
+function run(taskOverrides: Record<string, unknown>, methodOverrides: Partial<GenerationWeightingParams> = {}, m: AnyMethod = method) {
   const taskParams = task.params.parse(taskOverrides);
   const methodParams = m.id === method.id ? params(methodOverrides) : {};
   return runGenerational(task, m, { task: task.id, taskParams, method: m.id, methodParams, seed: 1 });
@@ -20,13 +20,27 @@ function run(taskOverrides: Record<string, unknown>, methodOverrides: Partial<Ge
 /** Replicate 0's pool size Σw per generation, and the run's budget. */
 function probe(taskOverrides: Record<string, unknown>, methodOverrides: Partial<GenerationWeightingParams>) {
   const sizes: number[] = [];
-  const probed = { ...method, hooks: { ...method.hooks, estimate: (model: unknown, ctx: { poolSize: Float64Array }) => (sizes.push(ctx.poolSize[0]), model) } };
+  const probed = {
+    ...method,
+    hooks: {
+      ...method.hooks,
+      estimate: (model: unknown, ctx: { poolSize: Float64Array }) => {
+        sizes.push(ctx.poolSize[0]);
+        return model;
+      },
+    },
+  };
   const out = run(taskOverrides, methodOverrides, probed);
   return { sizes, budget: out.realSamplesPerChain };
 }
 
 /** |simulated − predicted| / SE of mean_sq_err at the given generations. */
-function zScores(taskOverrides: Record<string, unknown>, methodOverrides: Partial<GenerationWeightingParams>, predicted: number[], steps: number[]) {
+function zScores(
+  taskOverrides: Record<string, unknown>,
+  methodOverrides: Partial<GenerationWeightingParams>,
+  predicted: number[],
+  steps: number[],
+) {
   const { mean, se } = run(taskOverrides, methodOverrides).metrics.mean_sq_err;
   return steps.map((t) => ({ t, z: (mean[t] - predicted[t]) / se[t], simulated: mean[t], predicted: predicted[t] }));
 }
@@ -40,8 +54,13 @@ describe('round weights w_s = s^gamma, s = generation + 1', () => {
 
   it('accumulates: the pool of generation t has Σ_{s ≤ t+1} s^gamma·n weight (one sample per slot)', () => {
     const { sizes } = probe({ samples: 6, generations: 5, replicates: 50 }, { gamma: 1.5 });
-    const expected = Array.from({ length: 6 }, (_, t) => 6 * Array.from({ length: t + 1 }, (_, s) => (s + 1) ** 1.5).reduce((a, b) => a + b));
-    sizes.forEach((size, t) => expect(size).toBeCloseTo(expected[t], 9));
+    const expected = Array.from(
+      { length: 6 },
+      (_, t) => 6 * Array.from({ length: t + 1 }, (_, s) => (s + 1) ** 1.5).reduce((a, b) => a + b),
+    );
+    sizes.forEach((size, t) => {
+      expect(size).toBeCloseTo(expected[t], 9);
+    });
   });
 });
 
@@ -75,20 +94,27 @@ describe('Amin et al.: variance of the mean estimate (gaussian-chain, known vari
     const zs = zScores(taskOverrides, { contamination: 0.6, gamma: 0, split: 'exact' }, paper, steps);
     for (const { t, z, simulated, predicted } of zs) expect(Math.abs(z), `generation ${t}: ${simulated} vs ${predicted}`).toBeLessThan(3);
     // The general recursion (theory.ts) is the same numbers.
-    const general = weightedMeanVariance({ samples: n, variance: sigma2, generations: G }, params({ contamination: 0.6, gamma: 0, split: 'exact' }));
-    general.forEach((v, t) => expect(v).toBeCloseTo(paper[t], 14));
+    const general = weightedMeanVariance(
+      { samples: n, variance: sigma2, generations: G },
+      params({ contamination: 0.6, gamma: 0, split: 'exact' }),
+    );
+    general.forEach((v, t) => {
+      expect(v).toBeCloseTo(paper[t], 14);
+    });
   });
 
   it('γ = 0, random split: the same recursion plus the binomial term a(1−a)v_{t−1}/(n t²)', () => {
     const p = params({ contamination: 0.6, gamma: 0 });
     const predicted = weightedMeanVariance({ samples: n, variance: sigma2, generations: G }, p);
-    for (const { t, z, simulated } of zScores(taskOverrides, p, predicted, steps)) expect(Math.abs(z), `generation ${t}: ${simulated} vs ${predicted[t]}`).toBeLessThan(3);
+    for (const { t, z, simulated } of zScores(taskOverrides, p, predicted, steps))
+      expect(Math.abs(z), `generation ${t}: ${simulated} vs ${predicted[t]}`).toBeLessThan(3);
   });
 
   it('γ = 2, random split: v_τ = ((W_{τ−1} + a·w_τ)/W_τ)²·v_{τ−1} + (w_τ/W_τ)²·Var U_τ', () => {
     const p = params({ contamination: 0.7, gamma: 2 });
     const predicted = weightedMeanVariance({ samples: n, variance: sigma2, generations: G }, p);
-    for (const { t, z, simulated } of zScores(taskOverrides, p, predicted, steps)) expect(Math.abs(z), `generation ${t}: ${simulated} vs ${predicted[t]}`).toBeLessThan(3);
+    for (const { t, z, simulated } of zScores(taskOverrides, p, predicted, steps))
+      expect(Math.abs(z), `generation ${t}: ${simulated} vs ${predicted[t]}`).toBeLessThan(3);
   });
 
   it('a γ > 0 lowers the final mean error below ERM’s (γ = 0) when most of each round is synthetic', () => {
@@ -111,7 +137,9 @@ describe('Amin et al.’s claims (README "Reproduction"), gaussian-chain, known 
     const erm = run(overrides, { contamination: 0.75, gamma: 0, split: 'exact' }).metrics.mean_sq_err;
     const weighted = run(overrides, { contamination: 0.75, gamma: 3, split: 'exact' }).metrics.mean_sq_err;
     const light = run(overrides, { contamination: 0.25, gamma: 0, split: 'exact' }).metrics.mean_sq_err;
-    console.log(`τ·v_τ growth τ = 16 → 61: ERM a=0.75 ${growth(erm.mean).toFixed(2)}, γ*=3 ${growth(weighted.mean).toFixed(2)}, ERM a=0.25 ${growth(light.mean).toFixed(2)}`);
+    console.log(
+      `τ·v_τ growth τ = 16 → 61: ERM a=0.75 ${growth(erm.mean).toFixed(2)}, γ*=3 ${growth(weighted.mean).toFixed(2)}, ERM a=0.25 ${growth(light.mean).toFixed(2)}`,
+    );
     expect(growth(erm.mean)).toBeGreaterThan(1.8);
     expect(growth(weighted.mean)).toBeLessThan(1.5);
     expect(growth(light.mean)).toBeLessThan(1.25);

@@ -33,15 +33,34 @@ import { bernoulliSplit, scaleWeights } from '../../harness/pool.ts';
 // Hyper-parameters
 
 const Params = z.object({
-  contamination: z.number().min(0).max(1).default(0.5).describe('the paper’s α: synthetic share a of each new round (each slot is a sample of the previous model with this probability, else fresh real data)'),
-  gamma: z.number().min(0).max(10).default(1).describe('round s (generation s − 1) is weighted s^gamma; 0 = ERM on all rounds, γ* = a/(1 − a) (a = contamination) minimizes the asymptotic mean variance'),
-  split: z.enum(['random', 'exact']).default('random').describe('random = each slot synthetic with probability contamination; exact = exactly round(contamination·n_t) synthetic slots per round, the rest real'),
+  contamination: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.5)
+    .describe(
+      'the paper’s α: synthetic share a of each new round (each slot is a sample of the previous model with this probability, else fresh real data)',
+    ),
+  gamma: z
+    .number()
+    .min(0)
+    .max(10)
+    .default(1)
+    .describe(
+      'round s (generation s − 1) is weighted s^gamma; 0 = ERM on all rounds, γ* = a/(1 − a) (a = contamination) minimizes the asymptotic mean variance',
+    ),
+  split: z
+    .enum(['random', 'exact'])
+    .default('random')
+    .describe(
+      'random = each slot synthetic with probability contamination; exact = exactly round(contamination·n_t) synthetic slots per round, the rest real',
+    ),
 });
 export type GenerationWeightingParams = z.infer<typeof Params>;
 
 /** w_s = s^gamma for round s = generation + 1. */
 export function roundWeight(generation: number, gamma: number): number {
-  return Math.pow(generation + 1, gamma);
+  return (generation + 1) ** gamma;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -75,7 +94,14 @@ export default defineMethod({
   summary:
     'Accumulates every round of data, each round a real/synthetic mixture with synthetic share contamination (the paper’s α), and weights round s by s^gamma ' +
     'instead of ERM’s equal weights (Amin et al.), so the fit forgets the noise of early rounds faster than ERM, whose synthetic feedback slows it down.',
-  papers: [{ title: 'Learning from Synthetic Data: Limitations of ERM', authors: 'Amin, Bie, Kong, Syed, Vassilvitskii', year: 2026, url: 'https://arxiv.org/abs/2601.15468' }],
+  papers: [
+    {
+      title: 'Learning from Synthetic Data: Limitations of ERM',
+      authors: 'Amin, Bie, Kong, Syed, Vassilvitskii',
+      year: 2026,
+      url: 'https://arxiv.org/abs/2601.15468',
+    },
+  ],
   params: Params,
   hooks: { pool },
 });

@@ -12,11 +12,11 @@ import lsf from './method.ts';
 import threshold from '../latent-threshold-filtering/method.ts';
 import { loadBackend } from '../../harness/backend.ts';
 import { runCell } from '../../harness/cell.ts';
-import { defineMethod, type Batch, type FilterContext, type MethodDefinition, type Pool } from '../../harness/types.ts';
+import { defineMethod, type Batch, type FilterContext, type Pool, type AnyMethod } from '../../harness/types.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
-const inner: MethodDefinition<any> = arg('method', 'latent-filtering') === 'latent-threshold-filtering' ? threshold : lsf;
+const inner: AnyMethod = arg('method', 'latent-filtering') === 'latent-threshold-filtering' ? threshold : lsf;
 const seed = Number(arg('seed', '100'));
 
 await loadBackend('wasm');
@@ -41,7 +41,9 @@ const wrapped = defineMethod({
           if (batch.origin === 'real') real++;
         }
       }
-      console.log(`generation ${ctx.t}: kept ${n}, mean radius ${(radius / n).toFixed(3)} (mode at 2), mean |angle − class angle| ${((angle / n) * (180 / Math.PI)).toFixed(1)}°, real share ${(real / n).toFixed(3)}`);
+      console.log(
+        `generation ${ctx.t}: kept ${n}, mean radius ${(radius / n).toFixed(3)} (mode at 2), mean |angle − class angle| ${((angle / n) * (180 / Math.PI)).toFixed(1)}°, real share ${(real / n).toFixed(3)}`,
+      );
       return pool;
     },
   },

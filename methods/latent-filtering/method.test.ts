@@ -24,7 +24,14 @@ interface Points {
 }
 
 /** Labelled ring samples; with `offMode` a fraction of them is moved to a random wrong mode's centre region or between modes. */
-function batch(origin: 'real' | 'synthetic', generation: number, replicates: number, size: number, rng: Rng, offMode = 0): { batch: Batch<Points>; inMode: Uint8Array } {
+function batch(
+  origin: 'real' | 'synthetic',
+  generation: number,
+  replicates: number,
+  size: number,
+  rng: Rng,
+  offMode = 0,
+): { batch: Batch<Points>; inMode: Uint8Array } {
   const n = replicates * size;
   const data: Points = { points: new Float32Array(2 * n), labels: new Int32Array(n) };
   ring.sample(n, rng, data.points, data.labels);
@@ -33,7 +40,8 @@ function batch(origin: 'real' | 'synthetic', generation: number, replicates: num
     if (rng.uniform() >= offMode) continue;
     inMode[i] = 0;
     // Half go between two modes (radius 1.2), half sit on another class's mode.
-    const angle = rng.uniform() < 0.5 ? (2 * Math.PI * (rng.int(8) + 0.5)) / 8 : (2 * Math.PI * ((data.labels[i] + 1 + rng.int(7)) % 8)) / 8;
+    const angle =
+      rng.uniform() < 0.5 ? (2 * Math.PI * (rng.int(8) + 0.5)) / 8 : (2 * Math.PI * ((data.labels[i] + 1 + rng.int(7)) % 8)) / 8;
     const radius = rng.uniform() < 0.5 ? 1.2 : 2;
     data.points[2 * i] = radius * Math.cos(angle) + 0.1 * rng.normal();
     data.points[2 * i + 1] = radius * Math.sin(angle) + 0.1 * rng.normal();
@@ -48,7 +56,8 @@ function features(b: Batch<Points>): Features {
   const values = new Float32Array(n * dim);
   for (let i = 0; i < n; i++) {
     const [x, y] = [b.data.points[2 * i], b.data.points[2 * i + 1]];
-    for (let m = 0; m < 8; m++) values[i * dim + m] = Math.exp(-((x - ring.centers[2 * m]) ** 2 + (y - ring.centers[2 * m + 1]) ** 2) / 0.5);
+    for (let m = 0; m < 8; m++)
+      values[i * dim + m] = Math.exp(-((x - ring.centers[2 * m]) ** 2 + (y - ring.centers[2 * m + 1]) ** 2) / 0.5);
     values[i * dim + 8] = Math.hypot(x, y);
   }
   return { dim, values, labels: b.data.labels, classes: 8 };
@@ -130,7 +139,11 @@ describe(method.id, () => {
       // scores at least as high as every dropped one of its class (the probe as the method fits it).
       const f0 = features(real.batch);
       for (let r = 0; r < R; r++) {
-        const probe = fitProbe(f0.values.subarray(r * B * 9, (r + 1) * B * 9), f0.labels.subarray(r * B, (r + 1) * B), B, 9, 8, { iterations: 300, learningRate: 0.5, l2: 1e-3 });
+        const probe = fitProbe(f0.values.subarray(r * B * 9, (r + 1) * B * 9), f0.labels.subarray(r * B, (r + 1) * B), B, 9, 8, {
+          iterations: 300,
+          learningRate: 0.5,
+          l2: 1e-3,
+        });
         const keptMin = new Array(8).fill(Infinity);
         const droppedMax = new Array(8).fill(-Infinity);
         for (const part of pool.parts) {

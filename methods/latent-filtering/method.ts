@@ -28,8 +28,14 @@ import { fitProbe, labelConfidence, type Probe } from './probe.ts';
 // Hyper-parameters
 
 const Params = z.object({
-  candidates: z.enum(['accumulated', 'synthetic']).default('accumulated').describe('accumulated (ACU-LSF): every batch so far, real generation-0 data included; synthetic: synthetic batches only'),
-  balance: z.enum(['class', 'none']).default('class').describe('class: N/C slots per class (remainder to the lowest class ids), top ξ within each class; none: global top-N'),
+  candidates: z
+    .enum(['accumulated', 'synthetic'])
+    .default('accumulated')
+    .describe('accumulated (ACU-LSF): every batch so far, real generation-0 data included; synthetic: synthetic batches only'),
+  balance: z
+    .enum(['class', 'none'])
+    .default('class')
+    .describe('class: N/C slots per class (remainder to the lowest class ids), top ξ within each class; none: global top-N'),
   probe_iterations: z.number().int().min(1).max(10_000).default(300).describe('gradient steps of the softmax probe'),
   probe_l2: z.number().min(0).default(1e-3).describe('L2 penalty of the probe'),
 });
@@ -59,11 +65,18 @@ export function realProbes(ctx: FilterContext<unknown>, params: ProbeParams): Pr
     const f = ctx.features(real);
     probes = Array.from({ length: ctx.replicates }, (_, r) => {
       const from = r * real.size;
-      return fitProbe(f.values.subarray(from * f.dim, (from + real.size) * f.dim), f.labels.subarray(from, from + real.size), real.size, f.dim, f.classes, {
-        iterations: params.probe_iterations,
-        learningRate: PROBE_LEARNING_RATE,
-        l2: params.probe_l2,
-      });
+      return fitProbe(
+        f.values.subarray(from * f.dim, (from + real.size) * f.dim),
+        f.labels.subarray(from, from + real.size),
+        real.size,
+        f.dim,
+        f.classes,
+        {
+          iterations: params.probe_iterations,
+          learningRate: PROBE_LEARNING_RATE,
+          l2: params.probe_l2,
+        },
+      );
     });
     byParams.set(key, probes);
   }
@@ -93,7 +106,8 @@ export function scoreReplicate(ctx: FilterContext<unknown>, batches: Batch<unkno
     const from = r * batch.size;
     const labels = f.labels.subarray(from, from + batch.size);
     let xi = byBatch.get(batch);
-    if (!xi) byBatch.set(batch, (xi = labelConfidence(probe, f.values.subarray(from * f.dim, (from + batch.size) * f.dim), labels, batch.size)));
+    if (!xi)
+      byBatch.set(batch, (xi = labelConfidence(probe, f.values.subarray(from * f.dim, (from + batch.size) * f.dim), labels, batch.size)));
     for (let i = 0; i < batch.size; i++) {
       out.scores.push(xi[i]);
       out.labels.push(labels[i]);
@@ -129,7 +143,13 @@ export function candidateBatches(ctx: FilterContext<unknown>, candidates: 'accum
  * class with fewer candidates than its share gives its unused slots to the best remaining
  * candidates, so exactly N are kept whenever there are N candidates.
  */
-export function selectTop(scores: ArrayLike<number>, labels: ArrayLike<number>, classes: number, n: number, balance: 'class' | 'none'): number[] {
+export function selectTop(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  classes: number,
+  n: number,
+  balance: 'class' | 'none',
+): number[] {
   const m = scores.length;
   if (m < n) throw new Error(`latent filtering cannot keep ${n} samples from ${m} candidates`);
   const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
@@ -162,8 +182,16 @@ export default defineMethod({
   id: 'latent-filtering',
   title: 'Latent space filtering (ACU-LSF)',
   kind: 'method',
-  summary: 'ACU-LSF: keeps, from the accumulated pool, the N samples a probe on the generation-0 model’s latents is most confident belong to their class.',
-  papers: [{ title: 'Stabilizing Self-Consuming Diffusion Models with Latent Space Filtering', authors: 'Cai, Wang, Liu, Zhang', year: 2026, url: 'https://arxiv.org/abs/2511.12742' }],
+  summary:
+    'ACU-LSF: keeps, from the accumulated pool, the N samples a probe on the generation-0 model’s latents is most confident belong to their class.',
+  papers: [
+    {
+      title: 'Stabilizing Self-Consuming Diffusion Models with Latent Space Filtering',
+      authors: 'Cai, Wang, Liu, Zhang',
+      year: 2026,
+      url: 'https://arxiv.org/abs/2511.12742',
+    },
+  ],
   params: Params,
   // Candidates are every batch so far (the accumulated pool).
   needs: { history: true },

@@ -25,7 +25,14 @@ export interface ProbeOptions {
  * Fits the probe on rows `values[i*dim .. (i+1)*dim)` with labels in [0, classes).
  * Deterministic: no randomness, a fixed number of iterations.
  */
-export function fitProbe(values: ArrayLike<number>, labels: ArrayLike<number>, n: number, dim: number, classes: number, options: ProbeOptions): Probe {
+export function fitProbe(
+  values: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  n: number,
+  dim: number,
+  classes: number,
+  options: ProbeOptions,
+): Probe {
   if (n < 1) throw new Error('fitProbe needs at least one row');
   const mean = new Float64Array(dim);
   const scale = new Float64Array(dim);

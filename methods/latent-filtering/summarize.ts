@@ -17,7 +17,8 @@ export function interval(values: number[]): { mean: number; lo: number; hi: numb
   return { mean, lo: low, hi: high, n };
 }
 
-const fmt = (x: { mean: number; lo: number; hi: number; n: number }, d = 3) => `${x.mean.toFixed(d)} [${x.lo.toFixed(d)}, ${x.hi.toFixed(d)}]`;
+const fmt = (x: { mean: number; lo: number; hi: number; n: number }, d = 3) =>
+  `${x.mean.toFixed(d)} [${x.lo.toFixed(d)}, ${x.hi.toFixed(d)}]`;
 
 interface Cell {
   method: string;
@@ -31,7 +32,11 @@ function load(dir: string): Cell[] {
     .filter((f) => f.endsWith('.json'))
     .map((f) => JSON.parse(readFileSync(join(folder, f), 'utf8')))
     .filter((c) => c.status === 'ok')
-    .map((c) => ({ method: c.key.method, seed: c.key.seed, metrics: Object.fromEntries(Object.entries(c.metrics as Record<string, { mean: number[] }>).map(([k, v]) => [k, v.mean])) }));
+    .map((c) => ({
+      method: c.key.method,
+      seed: c.key.seed,
+      metrics: Object.fromEntries(Object.entries(c.metrics as Record<string, { mean: number[] }>).map(([k, v]) => [k, v.mean])),
+    }));
 }
 
 function main(): void {
@@ -47,17 +52,22 @@ function main(): void {
     const own = cells.filter((c) => c.method === m);
     console.log(`\n${m} (${own.length} seeds)`);
     for (const k of metrics) {
-      console.log(`  ${k.padEnd(16)} g0 ${fmt(interval(own.map((c) => c.metrics[k][0])), 4)}  g${last} ${fmt(interval(own.map((c) => c.metrics[k][last])), 4)}`);
+      console.log(
+        `  ${k.padEnd(16)} g0 ${fmt(interval(own.map((c) => c.metrics[k][0])), 4)}  g${last} ${fmt(interval(own.map((c) => c.metrics[k][last])), 4)}`,
+      );
     }
     const dOle = interval(own.map((c) => c.metrics.ole[last] - c.metrics.ole[0]));
-    console.log(`  ole change g0→g${last}: ${fmt(dOle, 4)} (relative ${(dOle.mean / interval(own.map((c) => c.metrics.ole[0])).mean).toFixed(3)})`);
+    console.log(
+      `  ole change g0→g${last}: ${fmt(dOle, 4)} (relative ${(dOle.mean / interval(own.map((c) => c.metrics.ole[0])).mean).toFixed(3)})`,
+    );
   }
   const base = cells.filter((c) => c.method === vs);
   for (const m of methods.filter((x) => x !== vs)) {
     const pairs = base.map((b) => [b, cells.find((c) => c.method === m && c.seed === b.seed)] as const).filter((p) => p[1]);
     if (pairs.length < 2) continue;
     console.log(`\n${vs} − ${m} at g${last} (paired, ${pairs.length} seeds)`);
-    for (const k of metrics) console.log(`  ${k.padEnd(16)} ${fmt(interval(pairs.map(([a, b]) => a.metrics[k][last] - b!.metrics[k][last])), 4)}`);
+    for (const k of metrics)
+      console.log(`  ${k.padEnd(16)} ${fmt(interval(pairs.map(([a, b]) => a.metrics[k][last] - b!.metrics[k][last])), 4)}`);
   }
 }
 

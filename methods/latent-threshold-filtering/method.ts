@@ -24,9 +24,20 @@ import { candidateBatches, keptPool, realProbes, scoreReplicate, selectTop } fro
 // Hyper-parameters
 
 const Params = z.object({
-  candidates: z.enum(['accumulated', 'synthetic']).default('accumulated').describe('accumulated: every batch so far, real generation-0 data included; synthetic: synthetic batches only'),
-  quantile: z.number().min(0).max(1).default(0.1).describe('the quantile of the real generation-0 samples’ own scores ξ (per class) a candidate must reach'),
-  balance: z.enum(['class', 'none']).default('class').describe('class: N/C slots per class (remainder to the lowest class ids); none: N overall'),
+  candidates: z
+    .enum(['accumulated', 'synthetic'])
+    .default('accumulated')
+    .describe('accumulated: every batch so far, real generation-0 data included; synthetic: synthetic batches only'),
+  quantile: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.1)
+    .describe('the quantile of the real generation-0 samples’ own scores ξ (per class) a candidate must reach'),
+  balance: z
+    .enum(['class', 'none'])
+    .default('class')
+    .describe('class: N/C slots per class (remainder to the lowest class ids); none: N overall'),
   probe_iterations: z.number().int().min(1).max(10_000).default(300).describe('gradient steps of the softmax probe'),
   probe_l2: z.number().min(0).default(1e-3).describe('L2 penalty of the probe'),
 });
@@ -50,14 +61,28 @@ function filter(ctx: FilterContext<unknown>, params: LatentThresholdFilteringPar
   return keptPool(ctx, batches, scored, kept);
 }
 
-function realThresholds(probe: Probe, values: Float32Array, labels: Int32Array, size: number, r: number, dim: number, classes: number, quantile: number): Float64Array {
+function realThresholds(
+  probe: Probe,
+  values: Float32Array,
+  labels: Int32Array,
+  size: number,
+  r: number,
+  dim: number,
+  classes: number,
+  quantile: number,
+): Float64Array {
   let byQuantile = thresholdCache.get(probe);
   if (!byQuantile) thresholdCache.set(probe, (byQuantile = new Map()));
   let thresholds = byQuantile.get(quantile);
   if (!thresholds) {
     const from = r * size;
     const own = labels.subarray(from, from + size);
-    thresholds = classQuantiles(labelConfidence(probe, values.subarray(from * dim, (from + size) * dim), own, size), own, classes, quantile);
+    thresholds = classQuantiles(
+      labelConfidence(probe, values.subarray(from * dim, (from + size) * dim), own, size),
+      own,
+      classes,
+      quantile,
+    );
     byQuantile.set(quantile, thresholds);
   }
   return thresholds;
@@ -77,7 +102,14 @@ export function classQuantiles(scores: Float64Array, labels: Int32Array, classes
  * N candidates, uniformly at random among those scoring at least their class's threshold
  * (per class N/C when balanced); when too few pass, the best of the rest fill the slots.
  */
-export function selectAboveThreshold(scores: ArrayLike<number>, labels: ArrayLike<number>, thresholds: Float64Array, n: number, balance: 'class' | 'none', rng: Rng): number[] {
+export function selectAboveThreshold(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  thresholds: Float64Array,
+  n: number,
+  balance: 'class' | 'none',
+  rng: Rng,
+): number[] {
   // Passing candidates get a random key in (1, 2], failing ones their score in [0, 1]: the top
   // N by key is a uniform sample of the passing ones, topped up by the best failing ones.
   const keys = Array.from(scores, (s, i) => (s >= thresholds[labels[i]] ? 1 + (1 - rng.uniform()) : s));
@@ -88,8 +120,16 @@ export default defineMethod({
   id: 'latent-threshold-filtering',
   title: 'Latent threshold filtering',
   kind: 'method',
-  summary: 'A variant of latent space filtering (not the paper’s rule): drops pool samples a probe on the generation-0 latents finds atypical of their class, keeps N of the rest at random.',
-  papers: [{ title: 'Stabilizing Self-Consuming Diffusion Models with Latent Space Filtering', authors: 'Cai, Wang, Liu, Zhang', year: 2026, url: 'https://arxiv.org/abs/2511.12742' }],
+  summary:
+    'A variant of latent space filtering (not the paper’s rule): drops pool samples a probe on the generation-0 latents finds atypical of their class, keeps N of the rest at random.',
+  papers: [
+    {
+      title: 'Stabilizing Self-Consuming Diffusion Models with Latent Space Filtering',
+      authors: 'Cai, Wang, Liu, Zhang',
+      year: 2026,
+      url: 'https://arxiv.org/abs/2511.12742',
+    },
+  ],
   params: Params,
   // Candidates are every batch so far (the accumulated pool), as in latent-filtering.
   needs: { history: true },

@@ -11,14 +11,15 @@ import replace from '../../baselines/replace/method.ts';
 import method from './method.ts';
 import { loadBackend } from '../../harness/backend.ts';
 import { runCell } from '../../harness/cell.ts';
-import type { MethodDefinition } from '../../harness/types.ts';
+import type { AnyMethod } from '../../harness/types.ts';
 
 beforeAll(async () => {
   await loadBackend('wasm');
 });
 
 const taskParams = task.params.parse({ ...task.profiles.quick, dataset: 'ring' });
-const run = (entry: MethodDefinition<any>) => runCell(task, entry, { task: task.id, taskParams, method: entry.id, methodParams: entry.params.parse({}), seed: 0 });
+const run = (entry: AnyMethod) =>
+  runCell(task, entry, { task: task.id, taskParams, method: entry.id, methodParams: entry.params.parse({}), seed: 0 });
 
 describe('latent-threshold-filtering on diffusion ring (quick profile, seed 0, wasm backend)', () => {
   it('ends with lower MMD and higher precision than replace, with no fresh real data', () => {

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: TF.js tensors and the task's encoders, typed unknown by the contract, are used directly here
 /**
  * noise-regularization: metadata checks of `collapse-bench validate`, and the NR loss itself on
  * known inputs: L = L_DCCA + α·Σ_k |Corr(f_k(X_k), f_k(A_k)) − Corr(X_k, A_k)| with the total
@@ -35,10 +36,32 @@ function referenceCorr(x: Matrix, y: Matrix): number {
     const eig = new EigenvalueDecomposition(a, { assumeSymmetric: true });
     return eig.eigenvectorMatrix.mmul(Matrix.diag(eig.realEigenvalues.map((l) => l ** -0.5))).mmul(eig.eigenvectorMatrix.transpose());
   };
-  const s11 = Matrix.add(xc.transpose().mmul(xc).div(n - 1), Matrix.eye(x.columns).mul(R));
-  const s22 = Matrix.add(yc.transpose().mmul(yc).div(n - 1), Matrix.eye(y.columns).mul(R));
-  const t = power(s11).mmul(xc.transpose().mmul(yc).div(n - 1)).mmul(power(s22));
-  return new SingularValueDecomposition(t, { computeLeftSingularVectors: false, computeRightSingularVectors: false }).diagonal.reduce((a, b) => a + b, 0);
+  const s11 = Matrix.add(
+    xc
+      .transpose()
+      .mmul(xc)
+      .div(n - 1),
+    Matrix.eye(x.columns).mul(R),
+  );
+  const s22 = Matrix.add(
+    yc
+      .transpose()
+      .mmul(yc)
+      .div(n - 1),
+    Matrix.eye(y.columns).mul(R),
+  );
+  const t = power(s11)
+    .mmul(
+      xc
+        .transpose()
+        .mmul(yc)
+        .div(n - 1),
+    )
+    .mmul(power(s22));
+  return new SingularValueDecomposition(t, { computeLeftSingularVectors: false, computeRightSingularVectors: false }).diagonal.reduce(
+    (a, b) => a + b,
+    0,
+  );
 }
 
 /** Two correlated 4-column views, float32-rounded as the task stores them. */
@@ -54,8 +77,18 @@ function context(x: Float32Array[], encode: (k: number, v: any) => any): DccaLos
   const correlation = (a: any, b: any) => totalCorrelation(tf, a, b, { r: R, iterations: 40 });
   const embeddings = xs.map((v, k) => encode(k, v));
   return {
-    task: 'dcca', taskParams: {}, epoch: 1, step: 0, rng: rngFromKey('nr test', 'noise'),
-    tf, views: xs, embeddings, objective: tf.neg(correlation(embeddings[0], embeddings[1])), encode, correlation, weights: [],
+    task: 'dcca',
+    taskParams: {},
+    epoch: 1,
+    step: 0,
+    rng: rngFromKey('nr test', 'noise'),
+    tf,
+    views: xs,
+    embeddings,
+    objective: tf.neg(correlation(embeddings[0], embeddings[1])),
+    encode,
+    correlation,
+    weights: [],
   };
 }
 

@@ -29,7 +29,13 @@ import type { DccaLossContext } from '../../benchmarks/dcca/task.ts';
 // Hyper-parameters
 
 const Params = z.object({
-  alpha: z.number().min(0).default(10).describe('weight α of the noise-regularization term Σ_k ζ_k against the DCCA objective (smallest value that prevented collapse on unscored seeds)'),
+  alpha: z
+    .number()
+    .min(0)
+    .default(10)
+    .describe(
+      'weight α of the noise-regularization term Σ_k ζ_k against the DCCA objective (smallest value that prevented collapse on unscored seeds)',
+    ),
 });
 export type NoiseRegularizationParams = z.infer<typeof Params>;
 
@@ -56,8 +62,16 @@ export default defineMethod({
   id: 'noise-regularization',
   title: 'Noise regularization (NR-DCCA)',
   kind: 'method',
-  summary: 'Penalizes the change in total canonical correlation between each view and white noise caused by its encoder (the correlation-invariant property).',
-  papers: [{ title: 'Preventing Model Collapse in Deep Canonical Correlation Analysis by Noise Regularization', authors: 'He, Du, Xu, Ma', year: 2024, url: 'https://arxiv.org/abs/2411.00383' }],
+  summary:
+    'Penalizes the change in total canonical correlation between each view and white noise caused by its encoder (the correlation-invariant property).',
+  papers: [
+    {
+      title: 'Preventing Model Collapse in Deep Canonical Correlation Analysis by Noise Regularization',
+      authors: 'He, Du, Xu, Ma',
+      year: 2024,
+      url: 'https://arxiv.org/abs/2411.00383',
+    },
+  ],
   params: Params,
   engine: 'tfjs',
   hooks: { loss },

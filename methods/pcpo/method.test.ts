@@ -89,7 +89,11 @@ describe(method.id, () => {
 
   it('on the diffusion-align protocol: w̄ = 1.88, σ̃ at 0.25–0.72 of the native σ on 18 steps, the last one (w = 17.6) scaled by 0.107', () => {
     const p = task.params.parse({});
-    const ctx = creditContext(p.diffusion_steps, p.sampler_steps, leadingDdimSchedule(linearSchedule(p.diffusion_steps, p.beta_min, p.beta_max), p.sampler_steps));
+    const ctx = creditContext(
+      p.diffusion_steps,
+      p.sampler_steps,
+      leadingDdimSchedule(linearSchedule(p.diffusion_steps, p.beta_min, p.beta_max), p.sampler_steps),
+    );
     const { sigma, scale, target } = proportionateCredit(ctx);
     expect(target).toBeCloseTo(1.8815, 4);
     const ratios = Array.from({ length: 18 }, (_, i) => sigma[i] / ctx.nativeSigma[i]);
@@ -121,7 +125,13 @@ describe(method.id, () => {
       [0.05, 0.3, -0.4],
     ];
     const advantages = [1, -2, 0.5];
-    const objectiveCtx = (): PolicyObjectiveContext => ({ tf, logRatio: tf.tensor2d(logRatio), advantages: tf.tensor1d(advantages), epoch: 1, update: 0 });
+    const objectiveCtx = (): PolicyObjectiveContext => ({
+      tf,
+      logRatio: tf.tensor2d(logRatio),
+      advantages: tf.tensor1d(advantages),
+      epoch: 1,
+      update: 0,
+    });
     const value = (m: typeof method | typeof grpo, params: Record<string, unknown>) =>
       tf.tidy(() => (m.hooks.credit!(ctx, params as never).objective(objectiveCtx()) as ReturnType<typeof tf.scalar>).dataSync()[0]);
     const xi = 0.2;

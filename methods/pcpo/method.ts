@@ -37,7 +37,9 @@ const Params = z.object({
   credit: z
     .enum(['sigma', 'scale', 'native'])
     .default('sigma')
-    .describe('sigma: σ̃ where it reaches w̄, else a factor (the method); ablations — scale: native σ with every step’s log-ratio scaled by w̄/w_i; native: native credit (log-hinge only)'),
+    .describe(
+      'sigma: σ̃ where it reaches w̄, else a factor (the method); ablations — scale: native σ with every step’s log-ratio scaled by w̄/w_i; native: native credit (log-hinge only)',
+    ),
 });
 export type PcpoParams = z.infer<typeof Params>;
 
@@ -104,8 +106,16 @@ export default defineMethod({
   id: 'pcpo',
   title: 'PCPO (proportionate credit)',
   kind: 'method',
-  summary: 'Policy-gradient fine-tuning with equal credit for every sampler step (σ̃ chosen so each step’s log-ratio weight is the mean native one) and a log-hinge objective.',
-  papers: [{ title: 'PCPO: Proportionate Credit Policy Optimization for Aligning Image Generation Models', authors: 'Lee, Ye', year: 2025, url: 'https://arxiv.org/abs/2509.25774' }],
+  summary:
+    'Policy-gradient fine-tuning with equal credit for every sampler step (σ̃ chosen so each step’s log-ratio weight is the mean native one) and a log-hinge objective.',
+  papers: [
+    {
+      title: 'PCPO: Proportionate Credit Policy Optimization for Aligning Image Generation Models',
+      authors: 'Lee, Ye',
+      year: 2025,
+      url: 'https://arxiv.org/abs/2509.25774',
+    },
+  ],
   params: Params,
   engine: 'tfjs',
   hooks: { credit },

@@ -25,7 +25,12 @@ import { main, parseFlags, setOutputs } from './github.ts';
 export class MethodFolderError extends Error {
   constructor(readonly folders: { name: string; problem: string }[]) {
     super(
-      folders.map(({ name, problem }) => `${JSON.stringify(`methods/${name}`)}: a method folder's name is its id, and this one is not valid: ${problem}; rename the folder and the id in its method.ts`).join('\n'),
+      folders
+        .map(
+          ({ name, problem }) =>
+            `${JSON.stringify(`methods/${name}`)}: a method folder's name is its id, and this one is not valid: ${problem}; rename the folder and the id in its method.ts`,
+        )
+        .join('\n'),
     );
   }
 }
@@ -69,7 +74,9 @@ export function allMethods(root = ROOT): string[] {
 
 export function baselineIds(root = ROOT): string[] {
   const dir = join(root, 'baselines');
-  return readdirSync(dir).filter((id) => isValidId(id) && existsSync(join(dir, id, 'method.ts'))).sort();
+  return readdirSync(dir)
+    .filter((id) => isValidId(id) && existsSync(join(dir, id, 'method.ts')))
+    .sort();
 }
 
 /** Paths changed between `base` and HEAD, or undefined when git cannot tell (unknown or all-zero base). */
@@ -78,7 +85,13 @@ export function changedPaths(base: string, root = ROOT): string[] | undefined {
   try {
     // -z: paths as they are, NUL-separated; without it git quotes unusual names ("methods/\303\251/…"),
     // and such a folder would match no pattern and go unchecked.
-    return execFileSync('git', ['diff', '--name-only', '-z', `${base}...HEAD`], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\0').filter(Boolean);
+    return execFileSync('git', ['diff', '--name-only', '-z', `${base}...HEAD`], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .split('\0')
+      .filter(Boolean);
   } catch {
     return undefined;
   }
@@ -87,7 +100,9 @@ export function changedPaths(base: string, root = ROOT): string[] | undefined {
 /** Tasks at least one of the methods applies to (a method the registry cannot load counts for none). */
 export function applicableTasks(registry: Registry, ids: readonly string[]): string[] {
   const methods = registry.methods.filter((m) => ids.includes(m.definition.id));
-  return registry.tasks.filter((t) => methods.some((m) => inapplicableReason(t.definition, m.definition) === undefined)).map((t) => t.definition.id);
+  return registry.tasks
+    .filter((t) => methods.some((m) => inapplicableReason(t.definition, m.definition) === undefined))
+    .map((t) => t.definition.id);
 }
 
 export function methodOutputs(ids: readonly string[], tasks: readonly string[], root = ROOT): Record<string, string> {
@@ -127,7 +142,11 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
       : [];
     const outputs = methodOutputs(ids, tasks, root);
     setOutputs(outputs);
-    console.log(paths ? `changed methods since ${base.slice(0, 12)}: ${outputs.ids || 'none'}` : `base commit unknown: checking every method: ${outputs.ids || 'none'}`);
+    console.log(
+      paths
+        ? `changed methods since ${base.slice(0, 12)}: ${outputs.ids || 'none'}`
+        : `base commit unknown: checking every method: ${outputs.ids || 'none'}`,
+    );
     if (ids.length) console.log(`they apply to: ${outputs.tasks || 'no task'}`);
   });
 }

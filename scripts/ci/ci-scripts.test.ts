@@ -31,7 +31,10 @@ interface Outcome {
  * Runs a command the way a workflow step does; `actions: false` runs it as on a developer's
  * machine: GITHUB_STEP_SUMMARY, GITHUB_OUTPUT, CI and GITHUB_ACTIONS unset. `env` is set last.
  */
-async function step(args: string[], { actions = true, env: extra = {} }: { actions?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Outcome> {
+async function step(
+  args: string[],
+  { actions = true, env: extra = {} }: { actions?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<Outcome> {
   const dir = mkdtempSync(join(work, 'step-'));
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.GITHUB_STEP_SUMMARY;
@@ -57,14 +60,30 @@ async function step(args: string[], { actions = true, env: extra = {} }: { actio
   const summary = actions ? readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8') : '';
   const outputs: Record<string, string> = {};
   // GITHUB_OUTPUT holds `name<<DELIMITER\nvalue\nDELIMITER` blocks.
-  if (actions && existsSync(env.GITHUB_OUTPUT!) && statSync(env.GITHUB_OUTPUT!).isFile()) for (const m of readFileSync(env.GITHUB_OUTPUT!, 'utf8').matchAll(/^(\S+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]] = m[3];
+  if (actions && existsSync(env.GITHUB_OUTPUT!) && statSync(env.GITHUB_OUTPUT!).isFile())
+    for (const m of readFileSync(env.GITHUB_OUTPUT!, 'utf8').matchAll(/^(\S+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]] = m[3];
   return { ...result, summary, outputs };
 }
 const script = (name: string, ...args: string[]) => ['--import', 'tsx', join(ROOT, 'scripts', 'ci', `${name}.ts`), ...args];
 const cli = (...args: string[]) => [join(ROOT, 'bin', 'collapse-bench.js'), ...args];
 
 // The pull-request run: "accumulate" plays the changed method beside the other baselines.
-const RUN = ['--task', 'gaussian-chain', '--method', 'accumulate', '--method', 'replace', '--method', 'real-only', '--seeds', '3', '--set', 'generations=5', '--set', 'replicates=300'];
+const RUN = [
+  '--task',
+  'gaussian-chain',
+  '--method',
+  'accumulate',
+  '--method',
+  'replace',
+  '--method',
+  'real-only',
+  '--seeds',
+  '3',
+  '--set',
+  'generations=5',
+  '--set',
+  'replicates=300',
+];
 beforeAll(async () => {
   const run = await step(cli('run', ...RUN, '--out', at('pr'), '--json'), { actions: false });
   expect(run.code, run.stderr).toBe(0);
@@ -77,9 +96,13 @@ describe('pr-summary', () => {
     expect(summary).toContain('<h2>CollapseBench: changed methods at the quick profile</h2>');
     expect(summary).toContain('<h3>accumulate</h3>');
     expect(summary).toMatch(/<th>Δ vs real-only<\/th><th>Δ vs replace<\/th>/);
-    expect(summary).toMatch(/<td>accumulate<\/td><td>-?\d\.\d{3} \[-?\d\.\d{3}, -?\d\.\d{3}\]<\/td><td>1 among entries scored on gaussian-chain<\/td>/);
+    expect(summary).toMatch(
+      /<td>accumulate<\/td><td>-?\d\.\d{3} \[-?\d\.\d{3}, -?\d\.\d{3}\]<\/td><td>1 among entries scored on gaussian-chain<\/td>/,
+    );
     expect(summary).toMatch(/<td>\d+\.\d s<\/td>/);
-    expect(summary).toContain('<code>npx collapse-bench run --task gaussian-chain --method accumulate --method real-only --method replace</code>');
+    expect(summary).toContain(
+      '<code>npx collapse-bench run --task gaussian-chain --method accumulate --method real-only --method replace</code>',
+    );
     expect(outputs).toEqual({ failed: '0', methods: 'accumulate' });
     expect(stderr).toContain('summary written to the job summary');
   });
@@ -94,7 +117,10 @@ describe('pr-summary', () => {
   it('lists failed cells with their reasons and counts them in the `failed` output', async () => {
     cpSync(at('pr'), at('pr-failed'), { recursive: true });
     const [{ file, record }] = readCellFiles(at('pr-failed')).filter((c) => c.record.key.method === 'accumulate');
-    writeFileSync(file, JSON.stringify({ ...record, status: 'failed', reason: 'pool hook threw <boom>', steps: [], metrics: {} } satisfies ResultRecord));
+    writeFileSync(
+      file,
+      JSON.stringify({ ...record, status: 'failed', reason: 'pool hook threw <boom>', steps: [], metrics: {} } satisfies ResultRecord),
+    );
     const { summary, outputs } = await step(script('pr-summary', '--results', at('pr-failed'), '--methods', 'accumulate'));
     expect(outputs.failed).toBe('1');
     expect(summary).toContain(`<li>failed: gaussian-chain seed ${record.key.seed} — pool hook threw &lt;boom&gt;</li>`);
@@ -114,7 +140,9 @@ describe('pr-summary', () => {
   it('refuses a folder without records, saying how to make them', async () => {
     const { code, stderr } = await step(script('pr-summary', '--results', at('nothing'), '--methods', 'x'));
     expect(code).toBe(2);
-    expect(stderr.trim()).toBe(`error: no current records in ${at('nothing')}: run \`collapse-bench run --method <id> … --out ${at('nothing')}\` first`);
+    expect(stderr.trim()).toBe(
+      `error: no current records in ${at('nothing')}: run \`collapse-bench run --method <id> … --out ${at('nothing')}\` first`,
+    );
   });
 });
 
@@ -123,10 +151,24 @@ describe('changed-methods', () => {
     const fixture = fixtureRoot({ 'tail-keeper': '', 'fresh-mix': '' });
     try {
       mkdirSync(join(fixture.root, 'methods', '_template'));
-      const paths = ['methods/tail-keeper/method.ts', 'methods/tail-keeper/README.md', 'methods/fresh-mix/README.md', 'methods/deleted/method.ts', 'methods/_template/method.ts', 'methods/$(evil)/method.ts', 'harness/generations.ts'];
+      const paths = [
+        'methods/tail-keeper/method.ts',
+        'methods/tail-keeper/README.md',
+        'methods/fresh-mix/README.md',
+        'methods/deleted/method.ts',
+        'methods/_template/method.ts',
+        'methods/$(evil)/method.ts',
+        'harness/generations.ts',
+      ];
       expect(changedMethods(paths, fixture.root)).toEqual(['fresh-mix', 'tail-keeper']);
       const outputs = methodOutputs(['tail-keeper'], ['gaussian-chain'], fixture.root);
-      expect(outputs).toEqual({ any: 'true', ids: 'tail-keeper', folders: 'methods/tail-keeper', methods: ['tail-keeper', ...baselineIds(fixture.root)].join(' '), tasks: 'gaussian-chain' });
+      expect(outputs).toEqual({
+        any: 'true',
+        ids: 'tail-keeper',
+        folders: 'methods/tail-keeper',
+        methods: ['tail-keeper', ...baselineIds(fixture.root)].join(' '),
+        tasks: 'gaussian-chain',
+      });
       expect(outputs.methods.split(' ')).toEqual(expect.arrayContaining(['real-only', 'replace', 'accumulate']));
       expect(methodOutputs([], [], fixture.root).any).toBe('false');
     } finally {
@@ -146,8 +188,14 @@ describe('changed-methods', () => {
     const fixture = fixtureRoot({ 'tail-keeper': '', Tail_Keeper: '', 'dash-': '' });
     try {
       mkdirSync(join(fixture.root, 'methods', 'Notes Only'));
-      const rule = 'must be lowercase letters and digits in dash-separated words, starting with a letter (e.g. fresh-data-mixing); rename the folder and the id in its method.ts';
-      const touched = ['methods/tail-keeper/method.ts', 'methods/Tail_Keeper/method.ts', 'methods/Notes Only/README.md', 'methods/dash-/method.ts'];
+      const rule =
+        'must be lowercase letters and digits in dash-separated words, starting with a letter (e.g. fresh-data-mixing); rename the folder and the id in its method.ts';
+      const touched = [
+        'methods/tail-keeper/method.ts',
+        'methods/Tail_Keeper/method.ts',
+        'methods/Notes Only/README.md',
+        'methods/dash-/method.ts',
+      ];
       let error: unknown;
       try {
         changedMethods(touched, fixture.root);
@@ -175,7 +223,9 @@ describe('changed-methods', () => {
       const { code, stderr, stdout, outputs } = await step(script('changed-methods', '--base', '0000000', '--root', fixture.root));
       expect(code).toBe(1);
       expect(stdout).toBe('');
-      expect(stderr.trim()).toBe(`error: "methods/${long}": a method folder's name is its id, and this one is not valid: id is 65 characters long; at most 64 are allowed; rename the folder and the id in its method.ts`);
+      expect(stderr.trim()).toBe(
+        `error: "methods/${long}": a method folder's name is its id, and this one is not valid: id is 65 characters long; at most 64 are allowed; rename the folder and the id in its method.ts`,
+      );
       expect(outputs).toEqual({});
     } finally {
       fixture.cleanup();
@@ -190,14 +240,20 @@ describe('changed-methods', () => {
       expect((await step(args, { actions: false })).code).toBe(0);
       const unset = await step(args, { actions: false, env: { CI: 'true' } });
       expect(unset.code).toBe(2);
-      expect(unset.stderr.trim()).toBe('error: cannot set the step outputs any, ids, folders, methods, tasks: GITHUB_OUTPUT is not set, although this runs in CI (CI or GITHUB_ACTIONS is set)');
+      expect(unset.stderr.trim()).toBe(
+        'error: cannot set the step outputs any, ids, folders, methods, tasks: GITHUB_OUTPUT is not set, although this runs in CI (CI or GITHUB_ACTIONS is set)',
+      );
       const folder = mkdtempSync(join(work, 'output-dir-'));
       const unwritable = await step(args, { env: { GITHUB_OUTPUT: folder } });
       expect(unwritable.code).toBe(2);
-      expect(unwritable.stderr.trim()).toBe(`error: cannot write the step outputs to GITHUB_OUTPUT (${folder}): EISDIR: illegal operation on a directory, open '${folder}'`);
+      expect(unwritable.stderr.trim()).toBe(
+        `error: cannot write the step outputs to GITHUB_OUTPUT (${folder}): EISDIR: illegal operation on a directory, open '${folder}'`,
+      );
       const missing = await step(args, { env: { GITHUB_OUTPUT: join(folder, 'absent.txt') } });
       expect(missing.code).toBe(2);
-      expect(missing.stderr.trim()).toBe(`error: cannot write the step outputs to GITHUB_OUTPUT (${join(folder, 'absent.txt')}): Missing file at path: ${join(folder, 'absent.txt')}`);
+      expect(missing.stderr.trim()).toBe(
+        `error: cannot write the step outputs to GITHUB_OUTPUT (${join(folder, 'absent.txt')}): Missing file at path: ${join(folder, 'absent.txt')}`,
+      );
     } finally {
       fixture.cleanup();
     }
@@ -216,15 +272,24 @@ describe('the nightly’s plan and publish summaries', () => {
     expect(planned.code, planned.stderr).toBe(0);
     const { code, outputs, summary } = await step(script('plan-outputs', '--plan', at('plan.json')));
     expect(code).toBe(0);
-    expect(JSON.parse(outputs.matrix)).toEqual({ include: [{ shard: '1/2', name: 'shard-1-of-2', cells: 5, todo: 0 }, { shard: '2/2', name: 'shard-2-of-2', cells: 4, todo: 0 }] });
+    expect(JSON.parse(outputs.matrix)).toEqual({
+      include: [
+        { shard: '1/2', name: 'shard-1-of-2', cells: 5, todo: 0 },
+        { shard: '2/2', name: 'shard-2-of-2', cells: 4, todo: 0 },
+      ],
+    });
     expect(outputs).toMatchObject({ todo: '0', cells: '9' });
     expect(summary).toContain('<h2>Nightly plan: 9 cells at the quick profile</h2>');
   });
 
   it('publish-summary shows the leaderboard, the reproducing command and the changes', async () => {
-    const published = await step(cli('publish', '--from', at('pr'), '--results', at('results'), '--plan', at('plan.json'), '--id', 'n1'), { actions: false });
+    const published = await step(cli('publish', '--from', at('pr'), '--results', at('results'), '--plan', at('plan.json'), '--id', 'n1'), {
+      actions: false,
+    });
     expect(published.code, published.stderr).toBe(0);
-    expect(published.stdout).toMatch(/^published 9 cells as .*n1 \(the first published run\)\nreproduce: .*npx collapse-bench run --profile quick --task gaussian-chain/);
+    expect(published.stdout).toMatch(
+      /^published 9 cells as .*n1 \(the first published run\)\nreproduce: .*npx collapse-bench run --profile quick --task gaussian-chain/,
+    );
     const { code, outputs, summary } = await step(script('publish-summary', '--results', at('results')));
     expect(code).toBe(0);
     expect(outputs).toEqual({ run: 'n1' });

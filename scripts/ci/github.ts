@@ -37,7 +37,10 @@ export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
 export function setOutputs(outputs: Record<string, string>): void {
   const file = process.env.GITHUB_OUTPUT;
   if (!file) {
-    if (inCi()) throw new InputError(`cannot set the step outputs ${Object.keys(outputs).join(', ')}: GITHUB_OUTPUT is not set, although this runs in CI (CI or GITHUB_ACTIONS is set)`);
+    if (inCi())
+      throw new InputError(
+        `cannot set the step outputs ${Object.keys(outputs).join(', ')}: GITHUB_OUTPUT is not set, although this runs in CI (CI or GITHUB_ACTIONS is set)`,
+      );
     return;
   }
   try {
@@ -57,7 +60,12 @@ export function parseFlags<K extends string>(argv: string[], spec: Record<K, str
   const out: Partial<Record<K, string>> = {};
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].replace(/^--/, '') as K;
-    if (!argv[i].startsWith('--') || !(name in spec)) throw new InputError(`unknown argument ${JSON.stringify(argv[i])} (expected ${Object.keys(spec).map((k) => `--${k}`).join(', ')})`);
+    if (!argv[i].startsWith('--') || !(name in spec))
+      throw new InputError(
+        `unknown argument ${JSON.stringify(argv[i])} (expected ${Object.keys(spec)
+          .map((k) => `--${k}`)
+          .join(', ')})`,
+      );
     if (i + 1 >= argv.length) throw new InputError(`--${name} needs a value`);
     out[name] = argv[++i];
   }

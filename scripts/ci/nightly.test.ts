@@ -30,7 +30,11 @@ const at = (...parts: string[]) => join(work, ...parts);
 
 async function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)('node', [BIN, ...args], { cwd: ROOT, maxBuffer: 1 << 26, env: { ...process.env, NO_COLOR: '1' } });
+    const { stdout, stderr } = await promisify(execFile)('node', [BIN, ...args], {
+      cwd: ROOT,
+      maxBuffer: 1 << 26,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout: string; stderr: string; code: number };
@@ -45,11 +49,33 @@ async function ok(args: string[]): Promise<string> {
 
 // A small but real selection: three tasks' worth of settings would make the test slow; one task,
 // four entries (oracle, reference, two more), two seeds, a sweep of two settings.
-const SELECTION = ['--task', 'gaussian-chain', '--method', 'replace', '--method', 'real-only', '--method', 'accumulate', '--method', 'accumulate-subsample',
-  '--seeds', '2', '--set', 'generations=4', '--set', 'replicates=300', '--set', 'samples=10,20'];
+const SELECTION = [
+  '--task',
+  'gaussian-chain',
+  '--method',
+  'replace',
+  '--method',
+  'real-only',
+  '--method',
+  'accumulate',
+  '--method',
+  'accumulate-subsample',
+  '--seeds',
+  '2',
+  '--set',
+  'generations=4',
+  '--set',
+  'replicates=300',
+  '--set',
+  'samples=10,20',
+];
 /** What must match bit for bit between runs: everything but timing and provenance. */
-const numbers = (records: ResultRecord[]) => sortRecords(records).map((r) => canonicalJson({ id: r.id, key: r.key, status: r.status, reason: r.reason, steps: r.steps, metrics: r.metrics, budget: r.budget }));
-const withoutTime = (s: Scores) => canonicalJson({ ...s, settings: s.settings.map((x) => ({ ...x, wallMs: 0 })), entries: s.entries.map((x) => ({ ...x, wallMs: 0 })) });
+const numbers = (records: ResultRecord[]) =>
+  sortRecords(records).map((r) =>
+    canonicalJson({ id: r.id, key: r.key, status: r.status, reason: r.reason, steps: r.steps, metrics: r.metrics, budget: r.budget }),
+  );
+const withoutTime = (s: Scores) =>
+  canonicalJson({ ...s, settings: s.settings.map((x) => ({ ...x, wallMs: 0 })), entries: s.entries.map((x) => ({ ...x, wallMs: 0 })) });
 
 let plan: PlanDocument;
 const timings: Record<string, number> = {};
@@ -64,11 +90,21 @@ async function timed<T>(name: string, f: () => Promise<T>): Promise<T> {
 afterAll(() => console.log(`nightly pipeline timings (ms): ${JSON.stringify(timings)}`));
 
 beforeAll(async () => {
-  plan = JSON.parse(await timed('plan', () => ok(['plan', ...SELECTION, '--profile', 'quick', '--shards', '3', '--results', at('cache'), '--json'])));
+  plan = JSON.parse(
+    await timed('plan', () => ok(['plan', ...SELECTION, '--profile', 'quick', '--shards', '3', '--results', at('cache'), '--json'])),
+  );
   writeFileSync(at('plan.json'), JSON.stringify(plan));
   // The three shards as the matrix runs them: separate processes, the plan's own run flags.
-  await timed('3 shards in parallel', () => Promise.all(plan.matrix.include.map((s) => ok(['run', ...plan.runArgs, '--shard', s.shard, '--out', at('shards', s.name), '--jobs', '1', '--json']))));
-  await timed('merge', () => ok(['merge', ...plan.matrix.include.map((s) => at('shards', s.name)), '--plan', at('plan.json'), '--out', at('merged'), '--json']));
+  await timed('3 shards in parallel', () =>
+    Promise.all(
+      plan.matrix.include.map((s) =>
+        ok(['run', ...plan.runArgs, '--shard', s.shard, '--out', at('shards', s.name), '--jobs', '1', '--json']),
+      ),
+    ),
+  );
+  await timed('merge', () =>
+    ok(['merge', ...plan.matrix.include.map((s) => at('shards', s.name)), '--plan', at('plan.json'), '--out', at('merged'), '--json']),
+  );
   await timed('single process', () => ok(['run', ...plan.runArgs, '--out', at('whole'), '--jobs', '1', '--json']));
 }, 120_000);
 
@@ -95,7 +131,9 @@ describe('merge', () => {
     expect(withoutTime(scores(at('merged')))).toBe(withoutTime(scores(at('whole'))));
     // Each shard's record files are copied byte for byte.
     const first = plan.cells[0].id;
-    expect(readFileSync(at('merged', 'cells', `${first}.json`), 'utf8')).toBe(readFileSync(at('shards', 'shard-1-of-3', 'cells', `${first}.json`), 'utf8'));
+    expect(readFileSync(at('merged', 'cells', `${first}.json`), 'utf8')).toBe(
+      readFileSync(at('shards', 'shard-1-of-3', 'cells', `${first}.json`), 'utf8'),
+    );
   });
 
   it('refuses a cell whose numbers differ between two shards, naming both files', async () => {
@@ -112,7 +150,15 @@ describe('merge', () => {
   });
 
   it('refuses to merge when a planned shard is missing, and says which to rerun', async () => {
-    const { code, stderr } = await cli(['merge', at('shards', 'shard-1-of-3'), at('shards', 'shard-2-of-3'), '--plan', at('plan.json'), '--out', at('partial')]);
+    const { code, stderr } = await cli([
+      'merge',
+      at('shards', 'shard-1-of-3'),
+      at('shards', 'shard-2-of-3'),
+      '--plan',
+      at('plan.json'),
+      '--out',
+      at('partial'),
+    ]);
     expect(code).toBe(2);
     const missing = plan.cells.find((c) => c.shard === 3)!;
     expect(stderr.trim()).toBe(
@@ -125,7 +171,11 @@ describe('publish', () => {
   let first: RunManifest;
 
   it('writes the run with a manifest holding the exact reproducing command', async () => {
-    first = JSON.parse(await timed('publish', () => ok(['publish', '--from', at('merged'), '--results', at('results'), '--plan', at('plan.json'), '--id', 'night-1', '--json'])));
+    first = JSON.parse(
+      await timed('publish', () =>
+        ok(['publish', '--from', at('merged'), '--results', at('results'), '--plan', at('plan.json'), '--id', 'night-1', '--json']),
+      ),
+    );
     expect(first).toMatchObject({ id: 'night-1', profile: 'quick', cells: 16, changes: [], previous: null, statuses: { ok: 16 } });
     const run = `npx ${plan.command} --out runs/reproduce`;
     expect([run, `git checkout ${first.gitCommit} && npm ci && ${run}`]).toContain(first.command);
@@ -140,7 +190,11 @@ describe('publish', () => {
     const dir = at('results', 'runs', 'night-1');
     const records = readCellFiles(dir).map(({ record, file }) => {
       if (record.key.method !== 'accumulate') return record;
-      const older = { ...record, provenance: { ...record.provenance, methodHash: 'an-older-accumulate' }, metrics: { ...record.metrics, w2: { ...record.metrics.w2, mean: record.metrics.w2.mean.map((v) => v * 1.5) } } };
+      const older = {
+        ...record,
+        provenance: { ...record.provenance, methodHash: 'an-older-accumulate' },
+        metrics: { ...record.metrics, w2: { ...record.metrics.w2, mean: record.metrics.w2.mean.map((v) => v * 1.5) } },
+      };
       writeFileSync(file, JSON.stringify(older));
       return older;
     });
@@ -150,14 +204,23 @@ describe('publish', () => {
     const accumulate = second.changes.filter((c) => c.entry === 'accumulate');
     expect(accumulate.map((c) => c.field)).toEqual(expect.arrayContaining(['normalized', 'normalized', 'iqm']));
     for (const change of accumulate) expect(change.cause).toBe('baselines/accumulate changed');
-    for (const change of second.changes.filter((c) => c.entry !== 'accumulate')) expect(change.cause).toBe('other entries moved: accumulate');
+    for (const change of second.changes.filter((c) => c.entry !== 'accumulate'))
+      expect(change.cause).toBe('other entries moved: accumulate');
     expect(readIndex(at('results')).runs.map((r) => r.id)).toEqual(['night-2', 'night-1']);
   });
 
   it('the next night restores the current cells and computes none of them again', async () => {
     const restored = restoreCells(await loadRegistry(), at('results'), at('next'));
     expect(restored).toEqual({ run: 'night-2', restored: 16, stale: 0, timeouts: 0 });
-    const next = await buildPlan({ tasks: ['gaussian-chain'], methods: ['replace', 'real-only', 'accumulate', 'accumulate-subsample'], profile: 'quick', seeds: 2, sets: ['generations=4', 'replicates=300', 'samples=10,20'], shards: 3, results: at('next') });
+    const next = await buildPlan({
+      tasks: ['gaussian-chain'],
+      methods: ['replace', 'real-only', 'accumulate', 'accumulate-subsample'],
+      profile: 'quick',
+      seeds: 2,
+      sets: ['generations=4', 'replicates=300', 'samples=10,20'],
+      shards: 3,
+      results: at('next'),
+    });
     expect(next.counts).toMatchObject({ total: 16, current: 16, new: 0, stale: 0 });
     expect(next.matrix.include.map((s) => s.todo)).toEqual([0, 0, 0]);
   });
@@ -168,7 +231,10 @@ describe('publish', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toEqual({ verified: 3, differing: [], stale: [], skipped: 0, unsampled: 13 });
     const ids = readdirSync(at('next', 'cells')).map((f) => f.replace(/\.json$/, ''));
-    const [sampled] = sampleRecords(ids.map((id) => ({ id })), 1);
+    const [sampled] = sampleRecords(
+      ids.map((id) => ({ id })),
+      1,
+    );
     const file = at('next', 'cells', `${sampled.id}.json`);
     const original = readFileSync(file, 'utf8');
     const record = JSON.parse(original) as ResultRecord;

@@ -23,14 +23,29 @@ export function assemblePages(options: { results: string; out: string; siteDist:
   } else {
     const latest = existsSync(options.results) ? readIndex(options.results).runs[0] : undefined;
     if (latest) {
-      execFileSync('node', [join(ROOT, 'bin', 'collapse-bench.js'), 'report', '--results', runDir(options.results, latest.id), '--out', join(options.out, 'index.html')], { stdio: ['ignore', 'ignore', 'inherit'] });
+      execFileSync(
+        'node',
+        [
+          join(ROOT, 'bin', 'collapse-bench.js'),
+          'report',
+          '--results',
+          runDir(options.results, latest.id),
+          '--out',
+          join(options.out, 'index.html'),
+        ],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      );
       kind = 'report';
     } else {
-      writeFileSync(join(options.out, 'index.html'), '<!doctype html><meta charset="utf-8"><title>CollapseBench</title><p>No results published yet.</p>\n');
+      writeFileSync(
+        join(options.out, 'index.html'),
+        '<!doctype html><meta charset="utf-8"><title>CollapseBench</title><p>No results published yet.</p>\n',
+      );
       kind = 'placeholder';
     }
   }
-  if (existsSync(options.results) && !existsSync(join(options.out, 'results'))) cpSync(options.results, join(options.out, 'results'), { recursive: true });
+  if (existsSync(options.results) && !existsSync(join(options.out, 'results')))
+    cpSync(options.results, join(options.out, 'results'), { recursive: true });
   writeFileSync(join(options.out, '.nojekyll'), ''); // serve files and folders as they are
   return kind;
 }
@@ -39,6 +54,8 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   await main(async () => {
     const flags = parseFlags(process.argv.slice(2), { results: 'results', out: '_site', 'site-dist': 'site/dist' });
     const kind = assemblePages({ results: flags.results, out: flags.out, siteDist: flags['site-dist'] });
-    console.log(`${flags.out}: ${kind === 'site' ? `the site build (${flags['site-dist']})` : kind === 'report' ? 'the HTML report of the latest published run' : 'a placeholder (nothing published yet)'}, with the published results under results/`);
+    console.log(
+      `${flags.out}: ${kind === 'site' ? `the site build (${flags['site-dist']})` : kind === 'report' ? 'the HTML report of the latest published run' : 'a placeholder (nothing published yet)'}, with the published results under results/`,
+    );
   });
 }

@@ -16,9 +16,16 @@ export function planOutputs(plan: PlanDocument): Record<string, string> {
 export function addPlanSummary(plan: PlanDocument): void {
   const { counts } = plan;
   summary.addHeading(`Nightly plan: ${counts.total} cells at the ${plan.profile} profile`, 2);
-  summary.addRaw(`<p>${counts.new} new, ${counts.stale} stale (code changed), ${counts.current} current (reused from the last published run), ${counts.skipped} not applicable.</p>`, true);
+  summary.addRaw(
+    `<p>${counts.new} new, ${counts.stale} stale (code changed), ${counts.current} current (reused from the last published run), ${counts.skipped} not applicable.</p>`,
+    true,
+  );
   summary.addTable([
-    [{ data: 'shard', header: true }, { data: 'cells', header: true }, { data: 'to compute', header: true }],
+    [
+      { data: 'shard', header: true },
+      { data: 'cells', header: true },
+      { data: 'to compute', header: true },
+    ],
     ...plan.matrix.include.map((s) => [s.shard, String(s.cells), String(s.todo)]),
   ]);
   summary.addRaw(`<p>Each shard runs <code>${plan.command} --shard k/${plan.shards}</code>.</p>`, true);

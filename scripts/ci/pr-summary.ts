@@ -33,17 +33,33 @@ export interface Delta {
  * seeds of every entry independently and pairs resample b of the method, the baseline, the oracle
  * (real-only) and the reference (replace), as the scores' own intervals do.
  */
-export function deltas(records: readonly ResultRecord[], scores: Scores, registry: Registry, row: SettingScore, baselines: string[]): Delta[] {
+export function deltas(
+  records: readonly ResultRecord[],
+  scores: Scores,
+  registry: Registry,
+  row: SettingScore,
+  baselines: string[],
+): Delta[] {
   const metric = taskInfos(registry).find((t) => t.id === row.task)!.primary;
   const sign = metric.direction === 'lower' ? 1 : -1;
   const rows = scores.settings.filter((r) => r.setting === row.setting);
   const areaSamples = (entry: SettingScore): Float64Array | null => {
     const cells = records.filter(
-      (r) => r.status === 'ok' && r.key.task === entry.task && r.key.method === entry.method &&
-        hashValue(r.key.taskParams) === hashValue(entry.taskParams) && hashValue(r.key.methodParams) === hashValue(entry.methodParams) && r.metrics[metric.name],
+      (r) =>
+        r.status === 'ok' &&
+        r.key.task === entry.task &&
+        r.key.method === entry.method &&
+        hashValue(r.key.taskParams) === hashValue(entry.taskParams) &&
+        hashValue(r.key.methodParams) === hashValue(entry.methodParams) &&
+        r.metrics[metric.name],
     );
     if (cells.length === 0) return null;
-    const areas = cells.map((r) => trapezoid(entry.steps, entry.steps.map((s) => r.metrics[metric.name].mean[r.steps.indexOf(s)])));
+    const areas = cells.map((r) =>
+      trapezoid(
+        entry.steps,
+        entry.steps.map((s) => r.metrics[metric.name].mean[r.steps.indexOf(s)]),
+      ),
+    );
     const rng = rngFromKey('ci-summary', 'bootstrap').fork(`${entry.setting} ${entry.entry}`);
     const out = new Float64Array(RESAMPLES);
     for (let b = 0; b < RESAMPLES; b++) {
@@ -76,17 +92,28 @@ export function deltas(records: readonly ResultRecord[], scores: Scores, registr
 }
 
 const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined ? 'n/a' : x.toFixed(digits));
-const withCi = (x: number | null, ci: Interval | null) => (x === null ? 'n/a' : ci ? `${num(x)} [${num(ci.low)}, ${num(ci.high)}]` : num(x));
-const params = (p: Record<string, unknown>) => Object.entries(p).map(([k, v]) => `${k}=${v}`).join(' ');
+const withCi = (x: number | null, ci: Interval | null) =>
+  x === null ? 'n/a' : ci ? `${num(x)} [${num(ci.low)}, ${num(ci.high)}]` : num(x);
+const params = (p: Record<string, unknown>) =>
+  Object.entries(p)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
 
 /** Builds the summary in the @actions/core buffer; returns the failed-cell count of the changed methods. */
 export async function buildPrSummary(results: string, methods: string[]): Promise<{ failed: number }> {
   const registry = await loadRegistry();
-  const { current } = splitStale(readCellFiles(results).map((c) => c.record), registry);
-  if (current.length === 0) throw new InputError(`no current records in ${results}: run \`collapse-bench run --method <id> … --out ${results}\` first`);
+  const { current } = splitStale(
+    readCellFiles(results).map((c) => c.record),
+    registry,
+  );
+  if (current.length === 0)
+    throw new InputError(`no current records in ${results}: run \`collapse-bench run --method <id> … --out ${results}\` first`);
   const records = sortRecords(current);
   const scores = scoreRecords(records, registry);
-  const baselines = registry.methods.filter((m) => m.definition.kind === 'baseline').map((m) => m.definition.id).filter((id) => records.some((r) => r.key.method === id));
+  const baselines = registry.methods
+    .filter((m) => m.definition.kind === 'baseline')
+    .map((m) => m.definition.id)
+    .filter((id) => records.some((r) => r.key.method === id));
 
   summary.addHeading('CollapseBench: changed methods at the quick profile', 2);
   summary.addRaw(
@@ -107,14 +134,38 @@ export async function buildPrSummary(results: string, methods: string[]): Promis
     const count = (s: string) => mine.filter((r) => r.status === s).length;
     const entries = scores.entries.filter((e) => e.method === id);
     summary.addTable([
-      [{ data: 'entry', header: true }, { data: 'collapse area (IQM) [95% CI]', header: true }, { data: 'rank', header: true }, { data: 'tier', header: true }, { data: 'coverage', header: true }, { data: 'cells ok / failed / timeout / skipped', header: true }, { data: 'runtime', header: true }],
-      ...entries.map((e) => [escapeCell(e.entry), withCi(e.iqm, e.ci), e.rank === null ? `unranked (${escapeCell(e.unranked ?? '')})` : `${e.rank} among entries scored on ${escapeCell(e.basis.join(', '))}${e.extraRealData ? ' (extra real data track)' : ''}`, String(e.tier ?? '—'), `${e.coverage.applicable}/${e.coverage.total}`, `${count('ok')} / ${count('failed')} / ${count('timeout')} / ${count('skipped')}`, `${(e.wallMs / 1000).toFixed(1)} s`]),
+      [
+        { data: 'entry', header: true },
+        { data: 'collapse area (IQM) [95% CI]', header: true },
+        { data: 'rank', header: true },
+        { data: 'tier', header: true },
+        { data: 'coverage', header: true },
+        { data: 'cells ok / failed / timeout / skipped', header: true },
+        { data: 'runtime', header: true },
+      ],
+      ...entries.map((e) => [
+        escapeCell(e.entry),
+        withCi(e.iqm, e.ci),
+        e.rank === null
+          ? `unranked (${escapeCell(e.unranked ?? '')})`
+          : `${e.rank} among entries scored on ${escapeCell(e.basis.join(', '))}${e.extraRealData ? ' (extra real data track)' : ''}`,
+        String(e.tier ?? '—'),
+        `${e.coverage.applicable}/${e.coverage.total}`,
+        `${count('ok')} / ${count('failed')} / ${count('timeout')} / ${count('skipped')}`,
+        `${(e.wallMs / 1000).toFixed(1)} s`,
+      ]),
     ]);
     const rows = scores.settings.filter((r) => r.method === id && r.seeds > 0);
     const others = baselines.filter((b) => b !== id);
     if (rows.length) {
       summary.addTable([
-        [{ data: 'setting', header: true }, { data: 'normalized [95% CI]', header: true }, ...others.map((b) => ({ data: `Δ vs ${b}`, header: true })), { data: 'final', header: true }, { data: 'steps to collapse', header: true }],
+        [
+          { data: 'setting', header: true },
+          { data: 'normalized [95% CI]', header: true },
+          ...others.map((b) => ({ data: `Δ vs ${b}`, header: true })),
+          { data: 'final', header: true },
+          { data: 'steps to collapse', header: true },
+        ],
         ...rows.map((row) => [
           `${escapeCell(row.task)} <sub>${escapeCell(params(row.taskParams))}</sub>`,
           withCi(row.normalized, row.normalizedCi) + (row.normalizedNote ? ` <sub>${escapeCell(row.normalizedNote)}</sub>` : ''),
@@ -124,7 +175,8 @@ export async function buildPrSummary(results: string, methods: string[]): Promis
         ]),
       ]);
     }
-    if (bad.length) summary.addList(bad.map((r) => `${r.status}: ${escapeCell(r.key.task)} seed ${r.key.seed} — ${escapeCell(r.reason ?? '')}`));
+    if (bad.length)
+      summary.addList(bad.map((r) => `${r.status}: ${escapeCell(r.key.task)} seed ${r.key.seed} — ${escapeCell(r.reason ?? '')}`));
   }
   const tasks = [...new Set(records.map((r) => r.key.task))];
   const flags = [...tasks.map((t) => `--task ${t}`), ...[...new Set([...methods, ...baselines])].map((m) => `--method ${m}`)];

@@ -17,17 +17,39 @@ export function addPublishSummary(results: string): string {
   const latest = readIndex(results).runs[0];
   if (!latest) throw new InputError(`no published run in ${results}`);
   const { manifest, scores } = readPublishedRun(results, latest.id);
-  const statuses = Object.entries(manifest.statuses ?? {}).map(([s, n]) => `${n} ${s}`).join(', ');
+  const statuses = Object.entries(manifest.statuses ?? {})
+    .map(([s, n]) => `${n} ${s}`)
+    .join(', ');
   summary.addHeading(`Published run ${manifest.id}`, 2);
-  summary.addRaw(`<p>${manifest.cells} cells (${statuses}) at the ${manifest.profile} profile, commit <code>${escapeCell(manifest.gitCommit ?? 'unknown')}</code>. Reproduce: <code>${escapeCell(manifest.command)}</code></p>`, true);
+  summary.addRaw(
+    `<p>${manifest.cells} cells (${statuses}) at the ${manifest.profile} profile, commit <code>${escapeCell(manifest.gitCommit ?? 'unknown')}</code>. Reproduce: <code>${escapeCell(manifest.command)}</code></p>`,
+    true,
+  );
   summary.addTable([
-    [{ data: 'rank', header: true }, { data: 'tier', header: true }, { data: 'entry', header: true }, { data: 'collapse area (IQM) [95% CI]', header: true }, { data: 'coverage', header: true }],
-    ...scores.entries.map((e) => [e.rank === null ? '—' : `${e.rank} (on ${e.basis.join(', ')}${e.extraRealData ? ', +real data' : ''})`, String(e.tier ?? '—'), escapeCell(e.entry), e.iqm === null ? 'n/a' : `${num(e.iqm)}${e.ci ? ` [${num(e.ci.low)}, ${num(e.ci.high)}]` : ''}`, `${e.coverage.applicable}/${e.coverage.total}`]),
+    [
+      { data: 'rank', header: true },
+      { data: 'tier', header: true },
+      { data: 'entry', header: true },
+      { data: 'collapse area (IQM) [95% CI]', header: true },
+      { data: 'coverage', header: true },
+    ],
+    ...scores.entries.map((e) => [
+      e.rank === null ? '—' : `${e.rank} (on ${e.basis.join(', ')}${e.extraRealData ? ', +real data' : ''})`,
+      String(e.tier ?? '—'),
+      escapeCell(e.entry),
+      e.iqm === null ? 'n/a' : `${num(e.iqm)}${e.ci ? ` [${num(e.ci.low)}, ${num(e.ci.high)}]` : ''}`,
+      `${e.coverage.applicable}/${e.coverage.total}`,
+    ]),
   ]);
   summary.addHeading(manifest.previous ? `${manifest.changes.length} change(s) since ${manifest.previous}` : 'First published run', 3);
   if (manifest.changes.length) {
     summary.addTable([
-      [{ data: 'entry', header: true }, { data: 'setting', header: true }, { data: 'what', header: true }, { data: 'cause', header: true }],
+      [
+        { data: 'entry', header: true },
+        { data: 'setting', header: true },
+        { data: 'what', header: true },
+        { data: 'cause', header: true },
+      ],
       ...manifest.changes.map((c) => [
         escapeCell(c.entry),
         escapeCell(c.setting ?? 'all settings'),

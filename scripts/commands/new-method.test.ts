@@ -20,7 +20,10 @@ afterAll(() => fixture.cleanup());
 const run = promisify(execFile);
 async function cli(args: string[], cwd = ROOT) {
   try {
-    const { stdout, stderr } = await run('node', [join(ROOT, 'bin', 'collapse-bench.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    const { stdout, stderr } = await run('node', [join(ROOT, 'bin', 'collapse-bench.js'), ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout: string; stderr: string; code: number };
@@ -35,8 +38,12 @@ describe('scaffolding', () => {
     const source = readFileSync(join(fixture.root, 'methods', 'tail-keeper', 'method.ts'), 'utf8');
     expect(source).toContain("id: 'tail-keeper',");
     expect(source).toContain("title: 'Tail keeper',");
-    expect(source).toContain('throw new Error(`not implemented: the pool hook of methods/tail-keeper/method.ts (generation ${ctx.t}, params ${JSON.stringify(p)})`);');
-    expect(source).toContain('throw new Error(`not implemented: the estimate hook of methods/tail-keeper/method.ts (generation ${ctx.t}, ${typeof model} model, params ${JSON.stringify(p)})`);');
+    expect(source).toContain(
+      'throw new Error(`not implemented: the pool hook of methods/tail-keeper/method.ts (generation ${ctx.t}, params ${JSON.stringify(p)})`);',
+    );
+    expect(source).toContain(
+      'throw new Error(`not implemented: the estimate hook of methods/tail-keeper/method.ts (generation ${ctx.t}, ${typeof model} model, params ${JSON.stringify(p)})`);',
+    );
     expect(source).not.toMatch(/fit\(ctx|<hook|_template/);
     expect(readFileSync(join(fixture.root, 'methods', 'tail-keeper', 'README.md'), 'utf8')).toMatch(/^---\ntitle: Tail keeper\n/);
   });
@@ -56,20 +63,35 @@ describe('scaffolding', () => {
     scaffoldMethod(fixture.root, 'written');
     const file = join(fixture.root, 'methods', 'written', 'method.ts');
     const source = readFileSync(file, 'utf8')
-      .replace('throw new Error(`not implemented: the pool hook of methods/written/method.ts (generation ${ctx.t}, params ${JSON.stringify(p)})`);', 'return { parts: [{ batch: ctx.synthetic(ctx.size) }] };')
-      .replace('  hooks: {', "  skip: (task) => (task.id === 'gaussian-chain' ? undefined : 'this test runs gaussian-chain only'),\n  hooks: {");
+      .replace(
+        'throw new Error(`not implemented: the pool hook of methods/written/method.ts (generation ${ctx.t}, params ${JSON.stringify(p)})`);',
+        'return { parts: [{ batch: ctx.synthetic(ctx.size) }] };',
+      )
+      .replace(
+        '  hooks: {',
+        "  skip: (task) => (task.id === 'gaussian-chain' ? undefined : 'this test runs gaussian-chain only'),\n  hooks: {",
+      );
     writeFileSync(file, source);
-    const { stdout, stderr } = await run('npx', ['vitest', 'run', '--root', fixture.root, 'methods/written'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', CI: '1' } }).catch((e) => e);
+    const { stdout, stderr } = await run('npx', ['vitest', 'run', '--root', fixture.root, 'methods/written'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', CI: '1' },
+    }).catch((e) => e);
     expect(stdout + stderr).toMatch(/Tests\s+2 passed \(2\)/);
   });
 });
 
 describe('the new-method command', () => {
   const cases: [string[], string][] = [
-    [['Bad_Id'], 'error: method id "Bad_Id" must be lowercase letters and digits in dash-separated words, starting with a letter (e.g. fresh-data-mixing)'],
+    [
+      ['Bad_Id'],
+      'error: method id "Bad_Id" must be lowercase letters and digits in dash-separated words, starting with a letter (e.g. fresh-data-mixing)',
+    ],
     [['a'.repeat(65)], 'error: method id is 65 characters long; at most 64 are allowed'],
     [['replace'], 'error: baselines/replace already exists: choose another id'],
-    [['fresh-ok', '--hooks', 'credit'], 'error: invalid --hooks credit: expected some of pool, fit, estimate (the template has stubs for pool, fit, estimate only)'],
+    [
+      ['fresh-ok', '--hooks', 'credit'],
+      'error: invalid --hooks credit: expected some of pool, fit, estimate (the template has stubs for pool, fit, estimate only)',
+    ],
   ];
   it.each(cases)('%j', async (args, message) => {
     const { stderr, code } = await cli(['new-method', ...args]);

@@ -36,7 +36,9 @@ export function scaffoldMethod(root: string, id: string, options: ScaffoldOption
   const hooks = options.hooks ?? ['pool'];
   for (const hook of hooks) {
     if (!TEMPLATE_HOOKS.includes(hook)) {
-      const known = (HOOK_NAMES as readonly string[]).includes(hook) ? ` (the template has stubs for ${TEMPLATE_HOOKS.join(', ')} only)` : '';
+      const known = (HOOK_NAMES as readonly string[]).includes(hook)
+        ? ` (the template has stubs for ${TEMPLATE_HOOKS.join(', ')} only)`
+        : '';
       throw new InputError(`invalid --hooks ${hook}: expected some of ${TEMPLATE_HOOKS.join(', ')}${known}`);
     }
   }
@@ -60,7 +62,9 @@ export function scaffoldMethod(root: string, id: string, options: ScaffoldOption
 
 /** Drops the `// <hook name>` … `// </hook name>` blocks of hooks not asked for, and the markers. */
 function keepHooks(text: string, hooks: readonly HookName[]): string {
-  return text.replace(/^[ \t]*\/\/ <hook (\w+)>\n([\s\S]*?)^[ \t]*\/\/ <\/hook \1>\n/gm, (_, hook: HookName, body: string) => (hooks.includes(hook) ? body : ''));
+  return text.replace(/^[ \t]*\/\/ <hook (\w+)>\n([\s\S]*?)^[ \t]*\/\/ <\/hook \1>\n/gm, (_, hook: HookName, body: string) =>
+    hooks.includes(hook) ? body : '',
+  );
 }
 
 export function register(program: Command): void {
@@ -71,11 +75,16 @@ export function register(program: Command): void {
     .option('--title <title>', 'human-readable name (default: from the id)')
     .option('--hooks <list>', `hooks to stub, comma-separated: some of ${TEMPLATE_HOOKS.join(', ')}`, 'pool')
     .action((id: string, opts: { title?: string; hooks: string }) => {
-      const hooks = opts.hooks.split(',').map((h) => h.trim()).filter(Boolean) as HookName[];
+      const hooks = opts.hooks
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean) as HookName[];
       const files = scaffoldMethod(ROOT, id, { title: opts.title, hooks });
       for (const file of files) console.log(`created ${file}`);
       console.log(pc.bold('\nnext:'));
-      console.log(`  1. write the hooks in methods/${id}/method.ts (they throw "not implemented" until you do) and describe the method in README.md`);
+      console.log(
+        `  1. write the hooks in methods/${id}/method.ts (they throw "not implemented" until you do) and describe the method in README.md`,
+      );
       console.log(`  2. npx collapse-bench validate methods/${id}      # metadata, applicability, determinism, time budget`);
       console.log(`  3. npx collapse-bench run --method ${id} --method replace --method real-only`);
       console.log('  4. open a pull request: CI validates the method and posts its scores against the baselines');

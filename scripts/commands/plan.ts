@@ -29,7 +29,16 @@ export const PlanDocument = z.object({
   command: z.string(),
   shards: z.number().int().positive(),
   counts: z.object({ total: z.number(), new: z.number(), stale: z.number(), current: z.number(), skipped: z.number() }),
-  cells: z.array(z.object({ id: z.string(), task: z.string(), method: z.string(), seed: z.number(), shard: z.number().int().positive(), state: CellState })),
+  cells: z.array(
+    z.object({
+      id: z.string(),
+      task: z.string(),
+      method: z.string(),
+      seed: z.number(),
+      shard: z.number().int().positive(),
+      state: CellState,
+    }),
+  ),
   /** For `strategy.matrix` of a workflow: one entry per shard. */
   matrix: z.object({ include: z.array(z.object({ shard: z.string(), name: z.string(), cells: z.number(), todo: z.number() })) }),
 });
@@ -48,13 +57,20 @@ export async function buildPlan(options: PlanCommandOptions): Promise<PlanDocume
   const counts = { total: cells.length, new: 0, stale: 0, current: 0, skipped: 0 };
   const planned = cells.map((cell, i) => {
     const stored = store.read(cell.id);
-    const state: z.infer<typeof CellState> = reusable(stored, cell, registry) ? 'current' : cell.skipReason ? 'skipped' : stored ? 'stale' : 'new';
+    const state: z.infer<typeof CellState> = reusable(stored, cell, registry)
+      ? 'current'
+      : cell.skipReason
+        ? 'skipped'
+        : stored
+          ? 'stale'
+          : 'new';
     counts[state]++;
     // The same round-robin rule as `run --shard k/N` (harness/cells.ts).
     return { id: cell.id, task: cell.key.task, method: cell.key.method, seed: cell.key.seed, shard: (i % options.shards) + 1, state };
   });
   const runArgs = [
-    '--profile', options.profile,
+    '--profile',
+    options.profile,
     ...(options.tasks ?? []).flatMap((t) => ['--task', t]),
     ...(options.methods ?? []).flatMap((m) => ['--method', m]),
     ...(options.seeds !== undefined ? ['--seeds', String(options.seeds)] : []),
@@ -62,9 +78,22 @@ export async function buildPlan(options: PlanCommandOptions): Promise<PlanDocume
   ];
   const include = Array.from({ length: options.shards }, (_, k) => {
     const mine = planned.filter((c) => c.shard === k + 1);
-    return { shard: `${k + 1}/${options.shards}`, name: `shard-${k + 1}-of-${options.shards}`, cells: mine.length, todo: mine.filter((c) => c.state === 'new' || c.state === 'stale').length };
+    return {
+      shard: `${k + 1}/${options.shards}`,
+      name: `shard-${k + 1}-of-${options.shards}`,
+      cells: mine.length,
+      todo: mine.filter((c) => c.state === 'new' || c.state === 'stale').length,
+    };
   });
-  return { profile: options.profile, runArgs, command: ['collapse-bench', 'run', ...runArgs].map(shellQuote).join(' '), shards: options.shards, counts, cells: planned, matrix: { include } };
+  return {
+    profile: options.profile,
+    runArgs,
+    command: ['collapse-bench', 'run', ...runArgs].map(shellQuote).join(' '),
+    shards: options.shards,
+    counts,
+    cells: planned,
+    matrix: { include },
+  };
 }
 
 /** Reads a plan written by `plan --json` (or `--out`), naming the file and field when it is invalid. */
@@ -84,21 +113,49 @@ export function register(program: Command): void {
     .option('--task <id>', 'task (repeatable; default: all)', collect)
     .option('--method <id>', 'baseline or method (repeatable; default: all)', collect)
     .addOption(new Option('--profile <name>', 'parameter profile').choices(PROFILES as string[]).default('quick'))
-    .option('--seeds <n>', `seeds per setting (default: ${Object.entries(DEFAULT_SEEDS).map(([p, n]) => `${p} ${n}`).join(', ')})`, positiveInt)
+    .option(
+      '--seeds <n>',
+      `seeds per setting (default: ${Object.entries(DEFAULT_SEEDS)
+        .map(([p, n]) => `${p} ${n}`)
+        .join(', ')})`,
+      positiveInt,
+    )
     .option('--set <key=value>', 'override a parameter, as for run (repeatable)', collect)
     .option('--shards <n>', 'number of shards', positiveInt, 1)
     .option('--results <dir>', 'results folder whose current records a run would reuse', DEFAULT_OUT)
     .option('--out <file>', 'also write the plan JSON to this file')
     .option('--json', 'print the plan as JSON on stdout')
-    .action(async (opts: { task?: string[]; method?: string[]; profile: string; seeds?: number; set?: string[]; shards: number; results: string; out?: string; json?: boolean }) => {
-      const plan = await buildPlan({ tasks: opts.task, methods: opts.method, profile: opts.profile as Profile, seeds: opts.seeds, sets: opts.set, shards: opts.shards, results: opts.results });
-      if (opts.out) writeFileSync(opts.out, `${JSON.stringify(plan)}\n`);
-      if (opts.json) return printJson(plan);
-      const { counts } = plan;
-      console.log(`${counts.total} cells: ${counts.new} new, ${counts.stale} stale, ${counts.current} current (reused from ${opts.results}), ${counts.skipped} skipped (not applicable)`);
-      const table = new Table({ head: ['shard', 'cells', 'to compute'], style: TABLE_STYLE });
-      for (const s of plan.matrix.include) table.push([s.shard, s.cells, s.todo]);
-      console.log(table.toString());
-      console.log(`each shard: ${plan.command} --shard k/${plan.shards}`);
-    });
+    .action(
+      async (opts: {
+        task?: string[];
+        method?: string[];
+        profile: string;
+        seeds?: number;
+        set?: string[];
+        shards: number;
+        results: string;
+        out?: string;
+        json?: boolean;
+      }) => {
+        const plan = await buildPlan({
+          tasks: opts.task,
+          methods: opts.method,
+          profile: opts.profile as Profile,
+          seeds: opts.seeds,
+          sets: opts.set,
+          shards: opts.shards,
+          results: opts.results,
+        });
+        if (opts.out) writeFileSync(opts.out, `${JSON.stringify(plan)}\n`);
+        if (opts.json) return printJson(plan);
+        const { counts } = plan;
+        console.log(
+          `${counts.total} cells: ${counts.new} new, ${counts.stale} stale, ${counts.current} current (reused from ${opts.results}), ${counts.skipped} skipped (not applicable)`,
+        );
+        const table = new Table({ head: ['shard', 'cells', 'to compute'], style: TABLE_STYLE });
+        for (const s of plan.matrix.include) table.push([s.shard, s.cells, s.todo]);
+        console.log(table.toString());
+        console.log(`each shard: ${plan.command} --shard k/${plan.shards}`);
+      },
+    );
 }

@@ -37,17 +37,26 @@ export async function publishFolder(options: PublishCommandOptions): Promise<Run
   const cells = readCellFiles(options.from).filter((c) => !planned || planned.has(c.record.id));
   const stale = cells.filter((c) => staleReason(c.record, registry) !== undefined);
   if (plan && stale.length) {
-    throw new InputError(`${stale[0].file}: stale (${staleReason(stale[0].record, registry)}); ${stale.length} planned cell(s) are stale — rerun them (\`${plan.command}\`) before publishing`);
+    throw new InputError(
+      `${stale[0].file}: stale (${staleReason(stale[0].record, registry)}); ${stale.length} planned cell(s) are stale — rerun them (\`${plan.command}\`) before publishing`,
+    );
   }
   const current = cells.filter((c) => staleReason(c.record, registry) === undefined);
   if (planned && current.length < planned.size) {
-    throw new InputError(`${planned.size - current.length} planned cell(s) missing from ${options.from}: merge every shard first (\`collapse-bench merge … --plan ${options.plan}\`)`);
+    throw new InputError(
+      `${planned.size - current.length} planned cell(s) missing from ${options.from}: merge every shard first (\`collapse-bench merge … --plan ${options.plan}\`)`,
+    );
   }
   if (current.length === 0) throw new InputError(`no current records in ${options.from}: nothing to publish`);
   const profile = plan?.profile ?? options.profile ?? 'quick';
   const provenance = runProvenance(registry);
   const commit = provenance.gitCommit && !provenance.gitCommit.endsWith('-dirty') ? provenance.gitCommit : null;
-  const runs = plan ? [plan.command] : runCommands(profile, current.map((c) => c.record));
+  const runs = plan
+    ? [plan.command]
+    : runCommands(
+        profile,
+        current.map((c) => c.record),
+      );
   const folders = Object.fromEntries([...registry.tasks, ...registry.methods].map((e) => [e.definition.id, e.folder]));
   return publishRun({
     resultsDir: options.results,
@@ -67,7 +76,9 @@ export async function publishFolder(options: PublishCommandOptions): Promise<Run
 export function register(program: Command): void {
   program
     .command('publish')
-    .description('publish a scored results folder: cells, scores, a manifest with the reproducing command, and the changelog against the previous run')
+    .description(
+      'publish a scored results folder: cells, scores, a manifest with the reproducing command, and the changelog against the previous run',
+    )
     .requiredOption('--from <dir>', 'results folder to publish (e.g. the output of merge)')
     .option('--results <dir>', 'published results folder (index.json, runs/<id>/)', 'results')
     .option('--plan <file>', 'plan JSON of the run: its cells only, all required, and its command in the manifest')
@@ -75,10 +86,18 @@ export function register(program: Command): void {
     .option('--id <id>', 'run id (default: the date, e.g. 2025-11-25T02-13-07Z)')
     .option('--json', 'print the manifest as JSON on stdout')
     .action(async (opts: { from: string; results: string; plan?: string; profile?: string; id?: string; json?: boolean }) => {
-      const manifest = await publishFolder({ from: opts.from, results: opts.results, plan: opts.plan, profile: opts.profile as Profile | undefined, id: opts.id });
+      const manifest = await publishFolder({
+        from: opts.from,
+        results: opts.results,
+        plan: opts.plan,
+        profile: opts.profile as Profile | undefined,
+        id: opts.id,
+      });
       if (opts.json) return printJson(manifest);
       const where = relative(process.cwd(), resolve(opts.results, 'runs', manifest.id));
-      console.log(`published ${manifest.cells} cells as ${where} (${manifest.previous ? `${manifest.changes.length} change(s) since ${manifest.previous}` : 'the first published run'})`);
+      console.log(
+        `published ${manifest.cells} cells as ${where} (${manifest.previous ? `${manifest.changes.length} change(s) since ${manifest.previous}` : 'the first published run'})`,
+      );
       for (const c of manifest.changes) {
         const what = c.field === 'added' || c.field === 'removed' ? c.field : `${c.field} ${c.before ?? 'n/a'} → ${c.after ?? 'n/a'}`;
         console.log(`  ${pc.bold(c.entry)}${c.setting ? ` on ${c.setting}` : ''}: ${what} — ${c.cause}`);
@@ -95,7 +114,10 @@ function runCommands(profile: Profile, records: readonly { key: { task: string; 
   const seedsByTask = new Map<string, number>();
   for (const r of records) seedsByTask.set(r.key.task, Math.max(seedsByTask.get(r.key.task) ?? 0, r.key.seed + 1));
   const tasksBySeeds = new Map<number, string[]>();
-  for (const [task, seeds] of [...seedsByTask].sort((a, b) => (a[0] < b[0] ? -1 : 1))) tasksBySeeds.set(seeds, [...(tasksBySeeds.get(seeds) ?? []), task]);
+  for (const [task, seeds] of [...seedsByTask].sort((a, b) => (a[0] < b[0] ? -1 : 1)))
+    tasksBySeeds.set(seeds, [...(tasksBySeeds.get(seeds) ?? []), task]);
   if (tasksBySeeds.size === 1) return [`collapse-bench run --profile ${profile} --seeds ${[...tasksBySeeds.keys()][0]}`];
-  return [...tasksBySeeds].sort((a, b) => b[0] - a[0]).map(([seeds, tasks]) => `collapse-bench run --profile ${profile} --seeds ${seeds} ${tasks.map((t) => `--task ${t}`).join(' ')}`);
+  return [...tasksBySeeds]
+    .sort((a, b) => b[0] - a[0])
+    .map(([seeds, tasks]) => `collapse-bench run --profile ${profile} --seeds ${seeds} ${tasks.map((t) => `--task ${t}`).join(' ')}`);
 }

@@ -22,7 +22,13 @@ export function register(program: Command): void {
       const html = await renderReport({
         generatedAt: new Date().toISOString(),
         command: `collapse-bench report --results ${opts.results}`,
-        tasks: registry.tasks.map(({ definition: t }) => ({ id: t.id, title: t.title, summary: t.summary, stepAxis: t.stepAxis, metrics: t.metrics })),
+        tasks: registry.tasks.map(({ definition: t }) => ({
+          id: t.id,
+          title: t.title,
+          summary: t.summary,
+          stepAxis: t.stepAxis,
+          metrics: t.metrics,
+        })),
         records: current,
         scores,
         theory: theoryBySetting(registry, scores),

@@ -11,17 +11,24 @@ import { formatParams } from '../../harness/scoring.ts';
 export function register(program: Command): void {
   program
     .command('theory')
-    .description("closed-form curves of a task for given parameters")
+    .description('closed-form curves of a task for given parameters')
     .requiredOption('--task <id>', 'task id')
     .addOption(new Option('--profile <name>', 'parameter profile').choices(PROFILES as string[]).default('quick'))
     .option('--set <key=value>', 'override a task parameter (repeatable)', collect)
     .option('--json', 'print JSON on stdout')
     .action(async (opts: { task: string; profile: string; set?: string[]; json?: boolean }) => {
       const registry = await loadRegistry();
-      const cells = planCells({ ...registry, methods: registry.methods.slice(0, 1) }, { tasks: [opts.task], profile: opts.profile as Profile, seeds: 1, sets: opts.set });
+      const cells = planCells(
+        { ...registry, methods: registry.methods.slice(0, 1) },
+        { tasks: [opts.task], profile: opts.profile as Profile, seeds: 1, sets: opts.set },
+      );
       const out = cells.map((cell) => {
         const task = cell.task.definition;
-        return { task: task.id, params: cell.key.taskParams, curves: task.theory ? task.theory(task.params.parse(cell.key.taskParams)) : [] };
+        return {
+          task: task.id,
+          params: cell.key.taskParams,
+          curves: task.theory ? task.theory(task.params.parse(cell.key.taskParams)) : [],
+        };
       });
       if (opts.json) return printJson(out.length === 1 ? out[0] : out);
       for (const { task, params, curves } of out) {
@@ -30,5 +37,4 @@ export function register(program: Command): void {
         for (const c of curves) console.log(`  ${c.metric}: ${c.label}\n    ${c.values.map((v) => v.toPrecision(5)).join(' ')}`);
       }
     });
-
 }

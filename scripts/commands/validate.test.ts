@@ -10,12 +10,21 @@ import { formatProblem, validateMethods, type MethodReport } from '../../harness
 
 const header = `import { z } from 'zod';\nimport { defineMethod } from '../../harness/types.ts';\nimport { replacePool } from '../../harness/generations.ts';\n`;
 /** A method that runs on gaussian-chain only, so the fixtures do not depend on the other tasks. */
-const method = (id: string, { params = 'z.object({})', hooks = 'pool: replacePool', skip = `(task) => (task.id === 'gaussian-chain' ? undefined : 'fixture: gaussian-chain only')`, before = '' } = {}) =>
+const method = (
+  id: string,
+  {
+    params = 'z.object({})',
+    hooks = 'pool: replacePool',
+    skip = `(task) => (task.id === 'gaussian-chain' ? undefined : 'fixture: gaussian-chain only')`,
+    before = '',
+  } = {},
+) =>
   `${header}${before}\nexport default defineMethod({ id: '${id}', title: '${id}', kind: 'method', summary: 'test fixture', papers: [], params: ${params}, hooks: { ${hooks} }, skip: ${skip} });\n`;
 /** A pool hook whose per-sample weights are the bits of `value`: 1 + bit (i mod `bits`). */
 const weightedBy = (value: string, bits: number) =>
   `pool(ctx) { const bitsOf = ${value}; const batch = ctx.synthetic(ctx.size); const weights = new Float64Array(ctx.replicates * ctx.size).map((_, i) => 1 + ((bitsOf >>> (i % ${bits})) & 1)); return { parts: [{ batch, weights }] }; }`;
-const readme = (title: string | undefined) => `---\n${title === undefined ? 'authors: A. Contributor' : `title: ${title}`}\n---\n\n# Fixture\n`;
+const readme = (title: string | undefined) =>
+  `---\n${title === undefined ? 'authors: A. Contributor' : `title: ${title}`}\n---\n\n# Fixture\n`;
 
 const methods: Record<string, string> = {
   good: method('good', { params: `z.object({ alpha: z.number().min(0).max(1).default(0.5).describe('unused share') })` }),
@@ -38,7 +47,9 @@ const methods: Record<string, string> = {
   // The same with the clock read to the second: the passes are more than a second apart, so they
   // read different seconds, whatever the machine's speed.
   clock: method('clock', { hooks: weightedBy('Math.floor(Date.now() / 1000)', 32) }),
-  slow: method('slow', { hooks: `pool(ctx) { const end = Date.now() + 30_000; while (Date.now() < end); return { parts: [{ batch: ctx.synthetic(ctx.size) }] }; }` }),
+  slow: method('slow', {
+    hooks: `pool(ctx) { const end = Date.now() + 30_000; while (Date.now() < end); return { parts: [{ batch: ctx.synthetic(ctx.size) }] }; }`,
+  }),
 };
 
 let fixture: ReturnType<typeof fixtureRoot>;
@@ -48,13 +59,19 @@ const problems = (id: string) => reports.get(id)!.problems.map(formatProblem);
 beforeAll(async () => {
   fixture = fixtureRoot(methods);
   for (const id of Object.keys(methods)) {
-    writeFileSync(join(fixture.root, 'methods', id, 'README.md'), id === 'no-front-matter' ? '# A method\n\nNo front matter.\n' : readme(id === 'no-title' ? undefined : id));
+    writeFileSync(
+      join(fixture.root, 'methods', id, 'README.md'),
+      id === 'no-front-matter' ? '# A method\n\nNo front matter.\n' : readme(id === 'no-title' ? undefined : id),
+    );
   }
   // The slow one alone under a short budget; the others under the default (60 s), so that a
   // loaded machine cannot push them over it.
   const ids = Object.keys(methods).filter((id) => id !== 'slow');
   const list = [
-    ...(await validateMethods(fixture.root, ids.map((id) => `methods/${id}`))),
+    ...(await validateMethods(
+      fixture.root,
+      ids.map((id) => `methods/${id}`),
+    )),
     ...(await validateMethods(fixture.root, ['methods/slow'], { budgetMs: 2000 })),
   ];
   reports = new Map(list.map((r) => [r.folder.slice('methods/'.length), r]));
@@ -87,10 +104,10 @@ describe('validate rejects, naming the file and field and the fix', () => {
       'methods/no-default/method.ts: params.alpha: the defaults do not validate: Invalid input: expected number, received undefined — make each default satisfy its own constraints',
     ]);
     expect(problems('no-description')).toEqual([
-      'methods/no-description/method.ts: params.alpha: has no description — add `.describe(\'<one line: what it is, its unit>\')`',
+      "methods/no-description/method.ts: params.alpha: has no description — add `.describe('<one line: what it is, its unit>')`",
     ]);
     expect(problems('plain-params')).toEqual([
-      'methods/plain-params/method.ts: params: is not a zod object schema — declare `params: z.object({ alpha: z.number().default(0.5).describe(\'…\') })`, or `z.object({})` when there are none',
+      "methods/plain-params/method.ts: params: is not a zod object schema — declare `params: z.object({ alpha: z.number().default(0.5).describe('…') })`, or `z.object({})` when there are none",
     ]);
   });
 
@@ -136,7 +153,10 @@ describe('validate rejects, naming the file and field and the fix', () => {
 describe('the validate command', () => {
   const cli = async (args: string[]) => {
     try {
-      const { stdout, stderr } = await promisify(execFile)('node', [join(ROOT, 'bin', 'collapse-bench.js'), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+      const { stdout, stderr } = await promisify(execFile)('node', [join(ROOT, 'bin', 'collapse-bench.js'), ...args], {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1' },
+      });
       return { stdout, stderr, code: 0 };
     } catch (error) {
       const e = error as { stdout: string; stderr: string; code: number };
@@ -145,7 +165,12 @@ describe('the validate command', () => {
   };
 
   it('prints one line per problem and exits 1', async () => {
-    const { stdout, code } = await cli(['validate', '--static', join(fixture.root, 'methods', 'no-title'), join(fixture.root, 'methods', 'good', 'method.ts')]);
+    const { stdout, code } = await cli([
+      'validate',
+      '--static',
+      join(fixture.root, 'methods', 'no-title'),
+      join(fixture.root, 'methods', 'good', 'method.ts'),
+    ]);
     expect(code).toBe(1);
     expect(stdout).toBe(
       '✗ methods/no-title\n' +
@@ -164,7 +189,9 @@ describe('the validate command', () => {
 describe('the shipped methods', () => {
   it('pass the static checks (front matter, definition, parameters, applicability)', async () => {
     const { readdirSync, existsSync } = await import('node:fs');
-    const folders = readdirSync(join(ROOT, 'methods')).filter((id) => !id.startsWith('_') && existsSync(join(ROOT, 'methods', id, 'method.ts'))).map((id) => join(ROOT, 'methods', id));
+    const folders = readdirSync(join(ROOT, 'methods'))
+      .filter((id) => !id.startsWith('_') && existsSync(join(ROOT, 'methods', id, 'method.ts')))
+      .map((id) => join(ROOT, 'methods', id));
     const reports = await validateMethods(ROOT, folders, { run: false });
     expect(reports.flatMap((r) => r.problems.map(formatProblem))).toEqual([]);
     expect(reports).toHaveLength(folders.length);

@@ -12,7 +12,12 @@ import { printJson, positiveInt } from '../output.ts';
 export function resolveFolders(args: string[], cwd = process.cwd()): { root: string; folders: string[] } {
   if (args.length === 0) {
     const base = join(ROOT, 'methods');
-    const ids = existsSync(base) ? readdirSync(base, { withFileTypes: true }).filter((d) => d.isDirectory() && !/^[_.]/.test(d.name)).map((d) => d.name).sort() : [];
+    const ids = existsSync(base)
+      ? readdirSync(base, { withFileTypes: true })
+          .filter((d) => d.isDirectory() && !/^[_.]/.test(d.name))
+          .map((d) => d.name)
+          .sort()
+      : [];
     return { root: ROOT, folders: ids.map((id) => `methods/${id}`) };
   }
   const absolute = args.map((arg) => {
@@ -22,8 +27,10 @@ export function resolveFolders(args: string[], cwd = process.cwd()): { root: str
   const roots = new Set<string>();
   for (const abs of absolute) {
     const parent = basename(dirname(abs));
-    if (parent !== 'methods' && parent !== 'baselines') throw new InputError(`invalid folder ${JSON.stringify(relative(cwd, abs) || '.')}: expected methods/<id> or baselines/<id>`);
-    if (!existsSync(abs)) throw new InputError(`no such folder: ${relative(cwd, abs)} (scaffold one with \`collapse-bench new-method ${basename(abs)}\`)`);
+    if (parent !== 'methods' && parent !== 'baselines')
+      throw new InputError(`invalid folder ${JSON.stringify(relative(cwd, abs) || '.')}: expected methods/<id> or baselines/<id>`);
+    if (!existsSync(abs))
+      throw new InputError(`no such folder: ${relative(cwd, abs)} (scaffold one with \`collapse-bench new-method ${basename(abs)}\`)`);
     roots.add(dirname(dirname(abs)));
   }
   if (roots.size > 1) throw new InputError(`the folders belong to different checkouts: ${[...roots].join(', ')}`);
@@ -50,7 +57,12 @@ export function register(program: Command): void {
           if (r.problems.length === 0) {
             const slowest = Math.max(0, ...r.cells.map((c) => c.wallMs));
             const ran = r.cells.length ? `; deterministic; slowest cell ${(slowest / 1000).toFixed(2)} s of ${opts.budget} s` : '';
-            console.log(pc.green(`✓ ${r.folder}`) + (r.tasks.length ? ` — applies to ${r.tasks.join(', ')}${ran}` : ' — metadata only (not discovered: folders starting with _ never run)'));
+            console.log(
+              pc.green(`✓ ${r.folder}`) +
+                (r.tasks.length
+                  ? ` — applies to ${r.tasks.join(', ')}${ran}`
+                  : ' — metadata only (not discovered: folders starting with _ never run)'),
+            );
           } else {
             console.log(pc.red(`✗ ${r.folder}`));
             for (const p of r.problems) console.log(`  ${formatProblem(p)}`);

@@ -26,7 +26,11 @@ const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)('node', [BIN, ...args], { cwd: ROOT, maxBuffer: 1 << 26, env: { ...process.env, NO_COLOR: '1', ...env } });
+    const { stdout, stderr } = await promisify(execFile)('node', [BIN, ...args], {
+      cwd: ROOT,
+      maxBuffer: 1 << 26,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+    });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout: string; stderr: string; code: number };
@@ -55,11 +59,35 @@ describe('verify through the CLI', () => {
   let sampled: string;
 
   beforeAll(async () => {
-    const run = await cli(['run', '--task', 'gaussian-chain', '--method', 'replace', '--method', 'accumulate', '--seeds', '2', '--set', 'generations=3', '--set', 'replicates=40', '--out', out, '--jobs', '2', '--json']);
+    const run = await cli([
+      'run',
+      '--task',
+      'gaussian-chain',
+      '--method',
+      'replace',
+      '--method',
+      'accumulate',
+      '--seeds',
+      '2',
+      '--set',
+      'generations=3',
+      '--set',
+      'replicates=40',
+      '--out',
+      out,
+      '--jobs',
+      '2',
+      '--json',
+    ]);
     expect(run.code, run.stderr).toBe(0);
-    ids = readdirSync(join(out, 'cells')).map((f) => f.replace(/\.json$/, '')).sort();
+    ids = readdirSync(join(out, 'cells'))
+      .map((f) => f.replace(/\.json$/, ''))
+      .sort();
     expect(ids).toHaveLength(4);
-    [sampled] = sampleRecords(ids.map((id) => ({ id })), 1).map((r) => r.id);
+    [sampled] = sampleRecords(
+      ids.map((id) => ({ id })),
+      1,
+    ).map((r) => r.id);
   }, 60_000);
 
   const tamper = (id: string) => {
@@ -110,8 +138,32 @@ describe('verify through the CLI', () => {
 describe('verify recomputes a TF.js cell on the backend it recorded', () => {
   const out = join(work, 'tfjs');
   // Small enough to take seconds; cpu and wasm give different bits at these settings.
-  const DIFFUSION = ['--task', 'diffusion', '--method', 'replace', '--seeds', '1', '--set', 'generations=2', '--set', 'train_steps=20', '--set', 'finetune_steps=20',
-    '--set', 'real=64', '--set', 'eval_samples=64', '--set', 'samples=64', '--set', 'hidden=16', '--set', 'layers=1', '--set', 'diffusion_steps=21'];
+  const DIFFUSION = [
+    '--task',
+    'diffusion',
+    '--method',
+    'replace',
+    '--seeds',
+    '1',
+    '--set',
+    'generations=2',
+    '--set',
+    'train_steps=20',
+    '--set',
+    'finetune_steps=20',
+    '--set',
+    'real=64',
+    '--set',
+    'eval_samples=64',
+    '--set',
+    'samples=64',
+    '--set',
+    'hidden=16',
+    '--set',
+    'layers=1',
+    '--set',
+    'diffusion_steps=21',
+  ];
   const nodeGpuInstalled = (() => {
     try {
       createRequire(import.meta.url).resolve('@tensorflow/tfjs-node-gpu');
@@ -133,17 +185,26 @@ describe('verify recomputes a TF.js cell on the backend it recorded', () => {
     expect(JSON.parse(stdout)).toEqual({ verified: 1, differing: [], stale: [], skipped: 0, unsampled: 0 });
   }, 120_000);
 
-  it.skipIf(nodeGpuInstalled)('a record from a backend that cannot start here is an error naming the backend, not a pass', async () => {
-    const [file] = readdirSync(join(out, 'cells'));
-    const record = JSON.parse(readFileSync(join(out, 'cells', file), 'utf8')) as ResultRecord;
-    const relabelled = join(work, 'tfjs-gpu');
-    mkdirSync(join(relabelled, 'cells'), { recursive: true });
-    writeFileSync(join(relabelled, 'cells', file), JSON.stringify({ ...record, provenance: { ...record.provenance, backend: 'tfjs-node-gpu' } }));
-    const { code, stdout, stderr } = await cli(['verify', relabelled]);
-    expect(code).toBe(2);
-    expect(stdout).toBe('');
-    expect(plain(stderr)).toMatch(/^error: cannot recompute the 1 record\(s\) computed on tfjs-node-gpu: --backend node-gpu cannot be used: @tensorflow\/tfjs-node-gpu is not installed/);
-  }, 60_000);
+  it.skipIf(nodeGpuInstalled)(
+    'a record from a backend that cannot start here is an error naming the backend, not a pass',
+    async () => {
+      const [file] = readdirSync(join(out, 'cells'));
+      const record = JSON.parse(readFileSync(join(out, 'cells', file), 'utf8')) as ResultRecord;
+      const relabelled = join(work, 'tfjs-gpu');
+      mkdirSync(join(relabelled, 'cells'), { recursive: true });
+      writeFileSync(
+        join(relabelled, 'cells', file),
+        JSON.stringify({ ...record, provenance: { ...record.provenance, backend: 'tfjs-node-gpu' } }),
+      );
+      const { code, stdout, stderr } = await cli(['verify', relabelled]);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(plain(stderr)).toMatch(
+        /^error: cannot recompute the 1 record\(s\) computed on tfjs-node-gpu: --backend node-gpu cannot be used: @tensorflow\/tfjs-node-gpu is not installed/,
+      );
+    },
+    60_000,
+  );
 });
 
 describe('verify recomputes in a fresh cell process', () => {
@@ -164,7 +225,13 @@ export default defineMethod({ id: 'once', title: 'once', kind: 'method', summary
 
   it('a method whose code already ran in the verifying process still reproduces', async () => {
     const registry = await loadRegistry(fixture.root);
-    const cells = planCells(registry, { tasks: ['gaussian-chain'], methods: ['once'], profile: 'quick', seeds: 1, sets: ['generations=3', 'replicates=40'] });
+    const cells = planCells(registry, {
+      tasks: ['gaussian-chain'],
+      methods: ['once'],
+      profile: 'quick',
+      seeds: 1,
+      sets: ['generations=3', 'replicates=40'],
+    });
     const provenance = runProvenance(registry);
     const [record] = await runCells(cells, new ResultStore(join(work, 'once')), registry, provenance);
     expect(record.status).toBe('ok');
@@ -172,6 +239,12 @@ export default defineMethod({ id: 'once', title: 'once', kind: 'method', summary
     const pool = findMethod(registry, 'once')!.definition.hooks.pool as (ctx: unknown) => unknown;
     pool({ t: 1, size: 0, synthetic: () => [] });
     expect(() => pool({ t: 1, size: 0, synthetic: () => [] })).toThrow('ran twice in one process');
-    expect(await verifyRecords([record], registry, provenance)).toEqual({ verified: 1, differing: [], stale: [], skipped: 0, unsampled: 0 });
+    expect(await verifyRecords([record], registry, provenance)).toEqual({
+      verified: 1,
+      differing: [],
+      stale: [],
+      skipped: 0,
+      unsampled: 0,
+    });
   }, 60_000);
 });

@@ -60,7 +60,12 @@ export interface VerifyOptions {
 }
 
 /** Recomputes the current, checkable records (or a sample of them) and compares them with the saved ones. */
-export async function verifyRecords(records: ResultRecord[], registry: Registry, provenance: RunProvenance, options: VerifyOptions = {}): Promise<VerifyOutcome> {
+export async function verifyRecords(
+  records: ResultRecord[],
+  registry: Registry,
+  provenance: RunProvenance,
+  options: VerifyOptions = {},
+): Promise<VerifyOutcome> {
   const { current, stale } = splitStale(records, registry);
   const checkable = current.filter((r) => r.status !== 'skipped' && r.status !== 'timeout');
   const chosen = options.sample === undefined ? checkable : sampleRecords(checkable, options.sample);
@@ -83,7 +88,12 @@ export async function verifyRecords(records: ResultRecord[], registry: Registry,
       const backend = backendFromLabel(backendLabel);
       let fresh: ResultRecord[];
       try {
-        fresh = await runCells(cells, new ResultStore(dir), registry, provenance, { force: true, jobs: options.jobs ?? 1, timeoutMs: options.timeoutMs, ...(backend && { backend, kernels }) });
+        fresh = await runCells(cells, new ResultStore(dir), registry, provenance, {
+          force: true,
+          jobs: options.jobs ?? 1,
+          timeoutMs: options.timeoutMs,
+          ...(backend && { backend, kernels }),
+        });
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
         throw new InputError(`cannot recompute the ${group.length} record(s) computed on ${label}: ${error.message}`);
@@ -112,20 +122,32 @@ function plannedCell(record: ResultRecord, registry: Registry): PlannedCell {
 export function register(program: Command): void {
   program
     .command('verify')
-    .description('recompute the cells of a results folder (or record files) in fresh cell processes and report any difference; exits 1 when one differs')
+    .description(
+      'recompute the cells of a results folder (or record files) in fresh cell processes and report any difference; exits 1 when one differs',
+    )
     .argument('[results...]', 'results folders or record files', [DEFAULT_OUT])
-    .option('--sample <n>', 'recompute only n records: those whose ids have the smallest sha256, so the choice is reproducible and spread over tasks, methods and seeds', positiveInt)
+    .option(
+      '--sample <n>',
+      'recompute only n records: those whose ids have the smallest sha256, so the choice is reproducible and spread over tasks, methods and seeds',
+      positiveInt,
+    )
     .option('--jobs <n>', 'parallel cell processes', positiveInt, Math.max(1, availableParallelism()))
     .option('--timeout <seconds>', 'per-cell time limit (a cell past it is a difference: it was recorded as finished)', positiveInt, 600)
     .option('--json', 'print the verification as JSON on stdout')
     .action(async (paths: string[], opts: { sample?: number; jobs: number; timeout: number; json?: boolean }) => {
       const registry = await loadRegistry();
       const records = paths.flatMap(readResults);
-      const outcome = await verifyRecords(records, registry, runProvenance(registry), { sample: opts.sample, jobs: opts.jobs, timeoutMs: opts.timeout * 1000 });
+      const outcome = await verifyRecords(records, registry, runProvenance(registry), {
+        sample: opts.sample,
+        jobs: opts.jobs,
+        timeoutMs: opts.timeout * 1000,
+      });
       if (opts.json) printJson(outcome);
       else {
         const sampled = opts.sample === undefined ? '' : `; ${outcome.unsampled} not in the sample of ${opts.sample}`;
-        console.log(`${outcome.verified} record(s) reproduced bit for bit; ${outcome.differing.length} differ; ${outcome.stale.length} stale (not checked); ${outcome.skipped} skipped/timeout (nothing to check)${sampled}`);
+        console.log(
+          `${outcome.verified} record(s) reproduced bit for bit; ${outcome.differing.length} differ; ${outcome.stale.length} stale (not checked); ${outcome.skipped} skipped/timeout (nothing to check)${sampled}`,
+        );
         for (const d of outcome.differing) console.log(pc.red(`  ${d.id}: ${d.what} differ`));
         for (const s of outcome.stale) console.log(pc.yellow(`  ${s.id}: stale — ${s.reason}`));
       }

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { checkoutCommand, reproduceCell, runCommand, shellWord, versionLabel } from './commands.ts';
 
-const key = { task: 'gaussian-chain', taskParams: { samples: 10, estimator: 'mle' }, method: 'fresh-data-mixing', methodParams: { alpha: 0.5 } };
+const key = {
+  task: 'gaussian-chain',
+  taskParams: { samples: 10, estimator: 'mle' },
+  method: 'fresh-data-mixing',
+  methodParams: { alpha: 0.5 },
+};
 
 describe('reproduction commands', () => {
   it('sets every resolved parameter, keys sorted, and runs seeds 0 … max', () => {
@@ -33,7 +38,11 @@ describe('reproduction commands', () => {
   });
 
   it('gives a record its full recipe: version, run, verify', () => {
-    const record = { id: 'abc', key: { ...key, seed: 1 }, provenance: { gitCommit: 'f00', harnessVersion: '0.1.0' } } as unknown as Parameters<typeof reproduceCell>[0];
+    const record = {
+      id: 'abc',
+      key: { ...key, seed: 1 },
+      provenance: { gitCommit: 'f00', harnessVersion: '0.1.0' },
+    } as unknown as Parameters<typeof reproduceCell>[0];
     expect(reproduceCell(record).split('\n')).toEqual([
       '# collapse-bench 0.1.0 at commit f00; seed 1 is cell abc',
       'git checkout f00 && npm ci',

@@ -24,7 +24,8 @@ function setFlags(key: Key, others: readonly Key[] = []): string[] {
   const flags: string[] = [];
   for (const name of Object.keys(key.taskParams).sort()) flags.push('--set', shellWord(`${name}=${String(key.taskParams[name])}`));
   for (const entry of [key, ...others]) {
-    for (const name of Object.keys(entry.methodParams).sort()) flags.push('--set', shellWord(`${entry.method}.${name}=${String(entry.methodParams[name])}`));
+    for (const name of Object.keys(entry.methodParams).sort())
+      flags.push('--set', shellWord(`${entry.method}.${name}=${String(entry.methodParams[name])}`));
   }
   return flags;
 }
@@ -40,7 +41,17 @@ export function runCommand(key: Key, seeds: readonly number[], out = 'repro', ot
   const n = seeds.length ? Math.max(...seeds) + 1 : 1;
   const extra = others.filter((o, i) => o.method !== key.method && others.findIndex((x) => x.method === o.method) === i);
   const methods = [key, ...extra].flatMap((k) => ['--method', shellWord(k.method)]);
-  return ['npx collapse-bench run', '--task', shellWord(key.task), ...methods, ...setFlags(key, extra), '--seeds', String(n), '--out', shellWord(out)].join(' ');
+  return [
+    'npx collapse-bench run',
+    '--task',
+    shellWord(key.task),
+    ...methods,
+    ...setFlags(key, extra),
+    '--seeds',
+    String(n),
+    '--out',
+    shellWord(out),
+  ].join(' ');
 }
 
 /** The code version a record was computed with: `git checkout <commit> && npm ci`, or null when the commit is unknown. */

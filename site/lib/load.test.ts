@@ -15,11 +15,35 @@ const run = join(work, 'run');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 beforeAll(async () => {
-  const args = ['run', '--task', 'gaussian-chain', '--method', 'replace', '--method', 'real-only', '--method', 'accumulate', '--seeds', '2', '--set', 'generations=3', '--set', 'replicates=40', '--out', run];
-  await promisify(execFile)('node', [join(ROOT, 'bin', 'collapse-bench.js'), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+  const args = [
+    'run',
+    '--task',
+    'gaussian-chain',
+    '--method',
+    'replace',
+    '--method',
+    'real-only',
+    '--method',
+    'accumulate',
+    '--seeds',
+    '2',
+    '--set',
+    'generations=3',
+    '--set',
+    'replicates=40',
+    '--out',
+    run,
+  ];
+  await promisify(execFile)('node', [join(ROOT, 'bin', 'collapse-bench.js'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
 });
 
-const cellFiles = (dir: string) => readdirSync(join(dir, 'cells')).filter((f) => f.endsWith('.json')).sort();
+const cellFiles = (dir: string) =>
+  readdirSync(join(dir, 'cells'))
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 
 /** A copy of the run folder, to damage. */
 function copyRun(name: string): string {
@@ -36,8 +60,17 @@ function publish(name: string, count: number): string {
     const id = `2025-01-0${count - i}T00-00-00Z`;
     cpSync(run, join(dir, 'runs', id), { recursive: true });
     const manifest: RunManifest = {
-      id, date: `2025-01-0${count - i}T00:00:00Z`, gitCommit: 'abc123', harnessVersion: '0.1.0', profile: 'quick', command: 'npx collapse-bench run --profile quick', cells: 6,
-      changes: i === 0 && count > 1 ? [{ entry: 'accumulate', setting: null, field: 'iqm', before: 0.3, after: 0.2, cause: 'baselines/accumulate changed' }] : [],
+      id,
+      date: `2025-01-0${count - i}T00:00:00Z`,
+      gitCommit: 'abc123',
+      harnessVersion: '0.1.0',
+      profile: 'quick',
+      command: 'npx collapse-bench run --profile quick',
+      cells: 6,
+      changes:
+        i === 0 && count > 1
+          ? [{ entry: 'accumulate', setting: null, field: 'iqm', before: 0.3, after: 0.2, cause: 'baselines/accumulate changed' }]
+          : [],
     };
     writeFileSync(join(dir, 'runs', id, 'manifest.json'), JSON.stringify(manifest));
     runs.push(manifest);
@@ -76,7 +109,9 @@ describe('loadSiteData', () => {
     expect(data.source.kind).toBe('published');
     expect(data.runs.map((r) => r.id)).toEqual(['2025-01-02T00-00-00Z', '2025-01-01T00-00-00Z']);
     expect(data.current!.run.id).toBe('2025-01-02T00-00-00Z');
-    expect(data.runs[0].changes).toEqual([{ entry: 'accumulate', setting: null, field: 'iqm', before: 0.3, after: 0.2, cause: 'baselines/accumulate changed' }]);
+    expect(data.runs[0].changes).toEqual([
+      { entry: 'accumulate', setting: null, field: 'iqm', before: 0.3, after: 0.2, cause: 'baselines/accumulate changed' },
+    ]);
     expect(data.runs[0].entries.map((e) => e.entry).sort()).toEqual(['accumulate', 'real-only', 'replace']);
   });
 
@@ -88,7 +123,15 @@ describe('loadSiteData', () => {
     record.provenance.methodHash = 'old';
     writeFileSync(path, JSON.stringify(record));
     const data = await loadSiteData({ results: dir });
-    expect(data.current!.run.stale).toEqual([{ id: record.id, task: 'gaussian-chain', method: record.key.method, seed: record.key.seed, reason: `method ${record.key.method} changed since the record was computed` }]);
+    expect(data.current!.run.stale).toEqual([
+      {
+        id: record.id,
+        task: 'gaussian-chain',
+        method: record.key.method,
+        seed: record.key.seed,
+        reason: `method ${record.key.method} changed since the record was computed`,
+      },
+    ]);
     expect(data.current!.records.map((r) => r.id)).not.toContain(record.id);
   });
 });
@@ -107,7 +150,9 @@ describe('loadSiteData refuses bad files, naming the file and the field', () => 
     const record = JSON.parse(readFileSync(path, 'utf8'));
     record.metrics.w2.mean = 'oops';
     writeFileSync(path, JSON.stringify(record));
-    await expect(loadSiteData({ results: dir })).rejects.toThrow(`${path}: invalid result record at field "metrics.w2.mean": Invalid input: expected array, received string`);
+    await expect(loadSiteData({ results: dir })).rejects.toThrow(
+      `${path}: invalid result record at field "metrics.w2.mean": Invalid input: expected array, received string`,
+    );
   });
 
   it('a schema-invalid results index', async () => {
@@ -115,13 +160,17 @@ describe('loadSiteData refuses bad files, naming the file and the field', () => 
     const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
     index.runs[0].cells = -1;
     writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
-    await expect(loadSiteData({ results: dir })).rejects.toThrow(`${join(dir, 'index.json')}: invalid results index at field "runs.0.cells": Too small: expected number to be >=0`);
+    await expect(loadSiteData({ results: dir })).rejects.toThrow(
+      `${join(dir, 'index.json')}: invalid results index at field "runs.0.cells": Too small: expected number to be >=0`,
+    );
   });
 
   it('an index that lists a run folder that does not exist', async () => {
     const dir = publish('missing-run', 1);
     rmSync(join(dir, 'runs'), { recursive: true });
-    await expect(loadSiteData({ results: dir })).rejects.toThrow(`${join(dir, 'index.json')}: invalid results index at field "runs.0.id": run folder runs/2025-01-01T00-00-00Z does not exist`);
+    await expect(loadSiteData({ results: dir })).rejects.toThrow(
+      `${join(dir, 'index.json')}: invalid results index at field "runs.0.id": run folder runs/2025-01-01T00-00-00Z does not exist`,
+    );
   });
 
   it('a schema-invalid scores.json', async () => {
@@ -130,11 +179,15 @@ describe('loadSiteData refuses bad files, naming the file and the field', () => 
     const scores = JSON.parse(readFileSync(path, 'utf8'));
     scores.entries[0].iqm = 'best';
     writeFileSync(path, JSON.stringify(scores));
-    await expect(loadSiteData({ results: dir })).rejects.toThrow(`${path}: invalid scores at field "entries.0.iqm": Invalid input: expected number, received string`);
+    await expect(loadSiteData({ results: dir })).rejects.toThrow(
+      `${path}: invalid scores at field "entries.0.iqm": Invalid input: expected number, received string`,
+    );
   });
 
   it('a results folder that does not exist', async () => {
-    await expect(loadSiteData({ results: join(work, 'nope') })).rejects.toThrow(`results not found: ${join(work, 'nope')} (run \`collapse-bench run --out ${join(work, 'nope')}\` first, or leave --results out to build without results)`);
+    await expect(loadSiteData({ results: join(work, 'nope') })).rejects.toThrow(
+      `results not found: ${join(work, 'nope')} (run \`collapse-bench run --out ${join(work, 'nope')}\` first, or leave --results out to build without results)`,
+    );
   });
 
   it('an empty run folder is the empty state, not an error', async () => {

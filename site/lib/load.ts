@@ -23,7 +23,15 @@ import { score, type Scores } from '../../harness/scoring.ts';
 import { hashValue } from '../../harness/hash.ts';
 import { HOOK_NAMES, PROFILES, type HookName, type Profile } from '../../harness/types.ts';
 import { parseReadme } from './markdown.ts';
-import { SITE_DATA_VERSION, type CurrentResults, type SiteData, type SiteMethod, type SiteRun, type SiteTask, type StaleRecord } from './model.ts';
+import {
+  SITE_DATA_VERSION,
+  type CurrentResults,
+  type SiteData,
+  type SiteMethod,
+  type SiteRun,
+  type SiteTask,
+  type StaleRecord,
+} from './model.ts';
 import { readJsonFile } from '../../harness/json-file.ts';
 
 export interface LoadOptions {
@@ -71,8 +79,12 @@ export async function loadSiteData(options: LoadOptions = {}): Promise<SiteData>
 
   const dir = resolve(results);
   const shown = displayPath(dir, root);
-  if (!existsSync(dir)) throw new InputError(`results not found: ${shown} (run \`collapse-bench run --out ${shown}\` first, or leave --results out to build without results)`);
-  if (!existsSync(join(dir, 'index.json'))) return { ...base, source: { kind: 'local', path: shown }, ...local(dir, registry), local: null };
+  if (!existsSync(dir))
+    throw new InputError(
+      `results not found: ${shown} (run \`collapse-bench run --out ${shown}\` first, or leave --results out to build without results)`,
+    );
+  if (!existsSync(join(dir, 'index.json')))
+    return { ...base, source: { kind: 'local', path: shown }, ...local(dir, registry), local: null };
   // Published results, and the reader's own run beside them when there is one.
   const localDir = options.local === undefined ? join(root, 'runs', 'latest') : options.local;
   const mine = localDir && existsSync(join(localDir, 'cells')) ? local(resolve(localDir), registry).current : null;
@@ -90,7 +102,11 @@ function local(dir: string, registry: Registry): Pick<SiteData, 'current' | 'run
   const scored = currentResults(current, registry);
   const run: SiteRun = {
     id: 'local',
-    date: records.map((r) => r.provenance.date).sort().at(-1) ?? null,
+    date:
+      records
+        .map((r) => r.provenance.date)
+        .sort()
+        .at(-1) ?? null,
     gitCommits: unique(records.map((r) => r.provenance.gitCommit ?? 'unknown')),
     harnessVersions: unique(records.map((r) => r.provenance.harnessVersion)),
     profile: inferProfile(current, registry),
@@ -110,11 +126,15 @@ function published(dir: string, registry: Registry): Pick<SiteData, 'current' | 
   let current: CurrentResults | null = null;
   const runs = index.runs.map((manifest, i): SiteRun => {
     const runDir = join(dir, 'runs', manifest.id);
-    if (!existsSync(runDir)) throw new InputError(`${indexPath}: invalid results index at field "runs.${i}.id": run folder runs/${manifest.id} does not exist`);
+    if (!existsSync(runDir))
+      throw new InputError(`${indexPath}: invalid results index at field "runs.${i}.id": run folder runs/${manifest.id} does not exist`);
     const manifestPath = join(runDir, 'manifest.json');
     if (existsSync(manifestPath)) {
       const own = readJsonFile(manifestPath, RunManifest, 'run manifest');
-      if (own.id !== manifest.id) throw new InputError(`${manifestPath}: invalid run manifest at field "id": "${own.id}" does not match its folder and index entry "${manifest.id}"`);
+      if (own.id !== manifest.id)
+        throw new InputError(
+          `${manifestPath}: invalid run manifest at field "id": "${own.id}" does not match its folder and index entry "${manifest.id}"`,
+        );
     }
     const records = sortRecords(new ResultStore(runDir).readAll());
     const scoresPath = join(runDir, 'scores.json');

@@ -3,14 +3,18 @@ import { isSafeUrl, metaText, parseReadme, renderMarkdown, reproductionSection }
 
 describe('renderMarkdown: untrusted READMEs', () => {
   it('escapes raw HTML, script included, in text, headings and blocks', () => {
-    const html = renderMarkdown('# Title <script>alert(1)</script>\n\n<script>alert(2)</script>\n\nText <img src=x onerror=alert(3)> <b>bold</b>');
+    const html = renderMarkdown(
+      '# Title <script>alert(1)</script>\n\n<script>alert(2)</script>\n\nText <img src=x onerror=alert(3)> <b>bold</b>',
+    );
     expect(html).not.toMatch(/<script|<img|<b>/i);
     expect(html).toContain('&lt;script&gt;alert(2)&lt;/script&gt;');
     expect(html).toContain('&lt;img src=x onerror=alert(3)&gt;');
   });
 
   it('keeps http(s) links, drops javascript:, data: and relative targets to plain text', () => {
-    const html = renderMarkdown('[paper](https://doi.org/x) [evil](javascript:alert(1)) [data](data:text/html,hi) [src](method.ts) [mail](mailto:a@b.c) [here](#hooks)');
+    const html = renderMarkdown(
+      '[paper](https://doi.org/x) [evil](javascript:alert(1)) [data](data:text/html,hi) [src](method.ts) [mail](mailto:a@b.c) [here](#hooks)',
+    );
     expect(html).toContain('<a href="https://doi.org/x">paper</a>');
     expect(html).toContain('<a href="mailto:a@b.c">mail</a>');
     expect(html).toContain('<a href="#hooks">here</a>');
@@ -45,27 +49,42 @@ describe('parseReadme: front matter', () => {
   });
 
   it('refuses invalid front matter, naming the file', () => {
-    expect(() => parseReadme('---\ntitle: [unclosed\n---\n', 'methods/x/README.md')).toThrow(/^methods\/x\/README\.md: invalid front matter: /);
-    expect(() => parseReadme('---\n- a\n- b\n---\n', 'methods/x/README.md')).toThrow('methods/x/README.md: invalid front matter: expected a YAML mapping of fields (title, authors, paper, …)');
+    expect(() => parseReadme('---\ntitle: [unclosed\n---\n', 'methods/x/README.md')).toThrow(
+      /^methods\/x\/README\.md: invalid front matter: /,
+    );
+    expect(() => parseReadme('---\n- a\n- b\n---\n', 'methods/x/README.md')).toThrow(
+      'methods/x/README.md: invalid front matter: expected a YAML mapping of fields (title, authors, paper, …)',
+    );
   });
 });
 
 describe('isSafeUrl', () => {
   it('accepts http(s), mailto and anchors only', () => {
     expect(['https://a.b', 'http://a.b', 'mailto:x@y', '#top'].map(isSafeUrl)).toEqual([true, true, true, true]);
-    expect(['javascript:alert(1)', ' JAVASCRIPT:x', 'data:x', '/abs', 'rel.md', '', undefined, null].map(isSafeUrl)).toEqual(Array(8).fill(false));
+    expect(['javascript:alert(1)', ' JAVASCRIPT:x', 'data:x', '/abs', 'rel.md', '', undefined, null].map(isSafeUrl)).toEqual(
+      Array(8).fill(false),
+    );
   });
 });
 
 describe('reproductionSection: a method README’s verdict table', () => {
   const readme = [
-    '# Method', 'Intro.', '', '## Reproduction', '',
+    '# Method',
+    'Intro.',
+    '',
+    '## Reproduction',
+    '',
     '| claim (source) | setting and command | measured (95% interval) | verdict |',
     '|---|---|---|---|',
     '| error falls (Thm 1) | `run …` | 0.37 [0.36, 0.38] | **reproduced** |',
     '| twice as fast (Fig. 2) | `run …` | 1.1× [0.9, 1.3] | not reproduced |',
     '| a | b | c | maybe |',
-    '', 'Notes below the table.', '### Details', 'kept', '## Parameters', 'not part of it',
+    '',
+    'Notes below the table.',
+    '### Details',
+    'kept',
+    '## Parameters',
+    'not part of it',
   ].join('\n');
 
   it('takes the section up to the next level-2 heading and reads the verdict column', () => {

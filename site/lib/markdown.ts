@@ -85,7 +85,8 @@ export function parseReadme(text: string, file: string): MethodReadme {
     throw new InputError(`${file}: invalid front matter: ${(error as Error).message.split('\n')[0]}`);
   }
   if (meta === null || meta === undefined) meta = {};
-  if (typeof meta !== 'object' || Array.isArray(meta)) throw new InputError(`${file}: invalid front matter: expected a YAML mapping of fields (title, authors, paper, …)`);
+  if (typeof meta !== 'object' || Array.isArray(meta))
+    throw new InputError(`${file}: invalid front matter: expected a YAML mapping of fields (title, authors, paper, …)`);
   return { meta: meta as Record<string, unknown>, body: split.body };
 }
 
@@ -120,7 +121,13 @@ export function reproductionSection(body: string): { markdown: string; verdicts:
     const row = line.trim();
     // Table rows other than the header (its first cell names the claim) and the delimiter row.
     if (!row.startsWith('|') || /^\|[\s:|-]+$/.test(row) || /^\|\s*claim\b/i.test(row)) continue;
-    const last = row.replace(/^\||\|$/g, '').split('|').at(-1)!.replace(/[*_`]/g, '').trim().toLowerCase();
+    const last = row
+      .replace(/^\||\|$/g, '')
+      .split('|')
+      .at(-1)!
+      .replace(/[*_`]/g, '')
+      .trim()
+      .toLowerCase();
     if ((VERDICTS as readonly string[]).includes(last)) verdicts.push(last as Verdict);
     else unknown.push(last);
   }

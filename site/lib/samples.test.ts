@@ -7,13 +7,40 @@ const TASK_PARAMS = { n: 1 };
 
 function row(method: string, methodParams: Record<string, number> = {}, entry = method): SettingScore {
   return {
-    setting: 't/x', task: 't', taskParams: TASK_PARAMS, entry, method, methodParams, role: 'entry', rank: null, extraRealData: false, improvement: { reference: null, bestBaseline: null },
-    seeds: 2, failed: 0, timeout: 0, skipped: 0, steps: [0, 1], curve: [0, 1], area: 1,
-    normalized: 0.5, normalizedCi: null, final: 1, finalCi: null, stepsToCollapse: null, censored: false, realSamplesPerChain: 0, wallMs: 1,
+    setting: 't/x',
+    task: 't',
+    taskParams: TASK_PARAMS,
+    entry,
+    method,
+    methodParams,
+    role: 'entry',
+    rank: null,
+    extraRealData: false,
+    improvement: { reference: null, bestBaseline: null },
+    seeds: 2,
+    failed: 0,
+    timeout: 0,
+    skipped: 0,
+    steps: [0, 1],
+    curve: [0, 1],
+    area: 1,
+    normalized: 0.5,
+    normalizedCi: null,
+    final: 1,
+    finalCi: null,
+    stepsToCollapse: null,
+    censored: false,
+    realSamplesPerChain: 0,
+    wallMs: 1,
   };
 }
 
-function record(method: string, seed: number, snapshots: Snapshot[] | undefined, options: { status?: ResultRecord['status']; methodParams?: Record<string, number>; taskParams?: Record<string, number> } = {}): ResultRecord {
+function record(
+  method: string,
+  seed: number,
+  snapshots: Snapshot[] | undefined,
+  options: { status?: ResultRecord['status']; methodParams?: Record<string, number>; taskParams?: Record<string, number> } = {},
+): ResultRecord {
   return {
     key: { task: 't', taskParams: options.taskParams ?? TASK_PARAMS, method, methodParams: options.methodParams ?? {}, seed },
     status: options.status ?? 'ok',
@@ -35,7 +62,10 @@ describe('samplesOf', () => {
     ];
     const [view] = samplesOf([row('accumulate'), row('replace'), row('real-only')], records);
     expect(view.kind).toBe('text');
-    expect(view.rows.map((r) => [r.entry, r.seed])).toEqual([['accumulate', 3], ['replace', 1]]);
+    expect(view.rows.map((r) => [r.entry, r.seed])).toEqual([
+      ['accumulate', 3],
+      ['replace', 1],
+    ]);
     expect(view.steps).toEqual([null, 0, 3, 6]);
     expect(view.seeds).toEqual([1, 3]);
     const replace = view.rows[1].byStep;
@@ -44,7 +74,10 @@ describe('samplesOf', () => {
   });
 
   it('tells entries of one method apart by their parameters, and has nothing to show without pictures', () => {
-    const records = [record('mix', 0, [text(0, 'a')], { methodParams: { a: 1 } }), record('mix', 0, [text(0, 'b')], { methodParams: { a: 2 } })];
+    const records = [
+      record('mix', 0, [text(0, 'a')], { methodParams: { a: 1 } }),
+      record('mix', 0, [text(0, 'b')], { methodParams: { a: 2 } }),
+    ];
     const [view] = samplesOf([row('mix', { a: 1 }, 'mix(a=1)'), row('mix', { a: 2 }, 'mix(a=2)')], records);
     expect(view.rows.map((r) => r.byStep.get(0))).toEqual([text(0, 'a'), text(0, 'b')]);
     expect(samplesOf([row('replace')], [record('replace', 0, undefined)])).toEqual([]);
@@ -61,11 +94,19 @@ describe('stepLabel', () => {
 
 describe('points panels', () => {
   const points = (step: number | null, xy: [number, number][], labels?: number[]): Extract<Snapshot, { kind: 'points' }> => ({
-    kind: 'points', step, x: xy.map((p) => p[0]), y: xy.map((p) => p[1]), label: labels ?? xy.map(() => 0),
+    kind: 'points',
+    step,
+    x: xy.map((p) => p[0]),
+    y: xy.map((p) => p[1]),
+    label: labels ?? xy.map(() => 0),
   });
 
   it('share one square frame around the real data, leaving out a far-off sample, which sits on the edge', () => {
-    const real = points(null, [[-1, -0.5], [1, 0.5], [0, 0]]);
+    const real = points(null, [
+      [-1, -0.5],
+      [1, 0.5],
+      [0, 0],
+    ]);
     // 200 model samples inside [-1, 1] and one at x = 50.
     const model = points(3, [...Array.from({ length: 200 }, (_, i): [number, number] => [-1 + (2 * i) / 199, 0]), [50, 0]]);
     const frame = pointsFrame([real, model]);
@@ -80,7 +121,19 @@ describe('points panels', () => {
 
   it('draw one path of dots per class label, y pointing up, non-finite points dropped', () => {
     const frame = { x: [0, 10] as [number, number], y: [0, 10] as [number, number] };
-    const { paths, clamped } = pointsPaths(points(0, [[1, 9], [5, 5], [Number.NaN, 1], [9, 1]], [2, 0, 0, 2]), frame);
+    const { paths, clamped } = pointsPaths(
+      points(
+        0,
+        [
+          [1, 9],
+          [5, 5],
+          [Number.NaN, 1],
+          [9, 1],
+        ],
+        [2, 0, 0, 2],
+      ),
+      frame,
+    );
     expect(clamped).toBe(0);
     expect(paths.map((p) => p.label)).toEqual([0, 2]);
     expect(paths[0].d).toBe('M50.0 50.0h0');
@@ -90,7 +143,12 @@ describe('points panels', () => {
 });
 
 describe('density panels', () => {
-  const gaussian = (step: number | null, mean: number[], variance: number[]): Extract<Snapshot, { kind: 'gaussian' }> => ({ kind: 'gaussian', step, mean, variance });
+  const gaussian = (step: number | null, mean: number[], variance: number[]): Extract<Snapshot, { kind: 'gaussian' }> => ({
+    kind: 'gaussian',
+    step,
+    mean,
+    variance,
+  });
   const peak = (variance: number) => 1 / Math.sqrt(2 * Math.PI * variance);
 
   it('span the truth ± 4 sd, widened to drifted chains, with the top cut for a collapsed spike', () => {

@@ -153,7 +153,11 @@ export function pointsPaths(snapshot: SnapshotOf<'points'>, frame: PointsFrame):
   }
   const paths = [...byLabel.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([label, parts]) => ({ label, color: LABEL_COLORS[((label % LABEL_COLORS.length) + LABEL_COLORS.length) % LABEL_COLORS.length], d: parts.join('') }));
+    .map(([label, parts]) => ({
+      label,
+      color: LABEL_COLORS[((label % LABEL_COLORS.length) + LABEL_COLORS.length) % LABEL_COLORS.length],
+      d: parts.join(''),
+    }));
   return { paths, clamped };
 }
 
@@ -172,7 +176,8 @@ export interface DensityFrame {
   cut: boolean;
 }
 
-const normalPdf = (x: number, mean: number, variance: number) => Math.exp(-((x - mean) ** 2) / (2 * variance)) / Math.sqrt(2 * Math.PI * variance);
+const normalPdf = (x: number, mean: number, variance: number) =>
+  Math.exp(-((x - mean) ** 2) / (2 * variance)) / Math.sqrt(2 * Math.PI * variance);
 const usable = (mean: number, variance: number) => Number.isFinite(mean) && Number.isFinite(variance) && variance > 0;
 
 /**
@@ -220,7 +225,11 @@ export function densityPath(mean: number, variance: number, frame: DensityFrame,
   const top = -1; // just past the top edge
   const points = [...xs]
     .sort((a, b) => a - b)
-    .map((x) => [((x - lo) / (hi - lo)) * width, Math.max(top, height - (normalPdf(x, mean, variance) / frame.yMax) * height)].map((v) => Number(v.toFixed(1))));
+    .map((x) =>
+      [((x - lo) / (hi - lo)) * width, Math.max(top, height - (normalPdf(x, mean, variance) / frame.yMax) * height)].map((v) =>
+        Number(v.toFixed(1)),
+      ),
+    );
   // Straight runs along the baseline or the cut top need only their ends: most of a narrow density's points.
   const kept = points.filter((p, i) => i === 0 || i === points.length - 1 || p[1] !== points[i - 1][1] || p[1] !== points[i + 1][1]);
   return kept.map(([px, py], i) => `${i === 0 ? 'M' : 'L'}${px} ${py}`).join('') + (closed ? `L${width} ${height}L0 ${height}Z` : '');
@@ -231,7 +240,8 @@ export function densityGrid(frame: DensityFrame): { x: number; value: number }[]
   const [lo, hi] = frame.x;
   const step = Math.max(1, Math.ceil((hi - lo) / 12));
   const out: { x: number; value: number }[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi; v += step) out.push({ x: Number((((v - lo) / (hi - lo)) * DENSITY_BOX.width).toFixed(1)), value: v });
+  for (let v = Math.ceil(lo / step) * step; v <= hi; v += step)
+    out.push({ x: Number((((v - lo) / (hi - lo)) * DENSITY_BOX.width).toFixed(1)), value: v });
   return out;
 }
 

@@ -2,11 +2,38 @@ import { describe, expect, it } from 'vitest';
 import type { SettingScore } from '../../harness/scoring.ts';
 import { dimValues, phaseGroups } from './sweep.ts';
 
-function row(method: string, taskParams: Record<string, number | string>, methodParams: Record<string, number> = {}, final = 1): SettingScore {
+function row(
+  method: string,
+  taskParams: Record<string, number | string>,
+  methodParams: Record<string, number> = {},
+  final = 1,
+): SettingScore {
   return {
-    setting: `t/${JSON.stringify(taskParams)}`, task: 't', taskParams, entry: method, method, methodParams, role: 'entry', rank: null, extraRealData: false, improvement: { reference: null, bestBaseline: null },
-    seeds: 2, failed: 0, timeout: 0, skipped: 0, steps: [0, 1], curve: [0, final], area: final / 2,
-    normalized: 0.5, normalizedCi: null, final, finalCi: null, stepsToCollapse: null, censored: false, realSamplesPerChain: 0, wallMs: 1,
+    setting: `t/${JSON.stringify(taskParams)}`,
+    task: 't',
+    taskParams,
+    entry: method,
+    method,
+    methodParams,
+    role: 'entry',
+    rank: null,
+    extraRealData: false,
+    improvement: { reference: null, bestBaseline: null },
+    seeds: 2,
+    failed: 0,
+    timeout: 0,
+    skipped: 0,
+    steps: [0, 1],
+    curve: [0, final],
+    area: final / 2,
+    normalized: 0.5,
+    normalizedCi: null,
+    final,
+    finalCi: null,
+    stepsToCollapse: null,
+    censored: false,
+    realSamplesPerChain: 0,
+    wallMs: 1,
   };
 }
 
@@ -21,9 +48,15 @@ describe('phaseGroups', () => {
   });
 
   it('names a swept method parameter <method>.<name>, apart from methods that do not sweep it', () => {
-    const rows = [10, 40].flatMap((samples) => [row('replace', { samples }), ...[0.1, 0.5].map((alpha) => row('mix', { samples }, { alpha }))]);
+    const rows = [10, 40].flatMap((samples) => [
+      row('replace', { samples }),
+      ...[0.1, 0.5].map((alpha) => row('mix', { samples }, { alpha })),
+    ]);
     const groups = phaseGroups(rows);
-    expect(groups.map((g) => [g.dims, g.methods])).toEqual([[['samples'], ['replace']], [['samples', 'mix.alpha'], ['mix']]]);
+    expect(groups.map((g) => [g.dims, g.methods])).toEqual([
+      [['samples'], ['replace']],
+      [['samples', 'mix.alpha'], ['mix']],
+    ]);
   });
 
   it('has nothing to draw without a sweep', () => {

@@ -54,6 +54,8 @@ export function phaseGroups(rows: readonly SettingScore[]): PhaseGroup[] {
 
 /** Distinct values of a dimension, numbers ascending, then others as text. */
 export function dimValues(points: readonly PhasePoint[], dim: string): Coordinate[] {
-  const values = [...new Map(points.map((p) => [canonicalJson(p.coords[dim] ?? null), p.coords[dim]])).values()].filter((v) => v !== undefined);
+  const values = [...new Map(points.map((p) => [canonicalJson(p.coords[dim] ?? null), p.coords[dim]])).values()].filter(
+    (v) => v !== undefined,
+  );
   return values.sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b))));
 }

@@ -64,7 +64,9 @@ export function settingsOf(data: SiteData, taskId: string): SettingView[] {
     const [x, y] = [order(a), order(b)];
     for (let i = 0; i < x.length; i++) {
       if (x[i] === y[i]) continue;
-      return typeof x[i] === 'number' && typeof y[i] === 'number' ? (x[i] as number) - (y[i] as number) : String(x[i]).localeCompare(String(y[i]));
+      return typeof x[i] === 'number' && typeof y[i] === 'number'
+        ? (x[i] as number) - (y[i] as number)
+        : String(x[i]).localeCompare(String(y[i]));
     }
     return 0;
   });
@@ -85,7 +87,8 @@ export function onlySkipped(r: Pick<SettingScore, 'seeds' | 'failed' | 'timeout'
   return r.seeds === 0 && r.failed === 0 && r.timeout === 0 && r.skipped > 0;
 }
 
-const keyOf = (task: string, taskParams: unknown, method: string, methodParams: unknown) => canonicalJson([task, taskParams, method, methodParams]);
+const keyOf = (task: string, taskParams: unknown, method: string, methodParams: unknown) =>
+  canonicalJson([task, taskParams, method, methodParams]);
 
 /** Records (every status) of each setting × entry, keyed by {@link recordsKey}. */
 export function recordsByRow(records: readonly ResultRecord[]): Map<string, ResultRecord[]> {

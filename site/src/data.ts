@@ -9,7 +9,8 @@ export function siteData(): SiteData {
   const path = process.env.COLLAPSE_SITE_DATA;
   if (!path) throw new Error('COLLAPSE_SITE_DATA is not set: build the site with `npm run site:build`');
   const data = JSON.parse(readFileSync(path, 'utf8')) as SiteData;
-  if (data.version !== SITE_DATA_VERSION) throw new Error(`${path}: site data version ${data.version}, expected ${SITE_DATA_VERSION}: rebuild it with \`npm run site:build\``);
+  if (data.version !== SITE_DATA_VERSION)
+    throw new Error(`${path}: site data version ${data.version}, expected ${SITE_DATA_VERSION}: rebuild it with \`npm run site:build\``);
   return (cached = data);
 }
 

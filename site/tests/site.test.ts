@@ -31,7 +31,14 @@ const SKIP_ASKED = process.env.SKIP_BROWSER_TESTS === '1';
 const MISSING = !SKIP_ASKED && !existsSync(CHROMIUM);
 const SKIP = SKIP_ASKED || MISSING;
 if (SKIP_ASKED) console.warn('site browser tests skipped: SKIP_BROWSER_TESTS=1');
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const SCREENSHOTS = join(ROOT, 'runs', 'screenshots');
 const BIN = join(ROOT, 'bin', 'collapse-bench.js');
 const exec = promisify(execFile);
@@ -93,7 +100,10 @@ async function open(path: string, viewport = { width: 1280, height: 900 }): Prom
 
 async function build(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await exec('node', ['--import', 'tsx', join(ROOT, 'site', 'build.ts'), ...args], { cwd: ROOT, maxBuffer: 1 << 26 });
+    const { stdout, stderr } = await exec('node', ['--import', 'tsx', join(ROOT, 'site', 'build.ts'), ...args], {
+      cwd: ROOT,
+      maxBuffer: 1 << 26,
+    });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout: string; stderr: string; code: number };
@@ -122,16 +132,51 @@ beforeAll(async () => {
   // published; then a sweep of sample size × growth on the Gaussian chain, published as the next
   // run: the site shows the newest run, the history of both and the changelog between them.
   const budget = ['--seeds', '2', '--set', 'replicates=100', '--set', 'generations=8', '--out', results];
-  const publish = (id: string) => exec('node', [BIN, 'publish', '--from', results, '--results', published, '--id', id, '--profile', 'quick'], { cwd: ROOT });
+  const publish = (id: string) =>
+    exec('node', [BIN, 'publish', '--from', results, '--results', published, '--id', id, '--profile', 'quick'], { cwd: ROOT });
   const t0 = performance.now();
   const statistical = ['gaussian-chain', 'regression', 'recursive-lm', 'dcca'].flatMap((id) => ['--task', id]);
   await exec('node', [BIN, 'run', '--profile', 'quick', ...statistical, ...budget], { cwd: ROOT, maxBuffer: 1 << 26 });
   // The diffusion tasks with tiny models (their budgets have their own parameter names).
-  const diffusion = ['--task', 'diffusion', '--task', 'diffusion-align', '--seeds', '2', '--set', 'generations=2', '--set', 'train_steps=60', '--set', 'pretrain_steps=60', '--set', 'epochs=2', '--set', 'eval_every=1', '--set', 'eval_samples=200', '--set', 'hidden=16'];
+  const diffusion = [
+    '--task',
+    'diffusion',
+    '--task',
+    'diffusion-align',
+    '--seeds',
+    '2',
+    '--set',
+    'generations=2',
+    '--set',
+    'train_steps=60',
+    '--set',
+    'pretrain_steps=60',
+    '--set',
+    'epochs=2',
+    '--set',
+    'eval_every=1',
+    '--set',
+    'eval_samples=200',
+    '--set',
+    'hidden=16',
+  ];
   await exec('node', [BIN, 'run', '--profile', 'quick', ...diffusion, '--out', results], { cwd: ROOT, maxBuffer: 1 << 26 });
   await publish(RUN_IDS[1]);
   const t1 = performance.now();
-  const sweep = ['--task', 'gaussian-chain', '--method', 'replace', '--method', 'real-only', '--method', 'accumulate', '--set', 'samples=10,20,40', '--set', 'samples_growth=0,1'];
+  const sweep = [
+    '--task',
+    'gaussian-chain',
+    '--method',
+    'replace',
+    '--method',
+    'real-only',
+    '--method',
+    'accumulate',
+    '--set',
+    'samples=10,20,40',
+    '--set',
+    'samples_growth=0,1',
+  ];
   await exec('node', [BIN, 'run', '--profile', 'quick', ...sweep, ...budget], { cwd: ROOT, maxBuffer: 1 << 26 });
   await publish(RUN_IDS[0]);
   const t2 = performance.now();
@@ -145,7 +190,9 @@ beforeAll(async () => {
   ]);
   emptyBuild = empty;
   expect(built.code, built.stderr).toBe(0);
-  console.log(`quick run + publish ${((t1 - t0) / 1000).toFixed(1)} s, sweep + publish ${((t2 - t1) / 1000).toFixed(1)} s, site build ${buildSeconds.toFixed(1)} s — ${built.stdout.trim()}`);
+  console.log(
+    `quick run + publish ${((t1 - t0) / 1000).toFixed(1)} s, sweep + publish ${((t2 - t1) / 1000).toFixed(1)} s, site build ${buildSeconds.toFixed(1)} s — ${built.stdout.trim()}`,
+  );
   data = JSON.parse(readFileSync(join(work, 'site.json'), 'utf8')) as SiteData;
 
   server = await serveStatic(dist);
@@ -163,7 +210,9 @@ afterAll(async () => {
 
 describe.runIf(MISSING)('the browser suite', () => {
   it('needs Chromium', () => {
-    expect.fail(`no Chromium at ${CHROMIUM}: apt-get install chromium, set CHROMIUM_PATH, or skip the browser tests explicitly with SKIP_BROWSER_TESTS=1`);
+    expect.fail(
+      `no Chromium at ${CHROMIUM}: apt-get install chromium, set CHROMIUM_PATH, or skip the browser tests explicitly with SKIP_BROWSER_TESTS=1`,
+    );
   });
 });
 
@@ -179,14 +228,26 @@ describe.skipIf(SKIP)('the site built from a real quick run', () => {
 
   it('opens every page without console errors, and every internal link and anchor resolves', async () => {
     const pages = pagesOf(dist);
-    expect(pages).toEqual(expect.arrayContaining(['/', '/tasks/', '/methods/', '/runs/', '/data/', '/submit/', ...data.tasks.map((t) => `/tasks/${t.id}/`), ...data.methods.map((m) => `/methods/${m.id}/`)]));
+    expect(pages).toEqual(
+      expect.arrayContaining([
+        '/',
+        '/tasks/',
+        '/methods/',
+        '/runs/',
+        '/data/',
+        '/submit/',
+        ...data.tasks.map((t) => `/tasks/${t.id}/`),
+        ...data.methods.map((m) => `/methods/${m.id}/`),
+      ]),
+    );
     const ids = new Map<string, Set<string>>();
     const links: { from: string; href: string }[] = [];
     for (const path of pages) {
       const page = await open(path);
       expect(await page.locator('main h1').count(), path).toBe(1);
       ids.set(path, new Set(await page.$$eval('[id]', (els) => els.map((e) => e.id))));
-      for (const href of await page.$$eval('a[href]', (as) => as.map((a) => (a as HTMLAnchorElement).href))) links.push({ from: path, href });
+      for (const href of await page.$$eval('a[href]', (as) => as.map((a) => (a as HTMLAnchorElement).href)))
+        links.push({ from: path, href });
       await page.close();
     }
     const broken: string[] = [];
@@ -196,7 +257,8 @@ describe.skipIf(SKIP)('the site built from a real quick run', () => {
       const path = decodeURIComponent(target.pathname);
       const file = join(dist, path.endsWith('/') ? join(path, 'index.html') : path);
       if (!existsSync(file) || !statSync(file).isFile()) broken.push(`${from} → ${href}`);
-      else if (target.hash && !ids.get(path)?.has(decodeURIComponent(target.hash.slice(1)))) broken.push(`${from} → ${href} (no such anchor)`);
+      else if (target.hash && !ids.get(path)?.has(decodeURIComponent(target.hash.slice(1))))
+        broken.push(`${from} → ${href} (no such anchor)`);
     }
     expect(broken).toEqual([]);
     expect(links.length).toBeGreaterThan(100);
@@ -224,7 +286,9 @@ describe.skipIf(SKIP)('leaderboard', () => {
     expect(await page.locator('section.board').count()).toBe(new Set(boards.map((e) => `${e.basis.join(',')}${e.extraRealData}`)).size);
     // The page says what it shows: run, profile (a smoke test), seeds, date and version.
     const shows = await page.locator('p.shows').textContent();
-    expect(shows).toMatch(/Published run 2025-01-02T00-00-00Z · quick profile — a smoke test.* · 2 seeds per score · \d{4}-\d{2}-\d{2} · collapse-bench \d+\.\d+\.\d+/);
+    expect(shows).toMatch(
+      /Published run 2025-01-02T00-00-00Z · quick profile — a smoke test.* · 2 seeds per score · \d{4}-\d{2}-\d{2} · collapse-bench \d+\.\d+\.\d+/,
+    );
     // The entry × task matrix: n/a where a method does not apply, ref for scale entries, never a silent gap.
     expect(await page.locator('table.matrix tbody tr').count()).toBe(entries.length);
     expect(await page.locator('table.matrix tbody td', { hasText: /^ref \((0|1)\)$/ }).count()).toBeGreaterThan(0);
@@ -235,21 +299,31 @@ describe.skipIf(SKIP)('leaderboard', () => {
     const page = await open('/');
     // The first ranking (the broadest basis) is the page's main table.
     const first = data.current!.scores.entries[0];
-    const board = data.current!.scores.entries.filter((e) => e.role === 'entry' && e.basis.join() === first.basis.join() && e.extraRealData === first.extraRealData);
+    const board = data.current!.scores.entries.filter(
+      (e) => e.role === 'entry' && e.basis.join() === first.basis.join() && e.extraRealData === first.extraRealData,
+    );
     const iqm = page.locator('.leaderboard[data-table=""] th[data-sort="iqm"] button');
     await iqm.click();
     await iqm.click();
     expect(new URL(page.url()).searchParams.get('sort')).toBe('iqm');
     expect(new URL(page.url()).searchParams.get('order')).toBe('desc');
     const values = async () =>
-      page.$$eval('.leaderboard[data-table=""] tbody tr:not([hidden]) td[data-col="iqm"]', (tds) => tds.map((td) => (td as HTMLElement).dataset.value!).filter((v) => v !== '').map(Number));
+      page.$$eval('.leaderboard[data-table=""] tbody tr:not([hidden]) td[data-col="iqm"]', (tds) =>
+        tds
+          .map((td) => (td as HTMLElement).dataset.value!)
+          .filter((v) => v !== '')
+          .map(Number),
+      );
     const descending = await values();
     expect(descending).toEqual([...descending].sort((a, b) => b - a));
     expect(descending.length).toBe(board.filter((e) => e.iqm !== null).length);
 
     await page.fill('.leaderboard[data-table=""] input[data-filter="q"]', 'accum');
     await page.selectOption('.leaderboard[data-table=""] select[data-filter="kind"]', 'baseline');
-    const visible = async () => page.$$eval('.leaderboard[data-table=""] tbody tr:not([hidden]) th[data-col="entry"]', (ths) => ths.map((th) => (th as HTMLElement).dataset.value!));
+    const visible = async () =>
+      page.$$eval('.leaderboard[data-table=""] tbody tr:not([hidden]) th[data-col="entry"]', (ths) =>
+        ths.map((th) => (th as HTMLElement).dataset.value!),
+      );
     const expected = board
       .filter((e) => e.entry.includes('accum') && data.methods.find((m) => m.id === e.method)?.kind === 'baseline')
       .sort((a, b) => b.iqm! - a.iqm!)
@@ -277,8 +351,16 @@ describe.skipIf(SKIP)('task pages', () => {
     expect(await page.locator('section[id^="setting-"]').count()).toBe(6);
     // The task's own ranking leads the page: entries that apply, references apart.
     const board = data.current!.byTask[task.id].entries.filter((e) => e.role === 'entry' && e.basis.length > 0);
-    expect(await page.$$eval('.leaderboard tbody th[data-col="entry"] a', (as) => as.map((a) => a.textContent!.trim()))).toEqual(board.map((e) => e.entry));
-    expect(await page.evaluate(() => document.querySelector('#leaderboard')!.compareDocumentPosition(document.querySelector('#papers')!) & Node.DOCUMENT_POSITION_FOLLOWING)).toBeTruthy();
+    expect(await page.$$eval('.leaderboard tbody th[data-col="entry"] a', (as) => as.map((a) => a.textContent!.trim()))).toEqual(
+      board.map((e) => e.entry),
+    );
+    expect(
+      await page.evaluate(
+        () =>
+          document.querySelector('#leaderboard')!.compareDocumentPosition(document.querySelector('#papers')!) &
+          Node.DOCUMENT_POSITION_FOLLOWING,
+      ),
+    ).toBeTruthy();
     // Each setting table has one row per entry that ran there (entries that do not apply: one line).
     for (const key of settings) {
       const rows = data.current!.scores.settings.filter((s) => s.setting === key && !(s.seeds === 0 && s.failed === 0 && s.timeout === 0));
@@ -292,7 +374,9 @@ describe.skipIf(SKIP)('task pages', () => {
     expect(await first.locator('.mark-area path').count()).toBeGreaterThan(0);
     expect(await first.locator('.mark-line path').count()).toBeGreaterThan(1);
     expect(await first.locator('path[stroke="#000"], path[stroke="#000000"]').count()).toBeGreaterThan(0);
-    expect(await page.locator('section[id^="setting-"] .chart[role="img"]').first().getAttribute('aria-label')).toMatch(/^Line chart of w2 \(primary metric\) versus generation/);
+    expect(await page.locator('section[id^="setting-"] .chart[role="img"]').first().getAttribute('aria-label')).toMatch(
+      /^Line chart of w2 \(primary metric\) versus generation/,
+    );
     // The phase diagram: a heatmap cell per sweep point of each baseline that swept.
     const phase = page.locator('#phase-title + p + figure .chart svg');
     expect(await phase.locator('.mark-rect.role-mark path').count()).toBe(3 * 6);
@@ -343,14 +427,34 @@ describe.skipIf(SKIP)('method pages', () => {
 
 describe.skipIf(SKIP)('method pages: does it reproduce the paper?', () => {
   it('show each seed method’s reproduction table near the top, with the verdicts counted in the facts', async () => {
-    for (const id of ['adaptive-regularization', 'fresh-data-mixing', 'generation-weighting', 'contraction-filter', 'noise-regularization', 'latent-filtering', 'latent-threshold-filtering', 'pcpo']) {
+    for (const id of [
+      'adaptive-regularization',
+      'fresh-data-mixing',
+      'generation-weighting',
+      'contraction-filter',
+      'noise-regularization',
+      'latent-filtering',
+      'latent-threshold-filtering',
+      'pcpo',
+    ]) {
       const page = await open(`/methods/${id}/`);
       expect(await page.locator('h2#reproduction').textContent(), id).toBe('Does it reproduce the paper?');
-      const verdicts = await page.$$eval('#reproduction ~ .markdown table tbody tr td:last-child', (tds) => tds.map((td) => td.textContent!.trim().toLowerCase()));
+      const verdicts = await page.$$eval('#reproduction ~ .markdown table tbody tr td:last-child', (tds) =>
+        tds.map((td) => td.textContent!.trim().toLowerCase()),
+      );
       expect(verdicts.filter((v) => /^(reproduced|partly reproduced|not reproduced|contradicted)$/.test(v)).length, id).toBeGreaterThan(0);
       // The section comes before the results and the full README.
-      expect(await page.evaluate(() => document.querySelector('#reproduction')!.compareDocumentPosition(document.querySelector('#results')!) & Node.DOCUMENT_POSITION_FOLLOWING), id).toBeTruthy();
-      expect(await page.locator('dl.facts a[href="#reproduction"]').textContent(), id).toMatch(/^\d+ (reproduced|partly reproduced|not reproduced|contradicted)/);
+      expect(
+        await page.evaluate(
+          () =>
+            document.querySelector('#reproduction')!.compareDocumentPosition(document.querySelector('#results')!) &
+            Node.DOCUMENT_POSITION_FOLLOWING,
+        ),
+        id,
+      ).toBeTruthy();
+      expect(await page.locator('dl.facts a[href="#reproduction"]').textContent(), id).toMatch(
+        /^\d+ (reproduced|partly reproduced|not reproduced|contradicted)/,
+      );
       await page.close();
       // On a phone the wide tables scroll inside the page, which stays as wide as the screen.
       const phone = await open(`/methods/${id}/`, { width: 390, height: 844 });
@@ -402,14 +506,24 @@ describe.skipIf(SKIP)('data', () => {
 
   it('reproduces a number from the command beside it, references included', async () => {
     // An entry's normalized score on the Gaussian chain: it needs the oracle and the reference.
-    const row = data.current!.scores.settings.find((r) => r.task === 'gaussian-chain' && r.method === 'accumulate' && r.normalized !== null)!;
+    const row = data.current!.scores.settings.find(
+      (r) => r.task === 'gaussian-chain' && r.method === 'accumulate' && r.normalized !== null,
+    )!;
     const page = await open('/data/');
-    const command = (await page.locator(`tr[id="${reproAnchorOf(row)}"] pre`).first().textContent())!.split('\n').find((l) => l.startsWith('npx '))!;
+    const command = (await page
+      .locator(`tr[id="${reproAnchorOf(row)}"] pre`)
+      .first()
+      .textContent())!
+      .split('\n')
+      .find((l) => l.startsWith('npx '))!;
     await page.close();
     expect(command).toContain('--method real-only');
     expect(command).toContain('--method replace');
     const out = join(work, 'repro');
-    const argv = command.replace(/^npx collapse-bench /, '').replace(/--out repro$/, `--out ${out}`).split(' ');
+    const argv = command
+      .replace(/^npx collapse-bench /, '')
+      .replace(/--out repro$/, `--out ${out}`)
+      .split(' ');
     await exec('node', [BIN, ...argv], { cwd: ROOT, maxBuffer: 1 << 26 });
     const rerun = JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8')) as Scores;
     const same = rerun.settings.find((r) => r.entry === row.entry && r.setting === row.setting)!;
@@ -423,7 +537,9 @@ describe.skipIf(SKIP)('data', () => {
     expect(await page.locator('tr[id^="repro-"]').count()).toBe(rows.length);
     const command = await page.locator('tr[id^="repro-"] pre').first().textContent();
     expect(command).toMatch(/^npx collapse-bench run --task \S+ (--method \S+ )+(--set \S+ )+--seeds \d+ --out repro$/);
-    expect(await page.locator('#reproduce ~ section p').first().textContent()).toMatch(/^Every number below comes from collapse-bench \d+\.\d+\.\d+/);
+    expect(await page.locator('#reproduce ~ section p').first().textContent()).toMatch(
+      /^Every number below comes from collapse-bench \d+\.\d+\.\d+/,
+    );
     await page.close();
   });
 });
@@ -431,8 +547,17 @@ describe.skipIf(SKIP)('data', () => {
 describe.skipIf(SKIP)('screenshots', () => {
   it('saves full-page screenshots of the main pages, desktop and phone', async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    const method = data.methods.find((m) => m.kind === 'method' && data.current!.scores.entries.some((e) => e.method === m.id))?.id ?? 'replace';
-    const shots: [string, string][] = [['leaderboard', '/'], ...data.tasks.map((t): [string, string] => [`task-${t.id}`, `/tasks/${t.id}/`]), [`method-${method}`, `/methods/${method}/`], ['method-evil', '/methods/evil/'], ['runs', '/runs/'], ['data', '/data/'], ['submit', '/submit/']];
+    const method =
+      data.methods.find((m) => m.kind === 'method' && data.current!.scores.entries.some((e) => e.method === m.id))?.id ?? 'replace';
+    const shots: [string, string][] = [
+      ['leaderboard', '/'],
+      ...data.tasks.map((t): [string, string] => [`task-${t.id}`, `/tasks/${t.id}/`]),
+      [`method-${method}`, `/methods/${method}/`],
+      ['method-evil', '/methods/evil/'],
+      ['runs', '/runs/'],
+      ['data', '/data/'],
+      ['submit', '/submit/'],
+    ];
     for (const [name, path] of shots) {
       const page = await open(path, { width: 1400, height: 900 });
       // Desktop: nothing but scroll containers is wider than the window (the matrix included).
@@ -440,7 +565,13 @@ describe.skipIf(SKIP)('screenshots', () => {
       await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
       await page.close();
     }
-    for (const [name, path] of [['leaderboard', '/'], [`method-${method}`, `/methods/${method}/`], ['runs', '/runs/'], ['data', '/data/'], ...data.tasks.map((t) => [`task-${t.id}`, `/tasks/${t.id}/`])]) {
+    for (const [name, path] of [
+      ['leaderboard', '/'],
+      [`method-${method}`, `/methods/${method}/`],
+      ['runs', '/runs/'],
+      ['data', '/data/'],
+      ...data.tasks.map((t) => [`task-${t.id}`, `/tasks/${t.id}/`]),
+    ]) {
       const page = await open(path, { width: 390, height: 844 });
       // Readable on a phone: nothing but scroll containers is wider than the screen.
       expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
@@ -470,9 +601,20 @@ describe.skipIf(SKIP)('building without results, and refusing bad ones', () => {
     const record = JSON.parse(readFileSync(file, 'utf8'));
     record.status = 'great';
     writeFileSync(file, JSON.stringify(record));
-    const built = await build(['--results', bad, '--root', fixture.root, '--out', join(work, 'bad-dist'), '--data', join(work, 'bad.json')]);
+    const built = await build([
+      '--results',
+      bad,
+      '--root',
+      fixture.root,
+      '--out',
+      join(work, 'bad-dist'),
+      '--data',
+      join(work, 'bad.json'),
+    ]);
     expect(built.code).toBe(2);
-    expect(built.stderr.trim()).toBe(`error: ${file}: invalid result record at field "status": Invalid option: expected one of "ok"|"failed"|"skipped"|"timeout"`);
+    expect(built.stderr.trim()).toBe(
+      `error: ${file}: invalid result record at field "status": Invalid option: expected one of "ok"|"failed"|"skipped"|"timeout"`,
+    );
   });
 });
 

@@ -19,11 +19,27 @@ function record(method: string, seed: number, values: number[], status: ResultRe
   } as unknown as ResultRecord;
 }
 
-type Layered = { width: number; layer: { name?: string; mark: { type: string }; data: { values: { entry: string }[] } }[]; encoding?: unknown };
+type Layered = {
+  width: number;
+  layer: { name?: string; mark: { type: string }; data: { values: { entry: string }[] } }[];
+  encoding?: unknown;
+};
 
 describe('curvesChart', () => {
-  const records = [record('replace', 0, [1, 2, 3]), record('replace', 1, [1, 2, 5]), record('accumulate', 0, [1, 1, 1]), record('accumulate', 1, [9, 9, 9], 'failed')];
-  const chart = curvesChart({ title: 'T', stepAxis: 'generation', metric: METRIC, rows: [row('accumulate'), row('replace'), row('real-only')], records, colors: new Map() })!;
+  const records = [
+    record('replace', 0, [1, 2, 3]),
+    record('replace', 1, [1, 2, 5]),
+    record('accumulate', 0, [1, 1, 1]),
+    record('accumulate', 1, [9, 9, 9], 'failed'),
+  ];
+  const chart = curvesChart({
+    title: 'T',
+    stepAxis: 'generation',
+    metric: METRIC,
+    rows: [row('accumulate'), row('replace'), row('real-only')],
+    records,
+    colors: new Map(),
+  })!;
 
   it('draws the ok records of each row, in row order, with tooltips on the wide layout only', () => {
     const wide = chart.spec as unknown as Layered;
@@ -40,6 +56,15 @@ describe('curvesChart', () => {
   });
 
   it('is null when nothing reports the metric and there is no theory', () => {
-    expect(curvesChart({ title: 'T', stepAxis: 'generation', metric: { ...METRIC, name: 'other' }, rows: [row('replace')], records, colors: new Map() })).toBeNull();
+    expect(
+      curvesChart({
+        title: 'T',
+        stepAxis: 'generation',
+        metric: { ...METRIC, name: 'other' },
+        rows: [row('replace')],
+        records,
+        colors: new Map(),
+      }),
+    ).toBeNull();
   });
 });

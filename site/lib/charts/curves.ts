@@ -44,7 +44,8 @@ export interface Chart {
 /** Plot size of the phone layout: with axis labels the SVG is about 350 px wide, a phone's width inside the page margins. */
 export const NARROW_PLOT = { width: 282, height: 240 } as const;
 
-const groupKey = (task: string, taskParams: unknown, method: string, methodParams: unknown) => canonicalJson([task, taskParams, method, methodParams]);
+const groupKey = (task: string, taskParams: unknown, method: string, methodParams: unknown) =>
+  canonicalJson([task, taskParams, method, methodParams]);
 
 /** The chart, or null when no entry reports the metric and no theory exists for it. */
 export function curvesChart(options: CurvesOptions): Chart | null {
@@ -56,7 +57,10 @@ export function curvesChart(options: CurvesOptions): Chart | null {
     byGroup.set(key, [...(byGroup.get(key) ?? []), r]);
   }
   const series = rows
-    .map((row) => ({ entry: row.entry, points: metricBand(byGroup.get(groupKey(row.task, row.taskParams, row.method, row.methodParams)) ?? [], metric.name) }))
+    .map((row) => ({
+      entry: row.entry,
+      points: metricBand(byGroup.get(groupKey(row.task, row.taskParams, row.method, row.methodParams)) ?? [], metric.name),
+    }))
     .filter((s) => s.points.length > 0);
   const [theory, ...references] = options.theory?.filter((t) => t.metric === metric.name) ?? [];
   if (series.length === 0 && !theory) return null;
@@ -69,7 +73,11 @@ export function curvesChart(options: CurvesOptions): Chart | null {
   };
   const spec = withConfig(chartSpec({ ...common, width: options.width ?? 640, height: options.height ?? 300 }), {}, { columns: 3 });
   // The phone layout: the legend in one column under the plot; no hover tooltips on a touch screen.
-  const narrow = withConfig(chartSpec({ ...common, ...NARROW_PLOT, splitYTitle: true, tooltips: false }), { axis: { labelFontSize: 12, titleFontSize: 12 } }, { columns: 1, labelLimit: 300 });
+  const narrow = withConfig(
+    chartSpec({ ...common, ...NARROW_PLOT, splitYTitle: true, tooltips: false }),
+    { axis: { labelFontSize: 12, titleFontSize: 12 } },
+    { columns: 1, labelLimit: 300 },
+  );
   const description =
     `Line chart of ${metric.name}${metric.primary ? ' (primary metric)' : ''} versus ${options.stepAxis} for ${options.title}` +
     (series.length ? `: mean over seeds with 95% bands for ${series.map((s) => s.entry).join(', ')}` : '') +

@@ -36,7 +36,12 @@ function phaseLayout(options: PhaseOptions, narrow: boolean): Chart {
   const valueTitle = `final ${metric.name} (${directionLabel(metric)})`;
   const [xDim, yDim, ...rest] = group.dims;
   const points = group.points.filter((p) => p.value !== null && Number.isFinite(p.value));
-  const config = { aria: false, font: 'system-ui, sans-serif', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11 } };
+  const config = {
+    aria: false,
+    font: 'system-ui, sans-serif',
+    axis: { labelFontSize: 11, titleFontSize: 12 },
+    legend: { labelFontSize: 11 },
+  };
   const xs = dimValues(group.points, xDim);
 
   if (yDim === undefined) {
@@ -49,11 +54,21 @@ function phaseLayout(options: PhaseOptions, narrow: boolean): Chart {
       data: { values: points.map((p) => ({ method: p.method, x: numeric ? p.coords[xDim] : label(p.coords[xDim]), value: p.value })) },
       mark: { type: 'line', point: true, strokeWidth: 2 },
       encoding: {
-        x: numeric ? { field: 'x', type: 'quantitative', title: xDim, scale: log ? { type: 'log' } : { zero: false } } : { field: 'x', type: 'ordinal', title: xDim, sort: xs.map(label) },
+        x: numeric
+          ? { field: 'x', type: 'quantitative', title: xDim, scale: log ? { type: 'log' } : { zero: false } }
+          : { field: 'x', type: 'ordinal', title: xDim, sort: xs.map(label) },
         y: { field: 'value', type: 'quantitative', title: valueTitle, scale: { zero: false } },
-        color: { field: 'method', type: 'nominal', title: null, scale: { domain: group.methods, range: group.methods.map((m) => options.colors.get(m) ?? '#0072B2') } },
+        color: {
+          field: 'method',
+          type: 'nominal',
+          title: null,
+          scale: { domain: group.methods, range: group.methods.map((m) => options.colors.get(m) ?? '#0072B2') },
+        },
       },
-      config: { ...config, legend: { ...config.legend, orient: 'bottom', direction: 'horizontal', columns: narrow ? 1 : 2, symbolType: 'stroke' } },
+      config: {
+        ...config,
+        legend: { ...config.legend, orient: 'bottom', direction: 'horizontal', columns: narrow ? 1 : 2, symbolType: 'stroke' },
+      },
     } as TopLevelSpec;
     const description = `Line chart of ${valueTitle} over ${xDim} (${xs.map(label).join(', ')}) for ${options.title}, one line per method: ${group.methods.join(', ')}.`;
     return { spec, description };
@@ -73,15 +88,34 @@ function phaseLayout(options: PhaseOptions, narrow: boolean): Chart {
   const x = { field: 'x', type: 'ordinal', title: xDim, sort: xs.map(label), axis: { labelAngle: 0 } };
   const y = { field: 'y', type: 'ordinal', title: yDim, sort: ys.map(label).reverse() };
   const spec = {
-    data: { values: points.map((p) => ({ panel: panelOf(p.method, p.coords), x: label(p.coords[xDim]), y: label(p.coords[yDim]), value: p.value, text: formatNumber(p.value) })) },
+    data: {
+      values: points.map((p) => ({
+        panel: panelOf(p.method, p.coords),
+        x: label(p.coords[xDim]),
+        y: label(p.coords[yDim]),
+        value: p.value,
+        text: formatNumber(p.value),
+      })),
+    },
     facet: { field: 'panel', type: 'nominal', title: null, sort: panels, header: { labelFontSize: 12, labelFontWeight: 600 } },
     columns,
     spec: {
       width,
       height,
       layer: [
-        { mark: { type: 'rect' }, encoding: { x, y, color: { field: 'value', type: 'quantitative', title: valueTitle, scale: { scheme: 'viridis' } } } },
-        { mark: { type: 'text', fontSize: 11 }, encoding: { x, y, text: { field: 'text' }, color: { condition: { test: `datum.value > ${mid}`, value: 'black' }, value: 'white' } } },
+        {
+          mark: { type: 'rect' },
+          encoding: { x, y, color: { field: 'value', type: 'quantitative', title: valueTitle, scale: { scheme: 'viridis' } } },
+        },
+        {
+          mark: { type: 'text', fontSize: 11 },
+          encoding: {
+            x,
+            y,
+            text: { field: 'text' },
+            color: { condition: { test: `datum.value > ${mid}`, value: 'black' }, value: 'white' },
+          },
+        },
       ],
     },
     resolve: { scale: { color: 'shared' } },

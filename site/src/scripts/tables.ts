@@ -62,15 +62,24 @@ function enhance(root: HTMLElement): void {
   if (controls) controls.hidden = false;
   if (search) {
     search.value = state.q;
-    search.addEventListener('input', () => ((state.q = search.value), apply(true)));
+    search.addEventListener('input', () => {
+      state.q = search.value;
+      apply(true);
+    });
   }
   if (kind) {
     kind.value = [...kind.options].some((o) => o.value === state.kind) ? state.kind : '';
-    kind.addEventListener('change', () => ((state.kind = kind.value), apply(true)));
+    kind.addEventListener('change', () => {
+      state.kind = kind.value;
+      apply(true);
+    });
   }
   if (complete) {
     complete.checked = state.complete;
-    complete.addEventListener('change', () => ((state.complete = complete.checked), apply(true)));
+    complete.addEventListener('change', () => {
+      state.complete = complete.checked;
+      apply(true);
+    });
   }
   apply(false);
 
@@ -104,7 +113,8 @@ function enhance(root: HTMLElement): void {
     if (count) count.textContent = `Showing ${shown} of ${rows.length}`;
     if (save) {
       const next = new URL(location.href);
-      const set = (name: string, value: string | null) => (value ? next.searchParams.set(param(name), value) : next.searchParams.delete(param(name)));
+      const set = (name: string, value: string | null) =>
+        value ? next.searchParams.set(param(name), value) : next.searchParams.delete(param(name));
       set('sort', state.sort);
       set('order', state.sort && state.order === 'desc' ? 'desc' : null);
       set('q', state.q.trim() || null);

@@ -9,10 +9,10 @@ export const getStaticPaths: GetStaticPaths = () => {
   const files: { params: { file: string }; props: { body: string } }[] = [];
   for (const table of dataTables(data)) {
     files.push({ params: { file: `${table.name}.csv` }, props: { body: toCsv(table.columns, table.rows) } });
-    files.push({ params: { file: `${table.name}.json` }, props: { body: JSON.stringify(table.rows, null, 1) + '\n' } });
+    files.push({ params: { file: `${table.name}.json` }, props: { body: `${JSON.stringify(table.rows, null, 1)}\n` } });
   }
-  files.push({ params: { file: 'records.json' }, props: { body: JSON.stringify(data.current?.records ?? []) + '\n' } });
-  files.push({ params: { file: 'result-record.schema.json' }, props: { body: JSON.stringify(data.recordSchema, null, 2) + '\n' } });
+  files.push({ params: { file: 'records.json' }, props: { body: `${JSON.stringify(data.current?.records ?? [])}\n` } });
+  files.push({ params: { file: 'result-record.schema.json' }, props: { body: `${JSON.stringify(data.recordSchema, null, 2)}\n` } });
   return files;
 };
 
