@@ -285,6 +285,7 @@ export const NOT_NUMERIC = new Set([
   'report.ts',
   'charts.ts',
   'scoring.ts',
+  'scores.ts',
   'results.ts',
   'published.ts',
   'publish.ts',

@@ -25,6 +25,10 @@
 import { hashValue } from './hash.ts';
 import { rngFromKey, type Rng } from './rng.ts';
 import type { ResultRecord } from './schema.ts';
+import type { EntryScore, Improvement, Interval, Params, Role, Scores, SettingScore, SettingSummary } from './scores.ts';
+
+// The output types (and their schemas) live in harness/scores.ts; re-exported for existing importers.
+export type { EntryScore, Improvement, Interval, Role, Scores, SettingScore, SettingSummary } from './scores.ts';
 
 // ---------------------------------------------------------------------------------------
 // Public types
@@ -94,168 +98,6 @@ export interface ScoreOptions {
    * @default []
    */
   baselines?: readonly string[];
-}
-
-/** A closed interval. */
-export interface Interval {
-  low: number;
-  high: number;
-}
-
-/** An entry's part in a setting: its oracle (0), its reference (1), or an entry scored between them. */
-export type Role = 'oracle' | 'reference' | 'entry';
-
-/**
- * rliable's probability of improvement P(X < Y): the chance that a seed of the entry X degrades
- * less than a seed of the comparator Y (ties count one half), averaged over the settings compared.
- */
-export interface Improvement {
-  /** The comparator's entry label (for `bestBaseline`, per setting; "several" across settings that differ). */
-  over: string;
-  value: number;
-  /** Percentile interval from resampling both entries' seeds (stratified over settings). */
-  ci: Interval | null;
-  /** Settings compared. */
-  settings: number;
-}
-
-/** What a setting's scale entries (oracle = 0, reference = 1) say about it: whether there is collapse to mitigate at all. */
-export interface SettingSummary {
-  setting: string;
-  task: string;
-  taskParams: Record<string, unknown>;
-  oracle: string;
-  reference: string;
-  /** Seeds of the oracle and of the reference. */
-  seeds: { oracle: number; reference: number };
-  /** Degradation gap reference − oracle (in the scored quantity, larger = more collapse); null when a scale entry is missing. */
-  gap: number | null;
-  gapCi: Interval | null;
-  /** True when the gap's interval lies above 0: the reference collapses significantly more than the oracle. */
-  collapse: boolean;
-  /** Why `collapse` is false (or a scale entry is missing). */
-  note?: string;
-  /** For tasks with a trade-off metric: the target every non-oracle cell reaches, and where it comes from. */
-  tradeoff?: { metric: string; target: number };
-}
-
-/** Scores of one entry on one setting. One row per setting × entry with at least one record. */
-export interface SettingScore {
-  /** Setting key: `<task id>/<first 12 hex digits of hashValue(taskParams)>`. */
-  setting: string;
-  task: string;
-  taskParams: Record<string, unknown>;
-  /** Entry label (see {@link EntryScore.entry}). */
-  entry: string;
-  method: string;
-  methodParams: Record<string, unknown>;
-  role: Role;
-  /**
-   * 1-based rank among this setting's `entry` rows with a normalized score (ascending); null for
-   * the scale entries (oracle and reference), for rows without a score and on settings without collapse.
-   */
-  rank: number | null;
-  /** The entry consumed more fresh real data than the reference (it solves an easier problem). */
-  extraRealData: boolean;
-  /** Trade-off tasks: the primary metric where the seed's trade-off curve first reaches the target (seed mean), and at which step (seed mean). */
-  matched?: { primary: number | null; step: number | null };
-  /** Probability of improvement over the setting's reference, and over its best baseline (the lowest-scoring baseline entry using no extra real data). */
-  improvement: { reference: Improvement | null; bestBaseline: Improvement | null };
-  /** Number of ok cells (seeds) that entered the scores; 1 means every interval is a point. */
-  seeds: number;
-  /** Records with status `failed` (excluded from every score). */
-  failed: number;
-  /** Records with status `timeout` (excluded from every score). */
-  timeout: number;
-  /** Records with status `skipped` (excluded from every score). */
-  skipped: number;
-  /** Steps of the curve: those common to every ok cell, in the first cell's order. */
-  steps: number[];
-  /** Per-step mean over seeds of the primary metric's `mean` series. */
-  curve: number[];
-  /** Seed-averaged trapezoidal area under the primary metric curve; null without ok cells. */
-  area: number | null;
-  /**
-   * Normalized collapse area (A − A_oracle) / (A_reference − A_oracle) on the degradation
-   * curve; 0 = oracle, 1 = reference, lower is better. Null (with `normalizedNote`) when it is
-   * undefined here.
-   */
-  normalized: number | null;
-  /** Percentile bootstrap interval of `normalized` over seeds. */
-  normalizedCi: Interval | null;
-  /** Why `normalized` is null, or what was left out of its interval. */
-  normalizedNote?: string;
-  /** Last-step value of `curve`. */
-  final: number | null;
-  /** Percentile bootstrap interval of `final` over seeds. */
-  finalCi: Interval | null;
-  /**
-   * First step whose seed-averaged primary value is strictly past the task's collapse threshold
-   * (above it when lower is better, below it when higher is better); null when never
-   * (`censored`) or when the task defines no threshold (not censored).
-   */
-  stepsToCollapse: number | null;
-  /** True when a threshold exists and the curve never passes it. */
-  censored: boolean;
-  /** Mean over ok cells of `budget.realSamplesPerChain`; 0 without ok cells. */
-  realSamplesPerChain: number;
-  /** Sum over ok cells of `timing.wallMs`. */
-  wallMs: number;
-}
-
-/** Scores of one entry across settings. */
-export interface EntryScore {
-  /**
-   * Entry label: the method id when all of that method's records in the run share one set of
-   * method params, else `id(k=v, …)` listing every param, keys sorted.
-   */
-  entry: string;
-  method: string;
-  methodParams: Record<string, unknown>;
-  /** `reference` when the entry is a scale entry (oracle or reference) somewhere and has ok records as an entry nowhere: never ranked. */
-  role: 'entry' | 'reference';
-  /** Task ids of the settings the IQM is taken over (sorted): settings with collapse where the entry has a normalized score as an entry. */
-  basis: string[];
-  /** Interquartile mean of the normalized scores over the basis settings. */
-  iqm: number | null;
-  /** Stratified percentile bootstrap interval of `iqm` (strata: settings). */
-  ci: Interval | null;
-  /**
-   * 1-based rank among entries with the same `basis` and track ({@link trackKey}), by `iqm` ascending (ties by label); null
-   * for references, entries without a score and entries whose interval is wider than one
-   * normalized unit (`unranked` says which).
-   */
-  rank: number | null;
-  /** Why `rank` is null. */
-  unranked?: string;
-  /** Significance tier among the ranked entries of the same basis and track (see {@link assignTiers}); null when unranked. */
-  tier: number | null;
-  /** True when the entry used extra fresh real data on some basis setting (see {@link SettingScore.extraRealData}). */
-  extraRealData: boolean;
-  /** Probability of improvement over the reference and over the best baseline, averaged over the basis settings. */
-  improvement: { reference: Improvement | null; bestBaseline: Improvement | null };
-  /** Distinct task ids with at least one non-skipped record of this entry (it applies there), of those in `tasks`. */
-  coverage: { applicable: number; total: number };
-  /** Setting keys present in the run that are not in the basis (no score, a scale entry there, or no collapse). */
-  missing: string[];
-  /** Number of settings in the basis (the IQM's n). */
-  settings: number;
-  /** Mean over the entry's ok cells of `budget.realSamplesPerChain`; 0 without ok cells. */
-  realSamplesPerChain: number;
-  /** Sum over the entry's ok cells of `timing.wallMs`. */
-  wallMs: number;
-}
-
-/** Everything {@link score} computes; plain JSON. */
-export interface Scores {
-  /** Sorted by setting key, then entry label. */
-  settings: SettingScore[];
-  /** One per setting, sorted by setting key. */
-  settingSummaries: SettingSummary[];
-  /** Entries, then references; entries grouped by basis (more tasks first), each group by rank, unranked last. */
-  entries: EntryScore[];
-  resamples: number;
-  confidence: number;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -376,11 +218,11 @@ interface Group {
   task: TaskInfo;
   /** The task's primary metric for this setting's parameters. */
   primary: TaskInfo['primary'];
-  taskParams: Record<string, unknown>;
+  taskParams: Params;
   entryKey: string;
   label: string;
   method: string;
-  methodParams: Record<string, unknown>;
+  methodParams: Params;
   role: Role;
   records: ResultRecord[];
   failed: number;
@@ -654,7 +496,7 @@ function entryScore(
   const missing: string[] = [];
   const cells: Cell[] = [];
   let method = '';
-  let methodParams: Record<string, unknown> = {};
+  let methodParams: Params = {};
   let anEntrySomewhere = false;
   let aScaleEntrySomewhere = false;
   for (const { setting, group, collapse } of perSetting) {
