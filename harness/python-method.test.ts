@@ -17,6 +17,7 @@ import { runProvenance } from './provenance.ts';
 import { fixtureRoot } from './testing/fixture-root.ts';
 import { findMethod, loadRegistry, type Registry } from './registry.ts';
 import { runCells } from './runner.ts';
+import { formatProblem, validateMethods } from './validate-methods.ts';
 
 const TWIN = join(import.meta.dirname, '..', 'methods', 'generation-weighting-py');
 const twinFiles = (id: string, pool?: string) => ({
@@ -157,6 +158,25 @@ describe.skipIf(!pythonReady)('hostile Python methods, through the sandboxed run
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(pythonProcessesUnder(fixture.root)).toEqual([]);
   }, 240_000);
+
+  it('validate names a broken method.json by file and field, and passes the twin statically', async () => {
+    const broken = fixtureRoot({
+      'py-twin': twinFiles('py-twin'),
+      'py-no-default': {
+        ...twinFiles('py-no-default'),
+        'method.json': twinFiles('py-no-default')['method.json'].replace('"default": 0.5, ', ''),
+      },
+    });
+    try {
+      const [twin, noDefault] = await validateMethods(broken.root, ['methods/py-twin', 'methods/py-no-default'], { run: false });
+      expect(twin.problems.filter((p) => p.file.endsWith('method.json'))).toEqual([]);
+      expect(noDefault.problems.map(formatProblem)).toContainEqual(
+        expect.stringMatching(/^methods\/py-no-default\/method.json: params.properties.contamination.default: /),
+      );
+    } finally {
+      broken.cleanup();
+    }
+  });
 
   it('a method.json that breaks its schema is named with the field', async () => {
     const broken = fixtureRoot({
