@@ -403,8 +403,8 @@ class PythonSession {
     return {
       $part: id,
       batch: this.#batch(part.batch),
-      ...(part.weights && { weights: part.weights as unknown as Json }),
-      ...(part.draw && { draw: { ...part.draw } as unknown as Json }),
+      // A draw travels as its recipe (reading a guarded part's weights would realize it: R × n numbers for nothing).
+      ...(part.draw ? { draw: { ...part.draw } as unknown as Json } : part.weights && { weights: part.weights as unknown as Json }),
     };
   }
 
