@@ -394,9 +394,13 @@ export async function runtimeImportClosure(starts: readonly string[]): Promise<S
 
 /**
  * The harness hash, per cell. A cell computes with three bodies of code: the loop of its task's
- * step axis (harness/generations.ts or harness/training.ts), its task's folder and its method's
- * folder. Its harness hash covers the harness modules those reach through run-time imports, transitively (through any
- * file, inside or outside harness/), less the modules declared not numeric (NOT_NUMERIC): a
+ * step axis (harness/generations.ts or harness/training.ts), its task's definition (task.ts) and
+ * its method's (method.ts; for a method in Python, harness/python-method.ts and the protocol's
+ * Python side). Its harness hash covers the harness modules those reach through run-time
+ * imports, transitively (through any file, inside or outside harness/), less the modules
+ * declared not numeric (NOT_NUMERIC). Scripts beside a definition that it does not import (a
+ * reproduction table, a diagnosis) are not what a cell runs: they count in their folder's hash
+ * (hashEntry), not here, so the registry they load does not pull the whole harness in. A
  * module no cell of a task and method imports cannot change their numbers, so editing it leaves
  * their records current. Only paths and contents are read; nothing is imported.
  *
@@ -432,8 +436,9 @@ export async function cellHarnessHashes(
       if (!d.isDirectory()) continue;
       const folder = join(root, dir, d.name);
       // A Python method computes with the bridge and the protocol's Python side (and its own method.py, in its folder hash).
-      const python = existsSync(join(folder, 'method.py')) && !existsSync(join(folder, 'method.ts'));
-      const modules = await reach(python ? [join(harness, 'python-method.ts')] : await sourcesOf(folder));
+      const definition = join(folder, dir === 'benchmarks' ? 'task.ts' : 'method.ts');
+      const python = existsSync(join(folder, 'method.py')) && !existsSync(definition);
+      const modules = await reach(python ? [join(harness, 'python-method.ts')] : existsSync(definition) ? [definition] : await sourcesOf(folder));
       if (python) modules.add('python/collapse_bench.py');
       entries.set(`${dir}/${d.name}`, modules);
     }

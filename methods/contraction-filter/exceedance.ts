@@ -131,7 +131,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
         });
       });
     }
-    for (const kind of task.id === 'gaussian-chain' ? (['truth', 'anchor'] as const) : (['truth'] as const)) {
+    for (const kind of task.modelFamily === 'gaussian' ? (['truth', 'anchor'] as const) : (['truth'] as const)) {
       deltas.forEach((delta, i) => {
         const cells = at.map((t) => {
           const p = sums[kind][i][t] / n;
