@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { appendFileSync, cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, writeFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { cellHarnessHashes, loadRegistry, NOT_NUMERIC, ROOT, runtimeImportClosure } from './registry.ts';
@@ -185,6 +185,15 @@ describe('the harness hash covers what a cell computes with', () => {
       afterStats.forEach((hash, i) => {
         expect(hash).not.toBe(afterPool[i]);
       });
+      // A script beside dcca's task.ts that task.ts does not import (a reproduction table loading
+      // the registry) is not what a dcca cell runs: the Python bridge it reaches stays out of its hash.
+      writeFileSync(
+        join(root, 'benchmarks', 'dcca', 'table.ts'),
+        "import { loadRegistry } from '../../harness/registry.ts';\nvoid loadRegistry;\n",
+      );
+      expect(await hashes()).toEqual(afterStats);
+      edit('python-method.ts');
+      expect(await hashes()).toEqual(afterStats);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
