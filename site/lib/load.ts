@@ -244,7 +244,7 @@ function siteTasks(registry: Registry): SiteTask[] {
 
 function siteMethods(registry: Registry): SiteMethod[] {
   const matrix = applicability(registry);
-  return registry.methods.map(({ definition: m, folder }) => {
+  return registry.methods.map(({ definition: m, folder, language }) => {
     const readmePath = join(registry.root, folder, 'README.md');
     const text = readText(readmePath);
     const hooks = HOOK_NAMES.filter((h) => (m.hooks as Partial<Record<HookName, unknown>>)[h] !== undefined);
@@ -259,6 +259,7 @@ function siteMethods(registry: Registry): SiteMethod[] {
       readme: text === null ? null : parseReadme(text, `${folder}/README.md`),
       applicability: Object.fromEntries(registry.tasks.map(({ definition: t }) => [t.id, matrix[t.id][m.id]])),
       folder,
+      language: language === 'python' ? 'Python' : 'TypeScript',
     };
   });
 }

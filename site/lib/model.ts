@@ -58,6 +58,8 @@ export interface SiteMethod {
   applicability: Record<string, string | null>;
   /** Folder relative to the repository root, e.g. `methods/fresh-data-mixing`. */
   folder: string;
+  /** The language its hooks are written in (methods/<id>/method.ts or method.py). */
+  language: 'TypeScript' | 'Python';
 }
 
 /** A record left out of the scores because the code that produced it has changed since. */
