@@ -438,7 +438,9 @@ export async function cellHarnessHashes(
       // A Python method computes with the bridge and the protocol's Python side (and its own method.py, in its folder hash).
       const definition = join(folder, dir === 'benchmarks' ? 'task.ts' : 'method.ts');
       const python = existsSync(join(folder, 'method.py')) && !existsSync(definition);
-      const modules = await reach(python ? [join(harness, 'python-method.ts')] : existsSync(definition) ? [definition] : await sourcesOf(folder));
+      const modules = await reach(
+        python ? [join(harness, 'python-method.ts')] : existsSync(definition) ? [definition] : await sourcesOf(folder),
+      );
       if (python) modules.add('python/collapse_bench.py');
       entries.set(`${dir}/${d.name}`, modules);
     }
