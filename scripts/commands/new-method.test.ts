@@ -42,7 +42,8 @@ describe('scaffolding', () => {
       'throw new Error(`not implemented: the pool hook of methods/tail-keeper/method.ts (generation ${ctx.t}, params ${JSON.stringify(p)})`);',
     );
     expect(source).toContain(
-      'throw new Error(`not implemented: the estimate hook of methods/tail-keeper/method.ts (generation ${ctx.t}, ${typeof model} model, params ${JSON.stringify(p)})`);',
+      // The formatter wraps this stub's long message onto its own line.
+      '`not implemented: the estimate hook of methods/tail-keeper/method.ts (generation ${ctx.t}, ${typeof model} model, params ${JSON.stringify(p)})`,',
     );
     expect(source).not.toMatch(/fit\(ctx|<hook|_template/);
     expect(readFileSync(join(fixture.root, 'methods', 'tail-keeper', 'README.md'), 'utf8')).toMatch(/^---\ntitle: Tail keeper\n/);
